@@ -1,0 +1,84 @@
+// Configuration, read once from the environment into one typed struct. Every key is the variable's name;
+// every default is safe for development. The README's table lists them.
+import Vapor
+
+public struct AppConfig: Sendable {
+    public enum Database: Sendable, Equatable {
+        case sqlite(path: String)
+        case postgres(url: String)
+    }
+
+    /// DATABASE_URL (postgres://…) selects PostgreSQL; otherwise DATABASE_PATH (default ./thonso.sqlite).
+    public var database: Database
+    /// HOST, PORT: where `serve` listens (default 127.0.0.1:8080).
+    public var host: String
+    public var port: Int
+    /// PAGE_SIZE: rows per page in lists (default 50).
+    public var pageSize: Int
+    /// MAX_UPLOAD_MB: the largest CSV an official may upload (default 50).
+    public var maxUploadMB: Int
+    /// DEMO=1 (or `--demo`): load the demo commune into an empty database at start.
+    public var demo: Bool
+    /// AUTO_MIGRATE=0 turns off migrating at start (default on).
+    public var autoMigrate: Bool
+
+    public init(database: Database, host: String = "127.0.0.1", port: Int = 8080, pageSize: Int = 50,
+                maxUploadMB: Int = 50, demo: Bool = false, autoMigrate: Bool = true) {
+        self.database = database
+        self.host = host
+        self.port = port
+        self.pageSize = pageSize
+        self.maxUploadMB = maxUploadMB
+        self.demo = demo
+        self.autoMigrate = autoMigrate
+    }
+
+    public static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) throws -> AppConfig {
+        func int(_ key: String, _ def: Int, _ range: ClosedRange<Int>) throws -> Int {
+            guard let raw = env[key], !raw.isEmpty else { return def }
+            guard let v = Int(raw), range.contains(v) else {
+                throw ConfigError(message: "\(key) must be a whole number in \(range.lowerBound)...\(range.upperBound), got '\(raw)'")
+            }
+            return v
+        }
+        func flag(_ key: String, _ def: Bool) -> Bool {
+            guard let raw = env[key]?.lowercased(), !raw.isEmpty else { return def }
+            return ["1", "true", "yes", "on"].contains(raw)
+        }
+        let db: Database
+        if let url = env["DATABASE_URL"], !url.isEmpty {
+            guard url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") else {
+                throw ConfigError(message: "DATABASE_URL must start with postgres:// (got a different scheme)")
+            }
+            db = .postgres(url: url)
+        } else {
+            db = .sqlite(path: env["DATABASE_PATH"].flatMap { $0.isEmpty ? nil : $0 } ?? "thonso.sqlite")
+        }
+        return AppConfig(
+            database: db,
+            host: env["HOST"].flatMap { $0.isEmpty ? nil : $0 } ?? "127.0.0.1",
+            port: try int("PORT", 8080, 1...65535),
+            pageSize: try int("PAGE_SIZE", 50, 5...500),
+            maxUploadMB: try int("MAX_UPLOAD_MB", 50, 1...2048),
+            demo: flag("DEMO", false),
+            autoMigrate: flag("AUTO_MIGRATE", true))
+    }
+}
+
+public struct ConfigError: Error, CustomStringConvertible {
+    public var message: String
+    public var description: String { "Configuration error: \(message)" }
+}
+
+struct AppConfigKey: StorageKey { typealias Value = AppConfig }
+
+extension Application {
+    public var config: AppConfig {
+        get { storage[AppConfigKey.self]! }
+        set { storage[AppConfigKey.self] = newValue }
+    }
+}
+
+extension Request {
+    public var config: AppConfig { application.config }
+}

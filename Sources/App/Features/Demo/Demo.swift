@@ -1,0 +1,109 @@
+// The demo commune: Song Phượng's figures (4 villages, 36 self-management groups, 1,216 households, about
+// 5,300 residents) with generated, clearly synthetic names, addresses and phone numbers (all 0999xxxxxx).
+// Loaded through the same import path an official's CSV takes.
+import Fluent
+import Foundation
+import Vapor
+
+public enum Demo {
+    public static let communeCode = "09829"
+    public static let villageNames = ["Thôn Đông", "Thôn Đoài", "Thôn Nam", "Thôn Bắc"]
+
+    /// A small deterministic generator, so the demo is the same every time.
+    struct Rand {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return state >> 33
+        }
+        mutating func pick<T>(_ a: [T]) -> T { a[Int(next() % UInt64(a.count))] }
+        mutating func int(_ r: ClosedRange<Int>) -> Int { r.lowerBound + Int(next() % UInt64(r.count)) }
+    }
+
+    static let families = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Đỗ", "Ngô", "Dương", "Đào", "Phùng", "Kiều"]
+    static let maleMiddle = ["Văn", "Đức", "Hữu", "Minh", "Quang", "Xuân"]
+    static let femaleMiddle = ["Thị", "Ngọc", "Thu", "Thanh", "Minh", "Hồng"]
+    static let maleGiven = ["An", "Bình", "Cường", "Dũng", "Hải", "Hùng", "Khánh", "Long", "Nam", "Phúc", "Quân", "Sơn", "Tuấn", "Việt", "Thắng", "Đạt"]
+    static let femaleGiven = ["Hà", "Hằng", "Hoa", "Hương", "Lan", "Mai", "Nga", "Phượng", "Thảo", "Trang", "Vân", "Yến", "Linh", "Ngân", "Thủy", "Huyền"]
+
+    /// Rows as an official's CSV would give them: `households` households with `residents` residents in all.
+    public static func rows(households: Int, residents: Int, villageCodes: [String], groupsPerVillage: Int,
+                            codePrefix: String, seed: UInt64 = 9829) -> [RegistryCSV.Row] {
+        var rng = Rand(state: seed)
+        var sizes = (0..<households).map { _ in rng.int(2...6) }
+        var total = sizes.reduce(0, +)
+        while total != residents {
+            let i = rng.int(0...(households - 1))
+            if total < residents, sizes[i] < 9 { sizes[i] += 1; total += 1 }
+            else if total > residents, sizes[i] > 1 { sizes[i] -= 1; total -= 1 }
+        }
+        let thisYear = Int(Day.today().prefix(4))!
+        var out: [RegistryCSV.Row] = []
+        out.reserveCapacity(residents)
+        var line = 1
+        for h in 0..<households {
+            let v = h * villageCodes.count / households
+            let perVillage = households / villageCodes.count
+            let g = min(groupsPerVillage - 1, (h - v * perVillage) * groupsPerVillage / max(1, perVillage))
+            let code = "\(codePrefix)-\(String(format: "%05d", h + 1))"
+            let villageCode = villageCodes[v]
+            let groupCode = "\(villageCode)-\(String(format: "%02d", g + 1))"
+            let address = "Số \(rng.int(1...120)), ngõ \(rng.int(1...30)), tổ \(g + 1) (địa chỉ mẫu)"
+            let hphone = "0999" + String(format: "%06d", h + 1)
+            let family = rng.pick(families)
+            let headYear = thisYear - rng.int(30...75)
+            let headMale = rng.int(0...3) > 0
+            for p in 0..<sizes[h] {
+                line += 1
+                var male: Bool, year: Int, relation: Relation, fam = family
+                switch p {
+                case 0: male = headMale; year = headYear; relation = .head
+                case 1: male = !headMale; year = headYear + rng.int(-4...4); relation = .spouse; fam = rng.pick(families)
+                case 2 where headYear < thisYear - 65: male = rng.int(0...1) == 0; year = headYear - 25; relation = .parent; fam = rng.pick(families)
+                default: male = rng.int(0...1) == 0; year = min(thisYear, headYear + rng.int(20...35)); relation = .child
+                }
+                let name = "\(fam) \(male ? rng.pick(maleMiddle) : rng.pick(femaleMiddle)) \(male ? rng.pick(maleGiven) : rng.pick(femaleGiven))"
+                let phone: String? = (thisYear - year >= 16 && rng.int(0...9) < 8) ? "0999" + String(format: "%06d", 500_000 + (h * 9 + p) % 500_000) : nil
+                out.append(RegistryCSV.Row(line: line, householdCode: code, villageCode: villageCode, groupCode: groupCode,
+                                           address: address, householdPhone: hphone, fullName: name,
+                                           gender: male ? .male : .female, birthYear: year, relation: relation,
+                                           phone: phone, representative: p == 0))
+            }
+        }
+        return out
+    }
+
+    /// Loads the official lists if missing, then Song Phượng's villages, groups and households. Does nothing when
+    /// the commune already has households.
+    @discardableResult
+    public static func load(_ app: Application, log: (@Sendable (String) -> Void)? = nil) async throws -> AdminUnit {
+        let db = app.db
+        if try await UnitQueries.byCode(communeCode, kind: .commune, on: db) == nil {
+            _ = try await OfficialUnits.load(from: OfficialUnits.directory(app), on: db, log: log)
+        }
+        guard let commune = try await UnitQueries.byCode(communeCode, kind: .commune, on: db) else {
+            throw ConfigError(message: "commune \(communeCode) is not in the official list")
+        }
+        if try await Household.query(on: db).filter(\.$communeID == commune.id!).count() > 0 { return commune }
+        var villageCodes: [String] = []
+        for (i, name) in villageNames.enumerated() {
+            let vcode = "T\(i + 1)"
+            villageCodes.append(vcode)
+            let existing = try await AdminUnit.query(on: db).filter(\.$parentID == commune.id).filter(\.$code == vcode).first()
+            var village: AdminUnit
+            if let existing { village = existing } else { village = try await UnitActions.create(UnitInput(kind: "village", code: vcode, name: name, typeName: "thôn",
+                                                                                parentId: commune.id!.uuidString), on: db) }
+            for g in 1...9 {
+                let gcode = "\(vcode)-\(String(format: "%02d", g))"
+                if try await AdminUnit.query(on: db).filter(\.$parentID == village.id).filter(\.$code == gcode).first() == nil {
+                    _ = try await UnitActions.create(UnitInput(kind: "group", code: gcode, name: "Tổ \(g)", typeName: "tổ tự quản",
+                                                               parentId: village.id!.uuidString), on: db)
+                }
+            }
+        }
+        let rows = rows(households: 1216, residents: 5300, villageCodes: villageCodes, groupsPerVillage: 9, codePrefix: communeCode)
+        let report = try await RegistryCSV.importRows(rows, into: commune, on: db)
+        log?("demo commune \(commune.name) (\(commune.code)): \(report.householdsAdded) households, \(report.residentsAdded) residents")
+        return commune
+    }
+}

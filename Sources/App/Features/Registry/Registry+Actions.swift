@@ -1,0 +1,228 @@
+// Creating and changing households and residents, and the queries the pages and the API share.
+import Fluent
+import SQLKit
+import Vapor
+
+public enum RegistryActions {
+
+    /// The village (in force) and optional group (of that village) a household is placed in.
+    static func placement(villageRaw: String?, groupRaw: String?, into c: inout Checker, db: any Database) async throws -> (AdminUnit?, AdminUnit?) {
+        var village: AdminUnit? = nil, group: AdminUnit? = nil
+        let v = (villageRaw ?? "").trimmingCharacters(in: .whitespaces)
+        if v.isEmpty { c.add("villageId", "error.required") }
+        else if let id = UUID(uuidString: v), let u = try await AdminUnit.find(id, on: db), u.kind == .village, u.isInForce(on: Day.today()) { village = u }
+        else { c.add("villageId", "error.unknownVillage") }
+        let g = (groupRaw ?? "").trimmingCharacters(in: .whitespaces)
+        if !g.isEmpty {
+            if let id = UUID(uuidString: g), let u = try await AdminUnit.find(id, on: db), u.kind == .group {
+                if let village, u.parentID != village.id { c.add("groupId", "error.groupOtherVillage", [u.name, village.name]) }
+                else { group = u }
+            } else { c.add("groupId", "error.unknownGroup") }
+        }
+        return (village, group)
+    }
+
+    static func checkResident(_ input: ResidentInput, into c: inout Checker, prefix: String = "") -> (name: String, gender: Gender, year: Int?, relation: Relation, phone: String?) {
+        let name = c.text(prefix + "fullName", input.fullName, max: 120)
+        var gender = Gender.unknown
+        if let g = input.gender?.trimmingCharacters(in: .whitespaces), !g.isEmpty {
+            if let v = Gender(rawValue: g) { gender = v } else { c.add(prefix + "gender", "error.gender") }
+        }
+        let thisYear = Int(Day.today().prefix(4))!
+        if let y = input.birthYear, !(1900...thisYear).contains(y) { c.add(prefix + "birthYear", "error.birthYear", [String(thisYear)]) }
+        var relation = Relation.other
+        if let r = input.relation?.trimmingCharacters(in: .whitespaces), !r.isEmpty {
+            if let v = Relation(rawValue: r) { relation = v } else { c.add(prefix + "relation", "error.relation") }
+        }
+        let phone = c.phone(prefix + "phone", input.phone)
+        return (name, gender, input.birthYear, relation, phone)
+    }
+
+    public static func createHousehold(_ input: HouseholdInput, on db: any Database) async throws -> Household {
+        try await db.transaction { db in
+            var c = Checker()
+            let code = c.text("code", input.code, max: 30)
+            if !code.isEmpty, !Codes.isLocal(code, max: 30) { c.add("code", "error.localCode") }
+            let (village, group) = try await placement(villageRaw: input.villageId, groupRaw: input.groupId, into: &c, db: db)
+            let address = c.text("address", input.address, max: 300)
+            let phone = c.phone("phone", input.phone)
+            let rep = input.representative.map { checkResident($0, into: &c, prefix: "representative.") }
+            try c.check()
+            if try await Household.query(on: db).filter(\.$code == code).count() > 0 {
+                throw InvalidInput("code", "error.duplicateCode", [code])
+            }
+            let h = Household()
+            h.id = UUID()
+            h.code = code
+            h.communeID = village!.communeID ?? village!.parentID!
+            h.villageID = village!.id!
+            h.groupID = group?.id
+            h.address = address
+            h.phone = phone
+            if let rep {
+                let r = Resident()
+                r.id = UUID()
+                r.householdID = h.id!
+                r.fullName = rep.name; r.gender = rep.gender; r.birthYear = rep.year
+                r.relation = input.representative?.relation == nil ? .head : rep.relation
+                r.phone = rep.phone
+                r.searchKey = Resident.searchKey(name: rep.name, phone: rep.phone)
+                h.representativeID = r.id
+                h.searchKey = Household.searchKey(code: code, address: address, phone: phone, representative: rep.name)
+                try await h.create(on: db)
+                try await r.create(on: db)
+            } else {
+                h.searchKey = Household.searchKey(code: code, address: address, phone: phone, representative: nil)
+                try await h.create(on: db)
+            }
+            return h
+        }
+    }
+
+    public static func updateHousehold(_ h: Household, _ input: HouseholdInput, on db: any Database) async throws -> Household {
+        try await db.transaction { db in
+            var c = Checker()
+            let code = c.text("code", input.code ?? h.code, max: 30)
+            if !code.isEmpty, !Codes.isLocal(code, max: 30) { c.add("code", "error.localCode") }
+            let (village, group) = try await placement(villageRaw: input.villageId ?? h.villageID.uuidString,
+                                                       groupRaw: input.groupId ?? h.groupID?.uuidString, into: &c, db: db)
+            let address = c.text("address", input.address ?? h.address, max: 300)
+            let phone = input.phone == nil ? h.phone : c.phone("phone", input.phone)
+            var rep: Resident? = nil
+            if let raw = input.representativeId, !raw.isEmpty {
+                if let id = UUID(uuidString: raw), let r = try await Resident.find(id, on: db), r.householdID == h.id { rep = r }
+                else { c.add("representativeId", "error.notAResident") }
+            } else if let id = h.representativeID {
+                rep = try await Resident.find(id, on: db)
+            }
+            try c.check()
+            if code != h.code, try await Household.query(on: db).filter(\.$code == code).count() > 0 {
+                throw InvalidInput("code", "error.duplicateCode", [code])
+            }
+            h.code = code
+            h.villageID = village!.id!
+            h.communeID = village!.communeID ?? village!.parentID!
+            h.groupID = group?.id
+            h.address = address
+            h.phone = phone
+            h.representativeID = rep?.id
+            h.searchKey = Household.searchKey(code: code, address: address, phone: phone, representative: rep?.fullName)
+            if h.hasChanges { try await h.update(on: db) }
+            return h
+        }
+    }
+
+    public static func createResident(in h: Household, _ input: ResidentInput, on db: any Database) async throws -> Resident {
+        try await db.transaction { db in
+            var c = Checker()
+            let v = checkResident(input, into: &c)
+            try c.check()
+            let r = Resident()
+            r.id = UUID()
+            r.householdID = h.id!
+            r.fullName = v.name; r.gender = v.gender; r.birthYear = v.year; r.relation = v.relation; r.phone = v.phone
+            r.searchKey = Resident.searchKey(name: v.name, phone: v.phone)
+            try await r.create(on: db)
+            if input.isRepresentative == true || h.representativeID == nil {
+                try await setRepresentative(h, r, on: db)
+            }
+            return r
+        }
+    }
+
+    public static func updateResident(_ r: Resident, _ input: ResidentInput, on db: any Database) async throws -> Resident {
+        try await db.transaction { db in
+            var c = Checker()
+            var merged = input
+            merged.fullName = input.fullName ?? r.fullName
+            merged.gender = input.gender ?? r.gender.rawValue
+            merged.birthYear = input.birthYear ?? r.birthYear
+            merged.relation = input.relation ?? r.relation.rawValue
+            merged.phone = input.phone ?? r.phone
+            let v = checkResident(merged, into: &c)
+            try c.check()
+            r.fullName = v.name; r.gender = v.gender; r.birthYear = v.year; r.relation = v.relation; r.phone = v.phone
+            r.searchKey = Resident.searchKey(name: v.name, phone: v.phone)
+            if r.hasChanges { try await r.update(on: db) }
+            guard let h = try await Household.find(r.householdID, on: db) else { throw Abort(.notFound) }
+            if input.isRepresentative == true || h.representativeID == r.id {
+                try await setRepresentative(h, r, on: db)
+            }
+            return r
+        }
+    }
+
+    static func setRepresentative(_ h: Household, _ r: Resident, on db: any Database) async throws {
+        h.representativeID = r.id
+        h.searchKey = Household.searchKey(code: h.code, address: h.address, phone: h.phone, representative: r.fullName)
+        if h.hasChanges { try await h.update(on: db) }
+    }
+}
+
+public enum RegistryQueries {
+    public struct Filter: Sendable {
+        public var unit: AdminUnit?
+        public var search: String?
+        public init(unit: AdminUnit? = nil, search: String? = nil) { self.unit = unit; self.search = search }
+    }
+
+    static func scoped(_ q: QueryBuilder<Household>, _ unit: AdminUnit?) {
+        guard let unit else { return }
+        switch unit.kind {
+        case .group: q.filter(\.$groupID == unit.id)
+        case .village: q.filter(\.$villageID == unit.id!)
+        case .commune: q.filter(\.$communeID == unit.id!)
+        case .province, .district:
+            q.join(AdminUnit.self, on: \Household.$communeID == \AdminUnit.$id).filter(AdminUnit.self, \.$parentID == unit.id)
+        }
+    }
+
+    public static func households(_ f: Filter, page: PageRequest, on db: any Database) async throws -> Page<HouseholdDTO> {
+        let q = Household.query(on: db)
+        scoped(q, f.unit)
+        if let s = f.search, !Fold.key(s).isEmpty {
+            q.filter(.sql(raw: "\"households\".\"search_key\""), .custom("LIKE"), .bind(Fold.likePattern(s)))
+        }
+        let total = try await q.count()
+        let rows = try await q.sort(\.$code).range(page.offset..<(page.offset + page.per)).all()
+        let repIDs = rows.compactMap(\.representativeID)
+        let reps = repIDs.isEmpty ? [] : try await Resident.query(on: db).filter(\.$id ~~ repIDs).all()
+        let names = Dictionary(uniqueKeysWithValues: reps.map { ($0.id!, $0.fullName) })
+        return Page(items: rows.map { $0.toDTO(representativeName: $0.representativeID.flatMap { names[$0] }) }, page: page, total: total)
+    }
+
+    public static func residents(_ f: Filter, householdID: UUID? = nil, page: PageRequest, on db: any Database) async throws -> Page<ResidentDTO> {
+        let q = Resident.query(on: db).join(Household.self, on: \Resident.$householdID == \Household.$id)
+        if let householdID { q.filter(\.$householdID == householdID) }
+        if let unit = f.unit {
+            switch unit.kind {
+            case .group: q.filter(Household.self, \.$groupID == unit.id)
+            case .village: q.filter(Household.self, \.$villageID == unit.id!)
+            case .commune: q.filter(Household.self, \.$communeID == unit.id!)
+            case .province, .district:
+                q.join(AdminUnit.self, on: \Household.$communeID == \AdminUnit.$id).filter(AdminUnit.self, \.$parentID == unit.id)
+            }
+        }
+        if let s = f.search, !Fold.key(s).isEmpty {
+            q.filter(.sql(raw: "\"residents\".\"search_key\""), .custom("LIKE"), .bind(Fold.likePattern(s)))
+        }
+        let total = try await q.count()
+        let rows = try await q.sort(Household.self, \.$code).sort(\.$fullName).range(page.offset..<(page.offset + page.per)).all()
+        var reps: [UUID: UUID] = [:]
+        for r in rows { if let h = try? r.joined(Household.self), let rep = h.representativeID { reps[h.id!] = rep } }
+        return Page(items: rows.map { $0.toDTO(representativeID: reps[$0.householdID]) }, page: page, total: total)
+    }
+
+    public static func household(_ id: UUID, on db: any Database) async throws -> (Household, [Resident]) {
+        guard let h = try await Household.find(id, on: db) else { throw Abort(.notFound) }
+        let residents = try await Resident.query(on: db).filter(\.$householdID == id).sort(\.$birthYear).all()
+        return (h, residents)
+    }
+
+    public static func detail(_ id: UUID, on db: any Database) async throws -> HouseholdDetailDTO {
+        let (h, rs) = try await household(id, on: db)
+        let rep = rs.first { $0.id == h.representativeID }
+        return HouseholdDetailDTO(household: h.toDTO(representativeName: rep?.fullName),
+                                  residents: rs.map { $0.toDTO(representativeID: h.representativeID) })
+    }
+}

@@ -1,0 +1,382 @@
+// HTML pages for households and residents: a unit's household list with search, a household with its residents,
+// forms, CSV upload and download, and search across the registry.
+import Fluent
+import Vapor
+
+struct RegistryWeb {
+    func addRoutes(to app: any RoutesBuilder) {
+        app.get(SiteURL.unitHouseholds(.key).components, use: list)
+        app.get(SiteURL.householdNew(.key).components, use: newHousehold)
+        app.post(SiteURL.householdNew(.key).components, use: createHousehold)
+        app.get(SiteURL.household(.key).components, use: show)
+        app.get(SiteURL.householdEdit(.key).components, use: editHousehold)
+        app.post(SiteURL.householdEdit(.key).components, use: updateHousehold)
+        app.get(SiteURL.residentNew(.key).components, use: newResident)
+        app.post(SiteURL.residentNew(.key).components, use: createResident)
+        app.get(SiteURL.residentEdit(.key).components, use: editResident)
+        app.post(SiteURL.residentEdit(.key).components, use: updateResident)
+        app.get(SiteURL.unitImport(.key).components, use: importForm)
+        app.on(.POST, SiteURL.unitImport(.key).components, body: .collect(maxSize: "2gb"), use: importUpload)
+        app.get(SiteURL.unitExport(.key).components, use: export)
+        app.get(SiteURL.search.components, use: search)
+    }
+
+    struct HouseholdRow: Encodable {
+        var url: String
+        var code: String
+        var address: String
+        var phone: String
+        var representative: String
+    }
+
+    static func row(_ h: HouseholdDTO) -> HouseholdRow {
+        HouseholdRow(url: SiteURL.household(h.id), code: h.code, address: h.address, phone: h.phone ?? "",
+                     representative: h.representativeName ?? "")
+    }
+
+    struct ResidentRow: Encodable {
+        var name: String
+        var gender: String
+        var birthYear: String
+        var relation: String
+        var phone: String
+        var isRepresentative: Bool
+        var editURL: String
+        var householdURL: String
+    }
+
+    static func row(_ r: ResidentDTO, _ lang: Lang) -> ResidentRow {
+        ResidentRow(name: r.fullName, gender: lang.t("gender.\(r.gender.rawValue)"), birthYear: r.birthYear.map(String.init) ?? "",
+                    relation: lang.t("relation.\(r.relation.rawValue)"), phone: r.phone ?? "", isRepresentative: r.isRepresentative,
+                    editURL: SiteURL.residentEdit(.id(r.id)).path, householdURL: SiteURL.household(r.householdId))
+    }
+
+    struct ListPage: Encodable {
+        var layout: Layout
+        var unitName: String
+        var unitURL: String
+        var households: [HouseholdRow]
+        var total: Int
+        var q: String
+        var pager: Pager
+        var newURL: String?
+        var exportURL: String
+    }
+
+    func list(req: Request) async throws -> View {
+        let unit = try await UnitQueries.find(req.idParameter(), on: req.db)
+        guard [.commune, .village, .group].contains(unit.kind) else { throw Abort(.notFound) }
+        let page = PageRequest(req, defaultPer: req.config.pageSize)
+        let q = req.query[String.self, at: "q"] ?? ""
+        let result = try await RegistryQueries.households(.init(unit: unit, search: q), page: page, on: req.db)
+        var crumbs = try await UnitsWeb.crumbs(req, unit)
+        crumbs.append(Crumb(name: req.lang.t("households.title"), url: SiteURL.unitHouseholds(.id(unit.id!)).path))
+        return try await req.view.render("registry/list", ListPage(
+            layout: Layout(req, title: "\(req.lang.t("households.title")) · \(unit.name)", crumbs: crumbs),
+            unitName: unit.name, unitURL: SiteURL.unit(unit.id!), households: result.items.map(Self.row), total: result.total, q: q,
+            pager: Pager(req, page: page.page, per: page.per, total: result.total),
+            newURL: unit.kind == .commune ? nil : SiteURL.householdNew(.id(unit.id!)).path,
+            exportURL: SiteURL.unitExport(.id(unit.id!)).path))
+    }
+
+    struct ShowPage: Encodable {
+        var layout: Layout
+        var household: HouseholdRow
+        var villageName: String
+        var groupName: String
+        var residents: [ResidentRow]
+        var editURL: String
+        var newResidentURL: String
+    }
+
+    func show(req: Request) async throws -> View {
+        let detail = try await RegistryQueries.detail(req.idParameter(), on: req.db)
+        let h = detail.household
+        let village = try await AdminUnit.find(h.villageId, on: req.db)
+        let group = try await h.groupId.asyncMap { try await AdminUnit.find($0, on: req.db) } ?? nil
+        var crumbs = try await UnitsWeb.crumbs(req, group ?? village)
+        crumbs.append(Crumb(name: h.code, url: SiteURL.household(h.id)))
+        return try await req.view.render("registry/household", ShowPage(
+            layout: Layout(req, title: "\(req.lang.t("household.title")) \(h.code)", crumbs: crumbs),
+            household: Self.row(h), villageName: village?.name ?? "", groupName: group?.name ?? "",
+            residents: detail.residents.map { Self.row($0, req.lang) },
+            editURL: SiteURL.householdEdit(.id(h.id)).path, newResidentURL: SiteURL.residentNew(.id(h.id)).path))
+    }
+
+    // MARK: household forms
+
+    struct HouseholdForm: Content {
+        var code: String?
+        var groupId: String?
+        var villageId: String?
+        var address: String?
+        var phone: String?
+        var representativeId: String?
+        var repName: String?
+        var repGender: String?
+        var repBirthYear: String?
+    }
+
+    struct HouseholdFormPage: Encodable {
+        var layout: Layout
+        var form: FormState
+        var action: String
+        var isNew: Bool
+        var groups: [UnitsWeb.Option]
+        var residents: [UnitsWeb.Option]
+        var genders: [UnitsWeb.Option]
+    }
+
+    static func options(_ req: Request, _ values: [String], prefix: String, selected: String?) -> [UnitsWeb.Option] {
+        values.map { UnitsWeb.Option(value: $0, label: req.lang.t("\(prefix).\($0)"), selected: $0 == selected) }
+    }
+
+    func householdFormPage(_ req: Request, village: AdminUnit, state: FormState, isNew: Bool, action: String,
+                           residents: [Resident] = [], status: HTTPResponseStatus = .ok) async throws -> Response {
+        let groups = try await AdminUnit.query(on: req.db).filter(\.$parentID == village.id).filter(\.$kind == .group).sort(\.$code).all()
+        var groupOptions = [UnitsWeb.Option(value: "", label: "—", selected: (state.values["groupId"] ?? "").isEmpty)]
+        groupOptions += groups.map { UnitsWeb.Option(value: $0.id!.uuidString, label: $0.name, selected: $0.id!.uuidString == state.values["groupId"]) }
+        var crumbs = try await UnitsWeb.crumbs(req, village)
+        crumbs.append(Crumb(name: req.lang.t(isNew ? "household.new" : "household.edit"), url: action))
+        let view = try await req.view.render("registry/household-form", HouseholdFormPage(
+            layout: Layout(req, title: req.lang.t(isNew ? "household.new" : "household.edit"), crumbs: crumbs),
+            form: state, action: action, isNew: isNew, groups: groupOptions,
+            residents: residents.map { UnitsWeb.Option(value: $0.id!.uuidString, label: $0.fullName, selected: $0.id!.uuidString == state.values["representativeId"]) },
+            genders: Self.options(req, Gender.allCases.map(\.rawValue), prefix: "gender", selected: state.values["repGender"])))
+        return try await view.encodeResponse(status: status, for: req)
+    }
+
+    /// The village a new household goes into: the unit itself, or the group's village.
+    func placementUnits(_ req: Request) async throws -> (village: AdminUnit, group: AdminUnit?) {
+        let unit = try await UnitQueries.find(req.idParameter(), on: req.db)
+        switch unit.kind {
+        case .village: return (unit, nil)
+        case .group:
+            guard let v = try await unit.parentID.asyncMap({ try await AdminUnit.find($0, on: req.db) }) ?? nil else { throw Abort(.notFound) }
+            return (v, unit)
+        default: throw Abort(.notFound)
+        }
+    }
+
+    func newHousehold(req: Request) async throws -> Response {
+        let (village, group) = try await placementUnits(req)
+        return try await householdFormPage(req, village: village, state: FormState(values: ["groupId": group?.id?.uuidString ?? ""]),
+                                           isNew: true, action: req.url.path)
+    }
+
+    func createHousehold(req: Request) async throws -> Response {
+        let (village, _) = try await placementUnits(req)
+        let form = try req.content.decode(HouseholdForm.self)
+        var values = ["code": form.code ?? "", "groupId": form.groupId ?? "", "address": form.address ?? "", "phone": form.phone ?? "",
+                      "repName": form.repName ?? "", "repGender": form.repGender ?? "", "repBirthYear": form.repBirthYear ?? ""]
+        do {
+            var rep: ResidentInput? = nil
+            if !(form.repName ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
+                let year = (form.repBirthYear ?? "").trimmingCharacters(in: .whitespaces)
+                if !year.isEmpty && Int(year) == nil { throw InvalidInput("repBirthYear", "error.birthYear", [String(Day.today().prefix(4))]) }
+                rep = ResidentInput(fullName: form.repName, gender: form.repGender, birthYear: Int(year), relation: "head", isRepresentative: true)
+            } else {
+                throw InvalidInput("repName", "error.required")
+            }
+            let h = try await RegistryActions.createHousehold(HouseholdInput(code: form.code, villageId: village.id!.uuidString, groupId: form.groupId,
+                                                                             address: form.address, phone: form.phone, representative: rep), on: req.db)
+            return req.redirect(to: SiteURL.household(h.id!), redirectType: .normal)
+        } catch let e as InvalidInput {
+            let map = ["representative.fullName": "repName", "representative.gender": "repGender", "representative.birthYear": "repBirthYear", "villageId": "groupId"]
+            values["villageId"] = village.id!.uuidString
+            return try await householdFormPage(req, village: village, state: FormState(values: values, issues: e.issues.map { FieldIssue(map[$0.field] ?? $0.field, $0.key, $0.args) }, lang: req.lang),
+                                               isNew: true, action: req.url.path, status: e.status)
+        }
+    }
+
+    func editHousehold(req: Request) async throws -> Response {
+        let (h, residents) = try await RegistryQueries.household(req.idParameter(), on: req.db)
+        guard let village = try await AdminUnit.find(h.villageID, on: req.db) else { throw Abort(.notFound) }
+        let values = ["code": h.code, "groupId": h.groupID?.uuidString ?? "", "address": h.address, "phone": h.phone ?? "",
+                      "representativeId": h.representativeID?.uuidString ?? ""]
+        return try await householdFormPage(req, village: village, state: FormState(values: values), isNew: false, action: req.url.path, residents: residents)
+    }
+
+    func updateHousehold(req: Request) async throws -> Response {
+        let (h, residents) = try await RegistryQueries.household(req.idParameter(), on: req.db)
+        guard let village = try await AdminUnit.find(h.villageID, on: req.db) else { throw Abort(.notFound) }
+        let form = try req.content.decode(HouseholdForm.self)
+        do {
+            _ = try await RegistryActions.updateHousehold(h, HouseholdInput(code: form.code, villageId: village.id!.uuidString, groupId: form.groupId ?? "",
+                                                                            address: form.address, phone: form.phone ?? "", representativeId: form.representativeId), on: req.db)
+            return req.redirect(to: SiteURL.household(h.id!), redirectType: .normal)
+        } catch let e as InvalidInput {
+            let values = ["code": form.code ?? "", "groupId": form.groupId ?? "", "address": form.address ?? "", "phone": form.phone ?? "",
+                          "representativeId": form.representativeId ?? ""]
+            return try await householdFormPage(req, village: village, state: FormState(values: values, issues: e.issues, lang: req.lang),
+                                               isNew: false, action: req.url.path, residents: residents, status: e.status)
+        }
+    }
+
+    // MARK: resident forms
+
+    struct ResidentForm: Content {
+        var fullName: String?
+        var gender: String?
+        var birthYear: String?
+        var relation: String?
+        var phone: String?
+        var isRepresentative: String?
+    }
+
+    struct ResidentFormPage: Encodable {
+        var layout: Layout
+        var form: FormState
+        var action: String
+        var isNew: Bool
+        var householdURL: String
+        var genders: [UnitsWeb.Option]
+        var relations: [UnitsWeb.Option]
+    }
+
+    func residentFormPage(_ req: Request, household: Household, state: FormState, isNew: Bool, status: HTTPResponseStatus = .ok) async throws -> Response {
+        guard let village = try await AdminUnit.find(household.villageID, on: req.db) else { throw Abort(.notFound) }
+        var crumbs = try await UnitsWeb.crumbs(req, village)
+        crumbs.append(Crumb(name: household.code, url: SiteURL.household(household.id!)))
+        let view = try await req.view.render("registry/resident-form", ResidentFormPage(
+            layout: Layout(req, title: req.lang.t(isNew ? "resident.new" : "resident.edit"), crumbs: crumbs),
+            form: state, action: req.url.path, isNew: isNew, householdURL: SiteURL.household(household.id!),
+            genders: Self.options(req, Gender.allCases.map(\.rawValue), prefix: "gender", selected: state.values["gender"]),
+            relations: Self.options(req, Relation.allCases.map(\.rawValue), prefix: "relation", selected: state.values["relation"])))
+        return try await view.encodeResponse(status: status, for: req)
+    }
+
+    static func input(_ f: ResidentForm) throws -> ResidentInput {
+        let year = (f.birthYear ?? "").trimmingCharacters(in: .whitespaces)
+        if !year.isEmpty && Int(year) == nil { throw InvalidInput("birthYear", "error.birthYear", [String(Day.today().prefix(4))]) }
+        return ResidentInput(fullName: f.fullName ?? "", gender: f.gender, birthYear: Int(year), relation: f.relation,
+                             phone: f.phone ?? "", isRepresentative: f.isRepresentative == "on" || f.isRepresentative == "true")
+    }
+
+    static func values(_ f: ResidentForm) -> [String: String] {
+        ["fullName": f.fullName ?? "", "gender": f.gender ?? "", "birthYear": f.birthYear ?? "", "relation": f.relation ?? "",
+         "phone": f.phone ?? "", "isRepresentative": f.isRepresentative ?? ""]
+    }
+
+    func newResident(req: Request) async throws -> Response {
+        let (h, _) = try await RegistryQueries.household(req.idParameter(), on: req.db)
+        return try await residentFormPage(req, household: h, state: FormState(values: ["relation": "child", "gender": "unknown"]), isNew: true)
+    }
+
+    func createResident(req: Request) async throws -> Response {
+        let (h, _) = try await RegistryQueries.household(req.idParameter(), on: req.db)
+        let form = try req.content.decode(ResidentForm.self)
+        do {
+            _ = try await RegistryActions.createResident(in: h, try Self.input(form), on: req.db)
+            return req.redirect(to: SiteURL.household(h.id!), redirectType: .normal)
+        } catch let e as InvalidInput {
+            return try await residentFormPage(req, household: h, state: FormState(values: Self.values(form), issues: e.issues, lang: req.lang), isNew: true, status: e.status)
+        }
+    }
+
+    func editResident(req: Request) async throws -> Response {
+        guard let r = try await Resident.find(req.idParameter(), on: req.db), let h = try await Household.find(r.householdID, on: req.db) else { throw Abort(.notFound) }
+        let values = ["fullName": r.fullName, "gender": r.gender.rawValue, "birthYear": r.birthYear.map(String.init) ?? "",
+                      "relation": r.relation.rawValue, "phone": r.phone ?? "", "isRepresentative": h.representativeID == r.id ? "on" : ""]
+        return try await residentFormPage(req, household: h, state: FormState(values: values), isNew: false)
+    }
+
+    func updateResident(req: Request) async throws -> Response {
+        guard let r = try await Resident.find(req.idParameter(), on: req.db), let h = try await Household.find(r.householdID, on: req.db) else { throw Abort(.notFound) }
+        let form = try req.content.decode(ResidentForm.self)
+        do {
+            _ = try await RegistryActions.updateResident(r, try Self.input(form), on: req.db)
+            return req.redirect(to: SiteURL.household(h.id!), redirectType: .normal)
+        } catch let e as InvalidInput {
+            return try await residentFormPage(req, household: h, state: FormState(values: Self.values(form), issues: e.issues, lang: req.lang), isNew: false, status: e.status)
+        }
+    }
+
+    // MARK: import / export
+
+    struct ImportPage: Encodable {
+        var layout: Layout
+        var unitName: String
+        var action: String
+        var errors: [ErrorBody.Field]
+        var moreErrors: Int
+        var report: ImportReport?
+        var columns: [String]
+    }
+
+    func importPage(_ req: Request, _ unit: AdminUnit, errors: [FieldIssue] = [], report: ImportReport? = nil, status: HTTPResponseStatus = .ok) async throws -> Response {
+        var crumbs = try await UnitsWeb.crumbs(req, unit)
+        crumbs.append(Crumb(name: req.lang.t("import.title"), url: req.url.path))
+        let shown = errors.prefix(200)
+        let view = try await req.view.render("registry/import", ImportPage(
+            layout: Layout(req, title: req.lang.t("import.title"), crumbs: crumbs), unitName: unit.name,
+            action: SiteURL.unitImport(.id(unit.id!)).path,
+            errors: shown.map { ErrorBody.Field(field: $0.field, message: $0.message(req.lang), line: $0.line) },
+            moreErrors: errors.count - shown.count, report: report, columns: RegistryCSV.columns))
+        return try await view.encodeResponse(status: status, for: req)
+    }
+
+    func importForm(req: Request) async throws -> Response {
+        let unit = try await UnitQueries.find(req.idParameter(), on: req.db)
+        guard unit.kind == .commune else { throw Abort(.notFound) }
+        return try await importPage(req, unit)
+    }
+
+    struct Upload: Content { var file: File? }
+
+    func importUpload(req: Request) async throws -> Response {
+        let unit = try await UnitQueries.find(req.idParameter(), on: req.db)
+        guard unit.kind == .commune else { throw Abort(.notFound) }
+        let limit = req.config.maxUploadMB * 1_048_576
+        if let len = req.body.data?.readableBytes, len > limit + 65_536 {
+            return try await importPage(req, unit, errors: [FieldIssue("file", "error.fileTooLarge", [String(req.config.maxUploadMB)])], status: .payloadTooLarge)
+        }
+        do {
+            let upload = try req.content.decode(Upload.self)
+            guard let file = upload.file, file.data.readableBytes > 0 else { throw InvalidInput("file", "error.required") }
+            let data = Data(buffer: file.data)
+            let report = try await RegistryCSV.importFile(data, into: unit, on: req.db)
+            return try await importPage(req, unit, report: report)
+        } catch let e as InvalidInput {
+            return try await importPage(req, unit, errors: e.issues, status: e.status)
+        }
+    }
+
+    func export(req: Request) async throws -> Response {
+        let unit = try await UnitQueries.find(req.idParameter(), on: req.db)
+        guard [.commune, .village, .group].contains(unit.kind) else { throw Abort(.notFound) }
+        let csv = try await RegistryCSV.export(unit: unit, on: req.db)
+        var headers = HTTPHeaders()
+        headers.contentType = HTTPMediaType(type: "text", subType: "csv", parameters: ["charset": "utf-8"])
+        headers.contentDisposition = .init(.attachment, filename: "households-\(unit.code).csv")
+        return Response(status: .ok, headers: headers, body: .init(string: csv))
+    }
+
+    struct SearchPage: Encodable {
+        var layout: Layout
+        var q: String
+        var households: [HouseholdRow]
+        var householdTotal: Int
+        var residents: [ResidentRow]
+        var residentTotal: Int
+        var unitName: String?
+        var unitID: String
+    }
+
+    func search(req: Request) async throws -> View {
+        let q = (req.query[String.self, at: "q"] ?? "").trimmingCharacters(in: .whitespaces)
+        var unit: AdminUnit? = nil
+        if let u = req.query[String.self, at: "unit"], let id = UUID(uuidString: u) { unit = try await AdminUnit.find(id, on: req.db) }
+        var households: Page<HouseholdDTO>? = nil
+        var residents: Page<ResidentDTO>? = nil
+        if !Fold.key(q).isEmpty {
+            households = try await RegistryQueries.households(.init(unit: unit, search: q), page: PageRequest(page: 1, per: 20), on: req.db)
+            residents = try await RegistryQueries.residents(.init(unit: unit, search: q), page: PageRequest(page: 1, per: 20), on: req.db)
+        }
+        return try await req.view.render("registry/search", SearchPage(
+            layout: Layout(req, title: req.lang.t("search.title"), crumbs: [Crumb(name: req.lang.t("search.title"), url: SiteURL.search.path)]),
+            q: q, households: households?.items.map(Self.row) ?? [], householdTotal: households?.total ?? 0,
+            residents: residents?.items.map { Self.row($0, req.lang) } ?? [], residentTotal: residents?.total ?? 0,
+            unitName: unit?.name, unitID: unit?.id?.uuidString ?? ""))
+    }
+}

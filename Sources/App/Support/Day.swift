@@ -1,0 +1,42 @@
+// Calendar days as ISO strings ("2025-07-01"). Stored as text so that comparisons are the same on both databases
+// and an effective period is [validFrom, validTo) with sentinels for "always" and "still in force".
+import Foundation
+
+public enum Day {
+    public static let distantPast = "0001-01-01"
+    public static let distantFuture = "9999-12-31"
+    public static let reform2025 = "2025-07-01"
+    public static let zone = TimeZone(identifier: "Asia/Ho_Chi_Minh")!
+
+    public static func today(_ now: Date = Date()) -> String {
+        var cal = Calendar(identifier: .gregorian)
+        cal.timeZone = zone
+        let c = cal.dateComponents([.year, .month, .day], from: now)
+        return String(format: "%04d-%02d-%02d", c.year!, c.month!, c.day!)
+    }
+
+    /// Accepts "yyyy-MM-dd" (API, HTML date inputs) and "dd/MM/yyyy" (what people type); answers ISO or nil.
+    public static func parse(_ text: String) -> String? {
+        let t = text.trimmingCharacters(in: .whitespaces)
+        var y = 0, m = 0, d = 0
+        let iso = t.split(separator: "-", omittingEmptySubsequences: false)
+        let vn = t.split(separator: "/", omittingEmptySubsequences: false)
+        if iso.count == 3, iso[0].count == 4, let yy = Int(iso[0]), let mm = Int(iso[1]), let dd = Int(iso[2]) {
+            (y, m, d) = (yy, mm, dd)
+        } else if vn.count == 3, vn[2].count == 4, let dd = Int(vn[0]), let mm = Int(vn[1]), let yy = Int(vn[2]) {
+            (y, m, d) = (yy, mm, dd)
+        } else { return nil }
+        guard (1...9999).contains(y), (1...12).contains(m), d >= 1 else { return nil }
+        let days = [31, (y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+        guard d <= days[m - 1] else { return nil }
+        return String(format: "%04d-%02d-%02d", y, m, d)
+    }
+
+    /// dd/MM/yyyy for display; sentinels display as empty.
+    public static func display(_ iso: String) -> String {
+        if iso == distantPast || iso == distantFuture || iso.isEmpty { return "" }
+        let p = iso.split(separator: "-")
+        guard p.count == 3 else { return iso }
+        return "\(p[2])/\(p[1])/\(p[0])"
+    }
+}

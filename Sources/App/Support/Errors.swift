@@ -1,0 +1,177 @@
+// Bad input answers with every field at fault, in the user's language, and nothing is written.
+// Actions throw `InvalidInput`; the JSON API renders it as 422 with the fields, HTML forms re-render with the
+// messages next to the fields.
+import Vapor
+
+public struct FieldIssue: Sendable, Equatable {
+    public var field: String
+    public var key: String
+    public var args: [String]
+    public var line: Int?
+
+    public init(_ field: String, _ key: String, _ args: [String] = [], line: Int? = nil) {
+        self.field = field
+        self.key = key
+        self.args = args
+        self.line = line
+    }
+
+    public func message(_ lang: Lang) -> String { lang.t(key, args) }
+}
+
+public struct InvalidInput: Error, Sendable {
+    public var issues: [FieldIssue]
+    public var status: HTTPResponseStatus
+    public init(_ issues: [FieldIssue], status: HTTPResponseStatus = .unprocessableEntity) {
+        self.issues = issues
+        self.status = status
+    }
+    public init(_ field: String, _ key: String, _ args: [String] = [], status: HTTPResponseStatus = .unprocessableEntity) {
+        self.init([FieldIssue(field, key, args)], status: status)
+    }
+}
+
+/// Collects issues while checking a form or a body, then throws them together.
+public struct Checker: Sendable {
+    public private(set) var issues: [FieldIssue] = []
+    public init() {}
+
+    public mutating func add(_ field: String, _ key: String, _ args: [String] = [], line: Int? = nil) {
+        issues.append(FieldIssue(field, key, args, line: line))
+    }
+
+    /// A required, trimmed, NFC text of at most `max` characters.
+    public mutating func text(_ field: String, _ value: String?, max: Int, required: Bool = true) -> String {
+        let v = (value ?? "").trimmingCharacters(in: .whitespacesAndNewlines).precomposedStringWithCanonicalMapping
+        if v.isEmpty {
+            if required { add(field, "error.required") }
+        } else if v.count > max {
+            add(field, "error.tooLong", [String(max)])
+        } else if v.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+            add(field, "error.controlChars")
+        }
+        return v
+    }
+
+    /// A Vietnamese phone number: 10 digits starting with 0 (spaces, dots and +84 accepted and normalised).
+    public mutating func phone(_ field: String, _ value: String?, required: Bool = false) -> String? {
+        let raw = (value ?? "").trimmingCharacters(in: .whitespaces)
+        if raw.isEmpty {
+            if required { add(field, "error.required") }
+            return nil
+        }
+        if let p = Phone.normalize(raw) { return p }
+        add(field, "error.phone")
+        return nil
+    }
+
+    public mutating func day(_ field: String, _ value: String?, required: Bool = false) -> String? {
+        let raw = (value ?? "").trimmingCharacters(in: .whitespaces)
+        if raw.isEmpty {
+            if required { add(field, "error.required") }
+            return nil
+        }
+        if let d = Day.parse(raw) { return d }
+        add(field, "error.date")
+        return nil
+    }
+
+    public func check() throws {
+        if !issues.isEmpty { throw InvalidInput(issues) }
+    }
+}
+
+public enum Phone {
+    /// "0912 345 678", "+84 912.345.678" → "0912345678"; nil when it is not 10 digits starting with 0.
+    public static func normalize(_ raw: String) -> String? {
+        var s = raw.filter { !" .-()".contains($0) }
+        if s.hasPrefix("+84") { s = "0" + s.dropFirst(3) } else if s.hasPrefix("84") && s.count == 11 { s = "0" + s.dropFirst(2) }
+        guard s.count == 10, s.hasPrefix("0"), s.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+        return s
+    }
+}
+
+/// JSON error body: `{"error": "invalid", "message": "...", "fields": [{"field": "name", "message": "...", "line": 3}]}`.
+public struct ErrorBody: Content {
+    public struct Field: Content {
+        public var field: String
+        public var message: String
+        public var line: Int?
+    }
+    public var error: String
+    public var message: String
+    public var fields: [Field]?
+}
+
+/// Renders every error in the user's language: JSON under /api, an HTML page elsewhere.
+struct AppErrorMiddleware: AsyncMiddleware {
+    let logger: Logger
+
+    func respond(to req: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        do {
+            return try await next.respond(to: req)
+        } catch {
+            return try await render(error, for: req)
+        }
+    }
+
+    func render(_ error: any Error, for req: Request) async throws -> Response {
+        let lang = req.lang
+        var status = HTTPResponseStatus.internalServerError
+        var code = "server"
+        var message = lang.t("error.server")
+        var fields: [ErrorBody.Field]? = nil
+        var headers = HTTPHeaders()
+        switch error {
+        case let e as InvalidInput:
+            status = e.status
+            code = "invalid"
+            message = lang.t("error.invalid")
+            fields = e.issues.map { .init(field: $0.field, message: $0.message(lang), line: $0.line) }
+        case let e as any AbortError:
+            status = e.status
+            headers = e.headers
+            switch status {
+            case .notFound: code = "not_found"; message = lang.t("error.notFound")
+            case .badRequest, .unsupportedMediaType: code = "bad_request"; message = lang.t("error.badRequest")
+            case .payloadTooLarge: code = "too_large"; message = lang.t("error.tooLarge")
+            case .methodNotAllowed: code = "method"; message = lang.t("error.notFound")
+            default: code = "error"; message = status.code < 500 ? e.reason : lang.t("error.server")
+            }
+        case is DecodingError:
+            status = .badRequest
+            code = "bad_request"
+            message = lang.t("error.badRequest")
+        default:
+            req.logger.report(error: error)
+        }
+        if status.code >= 500 { req.logger.error("\(req.method) \(req.url.path): \(String(reflecting: error))") }
+        if req.url.path.hasPrefix("/api/") || req.url.path == "/healthz" || req.headers.accept.mediaTypes.first == .json {
+            let body = ErrorBody(error: code, message: message, fields: fields)
+            let res = Response(status: status, headers: headers)
+            try res.content.encode(body)
+            return res
+        }
+        let view = try await req.view.render("shared/error", ErrorPage(
+            layout: Layout(req, title: message), status: Int(status.code), message: message,
+            fields: fields ?? []))
+        let res = try await view.encodeResponse(status: status, for: req)
+        for (k, v) in headers where k.lowercased() != "content-type" && k.lowercased() != "content-length" { res.headers.replaceOrAdd(name: k, value: v) }
+        return res
+    }
+}
+
+struct ErrorPage: Encodable {
+    var layout: Layout
+    var status: Int
+    var message: String
+    var fields: [ErrorBody.Field]
+}
+
+public enum Codes {
+    /// A local code: ASCII letters and digits, then also '.', '_' or '-', at most `max` characters.
+    public static func isLocal(_ s: String, max: Int) -> Bool {
+        guard let first = s.first, first.isASCII, first.isLetter || first.isNumber, s.count <= max else { return false }
+        return s.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "_" || $0 == "-") }
+    }
+}

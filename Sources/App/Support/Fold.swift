@@ -1,0 +1,41 @@
+// Search keys that ignore Vietnamese diacritics and case: "Nguyễn Văn A" and "nguyen van a" fold to the same key,
+// so one LIKE on a stored key column works the same on SQLite and PostgreSQL.
+import Foundation
+
+public enum Fold {
+    /// Lowercases, strips combining marks (after canonical decomposition), maps đ/Đ to d and collapses whitespace.
+    public static func key(_ text: String) -> String {
+        var out = String.UnicodeScalarView()
+        var lastWasSpace = true
+        for scalar in text.decomposedStringWithCanonicalMapping.unicodeScalars {
+            switch scalar.value {
+            case 0x0300...0x036F: continue  // combining diacritical marks
+            case 0x0110, 0x0111: out.append("d"); lastWasSpace = false
+            default:
+                if scalar.properties.isWhitespace {
+                    if !lastWasSpace { out.append(" "); lastWasSpace = true }
+                } else {
+                    for lower in scalar.properties.lowercaseMapping.unicodeScalars { out.append(lower) }
+                    lastWasSpace = false
+                }
+            }
+        }
+        var result = String(out)
+        if result.hasSuffix(" ") { result.removeLast() }
+        return result
+    }
+
+    /// Joins several fields into one key, separated so a search cannot match across two fields.
+    public static func key(_ parts: [String?]) -> String {
+        parts.compactMap { $0 }.filter { !$0.isEmpty }.map(key).joined(separator: " | ")
+    }
+
+    /// A LIKE pattern for a user's query, with LIKE's own wildcards escaped (escape char `\`).
+    public static func likePattern(_ query: String) -> String {
+        let k = key(query)
+            .replacingOccurrences(of: "\\", with: "\\\\")
+            .replacingOccurrences(of: "%", with: "\\%")
+            .replacingOccurrences(of: "_", with: "\\_")
+        return "%\(k)%"
+    }
+}

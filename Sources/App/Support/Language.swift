@@ -1,0 +1,80 @@
+// The interface language. Vietnamese is the default; the choice is a cookie set by the language switch,
+// and JSON clients may ask with Accept-Language.
+import Vapor
+import Leaf
+
+public enum Lang: String, Sendable, CaseIterable, Codable {
+    case vi, en
+
+    /// Translates a key of the one translation table, filling {0}, {1}... with args.
+    public func t(_ key: String, _ args: [String] = []) -> String {
+        guard let entry = L10n.table[key] else { return key }
+        var text = self == .vi ? entry.vi : entry.en
+        for (i, a) in args.enumerated() { text = text.replacingOccurrences(of: "{\(i)}", with: a) }
+        return text
+    }
+
+    /// Vietnamese style "1.216", English style "1,216".
+    public func number(_ n: Int) -> String {
+        let digits = String(abs(n))
+        var out = ""
+        for (i, ch) in digits.enumerated() {
+            if i > 0 && (digits.count - i) % 3 == 0 { out.append(self == .vi ? "." : ",") }
+            out.append(ch)
+        }
+        return n < 0 ? "-" + out : out
+    }
+}
+
+struct LangKey: StorageKey { typealias Value = Lang }
+
+extension Request {
+    public var lang: Lang {
+        get { storage[LangKey.self] ?? .vi }
+        set { storage[LangKey.self] = newValue }
+    }
+}
+
+struct LanguageMiddleware: AsyncMiddleware {
+    func respond(to req: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        if let q = try? req.query.get(String.self, at: "lang"), let l = Lang(rawValue: q) {
+            req.lang = l
+        } else if let c = req.cookies["lang"]?.string, let l = Lang(rawValue: c) {
+            req.lang = l
+        } else if req.url.path.hasPrefix("/api/"),
+                  let al = req.headers.first(name: .acceptLanguage)?.lowercased(), al.hasPrefix("en") {
+            req.lang = .en
+        }
+        return try await next.respond(to: req)
+    }
+}
+
+/// `#t("key")` or `#t("key", arg0, arg1)` in Leaf: the string in the request's language.
+struct TranslateTag: LeafTag {
+    func render(_ ctx: LeafContext) throws -> LeafData {
+        guard let key = ctx.parameters.first?.string else { throw Abort(.internalServerError, reason: "#t needs a key") }
+        let lang = ctx.request?.lang ?? .vi
+        let args = ctx.parameters.dropFirst().map { p -> String in
+            if let i = p.int { return lang.number(i) }
+            return p.string ?? ""
+        }
+        return .string(lang.t(key, Array(args)))
+    }
+}
+
+/// `#num(1216)` → "1.216" in Vietnamese, "1,216" in English.
+struct NumberTag: LeafTag {
+    func render(_ ctx: LeafContext) throws -> LeafData {
+        let lang = ctx.request?.lang ?? .vi
+        guard let n = ctx.parameters.first?.int else { return .string("") }
+        return .string(lang.number(n))
+    }
+}
+
+/// `#day("2025-07-01")` → "01/07/2025".
+struct DayTag: LeafTag {
+    func render(_ ctx: LeafContext) throws -> LeafData {
+        .string(Day.display(ctx.parameters.first?.string ?? ""))
+    }
+}
+

@@ -1,0 +1,60 @@
+// What every page's chrome needs: title, language, breadcrumb, the other language's link.
+import Vapor
+
+public struct Crumb: Encodable, Sendable {
+    public var name: String
+    public var url: String
+}
+
+public struct Layout: Encodable {
+    var title: String
+    var lang: String
+    var otherLang: String
+    var otherLangName: String
+    var switchURL: String
+    var crumbs: [Crumb]
+    var today: String
+
+    init(_ req: Request, title: String, crumbs: [Crumb] = []) {
+        self.title = title
+        lang = req.lang.rawValue
+        let other: Lang = req.lang == .vi ? .en : .vi
+        otherLang = other.rawValue
+        otherLangName = other == .vi ? "Tiếng Việt" : "English"
+        var back = req.url.path
+        if let q = req.url.query, !q.isEmpty {
+            let kept = q.split(separator: "&").filter { !$0.hasPrefix("lang=") }.joined(separator: "&")
+            if !kept.isEmpty { back += "?" + kept }
+        }
+        switchURL = SiteURL.language(other).path + "?back=" + (back.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/")
+        self.crumbs = crumbs
+        today = Day.display(Day.today())
+    }
+}
+
+/// A form field's value and its error message, so a form re-renders with the user's input and the errors in place.
+public struct FormState: Encodable {
+    public var values: [String: String]
+    public var errors: [String: String]
+    public var hasErrors: Bool { !errors.isEmpty }
+
+    public init(values: [String: String] = [:], errors: [String: String] = [:]) {
+        self.values = values
+        self.errors = errors
+    }
+
+    public init(values: [String: String], issues: [FieldIssue], lang: Lang) {
+        self.values = values
+        var e: [String: String] = [:]
+        for i in issues where e[i.field] == nil { e[i.field] = i.message(lang) }
+        errors = e
+    }
+
+    enum CodingKeys: String, CodingKey { case values, errors, hasErrors }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(values, forKey: .values)
+        try c.encode(errors, forKey: .errors)
+        try c.encode(hasErrors, forKey: .hasErrors)
+    }
+}

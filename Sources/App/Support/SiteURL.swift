@@ -1,0 +1,66 @@
+// Every HTML path, from one enum used both to register routes and to build links,
+// so a renamed path cannot leave a dead link.
+import Vapor
+
+public enum Ref: Sendable {
+    /// The route parameter placeholder, when registering.
+    case key
+    case id(UUID)
+
+    var text: String {
+        switch self {
+        case .key: return ":id"
+        case .id(let u): return u.uuidString.lowercased()
+        }
+    }
+}
+
+public enum SiteURL: Sendable {
+    case home, demo, healthz, search, css
+    case language(Lang)
+    case units, unitNew
+    case unit(Ref), unitEdit(Ref), unitMerge(Ref), unitMove(Ref), unitCarry(Ref)
+    case unitHouseholds(Ref), unitImport(Ref), unitExport(Ref), householdNew(Ref)
+    case household(Ref), householdEdit(Ref), residentNew(Ref), residentEdit(Ref)
+
+    public var path: String {
+        switch self {
+        case .home: return "/"
+        case .demo: return "/demo"
+        case .healthz: return "/healthz"
+        case .search: return "/search"
+        case .css: return "/css/app.css"
+        case .language(let l): return "/lang/\(l.rawValue)"
+        case .units: return "/units"
+        case .unitNew: return "/units/new"
+        case .unit(let r): return "/units/\(r.text)"
+        case .unitEdit(let r): return "/units/\(r.text)/edit"
+        case .unitMerge(let r): return "/units/\(r.text)/merge"
+        case .unitMove(let r): return "/units/\(r.text)/move"
+        case .unitCarry(let r): return "/units/\(r.text)/carry"
+        case .unitHouseholds(let r): return "/units/\(r.text)/households"
+        case .unitImport(let r): return "/units/\(r.text)/import"
+        case .unitExport(let r): return "/units/\(r.text)/households.csv"
+        case .householdNew(let r): return "/units/\(r.text)/households/new"
+        case .household(let r): return "/households/\(r.text)"
+        case .householdEdit(let r): return "/households/\(r.text)/edit"
+        case .residentNew(let r): return "/households/\(r.text)/residents/new"
+        case .residentEdit(let r): return "/residents/\(r.text)/edit"
+        }
+    }
+
+    public var components: [PathComponent] {
+        path.split(separator: "/").map { PathComponent(stringLiteral: String($0)) }
+    }
+
+    public static func unit(_ id: UUID) -> String { SiteURL.unit(.id(id)).path }
+    public static func household(_ id: UUID) -> String { SiteURL.household(.id(id)).path }
+}
+
+extension Request {
+    /// The `:id` route parameter as a UUID; a malformed id is simply not found.
+    public func idParameter() throws -> UUID {
+        guard let s = parameters.get("id"), let id = UUID(uuidString: s) else { throw Abort(.notFound) }
+        return id
+    }
+}

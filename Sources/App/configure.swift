@@ -1,0 +1,70 @@
+// Builds the application from one AppConfig: used by `main` and by every test.
+import Fluent
+import FluentPostgresDriver
+import FluentSQLiteDriver
+import Leaf
+import NIOSSL
+import Vapor
+
+public func configure(_ app: Application, _ config: AppConfig) async throws {
+    app.config = config
+    switch config.database {
+    case .sqlite(let path):
+        app.databases.use(.sqlite(.file(path), sqlLogLevel: .trace), as: .sqlite)
+    case .postgres(let url):
+        var pg = try SQLPostgresConfiguration(url: url)
+        if url.contains("sslmode=disable") || url.contains("@127.0.0.1") || url.contains("@localhost") {
+            pg.coreConfiguration.tls = .disable
+        }
+        app.databases.use(.postgres(configuration: pg, sqlLogLevel: .trace), as: .psql)
+    }
+    registerMigrations(app.migrations)
+
+    app.http.server.configuration.hostname = config.host
+    app.http.server.configuration.port = config.port
+    app.routes.defaultMaxBodySize = "1mb"
+
+    app.views.use(.leaf)
+    app.leaf.tags["t"] = TranslateTag()
+    app.leaf.tags["num"] = NumberTag()
+    app.leaf.tags["day"] = DayTag()
+    if app.environment == .testing { app.leaf.cache.isEnabled = true }
+
+    app.middleware = .init()
+    app.middleware.use(RouteLoggingMiddleware(logLevel: .info))
+    app.middleware.use(LanguageMiddleware())
+    app.middleware.use(AppErrorMiddleware(logger: app.logger))
+    app.middleware.use(SecurityHeadersMiddleware())
+    app.middleware.use(FileMiddleware(publicDirectory: app.directory.publicDirectory))
+
+    app.asyncCommands.use(UnitsCommand(), as: "units")
+    app.asyncCommands.use(ImportCommand(), as: "import")
+    app.asyncCommands.use(ExportCommand(), as: "export")
+    app.asyncCommands.use(DemoCommand(), as: "demo")
+    app.asyncCommands.use(BenchCommand(), as: "bench")
+
+    try routes(app)
+
+    if config.autoMigrate {
+        try await app.autoMigrate()
+    }
+    if config.demo {
+        try await Demo.load(app) { app.logger.notice("\($0)") }
+        if let c = try await UnitQueries.byCode(Demo.communeCode, kind: .commune, on: app.db) {
+            app.logger.notice("Demo commune: http://\(config.host):\(config.port)\(SiteURL.unit(c.id!))")
+        }
+    }
+}
+
+/// Frame denial, no sniffing, a CSP without inline script, no referrer leaks.
+struct SecurityHeadersMiddleware: AsyncMiddleware {
+    func respond(to req: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        let res = try await next.respond(to: req)
+        res.headers.replaceOrAdd(name: "X-Content-Type-Options", value: "nosniff")
+        res.headers.replaceOrAdd(name: "X-Frame-Options", value: "DENY")
+        res.headers.replaceOrAdd(name: "Referrer-Policy", value: "same-origin")
+        res.headers.replaceOrAdd(name: "Content-Security-Policy",
+                                 value: "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'")
+        return res
+    }
+}

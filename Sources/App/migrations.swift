@@ -1,0 +1,7 @@
+// Migrations, numbered and append-only: never edit one that has landed; add the next number.
+import Fluent
+
+func registerMigrations(_ migrations: Migrations) {
+    migrations.add(CreateUnits())     // 0001: admin_units, unit_links, unit_successions
+    migrations.add(CreateRegistry())  // 0002: households, residents
+}

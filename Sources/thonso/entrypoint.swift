@@ -1,0 +1,31 @@
+// The thin executable: reads configuration, builds the app, runs a command (`serve` by default).
+import App
+import Logging
+import Vapor
+
+@main
+enum Entrypoint {
+    static func main() async throws {
+        var arguments = CommandLine.arguments
+        let demoFlag = arguments.contains("--demo")
+        arguments.removeAll { $0 == "--demo" }
+        var env = try Environment.detect(arguments: arguments)
+        try LoggingSystem.bootstrap(from: &env)
+        var config: AppConfig
+        do { config = try AppConfig.fromEnvironment() } catch {
+            FileHandle.standardError.write(Data("\(error)\n".utf8))
+            exit(2)
+        }
+        if demoFlag { config.demo = true }
+        let app = try await Application.make(env)
+        do {
+            try await configure(app, config)
+            try await app.execute()
+        } catch {
+            app.logger.report(error: error)
+            try? await app.asyncShutdown()
+            throw error
+        }
+        try await app.asyncShutdown()
+    }
+}
