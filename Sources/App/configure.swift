@@ -4,6 +4,7 @@ import FluentPostgresDriver
 import FluentSQLiteDriver
 import Leaf
 import NIOSSL
+import SQLKit
 import Vapor
 
 public func configure(_ app: Application, _ config: AppConfig) async throws {
@@ -16,6 +17,7 @@ public func configure(_ app: Application, _ config: AppConfig) async throws {
         if url.contains("sslmode=disable") || url.contains("@127.0.0.1") || url.contains("@localhost") {
             pg.coreConfiguration.tls = .disable
         }
+        if let schema = config.postgresSchema { pg.searchPath = [schema] }
         app.databases.use(.postgres(configuration: pg, sqlLogLevel: .trace), as: .psql)
     }
     registerMigrations(app.migrations)
@@ -45,6 +47,9 @@ public func configure(_ app: Application, _ config: AppConfig) async throws {
 
     try routes(app)
 
+    if case .postgres = config.database, let schema = config.postgresSchema, let sql = app.db as? any SQLDatabase {
+        try await sql.raw("CREATE SCHEMA IF NOT EXISTS \(ident: schema)").run()
+    }
     if config.autoMigrate {
         try await app.autoMigrate()
     }

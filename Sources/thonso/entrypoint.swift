@@ -21,6 +21,9 @@ enum Entrypoint {
         do {
             try await configure(app, config)
             try await app.execute()
+        } catch let e as ExitCode {
+            try? await app.asyncShutdown()
+            exit(e.code)
         } catch {
             app.logger.report(error: error)
             try? await app.asyncShutdown()

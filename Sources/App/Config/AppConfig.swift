@@ -21,9 +21,11 @@ public struct AppConfig: Sendable {
     public var demo: Bool
     /// AUTO_MIGRATE=0 turns off migrating at start (default on).
     public var autoMigrate: Bool
+    /// DATABASE_SCHEMA: with PostgreSQL, the schema to use (created if missing; default the server's search_path).
+    public var postgresSchema: String?
 
     public init(database: Database, host: String = "127.0.0.1", port: Int = 8080, pageSize: Int = 50,
-                maxUploadMB: Int = 50, demo: Bool = false, autoMigrate: Bool = true) {
+                maxUploadMB: Int = 50, demo: Bool = false, autoMigrate: Bool = true, postgresSchema: String? = nil) {
         self.database = database
         self.host = host
         self.port = port
@@ -31,6 +33,7 @@ public struct AppConfig: Sendable {
         self.maxUploadMB = maxUploadMB
         self.demo = demo
         self.autoMigrate = autoMigrate
+        self.postgresSchema = postgresSchema
     }
 
     public static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) throws -> AppConfig {
@@ -44,6 +47,13 @@ public struct AppConfig: Sendable {
         func flag(_ key: String, _ def: Bool) -> Bool {
             guard let raw = env[key]?.lowercased(), !raw.isEmpty else { return def }
             return ["1", "true", "yes", "on"].contains(raw)
+        }
+        func schema(_ raw: String?) throws -> String? {
+            guard let raw, !raw.isEmpty else { return nil }
+            guard raw.count <= 63, raw.allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "_") }) else {
+                throw ConfigError(message: "DATABASE_SCHEMA must be lowercase letters, digits and _ (got '\(raw)')")
+            }
+            return raw
         }
         let db: Database
         if let url = env["DATABASE_URL"], !url.isEmpty {
@@ -61,7 +71,8 @@ public struct AppConfig: Sendable {
             pageSize: try int("PAGE_SIZE", 50, 5...500),
             maxUploadMB: try int("MAX_UPLOAD_MB", 50, 1...2048),
             demo: flag("DEMO", false),
-            autoMigrate: flag("AUTO_MIGRATE", true))
+            autoMigrate: flag("AUTO_MIGRATE", true),
+            postgresSchema: try schema(env["DATABASE_SCHEMA"]))
     }
 }
 

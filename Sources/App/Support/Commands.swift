@@ -32,7 +32,7 @@ struct ImportCommand: AsyncCommandGroup {
 
 struct ImportHouseholdsCommand: AsyncCommand {
     struct Signature: CommandSignature {
-        @Argument(name: "file", help: "CSV file, one row per resident (docs/registry-csv.md)")
+        @Argument(name: "file", help: "CSV file, one row per resident (docs/registry.md)")
         var file: String
         @Option(name: "commune", help: "Official code of the commune (5 digits)")
         var commune: String?
@@ -108,4 +108,4 @@ struct DemoCommand: AsyncCommand {
     }
 }
 
-struct ExitCode: Error { let code: Int32; init(_ c: Int32) { code = c } }
+public struct ExitCode: Error { public let code: Int32; init(_ c: Int32) { code = c } }

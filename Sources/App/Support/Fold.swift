@@ -39,3 +39,14 @@ public enum Fold {
         return "%\(k)%"
     }
 }
+
+import FluentKit
+import FluentSQL
+import SQLKit
+
+extension Fold {
+    /// `table.column LIKE '%key%' ESCAPE '\'` — the same on SQLite (which has no default escape) and PostgreSQL.
+    static func matches(_ table: String, _ query: String, column: String = "search_key") -> DatabaseQuery.Filter {
+        .sql(embed: "\(ident: table).\(ident: column) LIKE \(bind: likePattern(query)) ESCAPE '\\'")
+    }
+}

@@ -17,7 +17,7 @@ public struct PageRequest: Sendable {
     }
 }
 
-public struct Page<Item: Content>: Content {
+public struct Paged<Item: Content>: Content {
     public var items: [Item]
     public var page: Int
     public var per: Int

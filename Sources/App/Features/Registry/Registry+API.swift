@@ -27,7 +27,7 @@ struct RegistryAPI {
         return f
     }
 
-    func listHouseholds(req: Request) async throws -> Page<HouseholdDTO> {
+    func listHouseholds(req: Request) async throws -> Paged<HouseholdDTO> {
         try await RegistryQueries.households(try await Self.unitFilter(req), page: PageRequest(req, defaultPer: req.config.pageSize), on: req.db)
     }
 
@@ -48,7 +48,7 @@ struct RegistryAPI {
         return try await RegistryQueries.detail(h.id!, on: req.db)
     }
 
-    func listResidents(req: Request) async throws -> Page<ResidentDTO> {
+    func listResidents(req: Request) async throws -> Paged<ResidentDTO> {
         var household: UUID? = nil
         if let raw = req.query[String.self, at: "household"], !raw.isEmpty {
             guard let id = UUID(uuidString: raw) else { throw InvalidInput("household", "error.unknownHousehold") }

@@ -166,32 +166,34 @@ public enum RegistryQueries {
         public init(unit: AdminUnit? = nil, search: String? = nil) { self.unit = unit; self.search = search }
     }
 
-    static func scoped(_ q: QueryBuilder<Household>, _ unit: AdminUnit?) {
+    static func scoped(_ q: QueryBuilder<Household>, _ unit: AdminUnit?, on db: any Database) async throws {
         guard let unit else { return }
         switch unit.kind {
-        case .group: q.filter(\.$groupID == unit.id)
-        case .village: q.filter(\.$villageID == unit.id!)
-        case .commune: q.filter(\.$communeID == unit.id!)
+        case .group: q.filter(Household.self, \.$groupID == unit.id)
+        case .village: q.filter(Household.self, \.$villageID == unit.id!)
+        case .commune: q.filter(Household.self, \.$communeID == unit.id!)
         case .province, .district:
-            q.join(AdminUnit.self, on: \Household.$communeID == \AdminUnit.$id).filter(AdminUnit.self, \.$parentID == unit.id)
+            q.filter(Household.self, \.$communeID ~~ (try await UnitQueries.communeIDs(under: unit, on: db)))
         }
     }
 
-    public static func households(_ f: Filter, page: PageRequest, on db: any Database) async throws -> Page<HouseholdDTO> {
+    public static func households(_ f: Filter, page: PageRequest, on db: any Database) async throws -> Paged<HouseholdDTO> {
         let q = Household.query(on: db)
-        scoped(q, f.unit)
+        try await scoped(q, f.unit, on: db)
         if let s = f.search, !Fold.key(s).isEmpty {
-            q.filter(.sql(raw: "\"households\".\"search_key\""), .custom("LIKE"), .bind(Fold.likePattern(s)))
+            // The household's own key (code, address, phone, representative) or any of its residents' names.
+            let pattern = Fold.likePattern(s)
+            q.filter(.sql(embed: "(\(ident: "households").\(ident: "search_key") LIKE \(bind: pattern) ESCAPE '\\' OR \(ident: "households").\(ident: "id") IN (SELECT \(ident: "household_id") FROM \(ident: "residents") WHERE \(ident: "search_key") LIKE \(bind: pattern) ESCAPE '\\'))"))
         }
         let total = try await q.count()
         let rows = try await q.sort(\.$code).range(page.offset..<(page.offset + page.per)).all()
         let repIDs = rows.compactMap(\.representativeID)
         let reps = repIDs.isEmpty ? [] : try await Resident.query(on: db).filter(\.$id ~~ repIDs).all()
         let names = Dictionary(uniqueKeysWithValues: reps.map { ($0.id!, $0.fullName) })
-        return Page(items: rows.map { $0.toDTO(representativeName: $0.representativeID.flatMap { names[$0] }) }, page: page, total: total)
+        return Paged(items: rows.map { $0.toDTO(representativeName: $0.representativeID.flatMap { names[$0] }) }, page: page, total: total)
     }
 
-    public static func residents(_ f: Filter, householdID: UUID? = nil, page: PageRequest, on db: any Database) async throws -> Page<ResidentDTO> {
+    public static func residents(_ f: Filter, householdID: UUID? = nil, page: PageRequest, on db: any Database) async throws -> Paged<ResidentDTO> {
         let q = Resident.query(on: db).join(Household.self, on: \Resident.$householdID == \Household.$id)
         if let householdID { q.filter(\.$householdID == householdID) }
         if let unit = f.unit {
@@ -200,17 +202,17 @@ public enum RegistryQueries {
             case .village: q.filter(Household.self, \.$villageID == unit.id!)
             case .commune: q.filter(Household.self, \.$communeID == unit.id!)
             case .province, .district:
-                q.join(AdminUnit.self, on: \Household.$communeID == \AdminUnit.$id).filter(AdminUnit.self, \.$parentID == unit.id)
+                q.filter(Household.self, \.$communeID ~~ (try await UnitQueries.communeIDs(under: unit, on: db)))
             }
         }
         if let s = f.search, !Fold.key(s).isEmpty {
-            q.filter(.sql(raw: "\"residents\".\"search_key\""), .custom("LIKE"), .bind(Fold.likePattern(s)))
+            q.filter(Fold.matches("residents", s))
         }
         let total = try await q.count()
         let rows = try await q.sort(Household.self, \.$code).sort(\.$fullName).range(page.offset..<(page.offset + page.per)).all()
         var reps: [UUID: UUID] = [:]
         for r in rows { if let h = try? r.joined(Household.self), let rep = h.representativeID { reps[h.id!] = rep } }
-        return Page(items: rows.map { $0.toDTO(representativeID: reps[$0.householdID]) }, page: page, total: total)
+        return Paged(items: rows.map { $0.toDTO(representativeID: reps[$0.householdID]) }, page: page, total: total)
     }
 
     public static func household(_ id: UUID, on db: any Database) async throws -> (Household, [Resident]) {

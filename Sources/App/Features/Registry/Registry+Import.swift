@@ -1,4 +1,4 @@
-// Households and residents from CSV, one row per resident (docs/registry-csv.md). An import is all-or-nothing:
+// Households and residents from CSV, one row per resident (docs/registry.md). An import is all-or-nothing:
 // every bad row is reported with its line, column and reason, and nothing is written. Rows match on household
 // code, and residents on name and birth year within their household, so importing the same file twice changes
 // nothing. The insert path uses multi-row SQLKit statements (measured in docs/benchmarks.md).
@@ -82,7 +82,9 @@ public enum RegistryCSV {
             var hphone: String? = nil
             let hp = f("household_phone")
             if !hp.isEmpty { hphone = Phone.normalize(hp); if hphone == nil { c.add("household_phone", "error.phone", line: line) } }
-            let name = text("full_name", max: 120, required: true)
+            // A row with no resident fields at all declares a household without residents (as the export writes it).
+            let residentless = ["gender", "birth_year", "relation", "phone", "representative"].allSatisfy { f($0).isEmpty }
+            let name = text("full_name", max: 120, required: !residentless)
             let g = genders[Fold.key(f("gender"))]
             if g == nil { c.add("gender", "error.gender", line: line) }
             var year: Int? = nil
@@ -148,6 +150,8 @@ public enum RegistryCSV {
             if var h = byCode[r.householdCode] {
                 if !r.villageCode.isEmpty, villageByCode[r.villageCode]?.id != h.villageID { c.add("village_code", "error.csvInconsistent", [r.householdCode], line: r.line) }
                 if !r.address.isEmpty && r.address != h.address { c.add("address", "error.csvInconsistent", [r.householdCode], line: r.line) }
+                if r.householdPhone != nil && r.householdPhone != h.phone { c.add("household_phone", "error.csvInconsistent", [r.householdCode], line: r.line) }
+                if !r.groupCode.isEmpty, groupByKey["\(h.villageID)|\(r.groupCode)"]?.id != h.groupID { c.add("group_code", "error.csvInconsistent", [r.householdCode], line: r.line) }
                 h.residents.append(r)
                 byCode[r.householdCode] = h
                 continue
@@ -323,6 +327,7 @@ public enum RegistryCSV {
         }
         w.stream.close()
         let data = stream.property(forKey: .dataWrittenToMemoryStreamKey) as? Data ?? Data()
-        return String(decoding: data, as: UTF8.self)
+        // A BOM first, so spreadsheets read the diacritics as UTF-8 (the importer accepts it).
+        return "\u{FEFF}" + String(decoding: data, as: UTF8.self)
     }
 }

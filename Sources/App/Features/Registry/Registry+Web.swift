@@ -367,8 +367,8 @@ struct RegistryWeb {
         let q = (req.query[String.self, at: "q"] ?? "").trimmingCharacters(in: .whitespaces)
         var unit: AdminUnit? = nil
         if let u = req.query[String.self, at: "unit"], let id = UUID(uuidString: u) { unit = try await AdminUnit.find(id, on: req.db) }
-        var households: Page<HouseholdDTO>? = nil
-        var residents: Page<ResidentDTO>? = nil
+        var households: Paged<HouseholdDTO>? = nil
+        var residents: Paged<ResidentDTO>? = nil
         if !Fold.key(q).isEmpty {
             households = try await RegistryQueries.households(.init(unit: unit, search: q), page: PageRequest(page: 1, per: 20), on: req.db)
             residents = try await RegistryQueries.residents(.init(unit: unit, search: q), page: PageRequest(page: 1, per: 20), on: req.db)

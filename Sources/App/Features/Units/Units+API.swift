@@ -35,11 +35,11 @@ struct UnitsAPI {
         return f
     }
 
-    func list(req: Request) async throws -> Page<UnitDTO> {
+    func list(req: Request) async throws -> Paged<UnitDTO> {
         let page = PageRequest(req, defaultPer: req.config.pageSize)
         let (units, total) = try await UnitQueries.list(try Self.filter(req), page: page, on: req.db)
         let today = Day.today()
-        return Page(items: units.map { $0.toDTO(today: today) }, page: page, total: total)
+        return Paged(items: units.map { $0.toDTO(today: today) }, page: page, total: total)
     }
 
     func get(req: Request) async throws -> UnitDTO {

@@ -177,6 +177,11 @@ public enum UnitActions {
                 if s.validTo > date! {
                     s.validTo = date!
                     try await s.update(on: db)
+                    // Its own place in the tree ends with it.
+                    for l in try await UnitLink.query(on: db).filter(\.$unitID == s.id!).filter(\.$validTo > date!).all() {
+                        l.validTo = max(date!, l.validFrom)
+                        try await l.update(on: db)
+                    }
                 }
                 let exists = try await UnitSuccession.query(on: db).filter(\.$predecessorID == s.id!)
                     .filter(\.$successorID == into.id!).count() > 0
@@ -187,7 +192,7 @@ public enum UnitActions {
                 villages += try await AdminUnit.query(on: db).filter(\.$parentID == s.id!).filter(\.$kind == .village)
                     .filter(\.$validTo > date!).all()
             }
-            return try await moveVillages(villages, into: into, on: date!, db: db)
+            return try await moveVillages(villages, into: into, on: date!, db: db, field: "targetId")
         }
     }
 
@@ -215,18 +220,27 @@ public enum UnitActions {
                                           newCommune: nil, date: date), on: db)
     }
 
-    static func moveVillages(_ villages: [AdminUnit], into target: AdminUnit, on date: String, db: any Database) async throws -> MoveResult {
-        guard target.isInForce(on: date) else { throw InvalidInput("communeId", "error.targetNotInForce", [target.name, Day.display(date)]) }
+    static func moveVillages(_ villages: [AdminUnit], into target: AdminUnit, on date: String, db: any Database,
+                             field: String = "communeId") async throws -> MoveResult {
+        guard target.isInForce(on: date) else { throw InvalidInput(field, "error.targetNotInForce", [target.name, Day.display(date)]) }
         // Codes must stay unique within the commune they go into.
         var clashes: [String] = []
         var seen = Set<String>()
         for v in villages {
-            if v.parentID == target.id { throw InvalidInput("communeId", "error.alreadyThere", [v.name, target.name]) }
+            if v.parentID == target.id { throw InvalidInput(field, "error.alreadyThere", [v.name, target.name]) }
             if !seen.insert(v.code).inserted { clashes.append(v.code) }
             if try await codeClash(kind: .village, code: v.code, communeID: target.id, from: date, to: v.validTo,
                                    excluding: v.id, on: db) != nil { clashes.append(v.code) }
         }
-        if !clashes.isEmpty { throw InvalidInput("communeId", "error.codesClash", [clashes.joined(separator: ", ")]) }
+        // Group codes too are unique within a commune.
+        let movingGroups = villages.isEmpty ? [] : try await AdminUnit.query(on: db).filter(\.$parentID ~~ villages.map { $0.id! })
+            .filter(\.$kind == .group).filter(\.$validTo > date).all()
+        for g in movingGroups {
+            if !seen.insert("group|" + g.code).inserted { clashes.append(g.code) }
+            if try await codeClash(kind: .group, code: g.code, communeID: target.id, from: date, to: g.validTo,
+                                   excluding: g.id, on: db) != nil { clashes.append(g.code) }
+        }
+        if !clashes.isEmpty { throw InvalidInput(field, "error.codesClash", [clashes.joined(separator: ", ")]) }
         guard let sql = db as? any SQLDatabase else { throw Abort(.internalServerError) }
         var households = 0
         for v in villages {

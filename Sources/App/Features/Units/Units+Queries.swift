@@ -30,12 +30,12 @@ public enum UnitQueries {
                 .filter(UnitLink.self, \.$parentID == p)
                 .filter(UnitLink.self, \.$validFrom <= f.day)
                 .filter(UnitLink.self, \.$validTo > f.day)
-        } else if f.search == nil && f.kind == nil {
+        } else if Fold.key(f.search ?? "").isEmpty && f.kind == nil {
             q.filter(\.$kind == .province)
         }
         if let k = f.kind { q.filter(\.$kind == k) }
         if let s = f.search, !Fold.key(s).isEmpty {
-            q.filter(.sql(raw: "\"admin_units\".\"search_key\""), .custom("LIKE"), .bind(Fold.likePattern(s)))
+            q.filter(Fold.matches("admin_units", s))
         }
         let total = try await q.count()
         let units = try await q.sort(\.$kind).sort(\.$code).range(page.offset..<(page.offset + page.per)).all()
@@ -98,6 +98,19 @@ public enum UnitQueries {
         return out
     }
 
+    /// The communes in force today under a province or district (directly, or through districts).
+    public static func communeIDs(under unit: AdminUnit, on db: any Database) async throws -> [UUID] {
+        guard let sql = db as? any SQLDatabase else { throw Abort(.internalServerError) }
+        let day = Day.today()
+        switch unit.kind {
+        case .commune: return [unit.id!]
+        case .province, .district:
+            let districts = try await childIDs(of: [unit.id!], kinds: [.district], on: sql, day: day)
+            return try await childIDs(of: [unit.id!] + districts, kinds: [.commune], on: sql, day: day)
+        case .village, .group: return []
+        }
+    }
+
     /// Counts below a unit, from the rows (units in force today; households and residents as registered).
     public static func summary(of unit: AdminUnit, on db: any Database) async throws -> UnitSummary {
         guard let sql = db as? any SQLDatabase else { throw Abort(.internalServerError) }
@@ -108,8 +121,7 @@ public enum UnitQueries {
         var groups: [UUID] = []
         switch unit.kind {
         case .province, .district:
-            let districts = try await childIDs(of: [id], kinds: [.district], on: sql, day: day)
-            communes = try await childIDs(of: [id] + districts, kinds: [.commune], on: sql, day: day)
+            communes = try await communeIDs(under: unit, on: db)
             villages = try await childIDs(of: communes, kinds: [.village], on: sql, day: day)
             groups = try await childIDs(of: villages, kinds: [.group], on: sql, day: day)
         case .commune:

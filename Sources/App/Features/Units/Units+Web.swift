@@ -90,7 +90,7 @@ struct UnitsWeb {
         var unit: UnitRow
         var kindLabel: String
         var summary: UnitSummary
-        var children: [UnitRow]
+        var units: [UnitRow]
         var pager: Pager
         var on: String
         var q: String
@@ -131,7 +131,7 @@ struct UnitsWeb {
             layout: Layout(req, title: unit.name, crumbs: try await Self.crumbs(req, unit)),
             unit: unit.row(today: today), kindLabel: req.lang.t("kind.\(unit.kind.rawValue)"),
             summary: try await UnitQueries.summary(of: unit, on: req.db),
-            children: children.map { $0.row(today: today) }, pager: Pager(req, page: page.page, per: page.per, total: total),
+            units: children.map { $0.row(today: today) }, pager: Pager(req, page: page.page, per: page.per, total: total),
             on: f.day, q: f.search ?? "",
             history: h.parents.map { HistoryRow(parent: row($0.parent), from: Day.display($0.validFrom ?? ""), to: Day.display($0.validTo ?? "")) },
             predecessors: h.predecessors.map { SuccessionRow(unit: row($0.predecessor), date: Day.display($0.date), whole: $0.whole, note: $0.note, successorID: $0.successor.id.uuidString) },

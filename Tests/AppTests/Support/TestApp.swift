@@ -1,0 +1,131 @@
+// Every test gets its own database: a fresh SQLite file, or (when DATABASE_URL is set) its own PostgreSQL schema,
+// so suites run in parallel on both databases. Helpers send requests as a browser or an API client would.
+import Foundation
+import NIOCore
+import SQLKit
+import Testing
+import Vapor
+import VaporTesting
+@testable import App
+
+enum TestDB {
+    static var postgresURL: String? {
+        let v = ProcessInfo.processInfo.environment["DATABASE_URL"]
+        return (v?.isEmpty ?? true) ? nil : v
+    }
+    static var isPostgres: Bool { postgresURL != nil }
+}
+
+func withTestApp(_ body: (Application) async throws -> Void) async throws {
+    let app = try await Application.make(.testing)
+    app.logger.logLevel = ProcessInfo.processInfo.environment["TEST_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
+    var config: AppConfig
+    var sqlitePath: String? = nil
+    let schema = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
+    if let url = TestDB.postgresURL {
+        config = AppConfig(database: .postgres(url: url), postgresSchema: String(schema))
+    } else {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("thonso-test-\(UUID().uuidString).sqlite").path
+        sqlitePath = path
+        config = AppConfig(database: .sqlite(path: path))
+    }
+    config.pageSize = 50
+    do {
+        try await configure(app, config)
+        try await body(app)
+    } catch {
+        await cleanUp(app, schema: String(schema), sqlitePath: sqlitePath)
+        throw error
+    }
+    await cleanUp(app, schema: String(schema), sqlitePath: sqlitePath)
+}
+
+private func cleanUp(_ app: Application, schema: String, sqlitePath: String?) async {
+    if TestDB.isPostgres, let sql = app.db as? any SQLDatabase {
+        try? await sql.raw("DROP SCHEMA IF EXISTS \(ident: schema) CASCADE").run()
+    }
+    try? await app.asyncShutdown()
+    if let p = sqlitePath {
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: p + suffix) }
+    }
+}
+
+extension Application {
+    /// A JSON API call; answers the response.
+    func api(_ method: HTTPMethod, _ path: String, json: (any Content)? = nil, headers: HTTPHeaders = [:]) async throws -> TestingHTTPResponse {
+        try await testing().sendRequest(method, path, headers: headers) { req in
+            if let json { try req.content.encode(json, as: .json) }
+        }
+    }
+
+    /// A browser form post (application/x-www-form-urlencoded).
+    func form(_ path: String, _ fields: [String: String], headers: HTTPHeaders = [:]) async throws -> TestingHTTPResponse {
+        try await testing().sendRequest(.POST, path, headers: headers) { req in
+            try req.content.encode(fields, as: .urlEncodedForm)
+        }
+    }
+
+    func page(_ path: String, headers: HTTPHeaders = [:]) async throws -> TestingHTTPResponse {
+        try await testing().sendRequest(.GET, path, headers: headers)
+    }
+
+    /// Uploads a file as a browser's multipart form would.
+    func upload(_ path: String, field: String = "file", filename: String, contentType: String = "text/csv", data: Data) async throws -> TestingHTTPResponse {
+        let boundary = "----thonso\(UUID().uuidString.prefix(8))"
+        var body = Data()
+        body.append("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(field)\"; filename=\"\(filename)\"\r\nContent-Type: \(contentType)\r\n\r\n".data(using: .utf8)!)
+        body.append(data)
+        body.append("\r\n--\(boundary)--\r\n".data(using: .utf8)!)
+        var headers = HTTPHeaders()
+        headers.replaceOrAdd(name: .contentType, value: "multipart/form-data; boundary=\(boundary)")
+        return try await testing().sendRequest(.POST, path, headers: headers, body: ByteBuffer(data: body))
+    }
+
+    func count(_ table: String) async throws -> Int {
+        let sql = db as! any SQLDatabase
+        let row = try await sql.raw("SELECT COUNT(*) AS n FROM \(ident: table)").first()
+        return try row!.decode(column: "n", as: Int.self)
+    }
+}
+
+extension TestingHTTPResponse {
+    func decode<T: Decodable>(_ type: T.Type) throws -> T { try content.decode(T.self) }
+    var text: String { body.string }
+}
+
+/// A small tree built through the API: province 01, commune 00001 with villages T1 (groups T1-01, T1-02) and T2,
+/// commune 00002 with village T1.
+struct Tree {
+    var province: UnitDTO
+    var commune: UnitDTO
+    var otherCommune: UnitDTO
+    var village1: UnitDTO
+    var village2: UnitDTO
+    var group11: UnitDTO
+    var group12: UnitDTO
+    var otherVillage: UnitDTO
+
+    static func make(_ app: Application) async throws -> Tree {
+        func unit(_ kind: String, _ code: String, _ name: String, parent: UnitDTO?) async throws -> UnitDTO {
+            let res = try await app.api(.POST, "/api/v1/units", json: UnitInput(kind: kind, code: code, name: name, parentId: parent?.id.uuidString))
+            #expect(res.status == .created, "\(res.text)")
+            return try res.decode(UnitDTO.self)
+        }
+        let p = try await unit("province", "01", "Thành phố Hà Nội", parent: nil)
+        let c = try await unit("commune", "00001", "Xã Song Phượng", parent: p)
+        let c2 = try await unit("commune", "00002", "Xã Thượng Mỗ", parent: p)
+        let v1 = try await unit("village", "T1", "Thôn Đông", parent: c)
+        let v2 = try await unit("village", "T2", "Thôn Đoài", parent: c)
+        let g11 = try await unit("group", "T1-01", "Tổ 1", parent: v1)
+        let g12 = try await unit("group", "T1-02", "Tổ 2", parent: v1)
+        let ov = try await unit("village", "T1", "Thôn Thượng", parent: c2)
+        return Tree(province: p, commune: c, otherCommune: c2, village1: v1, village2: v2, group11: g11, group12: g12, otherVillage: ov)
+    }
+}
+
+func householdInput(_ code: String, village: UnitDTO, group: UnitDTO? = nil, name: String = "Nguyễn Văn An",
+                    address: String = "Số 1, ngõ 2", phone: String? = "0999000001") -> HouseholdInput {
+    HouseholdInput(code: code, villageId: village.id.uuidString, groupId: group?.id.uuidString, address: address, phone: phone,
+                   representativeId: nil,
+                   representative: ResidentInput(householdId: nil, fullName: name, gender: "male", birthYear: 1970, relation: "head", phone: nil, isRepresentative: true))
+}
