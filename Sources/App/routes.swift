@@ -27,7 +27,7 @@ func routes(_ app: Application) throws {
     }
 
     UnitsWeb().addRoutes(to: app)
-    RegistryWeb().addRoutes(to: app)
+    RegistryWeb(maxUploadBytes: app.config.maxUploadMB * 1_048_576).addRoutes(to: app)
 
     let api = app.grouped("api", "v1")
     api.get("openapi.json") { req async throws -> Response in

@@ -87,6 +87,38 @@ struct ImportTests {
         }
     }
 
+    @Test("an upload over the size limit, or a binary file named .csv, is refused and writes nothing")
+    func badUploads() async throws {
+        try await withTestApp({ $0.maxUploadMB = 1 }) { app in
+            let t = try await Tree.make(app)
+            var big = Data(goodCSV.utf8)
+            big.append(Data(repeating: 0x41, count: 2 * 1_048_576))
+            let tooBig = try await app.upload("/units/\(t.commune.id)/import", filename: "ho.csv", data: big)
+            #expect(tooBig.status == .payloadTooLarge)
+            var exe = Data([0x4D, 0x5A, 0x90, 0x00, 0x03, 0x00, 0x00, 0x00])
+            exe.append(Data(repeating: 0, count: 512))
+            let binary = try await app.upload("/units/\(t.commune.id)/import", filename: "ho.csv", data: exe)
+            #expect(binary.status == .unprocessableEntity)
+            #expect(binary.text.contains("UTF-8"))
+            let empty = try await app.upload("/units/\(t.commune.id)/import", filename: "ho.csv", data: Data())
+            #expect(empty.status == .unprocessableEntity)
+            #expect(try await app.count("households") == 0)
+        }
+    }
+
+    @Test("a household without residents exports and imports back")
+    func householdWithoutResidents() async throws {
+        try await withTestApp { app in
+            let t = try await Tree.make(app)
+            _ = try await app.api(.POST, "/api/v1/households", json: HouseholdInput(code: "EMPTY-1", villageId: t.village1.id.uuidString, address: "Số 7"))
+            let export = try await app.page("/units/\(t.commune.id)/households.csv")
+            #expect(export.text.hasPrefix("\u{FEFF}household_code,"))
+            let commune = try #require(await AdminUnit.find(t.commune.id, on: app.db))
+            let again = try await RegistryCSV.importFile(Data(export.text.utf8), into: commune, on: app.db)
+            #expect(again.householdsUnchanged == 1 && again.residentsAdded == 0)
+        }
+    }
+
     @Test("a file without the required columns, or not UTF-8, is refused")
     func badHeader() async throws {
         #expect(throws: InvalidInput.self) { try RegistryCSV.parse(Data("household_code,name\nH1,An\n".utf8)) }

@@ -16,7 +16,7 @@ enum TestDB {
     static var isPostgres: Bool { postgresURL != nil }
 }
 
-func withTestApp(_ body: (Application) async throws -> Void) async throws {
+func withTestApp(_ adjust: (inout AppConfig) -> Void = { _ in }, _ body: (Application) async throws -> Void) async throws {
     let app = try await Application.make(.testing)
     app.logger.logLevel = ProcessInfo.processInfo.environment["TEST_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
     var config: AppConfig
@@ -30,6 +30,7 @@ func withTestApp(_ body: (Application) async throws -> Void) async throws {
         config = AppConfig(database: .sqlite(path: path))
     }
     config.pageSize = 50
+    adjust(&config)
     do {
         try await configure(app, config)
         try await body(app)

@@ -252,7 +252,9 @@ public enum RegistryCSV {
             }
             let key = Household.searchKey(code: code, address: plan.address, phone: plan.phone, representative: repRow?.fullName)
             if let o = old {
-                let rep = repID ?? o.repID
+                // Without a row marked as representative, the one chosen before stays.
+                let marked = people.contains(where: \.representative)
+                let rep = marked ? repID : (o.repID ?? repID)
                 if o.villageID != plan.villageID || o.groupID != plan.groupID || o.address != plan.address || o.phone != plan.phone || o.repID != rep {
                     householdUpdates.append((o.id, plan, rep, key)); report.householdsUpdated += 1
                 } else { report.householdsUnchanged += 1 }

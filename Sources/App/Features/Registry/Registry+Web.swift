@@ -4,6 +4,9 @@ import Fluent
 import Vapor
 
 struct RegistryWeb {
+    /// Uploads larger than this are refused with 413 before they are read into memory.
+    var maxUploadBytes = 50 * 1_048_576
+
     func addRoutes(to app: any RoutesBuilder) {
         app.get(SiteURL.unitHouseholds(.key).components, use: list)
         app.get(SiteURL.householdNew(.key).components, use: newHousehold)
@@ -16,7 +19,7 @@ struct RegistryWeb {
         app.get(SiteURL.residentEdit(.key).components, use: editResident)
         app.post(SiteURL.residentEdit(.key).components, use: updateResident)
         app.get(SiteURL.unitImport(.key).components, use: importForm)
-        app.on(.POST, SiteURL.unitImport(.key).components, body: .collect(maxSize: "2gb"), use: importUpload)
+        app.on(.POST, SiteURL.unitImport(.key).components, body: .collect(maxSize: ByteCount(value: maxUploadBytes + 65_536)), use: importUpload)
         app.get(SiteURL.unitExport(.key).components, use: export)
         app.get(SiteURL.search.components, use: search)
     }
