@@ -5,6 +5,22 @@ import Foundation
 public enum Fold {
     /// Lowercases, strips combining marks (after canonical decomposition), maps đ/Đ to d and collapses whitespace.
     public static func key(_ text: String) -> String {
+        // Fast path for plain ASCII (codes, phones, most CSV keywords): no decomposition needed.
+        if text.utf8.allSatisfy({ $0 < 0x80 }) {
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(text.utf8.count)
+            var lastWasSpace = true
+            for b in text.utf8 {
+                if b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D {
+                    if !lastWasSpace { bytes.append(0x20); lastWasSpace = true }
+                } else {
+                    bytes.append(b >= 0x41 && b <= 0x5A ? b + 0x20 : b)
+                    lastWasSpace = false
+                }
+            }
+            if bytes.last == 0x20 { bytes.removeLast() }
+            return String(decoding: bytes, as: UTF8.self)
+        }
         var out = String.UnicodeScalarView()
         var lastWasSpace = true
         for scalar in text.decomposedStringWithCanonicalMapping.unicodeScalars {

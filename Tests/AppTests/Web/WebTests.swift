@@ -58,6 +58,32 @@ struct WebTests {
         }
     }
 
+    @Test("an official moves a village and merges communes through the forms")
+    func moveAndMergeForms() async throws {
+        try await withTestApp { app in
+            let t = try await Tree.make(app)
+            let wrong = try await app.form("/units/\(t.village2.id)/move", ["communeCode": "99999", "date": "01/01/2026"])
+            #expect(wrong.status == .unprocessableEntity)
+            #expect(wrong.text.contains("Không có xã/phường này."))
+            #expect(wrong.text.contains("value=\"99999\""))
+            let moved = try await app.form("/units/\(t.village2.id)/move", ["communeCode": "00002", "date": "01/01/2026"])
+            #expect(moved.status == .seeOther)
+            #expect(try await app.api(.GET, "/api/v1/units/\(t.village2.id)").decode(UnitDTO.self).parentId == t.otherCommune.id)
+            let page = try await app.page("/units/\(t.village2.id)")
+            #expect(page.text.contains("01/01/2026") && page.text.contains("Xã Song Phượng"))
+
+            let clash = try await app.form("/units/\(t.commune.id)/merge", ["sourceCodes": "00001, 00002", "newName": "Xã Mới", "newCode": "00009", "date": "2025-07-01"])
+            #expect(clash.status == .unprocessableEntity)
+            #expect(clash.text.contains("Mã trùng"))
+            let merged = try await app.form("/units/\(t.commune.id)/merge", ["sourceCodes": "00001", "targetCode": "00002", "date": "2026-02-01"])
+            #expect(merged.status == .unprocessableEntity, "T1 exists in both")
+            _ = try await app.api(.PATCH, "/api/v1/units/\(t.otherVillage.id)", json: UnitInput(code: "TM1"))
+            let ok = try await app.form("/units/\(t.commune.id)/merge", ["sourceCodes": "00001", "targetCode": "00002", "date": "2026-02-01"])
+            #expect(ok.status == .seeOther)
+            #expect(ok.headers.first(name: .location) == "/units/\(t.otherCommune.id.uuidString.lowercased())")
+        }
+    }
+
     @Test("the language switch turns the interface to English and back")
     func language() async throws {
         try await withTestApp { app in

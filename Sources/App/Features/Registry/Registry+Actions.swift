@@ -166,7 +166,8 @@ public enum RegistryQueries {
         public init(unit: AdminUnit? = nil, search: String? = nil) { self.unit = unit; self.search = search }
     }
 
-    static func scoped(_ q: QueryBuilder<Household>, _ unit: AdminUnit?, on db: any Database) async throws {
+    /// Households (or rows joined to them) below a unit: the one place this filter is decided.
+    static func scoped<M: Model>(_ q: QueryBuilder<M>, _ unit: AdminUnit?, on db: any Database) async throws {
         guard let unit else { return }
         switch unit.kind {
         case .group: q.filter(Household.self, \.$groupID == unit.id)
@@ -196,15 +197,7 @@ public enum RegistryQueries {
     public static func residents(_ f: Filter, householdID: UUID? = nil, page: PageRequest, on db: any Database) async throws -> Paged<ResidentDTO> {
         let q = Resident.query(on: db).join(Household.self, on: \Resident.$householdID == \Household.$id)
         if let householdID { q.filter(\.$householdID == householdID) }
-        if let unit = f.unit {
-            switch unit.kind {
-            case .group: q.filter(Household.self, \.$groupID == unit.id)
-            case .village: q.filter(Household.self, \.$villageID == unit.id!)
-            case .commune: q.filter(Household.self, \.$communeID == unit.id!)
-            case .province, .district:
-                q.filter(Household.self, \.$communeID ~~ (try await UnitQueries.communeIDs(under: unit, on: db)))
-            }
-        }
+        try await scoped(q, f.unit, on: db)
         if let s = f.search, !Fold.key(s).isEmpty {
             q.filter(Fold.matches("residents", s))
         }

@@ -66,7 +66,8 @@ public enum RegistryCSV {
             if raw.allSatisfy({ $0.trimmingCharacters(in: .whitespaces).isEmpty }) { continue }
             func f(_ col: String) -> String {
                 guard let i = index[col], i < raw.count else { return "" }
-                return raw[i].trimmingCharacters(in: .whitespacesAndNewlines).precomposedStringWithCanonicalMapping
+                let v = raw[i].trimmingCharacters(in: .whitespacesAndNewlines)
+                return v.utf8.allSatisfy({ $0 < 0x80 }) ? v : v.precomposedStringWithCanonicalMapping
             }
             func text(_ col: String, max: Int, required: Bool) -> String {
                 let v = f(col)
