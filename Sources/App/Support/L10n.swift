@@ -118,6 +118,8 @@ enum L10n {
         "import.file": ("Tệp CSV (mỗi dòng một nhân khẩu, mã hóa UTF-8)", "CSV file (one row per resident, UTF-8)"),
         "import.button": ("Nhập dữ liệu", "Import"),
         "import.columns": ("Các cột", "Columns"),
+        "import.template": ("Tải tệp mẫu", "Download a sample file"),
+        "households.printAll": ("Xem để in toàn bộ", "Show all for printing"),
         "import.allOrNothing": ("Nếu có dòng sai, không dòng nào được ghi; sửa các dòng dưới đây rồi tải lên lại. Nhập lại cùng một tệp không làm thay đổi gì.", "If any row is wrong, nothing is written: fix the rows below and upload again. Importing the same file twice changes nothing."),
         "import.failed": ("Chưa nhập: tệp có {0} lỗi", "Not imported: the file has {0} problems"),
         "import.more": ("… và {0} lỗi khác", "… and {0} more"),

@@ -128,6 +128,10 @@ struct ImportTests {
             #expect(e.issues.map(\.field) == ["colour"])
         }
         #expect(throws: InvalidInput.self) { try RegistryCSV.parse(Data([0xff, 0xfe, 0x00, 0x41])) }
+        // The sample file offered on the import page is itself valid.
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let sample = try RegistryCSV.parse(Data(contentsOf: root.appendingPathComponent("Public/templates/households.csv")))
+        #expect(sample.count == 2 && sample[0].representative && sample[1].relation == .spouse)
         let bom = try RegistryCSV.parse(Data("\u{FEFF}household_code,village_code,address,full_name\nH1,T1,Số 1,An\n".utf8))
         #expect(bom.count == 1 && bom[0].line == 2)
     }

@@ -64,6 +64,7 @@ struct RegistryWeb {
         var pager: Pager
         var newURL: String?
         var exportURL: String
+        var printAllURL: String?
     }
 
     func list(req: Request) async throws -> View {
@@ -79,7 +80,10 @@ struct RegistryWeb {
             unitName: unit.name, unitURL: SiteURL.unit(unit.id!), households: result.items.map(Self.row), total: result.total, q: q,
             pager: Pager(req, page: page.page, per: page.per, total: result.total),
             newURL: unit.kind == .commune ? nil : SiteURL.householdNew(.id(unit.id!)).path,
-            exportURL: SiteURL.unitExport(.id(unit.id!)).path))
+            exportURL: SiteURL.unitExport(.id(unit.id!)).path,
+            printAllURL: result.total > page.per && result.total <= 500
+                ? SiteURL.unitHouseholds(.id(unit.id!)).path + "?per=500" + (q.isEmpty ? "" : "&q=" + (q.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""))
+                : nil))
     }
 
     struct ShowPage: Encodable {
