@@ -48,6 +48,12 @@ struct LogicTests {
         }
     }
 
+    @Test func trimming() {
+        #expect(RegistryCSV.trimmed("  Nguyễn Văn An \r\n") == "Nguyễn Văn An")
+        #expect(RegistryCSV.trimmed("\t") == "")
+        #expect(RegistryCSV.trimmed("An") == "An")
+    }
+
     @Test func codes() {
         #expect(Codes.isLocal("T1-01", max: 20))
         #expect(!Codes.isLocal("Thôn 1", max: 20))

@@ -42,9 +42,11 @@ public enum RegistryCSV {
     /// Reads and checks every row's own fields. Throws InvalidInput listing every bad row.
     public static func parse(_ data: Data) throws -> [Row] {
         var c = Checker()
-        var text = String(decoding: data, as: UTF8.self)
+        // Strict UTF-8 (a spreadsheet saved in another encoding, or a binary file, is refused) without a NUL byte.
+        guard !data.contains(0), var text = String(validating: data, as: UTF8.self) else {
+            throw InvalidInput("file", "error.csvEncoding")
+        }
         if text.hasPrefix("\u{FEFF}") { text.removeFirst() }   // spreadsheet BOM
-        if data.contains(0) || text.contains("\u{FFFD}") { throw InvalidInput("file", "error.csvEncoding") }
         let reader: CSVReader
         do { reader = try CSVReader(string: text, hasHeaderRow: true) }
         catch { throw InvalidInput("file", "error.csvUnreadable") }
@@ -66,7 +68,7 @@ public enum RegistryCSV {
             if raw.allSatisfy({ $0.trimmingCharacters(in: .whitespaces).isEmpty }) { continue }
             func f(_ col: String) -> String {
                 guard let i = index[col], i < raw.count else { return "" }
-                let v = raw[i].trimmingCharacters(in: .whitespacesAndNewlines)
+                let v = trimmed(raw[i])
                 return v.utf8.allSatisfy({ $0 < 0x80 }) ? v : v.precomposedStringWithCanonicalMapping
             }
             func text(_ col: String, max: Int, required: Bool) -> String {
@@ -109,6 +111,19 @@ public enum RegistryCSV {
         if rows.isEmpty && c.issues.isEmpty { c.add("file", "error.csvEmpty") }
         try c.check()
         return rows
+    }
+
+    /// Strips ASCII spaces, tabs and line breaks at both ends: Foundation's trimming is many times slower on a
+    /// hot path of half a million rows × eleven fields.
+    static func trimmed(_ s: String) -> String {
+        let u = s.utf8
+        guard let first = u.first, let last = u.last else { return s }
+        func space(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D }
+        if !space(first) && !space(last) { return s }
+        var start = u.startIndex, end = u.endIndex
+        while start < end, space(u[start]) { start = u.index(after: start) }
+        while end > start, space(u[u.index(before: end)]) { end = u.index(before: end) }
+        return String(s[start..<end])
     }
 
     public static func importFile(_ data: Data, into commune: AdminUnit, on db: any Database,
