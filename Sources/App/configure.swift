@@ -26,6 +26,14 @@ public func configure(_ app: Application, _ config: AppConfig) async throws {
     app.http.server.configuration.port = config.port
     app.routes.defaultMaxBodySize = "1mb"
 
+    app.passwords.use(.bcrypt(cost: config.bcryptCost))
+    app.sessions.use(.fluent)
+    let secure = config.secureCookies
+    app.sessions.configuration = SessionsConfiguration(cookieName: "thonso_session") { id in
+        HTTPCookies.Value(string: id.string, expires: Date().addingTimeInterval(7 * 24 * 3600), path: "/",
+                          isSecure: secure, isHTTPOnly: true, sameSite: .lax)
+    }
+
     app.views.use(.leaf)
     app.leaf.tags["t"] = TranslateTag()
     app.leaf.tags["num"] = NumberTag()
@@ -38,12 +46,17 @@ public func configure(_ app: Application, _ config: AppConfig) async throws {
     app.middleware.use(AppErrorMiddleware(logger: app.logger))
     app.middleware.use(SecurityHeadersMiddleware())
     app.middleware.use(FileMiddleware(publicDirectory: app.directory.publicDirectory))
+    app.middleware.use(app.sessions.middleware)
+    app.middleware.use(AccessMiddleware())
+    app.middleware.use(CSRFMiddleware(maxBody: config.maxUploadMB * 1_048_576 + 65_536))
 
     app.asyncCommands.use(UnitsCommand(), as: "units")
     app.asyncCommands.use(ImportCommand(), as: "import")
     app.asyncCommands.use(ExportCommand(), as: "export")
     app.asyncCommands.use(DemoCommand(), as: "demo")
     app.asyncCommands.use(BenchCommand(), as: "bench")
+    app.asyncCommands.use(UserCommand(), as: "user")
+    app.asyncCommands.use(TokenCommand(), as: "token")
 
     try routes(app)
 
@@ -55,6 +68,7 @@ public func configure(_ app: Application, _ config: AppConfig) async throws {
     }
     if config.demo {
         try await Demo.load(app) { app.logger.notice("\($0)") }
+        for line in try await Demo.accountList(app) { app.logger.notice("\(line)") }
         if let c = try await UnitQueries.byCode(Demo.communeCode, kind: .commune, on: app.db) {
             app.logger.notice("Demo commune: http://\(config.host):\(config.port)\(SiteURL.unit(c.id!))")
         }

@@ -4,4 +4,6 @@ import Fluent
 func registerMigrations(_ migrations: Migrations) {
     migrations.add(CreateUnits())     // 0001: admin_units, unit_links, unit_successions
     migrations.add(CreateRegistry())  // 0002: households, residents
+    migrations.add(CreateAccounts())  // 0003: people, role_grants, api_tokens
+    migrations.add(SessionRecord.migration)  // 0003: _fluent_sessions (Vapor's database-backed sessions)
 }

@@ -14,9 +14,10 @@ func routes(_ app: Application) throws {
             let res = try await ["status": "database unavailable"].encodeResponse(status: .serviceUnavailable, for: req)
             return res
         }
-    }
-    app.get(SiteURL.home.components, use: home)
-    app.post(SiteURL.demo.components, use: loadDemo)
+    }.rule(.open)
+    app.get(SiteURL.home.components, use: home).rule(.open)
+    app.post(SiteURL.demo.components, use: loadDemo).rule(.open)
+    AccountsWeb().addRoutes(to: app)
     app.get("lang", ":lang") { req -> Response in
         guard let lang = Lang(rawValue: req.parameters.get("lang") ?? "") else { throw Abort(.notFound) }
         var back = req.query[String.self, at: "back"] ?? "/"
@@ -24,41 +25,55 @@ func routes(_ app: Application) throws {
         let res = req.redirect(to: back, redirectType: .normal)
         res.cookies["lang"] = HTTPCookies.Value(string: lang.rawValue, maxAge: 31_536_000, path: "/", isHTTPOnly: true, sameSite: .lax)
         return res
-    }
+    }.rule(.open)
 
-    UnitsWeb().addRoutes(to: app)
-    RegistryWeb(maxUploadBytes: app.config.maxUploadMB * 1_048_576).addRoutes(to: app)
+    let signedIn = app.grouped(RequireSignIn())
+    UnitsWeb().addRoutes(to: signedIn)
+    RegistryWeb(maxUploadBytes: app.config.maxUploadMB * 1_048_576).addRoutes(to: signedIn)
 
     let api = app.grouped("api", "v1")
     api.get("openapi.json") { req async throws -> Response in
         let path = req.application.directory.resourcesDirectory + "openapi.json"
         return try await req.fileio.asyncStreamFile(at: path, mediaType: .json)
-    }
-    UnitsAPI().addRoutes(to: api)
-    RegistryAPI().addRoutes(to: api)
+    }.rule(.open)
+    let signedInAPI = api.grouped(RequireSignIn())
+    UnitsAPI().addRoutes(to: signedInAPI)
+    RegistryAPI().addRoutes(to: signedInAPI)
 }
 
 struct HomePage: Encodable {
     var layout: Layout
     var empty: Bool
+    var signedIn: Bool
     var communes: [UnitRow]
     var demoURL: String
     var unitsURL: String
+    var signInURL: String
 }
 
 func home(req: Request) async throws -> View {
-    let households = try await Household.query(on: req.db).count()
-    // Communes that hold villages: where an official most likely wants to go.
-    let ids = try await AdminUnit.query(on: req.db).filter(\.$kind == .village).all(\.$communeID)
-    let communes = try await AdminUnit.query(on: req.db).filter(\.$id ~~ Array(Set(ids.compactMap { $0 }))).sort(\.$code).limit(50).all()
+    let empty = try await Household.query(on: req.db).count() == 0
+    var units: [AdminUnit] = []
+    if req.access.isSignedIn {
+        if let roots = try await req.access.rootUnits(.readRegistry, on: req.db) {
+            // The units the caller's roles are granted on: where they work.
+            units = roots.sorted { $0.code < $1.code }
+        } else {
+            // Communes that hold villages: where an administrator most likely wants to go.
+            let ids = try await AdminUnit.query(on: req.db).filter(\.$kind == .village).all(\.$communeID)
+            units = try await AdminUnit.query(on: req.db).filter(\.$id ~~ Array(Set(ids.compactMap { $0 }))).sort(\.$code).limit(50).all()
+        }
+    }
     let today = Day.today()
     return try await req.view.render("home", HomePage(
-        layout: Layout(req, title: "Thôn Số"), empty: households == 0, communes: communes.map { $0.row(today: today) },
-        demoURL: SiteURL.demo.path, unitsURL: SiteURL.units.path))
+        layout: Layout(req, title: "Thôn Số", needsToken: empty), empty: empty, signedIn: req.access.isSignedIn,
+        communes: units.map { $0.row(today: today) }, demoURL: SiteURL.demo.path, unitsURL: SiteURL.units.path,
+        signInURL: SiteURL.signIn.path))
 }
 
 func loadDemo(req: Request) async throws -> Response {
     guard try await Household.query(on: req.db).count() == 0 else { throw InvalidInput("demo", "error.demoNotEmpty", status: .conflict) }
-    let commune = try await Demo.load(req.application)
-    return req.redirect(to: SiteURL.unit(commune.id!), redirectType: .normal)
+    _ = try await Demo.load(req.application)
+    // The demo's accounts are printed in the server log; the sign-in page says so.
+    return req.redirect(to: SiteURL.signIn.path + "?demo=1", redirectType: .normal)
 }

@@ -21,11 +21,16 @@ public struct AppConfig: Sendable {
     public var demo: Bool
     /// AUTO_MIGRATE=0 turns off migrating at start (default on).
     public var autoMigrate: Bool
+    /// BCRYPT_COST: work factor for password hashes (default 12; 4–16).
+    public var bcryptCost: Int
+    /// COOKIE_SECURE=1: session cookies only over HTTPS (set it when serving behind TLS).
+    public var secureCookies: Bool
     /// DATABASE_SCHEMA: with PostgreSQL, the schema to use (created if missing; default the server's search_path).
     public var postgresSchema: String?
 
     public init(database: Database, host: String = "127.0.0.1", port: Int = 8080, pageSize: Int = 50,
-                maxUploadMB: Int = 50, demo: Bool = false, autoMigrate: Bool = true, postgresSchema: String? = nil) {
+                maxUploadMB: Int = 50, demo: Bool = false, autoMigrate: Bool = true, postgresSchema: String? = nil,
+                bcryptCost: Int = 12, secureCookies: Bool = false) {
         self.database = database
         self.host = host
         self.port = port
@@ -34,6 +39,8 @@ public struct AppConfig: Sendable {
         self.demo = demo
         self.autoMigrate = autoMigrate
         self.postgresSchema = postgresSchema
+        self.bcryptCost = bcryptCost
+        self.secureCookies = secureCookies
     }
 
     public static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) throws -> AppConfig {
@@ -72,7 +79,9 @@ public struct AppConfig: Sendable {
             maxUploadMB: try int("MAX_UPLOAD_MB", 50, 1...2048),
             demo: flag("DEMO", false),
             autoMigrate: flag("AUTO_MIGRATE", true),
-            postgresSchema: try schema(env["DATABASE_SCHEMA"]))
+            postgresSchema: try schema(env["DATABASE_SCHEMA"]),
+            bcryptCost: try int("BCRYPT_COST", 12, 4...16),
+            secureCookies: flag("COOKIE_SECURE", false))
     }
 }
 

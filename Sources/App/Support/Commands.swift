@@ -105,6 +105,7 @@ struct DemoCommand: AsyncCommand {
     var help: String { "Loads the demo commune (official lists + Song Phượng's synthetic households)" }
     func run(using context: CommandContext, signature: Signature) async throws {
         try await Demo.load(context.application) { context.console.print($0) }
+        for line in try await Demo.accountList(context.application) { context.console.print(line) }
     }
 }
 

@@ -136,6 +136,7 @@ struct AppErrorMiddleware: AsyncMiddleware {
             case .badRequest, .unsupportedMediaType: code = "bad_request"; message = lang.t("error.badRequest")
             case .payloadTooLarge: code = "too_large"; message = lang.t("error.tooLarge")
             case .methodNotAllowed: code = "method"; message = lang.t("error.notFound")
+            case .unauthorized: code = "unauthorized"; message = lang.t("error.unauthorized")
             default: code = "error"; message = status.code < 500 ? e.reason : lang.t("error.server")
             }
         case is DecodingError:

@@ -14,8 +14,14 @@ public struct Layout: Encodable {
     var switchURL: String
     var crumbs: [Crumb]
     var today: String
+    /// The form token (Support/CSRF.swift); made for signed-in callers and for pages with a public form.
+    var csrf: String
+    /// Who is signed in, for the header; nil when nobody is.
+    var user: String?
+    var signOutURL: String
+    var signInURL: String
 
-    init(_ req: Request, title: String, crumbs: [Crumb] = []) {
+    init(_ req: Request, title: String, crumbs: [Crumb] = [], needsToken: Bool = false) {
         self.title = title
         lang = req.lang.rawValue
         let other: Lang = req.lang == .vi ? .en : .vi
@@ -29,6 +35,10 @@ public struct Layout: Encodable {
         switchURL = SiteURL.language(other).path + "?back=" + (back.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/")
         self.crumbs = crumbs
         today = Day.display(Day.today())
+        csrf = (needsToken || req.access.isSignedIn) ? req.csrfToken : ""
+        user = req.access.personID == nil ? nil : req.access.displayName
+        signOutURL = SiteURL.signOut.path
+        signInURL = SiteURL.signIn.path
     }
 }
 

@@ -16,7 +16,7 @@ public enum Ref: Sendable {
 }
 
 public enum SiteURL: Sendable {
-    case home, demo, healthz, search, css
+    case home, demo, healthz, search, css, signIn, signOut
     case language(Lang)
     case units, unitNew
     case unit(Ref), unitEdit(Ref), unitMerge(Ref), unitMove(Ref), unitCarry(Ref)
@@ -30,6 +30,8 @@ public enum SiteURL: Sendable {
         case .healthz: return "/healthz"
         case .search: return "/search"
         case .css: return "/css/app.css"
+        case .signIn: return "/signin"
+        case .signOut: return "/signout"
         case .language(let l): return "/lang/\(l.rawValue)"
         case .units: return "/units"
         case .unitNew: return "/units/new"

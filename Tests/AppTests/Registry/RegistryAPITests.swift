@@ -76,7 +76,7 @@ struct RegistryAPITests {
             }
             #expect(try await app.count("households") == hh)
             #expect(try await app.count("residents") == rs)
-            let notJSON = try await app.testing().sendRequest(.POST, "/api/v1/households", headers: ["Content-Type": "application/json"], body: ByteBuffer(string: "{oops"))
+            let notJSON = try await app.testing().sendRequest(.POST, "/api/v1/households", headers: ["Content-Type": "application/json", "Authorization": "Bearer \(app.testAuth.token)"], body: ByteBuffer(string: "{oops"))
             #expect(notJSON.status == .badRequest)
         }
     }

@@ -30,9 +30,15 @@ func withTestApp(_ adjust: (inout AppConfig) -> Void = { _ in }, _ body: (Applic
         config = AppConfig(database: .sqlite(path: path))
     }
     config.pageSize = 50
+    config.bcryptCost = 4
     adjust(&config)
     do {
         try await configure(app, config)
+        // Every test starts with a system administrator, signed in through the API token and a browser session.
+        _ = try await AccountActions.createPerson(username: "admin", displayName: "Quản trị thử", password: testPassword,
+                                                  role: .admin, unit: nil, app: app)
+        let (_, token) = try await AccountActions.createToken(name: "tests", role: .admin, unit: nil, on: app.db)
+        app.storage[TestAuthKey.self] = TestAuth(token: token)
         try await body(app)
     } catch {
         await cleanUp(app, schema: String(schema), sqlitePath: sqlitePath)
@@ -51,35 +57,101 @@ private func cleanUp(_ app: Application, schema: String, sqlitePath: String?) as
     }
 }
 
+let testPassword = "mat-khau-thu-1"
+
+struct TestAuth { var token: String; var browser: Browser? = nil }
+struct TestAuthKey: StorageKey { typealias Value = TestAuth }
+
+/// A browser's session: its cookie and the form token its pages carry.
+struct Browser: Sendable {
+    var cookie: String
+    var csrf: String
+
+    func headers(_ extra: HTTPHeaders = [:]) -> HTTPHeaders {
+        var h = extra
+        let other = h.first(name: .cookie).map { "; " + $0 } ?? ""
+        h.replaceOrAdd(name: .cookie, value: "thonso_session=\(cookie)" + other)
+        return h
+    }
+}
+
+func scrapeCSRF(_ html: String) -> String? {
+    guard let r = html.range(of: "name=\"_csrf\" value=\"") else { return nil }
+    let rest = html[r.upperBound...]
+    return rest.firstIndex(of: "\"").map { String(rest[..<$0]) }
+}
+
 extension Application {
-    /// A JSON API call; answers the response.
-    func api(_ method: HTTPMethod, _ path: String, json: (any Content)? = nil, headers: HTTPHeaders = [:]) async throws -> TestingHTTPResponse {
-        try await testing().sendRequest(method, path, headers: headers) { req in
+    var testAuth: TestAuth {
+        get { storage[TestAuthKey.self]! }
+        set { storage[TestAuthKey.self] = newValue }
+    }
+
+    /// Signs in through the sign-in page as a person would; answers the browser session.
+    func signIn(_ username: String, password: String = testPassword) async throws -> Browser {
+        let page = try await testing().sendRequest(.GET, "/signin")
+        let cookie = try #require(page.headers.setCookie?["thonso_session"]?.string)
+        let csrf = try #require(scrapeCSRF(page.body.string))
+        let res = try await testing().sendRequest(.POST, "/signin", headers: ["Cookie": "thonso_session=\(cookie)"]) { req in
+            try req.content.encode(["username": username, "password": password, "_csrf": csrf, "next": "/"], as: .urlEncodedForm)
+        }
+        #expect(res.status == .seeOther, "sign-in of \(username): \(res.status)")
+        let after = try await testing().sendRequest(.GET, "/signin", headers: ["Cookie": "thonso_session=\(cookie)"])
+        return Browser(cookie: cookie, csrf: try #require(scrapeCSRF(after.body.string)))
+    }
+
+    /// The administrator's browser, signed in on first use.
+    func adminBrowser() async throws -> Browser {
+        if let b = testAuth.browser { return b }
+        let b = try await signIn("admin")
+        testAuth.browser = b
+        return b
+    }
+
+    /// A JSON API call with the administrator's token (or `token`, or none when `token` is "").
+    func api(_ method: HTTPMethod, _ path: String, json: (any Content)? = nil, headers: HTTPHeaders = [:], token: String? = nil) async throws -> TestingHTTPResponse {
+        var h = headers
+        let t = token ?? testAuth.token
+        if !t.isEmpty { h.replaceOrAdd(name: .authorization, value: "Bearer \(t)") }
+        return try await testing().sendRequest(method, path, headers: h) { req in
             if let json { try req.content.encode(json, as: .json) }
         }
     }
 
-    /// A browser form post (application/x-www-form-urlencoded).
-    func form(_ path: String, _ fields: [String: String], headers: HTTPHeaders = [:]) async throws -> TestingHTTPResponse {
-        try await testing().sendRequest(.POST, path, headers: headers) { req in
-            try req.content.encode(fields, as: .urlEncodedForm)
+    /// A browser form post (application/x-www-form-urlencoded) with the session's form token.
+    func form(_ path: String, _ fields: [String: String], headers: HTTPHeaders = [:], as browser: Browser? = nil) async throws -> TestingHTTPResponse {
+        let b: Browser
+        if let browser { b = browser } else { b = try await adminBrowser() }
+        var all = fields
+        if all["_csrf"] == nil { all["_csrf"] = b.csrf }
+        return try await testing().sendRequest(.POST, path, headers: b.headers(headers)) { req in
+            try req.content.encode(all, as: .urlEncodedForm)
         }
     }
 
-    func page(_ path: String, headers: HTTPHeaders = [:]) async throws -> TestingHTTPResponse {
+    func page(_ path: String, headers: HTTPHeaders = [:], as browser: Browser? = nil) async throws -> TestingHTTPResponse {
+        let b: Browser
+        if let browser { b = browser } else { b = try await adminBrowser() }
+        return try await testing().sendRequest(.GET, path, headers: b.headers(headers))
+    }
+
+    /// A page as someone who has not signed in.
+    func anonymousPage(_ path: String, headers: HTTPHeaders = [:]) async throws -> TestingHTTPResponse {
         try await testing().sendRequest(.GET, path, headers: headers)
     }
 
     /// Uploads a file as a browser's multipart form would.
     func upload(_ path: String, field: String = "file", filename: String, contentType: String = "text/csv", data: Data) async throws -> TestingHTTPResponse {
+        let b = try await adminBrowser()
         let boundary = "----thonso\(UUID().uuidString.prefix(8))"
         var body = Data()
+        body.append("--\(boundary)\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n\(b.csrf)\r\n".data(using: .utf8)!)
         body.append("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(field)\"; filename=\"\(filename)\"\r\nContent-Type: \(contentType)\r\n\r\n".data(using: .utf8)!)
         body.append(data)
         body.append("\r\n--\(boundary)--\r\n".data(using: .utf8)!)
         var headers = HTTPHeaders()
         headers.replaceOrAdd(name: .contentType, value: "multipart/form-data; boundary=\(boundary)")
-        return try await testing().sendRequest(.POST, path, headers: headers, body: ByteBuffer(data: body))
+        return try await testing().sendRequest(.POST, path, headers: b.headers(headers), body: ByteBuffer(data: body))
     }
 
     func count(_ table: String) async throws -> Int {

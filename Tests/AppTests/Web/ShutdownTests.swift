@@ -15,12 +15,13 @@ struct ShutdownTests {
             try await app.server.start(address: .hostname("127.0.0.1", port: 0))
             let port = try #require(app.http.server.shared.localAddress?.port)
             let client = app.client
+            let token = app.testAuth.token
             let results = await withTaskGroup(of: Int.self) { group in
                 for i in 0..<60 {
                     group.addTask {
-                        let path = i % 2 == 0 ? "/api/v1/units?q=thon" : "/units"
+                        let path = i % 2 == 0 ? "/api/v1/units?q=thon" : "/api/v1/households"
                         do {
-                            let res = try await client.get(URI(string: "http://127.0.0.1:\(port)\(path)"))
+                            let res = try await client.get(URI(string: "http://127.0.0.1:\(port)\(path)"), headers: ["Authorization": "Bearer \(token)"])
                             return Int(res.status.code)
                         } catch { return -1 }
                     }

@@ -73,6 +73,37 @@ public enum Demo {
         return out
     }
 
+    /// One account per role on the demo commune (or its first village and group), all with this password.
+    public static let demoPassword = "thonso-demo"
+
+    /// Creates the demo accounts if missing and answers the lines to print at start.
+    public static func accountList(_ app: Application) async throws -> [String] {
+        guard let commune = try await UnitQueries.byCode(communeCode, kind: .commune, on: app.db) else { return [] }
+        let village = try await AdminUnit.query(on: app.db).filter(\.$parentID == commune.id).filter(\.$code == "T1").first()
+        let group = try await AdminUnit.query(on: app.db).filter(\.$parentID == village?.id).filter(\.$code == "T1-01").first()
+        let province = try await UnitQueries.byCode("01", kind: .province, on: app.db)
+        let people: [(String, String, Role, AdminUnit?)] = [
+            ("quantri", "Quản trị hệ thống (mẫu)", .admin, nil),
+            ("tinh", "Điều phối viên tỉnh (mẫu)", .provinceCoordinator, province),
+            ("xa", "Cán bộ xã (mẫu)", .communeOfficial, commune),
+            ("tuphap", "Công chức tư pháp (mẫu)", .justiceOfficer, commune),
+            ("truongthon", "Trưởng thôn (mẫu)", .villageHead, village),
+            ("totruong", "Tổ trưởng (mẫu)", .groupHead, group),
+            ("congnghe", "Tổ công nghệ số (mẫu)", .digitalTeamMember, village),
+            ("daidien", "Đại diện hộ (mẫu)", .householdRepresentative, group),
+            ("sanxuat", "Hộ sản xuất (mẫu)", .producer, commune),
+        ]
+        var lines = ["Demo accounts (password \(demoPassword)):"]
+        for (username, name, role, unit) in people {
+            if try await Person.query(on: app.db).filter(\.$username == username).count() == 0 {
+                _ = try await AccountActions.createPerson(username: username, displayName: name, password: demoPassword,
+                                                          role: role, unit: role == .admin ? nil : unit, app: app)
+            }
+            lines.append("  \(username)  \(role.rawValue)  \(unit?.name ?? "whole system")")
+        }
+        return lines
+    }
+
     /// Loads the official lists if missing, then Song Phượng's villages, groups and households. Does nothing when
     /// the commune already has households.
     @discardableResult

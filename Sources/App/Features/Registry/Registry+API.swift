@@ -5,21 +5,22 @@ import Vapor
 struct RegistryAPI {
     func addRoutes(to api: any RoutesBuilder) {
         let households = api.grouped("households")
-        households.get(use: listHouseholds)
-        households.post(use: createHousehold)
-        households.get(":id", use: getHousehold)
-        households.patch(":id", use: updateHousehold)
+        households.get(use: listHouseholds).rule(.list(.readRegistry))
+        households.post(use: createHousehold).rule(.action(.writeRegistry))
+        households.get(":id", use: getHousehold).rule(.household(.readRegistry))
+        households.patch(":id", use: updateHousehold).rule(.household(.writeRegistry))
         let residents = api.grouped("residents")
-        residents.get(use: listResidents)
-        residents.post(use: createResident)
-        residents.get(":id", use: getResident)
-        residents.patch(":id", use: updateResident)
+        residents.get(use: listResidents).rule(.list(.readRegistry))
+        residents.post(use: createResident).rule(.action(.writeRegistry))
+        residents.get(":id", use: getResident).rule(.resident(.readRegistry))
+        residents.patch(":id", use: updateResident).rule(.resident(.writeRegistry))
     }
 
     static func unitFilter(_ req: Request) async throws -> RegistryQueries.Filter {
-        var f = RegistryQueries.Filter(search: req.query[String.self, at: "q"])
+        var f = RegistryQueries.Filter(search: req.query[String.self, at: "q"], scope: try await req.access.rootUnits(.readRegistry, on: req.db))
         if let u = req.query[String.self, at: "unit"], !u.isEmpty {
-            guard let id = UUID(uuidString: u), let unit = try await AdminUnit.find(id, on: req.db) else {
+            guard let id = UUID(uuidString: u), let unit = try await AdminUnit.find(id, on: req.db),
+                  try await req.access.allows(.readRegistry, unit, on: req.db) else {
                 throw InvalidInput("unit", "error.unknownUnit")
             }
             f.unit = unit
@@ -32,42 +33,58 @@ struct RegistryAPI {
     }
 
     func getHousehold(req: Request) async throws -> HouseholdDetailDTO {
-        try await RegistryQueries.detail(req.idParameter(), on: req.db)
+        try await RegistryQueries.detail(req.access.household(req.idParameter(), .readRegistry, on: req.db).id!, on: req.db)
+    }
+
+    /// The village and group a household goes into must be ones the caller may write in; others are "unknown".
+    /// The household's place (its group, else its village) must be one the caller may write in.
+    static func checkPlacement(villageId: String?, groupId: String?, _ req: Request) async throws {
+        let group = (groupId ?? "").trimmingCharacters(in: .whitespaces)
+        let village = (villageId ?? "").trimmingCharacters(in: .whitespaces)
+        let (raw, field, key) = group.isEmpty ? (village, "villageId", "error.unknownVillage") : (group, "groupId", "error.unknownGroup")
+        guard !raw.isEmpty, let id = UUID(uuidString: raw), let u = try await AdminUnit.find(id, on: req.db) else { return }
+        if !(try await req.access.allows(.writeRegistry, u, on: req.db)) { throw InvalidInput(field, key) }
     }
 
     func createHousehold(req: Request) async throws -> Response {
-        let h = try await RegistryActions.createHousehold(try req.content.decode(HouseholdInput.self), on: req.db)
+        let input = try req.content.decode(HouseholdInput.self)
+        try await Self.checkPlacement(villageId: input.villageId, groupId: input.groupId, req)
+        let h = try await RegistryActions.createHousehold(input, on: req.db)
         let res = try await RegistryQueries.detail(h.id!, on: req.db).encodeResponse(status: .created, for: req)
         res.headers.replaceOrAdd(name: .location, value: "/api/v1/households/\(h.id!.uuidString.lowercased())")
         return res
     }
 
     func updateHousehold(req: Request) async throws -> HouseholdDetailDTO {
-        let (h, _) = try await RegistryQueries.household(req.idParameter(), on: req.db)
-        _ = try await RegistryActions.updateHousehold(h, try req.content.decode(HouseholdInput.self), on: req.db)
+        let h = try await req.access.household(req.idParameter(), .writeRegistry, on: req.db)
+        let input = try req.content.decode(HouseholdInput.self)
+        try await Self.checkPlacement(villageId: input.villageId ?? h.villageID.uuidString,
+                                      groupId: input.groupId ?? (input.villageId == nil ? h.groupID?.uuidString : nil), req)
+        _ = try await RegistryActions.updateHousehold(h, input, on: req.db)
         return try await RegistryQueries.detail(h.id!, on: req.db)
     }
 
     func listResidents(req: Request) async throws -> Paged<ResidentDTO> {
         var household: UUID? = nil
         if let raw = req.query[String.self, at: "household"], !raw.isEmpty {
-            guard let id = UUID(uuidString: raw) else { throw InvalidInput("household", "error.unknownHousehold") }
-            household = id
+            guard let id = UUID(uuidString: raw), let h = try? await req.access.household(id, .readRegistry, on: req.db) else {
+                throw InvalidInput("household", "error.unknownHousehold")
+            }
+            household = h.id
         }
         return try await RegistryQueries.residents(try await Self.unitFilter(req), householdID: household,
                                                    page: PageRequest(req, defaultPer: req.config.pageSize), on: req.db)
     }
 
     func getResident(req: Request) async throws -> ResidentDTO {
-        guard let r = try await Resident.find(req.idParameter(), on: req.db),
-              let h = try await Household.find(r.householdID, on: req.db) else { throw Abort(.notFound) }
+        let (r, h) = try await req.access.resident(req.idParameter(), .readRegistry, on: req.db)
         return r.toDTO(representativeID: h.representativeID)
     }
 
     func createResident(req: Request) async throws -> Response {
         let input = try req.content.decode(ResidentInput.self)
         guard let raw = input.householdId, !raw.isEmpty else { throw InvalidInput("householdId", "error.required") }
-        guard let id = UUID(uuidString: raw), let h = try await Household.find(id, on: req.db) else {
+        guard let id = UUID(uuidString: raw), let h = try? await req.access.household(id, .writeRegistry, on: req.db) else {
             throw InvalidInput("householdId", "error.unknownHousehold")
         }
         let r = try await RegistryActions.createResident(in: h, input, on: req.db)
@@ -78,7 +95,7 @@ struct RegistryAPI {
     }
 
     func updateResident(req: Request) async throws -> ResidentDTO {
-        guard let r = try await Resident.find(req.idParameter(), on: req.db) else { throw Abort(.notFound) }
+        let (r, _) = try await req.access.resident(req.idParameter(), .writeRegistry, on: req.db)
         let updated = try await RegistryActions.updateResident(r, try req.content.decode(ResidentInput.self), on: req.db)
         let h = try await Household.find(r.householdID, on: req.db)
         return updated.toDTO(representativeID: h?.representativeID)

@@ -163,12 +163,31 @@ public enum RegistryQueries {
     public struct Filter: Sendable {
         public var unit: AdminUnit?
         public var search: String?
-        public init(unit: AdminUnit? = nil, search: String? = nil) { self.unit = unit; self.search = search }
+        /// The caller's root units (Support/Access.swift); nil: everywhere.
+        public var scope: [AdminUnit]?
+        public init(unit: AdminUnit? = nil, search: String? = nil, scope: [AdminUnit]? = nil) {
+            self.unit = unit; self.search = search; self.scope = scope
+        }
     }
 
     /// Households (or rows joined to them) below a unit: the one place this filter is decided.
-    static func scoped<M: Model>(_ q: QueryBuilder<M>, _ unit: AdminUnit?, on db: any Database) async throws {
-        guard let unit else { return }
+    static func scoped<M: Model>(_ q: QueryBuilder<M>, _ f: Filter, on db: any Database) async throws {
+        if let roots = f.scope {
+            if roots.isEmpty { q.filter(Household.self, \.$id == UUID()) }
+            var communes: [UUID: [UUID]] = [:]
+            for r in roots where r.kind == .province || r.kind == .district { communes[r.id!] = try await UnitQueries.communeIDs(under: r, on: db) }
+            q.group(.or) { or in
+                for r in roots {
+                    switch r.kind {
+                    case .group: or.filter(Household.self, \.$groupID == r.id)
+                    case .village: or.filter(Household.self, \.$villageID == r.id!)
+                    case .commune: or.filter(Household.self, \.$communeID == r.id!)
+                    case .province, .district: or.filter(Household.self, \.$communeID ~~ (communes[r.id!] ?? []))
+                    }
+                }
+            }
+        }
+        guard let unit = f.unit else { return }
         switch unit.kind {
         case .group: q.filter(Household.self, \.$groupID == unit.id)
         case .village: q.filter(Household.self, \.$villageID == unit.id!)
@@ -180,7 +199,7 @@ public enum RegistryQueries {
 
     public static func households(_ f: Filter, page: PageRequest, on db: any Database) async throws -> Paged<HouseholdDTO> {
         let q = Household.query(on: db)
-        try await scoped(q, f.unit, on: db)
+        try await scoped(q, f, on: db)
         if let s = f.search, !Fold.key(s).isEmpty {
             // The household's own key (code, address, phone, representative) or any of its residents' names.
             let pattern = Fold.likePattern(s)
@@ -197,7 +216,7 @@ public enum RegistryQueries {
     public static func residents(_ f: Filter, householdID: UUID? = nil, page: PageRequest, on db: any Database) async throws -> Paged<ResidentDTO> {
         let q = Resident.query(on: db).join(Household.self, on: \Resident.$householdID == \Household.$id)
         if let householdID { q.filter(\.$householdID == householdID) }
-        try await scoped(q, f.unit, on: db)
+        try await scoped(q, f, on: db)
         if let s = f.search, !Fold.key(s).isEmpty {
             q.filter(Fold.matches("residents", s))
         }

@@ -8,20 +8,20 @@ struct RegistryWeb {
     var maxUploadBytes = 50 * 1_048_576
 
     func addRoutes(to app: any RoutesBuilder) {
-        app.get(SiteURL.unitHouseholds(.key).components, use: list)
-        app.get(SiteURL.householdNew(.key).components, use: newHousehold)
-        app.post(SiteURL.householdNew(.key).components, use: createHousehold)
-        app.get(SiteURL.household(.key).components, use: show)
-        app.get(SiteURL.householdEdit(.key).components, use: editHousehold)
-        app.post(SiteURL.householdEdit(.key).components, use: updateHousehold)
-        app.get(SiteURL.residentNew(.key).components, use: newResident)
-        app.post(SiteURL.residentNew(.key).components, use: createResident)
-        app.get(SiteURL.residentEdit(.key).components, use: editResident)
-        app.post(SiteURL.residentEdit(.key).components, use: updateResident)
-        app.get(SiteURL.unitImport(.key).components, use: importForm)
-        app.on(.POST, SiteURL.unitImport(.key).components, body: .collect(maxSize: ByteCount(value: maxUploadBytes + 65_536)), use: importUpload)
-        app.get(SiteURL.unitExport(.key).components, use: export)
-        app.get(SiteURL.search.components, use: search)
+        app.get(SiteURL.unitHouseholds(.key).components, use: list).rule(.unit(.readRegistry))
+        app.get(SiteURL.householdNew(.key).components, use: newHousehold).rule(.unit(.writeRegistry))
+        app.post(SiteURL.householdNew(.key).components, use: createHousehold).rule(.unit(.writeRegistry))
+        app.get(SiteURL.household(.key).components, use: show).rule(.household(.readRegistry))
+        app.get(SiteURL.householdEdit(.key).components, use: editHousehold).rule(.household(.writeRegistry))
+        app.post(SiteURL.householdEdit(.key).components, use: updateHousehold).rule(.household(.writeRegistry))
+        app.get(SiteURL.residentNew(.key).components, use: newResident).rule(.household(.writeRegistry))
+        app.post(SiteURL.residentNew(.key).components, use: createResident).rule(.household(.writeRegistry))
+        app.get(SiteURL.residentEdit(.key).components, use: editResident).rule(.resident(.writeRegistry))
+        app.post(SiteURL.residentEdit(.key).components, use: updateResident).rule(.resident(.writeRegistry))
+        app.get(SiteURL.unitImport(.key).components, use: importForm).rule(.unit(.importExport))
+        app.on(.POST, SiteURL.unitImport(.key).components, body: .collect(maxSize: ByteCount(value: maxUploadBytes + 65_536)), use: importUpload).rule(.unit(.importExport))
+        app.get(SiteURL.unitExport(.key).components, use: export).rule(.unit(.importExport))
+        app.get(SiteURL.search.components, use: search).rule(.list(.readRegistry))
     }
 
     struct HouseholdRow: Encodable {
@@ -68,11 +68,11 @@ struct RegistryWeb {
     }
 
     func list(req: Request) async throws -> View {
-        let unit = try await UnitQueries.find(req.idParameter(), on: req.db)
+        let unit = try await req.access.unit(req.idParameter(), .readRegistry, on: req.db)
         guard [.commune, .village, .group].contains(unit.kind) else { throw Abort(.notFound) }
         let page = PageRequest(req, defaultPer: req.config.pageSize)
         let q = req.query[String.self, at: "q"] ?? ""
-        let result = try await RegistryQueries.households(.init(unit: unit, search: q), page: page, on: req.db)
+        let result = try await RegistryQueries.households(.init(unit: unit, search: q, scope: try await req.access.rootUnits(.readRegistry, on: req.db)), page: page, on: req.db)
         var crumbs = try await UnitsWeb.crumbs(req, unit)
         crumbs.append(Crumb(name: req.lang.t("households.title"), url: SiteURL.unitHouseholds(.id(unit.id!)).path))
         return try await req.view.render("registry/list", ListPage(
@@ -97,7 +97,7 @@ struct RegistryWeb {
     }
 
     func show(req: Request) async throws -> View {
-        let detail = try await RegistryQueries.detail(req.idParameter(), on: req.db)
+        let detail = try await RegistryQueries.detail(req.access.household(req.idParameter(), .readRegistry, on: req.db).id!, on: req.db)
         let h = detail.household
         let village = try await AdminUnit.find(h.villageId, on: req.db)
         let group = try await h.groupId.asyncMap { try await AdminUnit.find($0, on: req.db) } ?? nil
@@ -155,7 +155,7 @@ struct RegistryWeb {
 
     /// The village a new household goes into: the unit itself, or the group's village.
     func placementUnits(_ req: Request) async throws -> (village: AdminUnit, group: AdminUnit?) {
-        let unit = try await UnitQueries.find(req.idParameter(), on: req.db)
+        let unit = try await req.access.unit(req.idParameter(), .writeRegistry, on: req.db)
         switch unit.kind {
         case .village: return (unit, nil)
         case .group:
@@ -185,6 +185,7 @@ struct RegistryWeb {
             } else {
                 throw InvalidInput("repName", "error.required")
             }
+            try await RegistryAPI.checkPlacement(villageId: village.id!.uuidString, groupId: form.groupId, req)
             let h = try await RegistryActions.createHousehold(HouseholdInput(code: form.code, villageId: village.id!.uuidString, groupId: form.groupId,
                                                                              address: form.address, phone: form.phone, representative: rep), on: req.db)
             return req.redirect(to: SiteURL.household(h.id!), redirectType: .normal)
@@ -197,7 +198,7 @@ struct RegistryWeb {
     }
 
     func editHousehold(req: Request) async throws -> Response {
-        let (h, residents) = try await RegistryQueries.household(req.idParameter(), on: req.db)
+        let (h, residents) = try await RegistryQueries.household(req.access.household(req.idParameter(), .writeRegistry, on: req.db).id!, on: req.db)
         guard let village = try await AdminUnit.find(h.villageID, on: req.db) else { throw Abort(.notFound) }
         let values = ["code": h.code, "groupId": h.groupID?.uuidString ?? "", "address": h.address, "phone": h.phone ?? "",
                       "representativeId": h.representativeID?.uuidString ?? ""]
@@ -205,10 +206,11 @@ struct RegistryWeb {
     }
 
     func updateHousehold(req: Request) async throws -> Response {
-        let (h, residents) = try await RegistryQueries.household(req.idParameter(), on: req.db)
+        let (h, residents) = try await RegistryQueries.household(req.access.household(req.idParameter(), .writeRegistry, on: req.db).id!, on: req.db)
         guard let village = try await AdminUnit.find(h.villageID, on: req.db) else { throw Abort(.notFound) }
         let form = try req.content.decode(HouseholdForm.self)
         do {
+            try await RegistryAPI.checkPlacement(villageId: village.id!.uuidString, groupId: form.groupId, req)
             _ = try await RegistryActions.updateHousehold(h, HouseholdInput(code: form.code, villageId: village.id!.uuidString, groupId: form.groupId ?? "",
                                                                             address: form.address, phone: form.phone ?? "", representativeId: form.representativeId), on: req.db)
             return req.redirect(to: SiteURL.household(h.id!), redirectType: .normal)
@@ -266,12 +268,12 @@ struct RegistryWeb {
     }
 
     func newResident(req: Request) async throws -> Response {
-        let (h, _) = try await RegistryQueries.household(req.idParameter(), on: req.db)
+        let (h, _) = try await RegistryQueries.household(req.access.household(req.idParameter(), .writeRegistry, on: req.db).id!, on: req.db)
         return try await residentFormPage(req, household: h, state: FormState(values: ["relation": "child", "gender": "unknown"]), isNew: true)
     }
 
     func createResident(req: Request) async throws -> Response {
-        let (h, _) = try await RegistryQueries.household(req.idParameter(), on: req.db)
+        let (h, _) = try await RegistryQueries.household(req.access.household(req.idParameter(), .writeRegistry, on: req.db).id!, on: req.db)
         let form = try req.content.decode(ResidentForm.self)
         do {
             _ = try await RegistryActions.createResident(in: h, try Self.input(form), on: req.db)
@@ -282,14 +284,14 @@ struct RegistryWeb {
     }
 
     func editResident(req: Request) async throws -> Response {
-        guard let r = try await Resident.find(req.idParameter(), on: req.db), let h = try await Household.find(r.householdID, on: req.db) else { throw Abort(.notFound) }
+        let (r, h) = try await req.access.resident(req.idParameter(), .writeRegistry, on: req.db)
         let values = ["fullName": r.fullName, "gender": r.gender.rawValue, "birthYear": r.birthYear.map(String.init) ?? "",
                       "relation": r.relation.rawValue, "phone": r.phone ?? "", "isRepresentative": h.representativeID == r.id ? "on" : ""]
         return try await residentFormPage(req, household: h, state: FormState(values: values), isNew: false)
     }
 
     func updateResident(req: Request) async throws -> Response {
-        guard let r = try await Resident.find(req.idParameter(), on: req.db), let h = try await Household.find(r.householdID, on: req.db) else { throw Abort(.notFound) }
+        let (r, h) = try await req.access.resident(req.idParameter(), .writeRegistry, on: req.db)
         let form = try req.content.decode(ResidentForm.self)
         do {
             _ = try await RegistryActions.updateResident(r, try Self.input(form), on: req.db)
@@ -324,7 +326,7 @@ struct RegistryWeb {
     }
 
     func importForm(req: Request) async throws -> Response {
-        let unit = try await UnitQueries.find(req.idParameter(), on: req.db)
+        let unit = try await req.access.unit(req.idParameter(), .importExport, on: req.db)
         guard unit.kind == .commune else { throw Abort(.notFound) }
         return try await importPage(req, unit)
     }
@@ -332,7 +334,7 @@ struct RegistryWeb {
     struct Upload: Content { var file: File? }
 
     func importUpload(req: Request) async throws -> Response {
-        let unit = try await UnitQueries.find(req.idParameter(), on: req.db)
+        let unit = try await req.access.unit(req.idParameter(), .importExport, on: req.db)
         guard unit.kind == .commune else { throw Abort(.notFound) }
         let limit = req.config.maxUploadMB * 1_048_576
         if let len = req.body.data?.readableBytes, len > limit + 65_536 {
@@ -350,7 +352,7 @@ struct RegistryWeb {
     }
 
     func export(req: Request) async throws -> Response {
-        let unit = try await UnitQueries.find(req.idParameter(), on: req.db)
+        let unit = try await req.access.unit(req.idParameter(), .importExport, on: req.db)
         guard [.commune, .village, .group].contains(unit.kind) else { throw Abort(.notFound) }
         let csv = try await RegistryCSV.export(unit: unit, on: req.db)
         var headers = HTTPHeaders()
@@ -373,12 +375,13 @@ struct RegistryWeb {
     func search(req: Request) async throws -> View {
         let q = (req.query[String.self, at: "q"] ?? "").trimmingCharacters(in: .whitespaces)
         var unit: AdminUnit? = nil
-        if let u = req.query[String.self, at: "unit"], let id = UUID(uuidString: u) { unit = try await AdminUnit.find(id, on: req.db) }
+        if let u = req.query[String.self, at: "unit"], let id = UUID(uuidString: u) { unit = try? await req.access.unit(id, .readRegistry, on: req.db) }
+        let scope = try await req.access.rootUnits(.readRegistry, on: req.db)
         var households: Paged<HouseholdDTO>? = nil
         var residents: Paged<ResidentDTO>? = nil
         if !Fold.key(q).isEmpty {
-            households = try await RegistryQueries.households(.init(unit: unit, search: q), page: PageRequest(page: 1, per: 20), on: req.db)
-            residents = try await RegistryQueries.residents(.init(unit: unit, search: q), page: PageRequest(page: 1, per: 20), on: req.db)
+            households = try await RegistryQueries.households(.init(unit: unit, search: q, scope: scope), page: PageRequest(page: 1, per: 20), on: req.db)
+            residents = try await RegistryQueries.residents(.init(unit: unit, search: q, scope: scope), page: PageRequest(page: 1, per: 20), on: req.db)
         }
         return try await req.view.render("registry/search", SearchPage(
             layout: Layout(req, title: req.lang.t("search.title"), crumbs: [Crumb(name: req.lang.t("search.title"), url: SiteURL.search.path)]),

@@ -5,23 +5,23 @@ import Vapor
 struct UnitsAPI {
     func addRoutes(to api: any RoutesBuilder) {
         let units = api.grouped("units")
-        units.get(use: list)
-        units.post(use: create)
-        units.post("merge", use: merge)
-        units.get(":id", use: get)
-        units.patch(":id", use: update)
-        units.get(":id", "summary", use: summary)
-        units.get(":id", "history", use: history)
-        units.get(":id", "parent", use: parent)
-        units.post(":id", "move", use: move)
-        units.post(":id", "carry", use: carry)
+        units.get(use: list).rule(.list(.readRegistry))
+        units.post(use: create).rule(.action(.manageUnits))
+        units.post("merge", use: merge).rule(.action(.manageUnits))
+        units.get(":id", use: get).rule(.unit(.readRegistry))
+        units.patch(":id", use: update).rule(.unit(.manageUnits))
+        units.get(":id", "summary", use: summary).rule(.unit(.readRegistry))
+        units.get(":id", "history", use: history).rule(.unit(.readRegistry))
+        units.get(":id", "parent", use: parent).rule(.unit(.readRegistry))
+        units.post(":id", "move", use: move).rule(.unit(.manageUnits))
+        units.post(":id", "carry", use: carry).rule(.unit(.manageUnits))
     }
 
-    static func filter(_ req: Request) throws -> UnitQueries.Filter {
-        var f = UnitQueries.Filter()
+    static func filter(_ req: Request) async throws -> UnitQueries.Filter {
+        var f = UnitQueries.Filter(scope: try await req.access.rootUnits(.readRegistry, on: req.db))
         if let p = req.query[String.self, at: "parent"], !p.isEmpty {
             guard let id = UUID(uuidString: p) else { throw InvalidInput("parent", "error.unknownParent") }
-            f.parentID = id
+            f.parentID = try await req.access.unit(id, .readRegistry, on: req.db).id
         }
         if let k = req.query[String.self, at: "kind"], !k.isEmpty {
             guard let kind = UnitKind(rawValue: k) else { throw InvalidInput("kind", "error.unitKind") }
@@ -37,38 +37,61 @@ struct UnitsAPI {
 
     func list(req: Request) async throws -> Paged<UnitDTO> {
         let page = PageRequest(req, defaultPer: req.config.pageSize)
-        let (units, total) = try await UnitQueries.list(try Self.filter(req), page: page, on: req.db)
+        let (units, total) = try await UnitQueries.list(try await Self.filter(req), page: page, on: req.db)
         let today = Day.today()
         return Paged(items: units.map { $0.toDTO(today: today) }, page: page, total: total)
     }
 
     func get(req: Request) async throws -> UnitDTO {
-        try await UnitQueries.find(req.idParameter(), on: req.db).toDTO()
+        try await req.access.unit(req.idParameter(), .readRegistry, on: req.db).toDTO()
     }
 
     func create(req: Request) async throws -> Response {
-        let unit = try await UnitActions.create(try req.content.decode(UnitInput.self), on: req.db)
+        let input = try req.content.decode(UnitInput.self)
+        try await Self.checkParent(input.parentId, req)
+        let unit = try await UnitActions.create(input, on: req.db)
         let res = try await unit.toDTO().encodeResponse(status: .created, for: req)
         res.headers.replaceOrAdd(name: .location, value: "/api/v1/units/\(unit.id!.uuidString.lowercased())")
         return res
     }
 
+    /// A parent outside the caller's units is as unknown as one that does not exist; a province needs system-wide rights.
+    static func checkParent(_ raw: String?, _ req: Request) async throws {
+        let text = (raw ?? "").trimmingCharacters(in: .whitespaces)
+        if text.isEmpty {
+            if req.access.roots(.manageUnits) != nil { throw InvalidInput("parentId", "error.required") }
+        } else if let id = UUID(uuidString: text), let p = try await AdminUnit.find(id, on: req.db),
+                  !(try await req.access.allows(.manageUnits, p, on: req.db)) {
+            throw InvalidInput("parentId", "error.unknownParent")
+        }
+    }
+
+    /// A commune the caller may manage, for a body field; otherwise "no such commune" on that field.
+    static func manageableCommune(_ raw: String?, field: String, _ req: Request) async throws -> String? {
+        guard let text = raw?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return raw }
+        if let id = UUID(uuidString: text), let u = try await AdminUnit.find(id, on: req.db),
+           !(try await req.access.allows(.manageUnits, u, on: req.db)) {
+            throw InvalidInput(field, "error.unknownCommune")
+        }
+        return raw
+    }
+
     func update(req: Request) async throws -> UnitDTO {
-        let unit = try await UnitQueries.find(req.idParameter(), on: req.db)
+        let unit = try await req.access.unit(req.idParameter(), .manageUnits, on: req.db)
         return try await UnitActions.update(unit, try req.content.decode(UnitInput.self), on: req.db).toDTO()
     }
 
     func summary(req: Request) async throws -> UnitSummary {
-        try await UnitQueries.summary(of: UnitQueries.find(req.idParameter(), on: req.db), on: req.db)
+        try await UnitQueries.summary(of: req.access.unit(req.idParameter(), .readRegistry, on: req.db), on: req.db)
     }
 
     func history(req: Request) async throws -> UnitHistoryDTO {
-        try await UnitQueries.history(of: UnitQueries.find(req.idParameter(), on: req.db), on: req.db)
+        try await UnitQueries.history(of: req.access.unit(req.idParameter(), .readRegistry, on: req.db), on: req.db)
     }
 
     /// The unit's parent on a date (`?on=2025-06-30`), from its history.
     func parent(req: Request) async throws -> UnitDTO {
-        let unit = try await UnitQueries.find(req.idParameter(), on: req.db)
+        let unit = try await req.access.unit(req.idParameter(), .readRegistry, on: req.db)
         var day = Day.today()
         if let on = req.query[String.self, at: "on"], !on.isEmpty {
             guard let d = Day.parse(on) else { throw InvalidInput("on", "error.date") }
@@ -79,16 +102,25 @@ struct UnitsAPI {
     }
 
     func move(req: Request) async throws -> MoveResult {
-        let unit = try await UnitQueries.find(req.idParameter(), on: req.db)
-        return try await UnitActions.move(village: unit, input: try req.content.decode(MoveInput.self), on: req.db)
+        let unit = try await req.access.unit(req.idParameter(), .manageUnits, on: req.db)
+        let input = try req.content.decode(MoveInput.self)
+        _ = try await Self.manageableCommune(input.communeId, field: "communeId", req)
+        return try await UnitActions.move(village: unit, input: input, on: req.db)
     }
 
     func merge(req: Request) async throws -> MoveResult {
-        try await UnitActions.merge(try req.content.decode(MergeInput.self), on: req.db)
+        let input = try req.content.decode(MergeInput.self)
+        for s in input.sourceIds ?? [] { _ = try await Self.manageableCommune(s, field: "sourceIds", req) }
+        _ = try await Self.manageableCommune(input.targetId, field: "targetId", req)
+        if let n = input.newCommune {
+            do { try await Self.checkParent(n.parentId, req) }
+            catch let e as InvalidInput { throw InvalidInput(e.issues.map { FieldIssue("newCommune." + $0.field, $0.key, $0.args) }) }
+        }
+        return try await UnitActions.merge(input, on: req.db)
     }
 
     func carry(req: Request) async throws -> MoveResult {
-        let unit = try await UnitQueries.find(req.idParameter(), on: req.db)
+        let unit = try await req.access.unit(req.idParameter(), .manageUnits, on: req.db)
         let input = req.body.data == nil ? CarryInput() : try req.content.decode(CarryInput.self)
         return try await UnitActions.carry(unit, input: input, on: req.db)
     }

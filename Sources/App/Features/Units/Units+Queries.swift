@@ -16,8 +16,11 @@ public enum UnitQueries {
         public var search: String?
         /// Units in force (and under the parent) on this day.
         public var day: String
-        public init(parentID: UUID? = nil, kind: UnitKind? = nil, search: String? = nil, day: String = Day.today()) {
-            self.parentID = parentID; self.kind = kind; self.search = search; self.day = day
+        /// The caller's root units (Support/Access.swift); nil: everywhere.
+        public var scope: [AdminUnit]?
+        public init(parentID: UUID? = nil, kind: UnitKind? = nil, search: String? = nil, day: String = Day.today(),
+                    scope: [AdminUnit]? = nil) {
+            self.parentID = parentID; self.kind = kind; self.search = search; self.day = day; self.scope = scope
         }
     }
 
@@ -31,8 +34,10 @@ public enum UnitQueries {
                 .filter(UnitLink.self, \.$validFrom <= f.day)
                 .filter(UnitLink.self, \.$validTo > f.day)
         } else if Fold.key(f.search ?? "").isEmpty && f.kind == nil {
-            q.filter(\.$kind == .province)
+            // The top of what the caller may see: provinces, or the units their roles are granted on.
+            if let scope = f.scope { q.filter(\.$id ~~ scope.map { $0.id! }) } else { q.filter(\.$kind == .province) }
         }
+        if let scope = f.scope, f.parentID == nil { try await UnitScope.restrict(q, to: scope, on: db) }
         if let k = f.kind { q.filter(\.$kind == k) }
         if let s = f.search, !Fold.key(s).isEmpty {
             q.filter(Fold.matches("admin_units", s))

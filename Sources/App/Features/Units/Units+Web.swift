@@ -44,17 +44,17 @@ struct Pager: Encodable {
 
 struct UnitsWeb {
     func addRoutes(to app: any RoutesBuilder) {
-        app.get(SiteURL.units.components, use: index)
-        app.get(SiteURL.unitNew.components, use: newForm)
-        app.post(SiteURL.unitNew.components, use: create)
-        app.get(SiteURL.unit(.key).components, use: show)
-        app.get(SiteURL.unitEdit(.key).components, use: editForm)
-        app.post(SiteURL.unitEdit(.key).components, use: update)
-        app.get(SiteURL.unitMove(.key).components, use: moveForm)
-        app.post(SiteURL.unitMove(.key).components, use: move)
-        app.get(SiteURL.unitMerge(.key).components, use: mergeForm)
-        app.post(SiteURL.unitMerge(.key).components, use: merge)
-        app.post(SiteURL.unitCarry(.key).components, use: carry)
+        app.get(SiteURL.units.components, use: index).rule(.list(.readRegistry))
+        app.get(SiteURL.unitNew.components, use: newForm).rule(.action(.manageUnits))
+        app.post(SiteURL.unitNew.components, use: create).rule(.action(.manageUnits))
+        app.get(SiteURL.unit(.key).components, use: show).rule(.unit(.readRegistry))
+        app.get(SiteURL.unitEdit(.key).components, use: editForm).rule(.unit(.manageUnits))
+        app.post(SiteURL.unitEdit(.key).components, use: update).rule(.unit(.manageUnits))
+        app.get(SiteURL.unitMove(.key).components, use: moveForm).rule(.unit(.manageUnits))
+        app.post(SiteURL.unitMove(.key).components, use: move).rule(.unit(.manageUnits))
+        app.get(SiteURL.unitMerge(.key).components, use: mergeForm).rule(.unit(.manageUnits))
+        app.post(SiteURL.unitMerge(.key).components, use: merge).rule(.unit(.manageUnits))
+        app.post(SiteURL.unitCarry(.key).components, use: carry).rule(.unit(.manageUnits))
     }
 
     static func crumbs(_ req: Request, _ unit: AdminUnit?) async throws -> [Crumb] {
@@ -75,7 +75,7 @@ struct UnitsWeb {
 
     func index(req: Request) async throws -> View {
         let page = PageRequest(req, defaultPer: req.config.pageSize)
-        var f = UnitQueries.Filter(search: req.query[String.self, at: "q"])
+        var f = UnitQueries.Filter(search: req.query[String.self, at: "q"], scope: try await req.access.rootUnits(.readRegistry, on: req.db))
         if let on = req.query[String.self, at: "on"], let d = Day.parse(on) { f.day = d }
         let (units, total) = try await UnitQueries.list(f, page: page, on: req.db)
         let today = Day.today()
@@ -114,7 +114,7 @@ struct UnitsWeb {
     struct SuccessionRow: Encodable { var unit: UnitRow; var date: String; var whole: Bool; var note: String; var successorID: String }
 
     func show(req: Request) async throws -> View {
-        let unit = try await UnitQueries.find(req.idParameter(), on: req.db)
+        let unit = try await req.access.unit(req.idParameter(), .readRegistry, on: req.db)
         let page = PageRequest(req, defaultPer: req.config.pageSize)
         var f = UnitQueries.Filter(parentID: unit.id, search: req.query[String.self, at: "q"])
         if let on = req.query[String.self, at: "on"], let d = Day.parse(on) { f.day = d }
@@ -169,7 +169,7 @@ struct UnitsWeb {
         var values: [String: String] = [:]
         var parent: AdminUnit? = nil
         if let p = req.query[String.self, at: "parent"], let id = UUID(uuidString: p) {
-            parent = try await AdminUnit.find(id, on: req.db)
+            parent = try await req.access.unit(id, .manageUnits, on: req.db)
         }
         values["parentId"] = parent?.id?.uuidString ?? ""
         let kinds = parent?.kind.childKinds ?? [.province]
@@ -192,10 +192,11 @@ struct UnitsWeb {
     func create(req: Request) async throws -> Response {
         let input = try req.content.decode(UnitInput.self)
         do {
+            try await UnitsAPI.checkParent(input.parentId, req)
             let unit = try await UnitActions.create(input, on: req.db)
             return req.redirect(to: SiteURL.unit(unit.id!), redirectType: .normal)
         } catch let e as InvalidInput {
-            let parent = try await input.parentId.flatMap(UUID.init(uuidString:)).asyncMap { try await AdminUnit.find($0, on: req.db) } ?? nil
+            let parent = try await input.parentId.flatMap(UUID.init(uuidString:)).asyncMap { try? await req.access.unit($0, .manageUnits, on: req.db) } ?? nil
             let view = try await renderForm(req, parent: parent, state: FormState(values: Self.formValues(input), issues: e.issues, lang: req.lang),
                                             kinds: parent?.kind.childKinds ?? [.province], isNew: true, action: SiteURL.unitNew.path, status: e.status)
             return try await view.encodeResponse(status: e.status, for: req)
@@ -203,7 +204,7 @@ struct UnitsWeb {
     }
 
     func editForm(req: Request) async throws -> View {
-        let unit = try await UnitQueries.find(req.idParameter(), on: req.db)
+        let unit = try await req.access.unit(req.idParameter(), .manageUnits, on: req.db)
         let values = ["kind": unit.kind.rawValue, "code": unit.code, "name": unit.name, "typeName": unit.typeName,
                       "validFrom": unit.validFrom == Day.distantPast ? "" : unit.validFrom,
                       "validTo": unit.validTo == Day.distantFuture ? "" : unit.validTo]
@@ -212,7 +213,7 @@ struct UnitsWeb {
     }
 
     func update(req: Request) async throws -> Response {
-        let unit = try await UnitQueries.find(req.idParameter(), on: req.db)
+        let unit = try await req.access.unit(req.idParameter(), .manageUnits, on: req.db)
         let input = try req.content.decode(UnitInput.self)
         do {
             _ = try await UnitActions.update(unit, input, on: req.db)
@@ -252,20 +253,21 @@ struct UnitsWeb {
     }
 
     func moveForm(req: Request) async throws -> Response {
-        let unit = try await UnitQueries.find(req.idParameter(), on: req.db)
+        let unit = try await req.access.unit(req.idParameter(), .manageUnits, on: req.db)
         guard unit.kind == .village else { throw Abort(.notFound) }
         return try await changePage(req, unit, mode: "move", form: FormState(values: ["date": Day.today()]))
     }
 
     func move(req: Request) async throws -> Response {
-        let unit = try await UnitQueries.find(req.idParameter(), on: req.db)
+        let unit = try await req.access.unit(req.idParameter(), .manageUnits, on: req.db)
         guard unit.kind == .village else { throw Abort(.notFound) }
         let form = try req.content.decode(ChangeForm.self)
         let values = ["communeCode": form.communeCode ?? "", "date": form.date ?? ""]
         do {
             let code = (form.communeCode ?? "").trimmingCharacters(in: .whitespaces)
             guard !code.isEmpty else { throw InvalidInput("communeCode", "error.required") }
-            guard let target = try await UnitQueries.byCode(code, kind: .commune, on: req.db) else {
+            guard let target = try await UnitQueries.byCode(code, kind: .commune, on: req.db),
+                  try await req.access.allows(.manageUnits, target, on: req.db) else {
                 throw InvalidInput("communeCode", "error.unknownCommune")
             }
             _ = try await UnitActions.move(village: unit, input: MoveInput(communeId: target.id!.uuidString, date: form.date), on: req.db)
@@ -277,13 +279,13 @@ struct UnitsWeb {
     }
 
     func mergeForm(req: Request) async throws -> Response {
-        let unit = try await UnitQueries.find(req.idParameter(), on: req.db)
+        let unit = try await req.access.unit(req.idParameter(), .manageUnits, on: req.db)
         guard unit.kind == .commune else { throw Abort(.notFound) }
         return try await changePage(req, unit, mode: "merge", form: FormState(values: ["date": Day.today(), "sourceCodes": unit.code]))
     }
 
     func merge(req: Request) async throws -> Response {
-        let unit = try await UnitQueries.find(req.idParameter(), on: req.db)
+        let unit = try await req.access.unit(req.idParameter(), .manageUnits, on: req.db)
         guard unit.kind == .commune else { throw Abort(.notFound) }
         let form = try req.content.decode(ChangeForm.self)
         let values = ["sourceCodes": form.sourceCodes ?? "", "targetCode": form.targetCode ?? "", "newName": form.newName ?? "",
@@ -292,17 +294,19 @@ struct UnitsWeb {
             var c = Checker()
             var ids: [String] = []
             for code in (form.sourceCodes ?? "").split(whereSeparator: { $0 == "," || $0 == " " }).map(String.init) {
-                if let u = try await UnitQueries.byCode(code, kind: .commune, on: req.db) { ids.append(u.id!.uuidString) }
+                if let u = try await UnitQueries.byCode(code, kind: .commune, on: req.db), try await req.access.allows(.manageUnits, u, on: req.db) { ids.append(u.id!.uuidString) }
                 else { c.add("sourceCodes", "error.unknownCommuneCode", [code]) }
             }
             if ids.isEmpty && c.issues.isEmpty { c.add("sourceCodes", "error.required") }
             var input = MergeInput(sourceIds: ids, targetId: nil, newCommune: nil, date: form.date)
             let target = (form.targetCode ?? "").trimmingCharacters(in: .whitespaces)
             if !target.isEmpty {
-                if let t = try await UnitQueries.byCode(target, kind: .commune, on: req.db) { input.targetId = t.id!.uuidString }
+                if let t = try await UnitQueries.byCode(target, kind: .commune, on: req.db), try await req.access.allows(.manageUnits, t, on: req.db) { input.targetId = t.id!.uuidString }
                 else { c.add("targetCode", "error.unknownCommuneCode", [target]) }
             } else {
                 input.newCommune = UnitInput(kind: "commune", code: form.newCode, name: form.newName, parentId: unit.parentID?.uuidString)
+                do { try await UnitsAPI.checkParent(unit.parentID?.uuidString, req) }
+                catch is InvalidInput { c.add("newName", "error.newCommuneNotAllowed") }
             }
             try c.check()
             let result = try await UnitActions.merge(input, on: req.db)
@@ -315,7 +319,7 @@ struct UnitsWeb {
     }
 
     func carry(req: Request) async throws -> Response {
-        let unit = try await UnitQueries.find(req.idParameter(), on: req.db)
+        let unit = try await req.access.unit(req.idParameter(), .manageUnits, on: req.db)
         let input = try req.content.decode(CarryInput.self)
         let result = try await UnitActions.carry(unit, input: input, on: req.db)
         return req.redirect(to: SiteURL.unit(result.target.id), redirectType: .normal)

@@ -1,0 +1,116 @@
+// Creating people, granting roles and issuing API tokens: used by the CLI, the demo and (next) the admin pages.
+import Fluent
+import Vapor
+
+public enum AccountActions {
+    /// Creates a person with one role on a unit (nil: the whole system, for administrators).
+    public static func createPerson(username: String, displayName: String, password: String, role: Role, unit: AdminUnit?,
+                                    phone: String? = nil, app: Application) async throws -> Person {
+        var c = Checker()
+        let name = c.text("username", username.lowercased(), max: 40)
+        if !name.isEmpty && !Codes.isLocal(name, max: 40) { c.add("username", "error.localCode") }
+        if password.count < 8 { c.add("password", "error.passwordShort") }
+        if role == .admin && unit != nil { c.add("unit", "error.adminWholeSystem") }
+        if role != .admin && unit == nil { c.add("unit", "error.required") }
+        try c.check()
+        if try await Person.query(on: app.db).filter(\.$username == name).count() > 0 {
+            throw InvalidInput("username", "error.duplicateCode", [name])
+        }
+        let hash = try await app.password.async.hash(password)
+        return try await app.db.transaction { db in
+            let p = Person()
+            p.id = UUID()
+            p.username = name
+            p.displayName = displayName
+            p.phone = phone
+            p.passwordHash = hash
+            p.failedCount = 0
+            p.active = true
+            try await p.create(on: db)
+            try await RoleGrant(personID: p.id!, role: role, unitID: unit?.id).create(on: db)
+            return p
+        }
+    }
+
+    /// Issues a token; answers it once (only its hash is kept).
+    public static func createToken(name: String, role: Role, unit: AdminUnit?, on db: any Database) async throws -> (ApiToken, String) {
+        let secret = Tokens.generate()
+        let t = ApiToken()
+        t.id = UUID()
+        t.name = name
+        t.tokenHash = Tokens.hash(secret)
+        t.role = role
+        t.unitID = unit?.id
+        try await t.create(on: db)
+        return (t, secret)
+    }
+}
+
+struct UserCommand: AsyncCommandGroup {
+    var help: String { "Accounts: create" }
+    var commands: [String: any AnyAsyncCommand] { ["create": UserCreateCommand()] }
+}
+
+struct UserCreateCommand: AsyncCommand {
+    struct Signature: CommandSignature {
+        @Option(name: "username") var username: String?
+        @Option(name: "name", help: "Display name (default: the username)") var name: String?
+        @Option(name: "role", help: "admin, provinceCoordinator, communeOfficial, justiceOfficer, villageHead, groupHead, digitalTeamMember, householdRepresentative, producer") var role: String?
+        @Option(name: "unit", help: "Official code of the unit (province or commune); none for admin") var unit: String?
+    }
+    var help: String { "Creates a person with a role; the password comes from THONSO_PASSWORD or is generated and printed once" }
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        let app = context.application
+        guard let username = signature.username, let roleRaw = signature.role, let role = Role(rawValue: roleRaw) else {
+            context.console.error("--username and --role (one of: \(Role.allCases.map(\.rawValue).joined(separator: ", "))) are required")
+            throw ExitCode(2)
+        }
+        var unit: AdminUnit? = nil
+        if let code = signature.unit {
+            let kinds: [UnitKind] = code.count == 2 ? [.province] : [.commune]
+            unit = try await UnitQueries.byCode(code, kind: kinds[0], on: app.db)
+            if unit == nil { context.console.error("--unit: no province or commune with code \(code)"); throw ExitCode(2) }
+        }
+        let given = ProcessInfo.processInfo.environment["THONSO_PASSWORD"]
+        let password = given ?? String(Tokens.generate().dropFirst(3).prefix(16))
+        do {
+            _ = try await AccountActions.createPerson(username: username, displayName: signature.name ?? username,
+                                                      password: password, role: role, unit: unit, app: app)
+        } catch let e as InvalidInput {
+            for i in e.issues { context.console.error("\(i.field): \(i.message(.en))") }
+            throw ExitCode(1)
+        }
+        context.console.print("Created \(username) (\(role.rawValue)\(unit.map { " on \($0.name)" } ?? ", whole system")).")
+        if given == nil { context.console.print("Password (shown once): \(password)") }
+    }
+}
+
+struct TokenCommand: AsyncCommandGroup {
+    var help: String { "API tokens: create" }
+    var commands: [String: any AnyAsyncCommand] { ["create": TokenCreateCommand()] }
+}
+
+struct TokenCreateCommand: AsyncCommand {
+    struct Signature: CommandSignature {
+        @Option(name: "name") var name: String?
+        @Option(name: "role") var role: String?
+        @Option(name: "unit") var unit: String?
+    }
+    var help: String { "Creates an API token with a role on a unit and prints it once" }
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        let app = context.application
+        guard let name = signature.name, let role = signature.role.flatMap(Role.init(rawValue:)) else {
+            context.console.error("--name and --role are required")
+            throw ExitCode(2)
+        }
+        var unit: AdminUnit? = nil
+        if let code = signature.unit {
+            unit = try await UnitQueries.byCode(code, kind: code.count == 2 ? .province : .commune, on: app.db)
+            if unit == nil { context.console.error("--unit: no unit with code \(code)"); throw ExitCode(2) }
+        }
+        let (_, secret) = try await AccountActions.createToken(name: name, role: role, unit: unit, on: app.db)
+        context.console.print("Token (shown once): \(secret)")
+    }
+}

@@ -1,0 +1,87 @@
+// Accounts: the people who sign in, the roles granted to them on units (each valid for the unit's whole subtree),
+// and API tokens for integrations. What a role may do is decided here; where it may do it, by Support/Access.swift.
+import Fluent
+import Vapor
+
+public enum Role: String, Codable, Sendable, CaseIterable {
+    case admin, provinceCoordinator, communeOfficial, justiceOfficer, villageHead, groupHead, digitalTeamMember
+    case householdRepresentative, producer
+
+    /// What the role may do, anywhere below the unit it is granted on.
+    public var permissions: Set<Permission> {
+        switch self {
+        case .admin: return Set(Permission.allCases)
+        case .provinceCoordinator: return [.readRegistry, .manageUnits, .importExport]
+        case .communeOfficial: return [.readRegistry, .writeRegistry, .manageUnits, .importExport, .manageAccounts]
+        case .justiceOfficer: return [.readRegistry]
+        case .villageHead, .groupHead, .digitalTeamMember: return [.readRegistry, .writeRegistry]
+        case .householdRepresentative, .producer: return []
+        }
+    }
+}
+
+public enum Permission: String, Codable, Sendable, CaseIterable {
+    /// See units, households and residents.
+    case readRegistry
+    /// Add and change households and residents.
+    case writeRegistry
+    /// Add and change units; move villages; merge and carry communes.
+    case manageUnits
+    /// Import and export households as CSV.
+    case importExport
+    /// Grant and revoke roles, reset passwords, create API tokens.
+    case manageAccounts
+}
+
+public final class Person: Model, @unchecked Sendable {
+    public static let schema = "people"
+
+    @ID(key: .id) public var id: UUID?
+    /// Lowercase; what the person types to sign in (or their phone).
+    @Field(key: "username") public var username: String
+    @OptionalField(key: "phone") public var phone: String?
+    @Field(key: "display_name") public var displayName: String
+    @Field(key: "password_hash") public var passwordHash: String
+    @Field(key: "failed_count") public var failedCount: Int
+    @OptionalField(key: "locked_until") public var lockedUntil: Date?
+    @Field(key: "active") public var active: Bool
+    @Timestamp(key: "created_at", on: .create) public var createdAt: Date?
+    @Timestamp(key: "updated_at", on: .update) public var updatedAt: Date?
+
+    public init() {}
+}
+
+public final class RoleGrant: Model, @unchecked Sendable {
+    public static let schema = "role_grants"
+
+    @ID(key: .id) public var id: UUID?
+    @Field(key: "person_id") public var personID: UUID
+    @Field(key: "role") public var role: Role
+    /// nil: the whole system (system administrators only).
+    @OptionalField(key: "unit_id") public var unitID: UUID?
+    @Timestamp(key: "created_at", on: .create) public var createdAt: Date?
+
+    public init() {}
+    public init(personID: UUID, role: Role, unitID: UUID?) {
+        self.id = UUID()
+        self.personID = personID
+        self.role = role
+        self.unitID = unitID
+    }
+}
+
+public final class ApiToken: Model, @unchecked Sendable {
+    public static let schema = "api_tokens"
+
+    @ID(key: .id) public var id: UUID?
+    @Field(key: "name") public var name: String
+    /// SHA-256 of the token, hex; the token itself is shown once and never stored.
+    @Field(key: "token_hash") public var tokenHash: String
+    @Field(key: "role") public var role: Role
+    @OptionalField(key: "unit_id") public var unitID: UUID?
+    @OptionalField(key: "last_used_at") public var lastUsedAt: Date?
+    @OptionalField(key: "revoked_at") public var revokedAt: Date?
+    @Timestamp(key: "created_at", on: .create) public var createdAt: Date?
+
+    public init() {}
+}

@@ -1,0 +1,190 @@
+// The one scope rule. Every request carries an Access: who is calling (a signed-in person or an API token) and
+// the roles they hold on which units. Every read and write of a unit-owned row goes through `allows` (one row)
+// or `restrict` (a list): a row outside the caller's units is simply not found (404), never shown.
+import Crypto
+import Fluent
+import SQLKit
+import Vapor
+
+public struct Grant: Sendable, Equatable {
+    public var role: Role
+    /// nil: the whole system.
+    public var unitID: UUID?
+}
+
+public struct Access: Sendable {
+    public var personID: UUID?
+    public var tokenID: UUID?
+    public var displayName: String
+    public var grants: [Grant]
+
+    public static let anonymous = Access(personID: nil, tokenID: nil, displayName: "", grants: [])
+    public var isSignedIn: Bool { personID != nil || tokenID != nil }
+
+    /// Units under which the caller holds `permission`; nil means everywhere.
+    public func roots(_ permission: Permission) -> [UUID]? {
+        let holding = grants.filter { $0.role.permissions.contains(permission) }
+        if holding.contains(where: { $0.unitID == nil }) { return nil }
+        return Array(Set(holding.compactMap(\.unitID)))
+    }
+
+    public func has(_ permission: Permission) -> Bool {
+        grants.contains { $0.role.permissions.contains(permission) }
+    }
+
+    /// Whether `unit` is at or below a unit where the caller holds `permission` (following current parents).
+    public func allows(_ permission: Permission, _ unit: AdminUnit, on db: any Database) async throws -> Bool {
+        guard let roots = roots(permission) else { return true }
+        if roots.isEmpty { return false }
+        if roots.contains(unit.id!) { return true }
+        var next = unit.parentID
+        var hops = 0
+        while let id = next, hops < 8 {
+            if roots.contains(id) { return true }
+            next = try await AdminUnit.find(id, on: db)?.parentID
+            hops += 1
+        }
+        return false
+    }
+
+    /// The unit, if it exists and the caller may `permission` on it; otherwise not found.
+    public func unit(_ id: UUID, _ permission: Permission, on db: any Database) async throws -> AdminUnit {
+        guard let unit = try await AdminUnit.find(id, on: db), try await allows(permission, unit, on: db) else { throw Abort(.notFound) }
+        return unit
+    }
+
+    /// The household, if the caller may `permission` on its group (or village).
+    public func household(_ id: UUID, _ permission: Permission, on db: any Database) async throws -> Household {
+        guard let h = try await Household.find(id, on: db),
+              let unit = try await AdminUnit.find(h.groupID ?? h.villageID, on: db),
+              try await allows(permission, unit, on: db) else { throw Abort(.notFound) }
+        return h
+    }
+
+    public func resident(_ id: UUID, _ permission: Permission, on db: any Database) async throws -> (Resident, Household) {
+        guard let r = try await Resident.find(id, on: db) else { throw Abort(.notFound) }
+        return (r, try await household(r.householdID, permission, on: db))
+    }
+}
+
+struct AccessKey: StorageKey { typealias Value = Access }
+
+extension Request {
+    public var access: Access {
+        get { storage[AccessKey.self] ?? .anonymous }
+        set { storage[AccessKey.self] = newValue }
+    }
+}
+
+public enum Tokens {
+    public static func hash(_ token: String) -> String {
+        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// 32 random bytes, URL-safe base64, prefixed so a leaked token is recognisable in a scan.
+    public static func generate() -> String {
+        var g = SystemRandomNumberGenerator()
+        let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &g) }
+        return "ts_" + Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+}
+
+/// Loads the caller's Access from a bearer token (API) or the session (pages); never logs the token.
+struct AccessMiddleware: AsyncMiddleware {
+    func respond(to req: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        if let bearer = req.headers.bearerAuthorization?.token {
+            guard let token = try await ApiToken.query(on: req.db).filter(\.$tokenHash == Tokens.hash(bearer))
+                .filter(\.$revokedAt == nil).first() else { throw Abort(.unauthorized) }
+            token.lastUsedAt = Date()
+            try await token.update(on: req.db)
+            req.access = Access(personID: nil, tokenID: token.id, displayName: token.name,
+                                grants: [Grant(role: token.role, unitID: token.unitID)])
+        } else if let raw = req.session.data["person"], let id = UUID(uuidString: raw),
+                  let person = try await Person.find(id, on: req.db), person.active {
+            let grants = try await RoleGrant.query(on: req.db).filter(\.$personID == id).all()
+            req.access = Access(personID: id, tokenID: nil, displayName: person.displayName,
+                                grants: grants.map { Grant(role: $0.role, unitID: $0.unitID) })
+        }
+        return try await next.respond(to: req)
+    }
+}
+
+/// Pages and API routes behind it need a signed-in caller: pages redirect to sign-in, the API answers 401.
+struct RequireSignIn: AsyncMiddleware {
+    func respond(to req: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        guard req.access.isSignedIn else {
+            if req.url.path.hasPrefix("/api/") { throw Abort(.unauthorized) }
+            let back = req.url.path + (req.url.query.map { "?" + $0 } ?? "")
+            return req.redirect(to: SiteURL.signIn.path + "?next=" + (back.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/"), redirectType: .normal)
+        }
+        return try await next.respond(to: req)
+    }
+}
+
+/// What a route needs, declared where the route is registered; the scope-matrix test reads it from the router,
+/// so a route without a rule fails the test.
+public enum RouteRule: Sendable, Equatable {
+    /// Anyone: home, sign-in, language, health, the OpenAPI document.
+    case open
+    /// Any signed-in caller; rows are filtered by the caller's units.
+    case list(Permission)
+    /// `:id` is a unit the caller must hold the permission on.
+    case unit(Permission)
+    /// `:id` is a household.
+    case household(Permission)
+    /// `:id` is a resident.
+    case resident(Permission)
+    /// Needs the permission somewhere; what it touches is checked in the handler (bodies naming units).
+    case action(Permission)
+}
+
+extension Route {
+    @discardableResult
+    public func rule(_ rule: RouteRule) -> Route {
+        userInfo["rule"] = rule
+        return self
+    }
+    public var accessRule: RouteRule? { userInfo["rule"] as? RouteRule }
+}
+
+extension Access {
+    /// The root units of the caller's scope for a permission; nil means everywhere.
+    public func rootUnits(_ permission: Permission, on db: any Database) async throws -> [AdminUnit]? {
+        guard let ids = roots(permission) else { return nil }
+        if ids.isEmpty { return [] }
+        return try await AdminUnit.query(on: db).filter(\.$id ~~ ids).all()
+    }
+}
+
+public enum UnitScope {
+    /// Limits a unit query to the subtrees of `roots` (the roots themselves included).
+    public static func restrict(_ q: QueryBuilder<AdminUnit>, to roots: [AdminUnit], on db: any Database) async throws {
+        if roots.isEmpty { q.filter(\.$id == UUID()); return }
+        var communesUnder: [UUID: [UUID]] = [:]
+        var districtsUnder: [UUID: [UUID]] = [:]
+        for r in roots where r.kind == .province || r.kind == .district {
+            communesUnder[r.id!] = try await UnitQueries.communeIDs(under: r, on: db)
+            districtsUnder[r.id!] = r.kind == .province
+                ? try await AdminUnit.query(on: db).filter(\.$parentID == r.id).filter(\.$kind == .district).all(\.$id) : []
+        }
+        q.group(.or) { or in
+            for r in roots {
+                switch r.kind {
+                case .province, .district:
+                    let communes = communesUnder[r.id!] ?? []
+                    or.filter(\.$id ~~ ([r.id!] + communes + (districtsUnder[r.id!] ?? [])))
+                    if !communes.isEmpty { or.filter(\.$communeID ~~ communes) }
+                case .commune:
+                    or.filter(\.$id == r.id!)
+                    or.filter(\.$communeID == r.id)
+                case .village:
+                    or.filter(\.$id == r.id!)
+                    or.filter(\.$parentID == r.id)
+                case .group:
+                    or.filter(\.$id == r.id!)
+                }
+            }
+        }
+    }
+}
