@@ -1,0 +1,183 @@
+import Foundation
+import Testing
+import Vapor
+import VaporTesting
+@testable import App
+
+/// Walks every route the router knows × every role × a row inside and a row outside the role's units.
+/// A route registered without an access rule fails here.
+@Suite("The scope rule, on every route and every role")
+struct ScopeMatrixTests {
+    struct Fixture {
+        var tree: Tree
+        var h1: HouseholdDetailDTO      // in group T1-01 of village T1 of commune 00001
+        var outsideUnit: UnitDTO        // commune 00003 in province 02
+        var outsideVillage: UnitDTO
+        var outsideHousehold: HouseholdDetailDTO
+        /// unit id → its parent, for the test's own idea of "inside".
+        var parent: [UUID: UUID]
+    }
+
+    static func fixture(_ app: Application) async throws -> Fixture {
+        let t = try await Tree.make(app)
+        let h1 = try await app.api(.POST, "/api/v1/households", json: householdInput("IN-1", village: t.village1, group: t.group11)).decode(HouseholdDetailDTO.self)
+        let p2 = try await app.api(.POST, "/api/v1/units", json: UnitInput(kind: "province", code: "02", name: "Tỉnh Ngoài")).decode(UnitDTO.self)
+        let c3 = try await app.api(.POST, "/api/v1/units", json: UnitInput(kind: "commune", code: "00003", name: "Xã Ngoài Phạm Vi", parentId: p2.id.uuidString)).decode(UnitDTO.self)
+        let x1 = try await app.api(.POST, "/api/v1/units", json: UnitInput(kind: "village", code: "X1", name: "Thôn Ngoài", parentId: c3.id.uuidString)).decode(UnitDTO.self)
+        let out = try await app.api(.POST, "/api/v1/households", json: householdInput("OUT-1", village: x1, name: "Người Ngoài Phạm Vi")).decode(HouseholdDetailDTO.self)
+        var parent: [UUID: UUID] = [:]
+        for u in [t.commune, t.otherCommune, t.village1, t.village2, t.group11, t.group12, t.otherVillage, c3, x1] { parent[u.id] = u.parentId }
+        return Fixture(tree: t, h1: h1, outsideUnit: c3, outsideVillage: x1, outsideHousehold: out, parent: parent)
+    }
+
+    struct Caller {
+        var role: Role?
+        var unit: UUID?
+        var token: String
+        var browser: Browser?
+    }
+
+    @Test("outside a caller's units every route answers 404; inside, exactly the roles with the permission get through")
+    func matrix() async throws {
+        try await withTestApp { app in
+            let f = try await Self.fixture(app)
+            let t = f.tree
+            let grantOn: [Role: UnitDTO?] = [
+                .admin: nil, .provinceCoordinator: t.province, .communeOfficial: t.commune, .justiceOfficer: t.commune,
+                .villageHead: t.village1, .groupHead: t.group11, .digitalTeamMember: t.village1,
+                .householdRepresentative: t.group11, .producer: t.commune,
+            ]
+            var callers: [Caller] = [Caller(role: nil, unit: nil, token: "", browser: nil)]
+            for role in Role.allCases {
+                let unit = grantOn[role]!
+                let name = "u\(role.rawValue.lowercased())"
+                _ = try await AccountActions.createPerson(username: name, displayName: name, password: testPassword, role: role,
+                                                          unit: try await unit.asyncMap { try await AdminUnit.find($0.id, on: app.db) } ?? nil, app: app)
+                let (_, token) = try await AccountActions.createToken(name: name, role: role,
+                                                                      unit: try await unit.asyncMap { try await AdminUnit.find($0.id, on: app.db) } ?? nil, on: app.db)
+                callers.append(Caller(role: role, unit: unit?.id, token: token, browser: try await app.signIn(name)))
+            }
+            func inside(_ target: UUID, _ root: UUID?) -> Bool {
+                guard let root else { return true }
+                var cur: UUID? = target
+                while let c = cur { if c == root { return true }; cur = f.parent[c] }
+                return false
+            }
+            let resident = f.h1.residents[0].id, outsideResident = f.outsideHousehold.residents[0].id
+            // A body that fails every form's and body's checks after the access check, so nothing changes.
+            let junk = ["code": "!!", "name": "", "fullName": "", "address": "", "date": "bad", "communeCode": "", "sourceCodes": ""]
+            var checked = 0
+            for route in app.routes.all {
+                let path = "/" + route.path.map(\.description).joined(separator: "/")
+                let rule = try #require(route.accessRule, "route \(route.method) \(path) has no access rule")
+                var targets: [(id: UUID, unitForScope: UUID, outside: Bool)] = []
+                switch rule {
+                case .open, .list, .action: continue   // checked by the tests below
+                case .unit:
+                    let insideUnit = path.contains("import") || path.contains(".csv") || path.contains("merge") || path.contains("carry")
+                        ? t.commune.id : path.contains("move") ? t.village1.id : t.group11.id
+                    let outsideUnit = path.contains("move") || path.contains("households/new") ? f.outsideVillage.id : f.outsideUnit.id
+                    targets = [(insideUnit, insideUnit, false), (outsideUnit, outsideUnit, true)]
+                case .household:
+                    targets = [(f.h1.household.id, t.group11.id, false), (f.outsideHousehold.household.id, f.outsideVillage.id, true)]
+                case .resident:
+                    targets = [(resident, t.group11.id, false), (outsideResident, f.outsideVillage.id, true)]
+                }
+                let permission: Permission = switch rule {
+                case .unit(let p), .household(let p), .resident(let p): p
+                default: .readRegistry
+                }
+                for target in targets {
+                    let url = path.replacingOccurrences(of: ":id", with: target.id.uuidString.lowercased())
+                    for caller in callers {
+                        let res: TestingHTTPResponse
+                        if path.hasPrefix("/api/") {
+                            res = try await app.testing().sendRequest(route.method, url, headers: caller.token.isEmpty ? [:] : ["Authorization": "Bearer \(caller.token)"]) { req in
+                                if route.method != .GET { try req.content.encode(junk, as: .json) }
+                            }
+                        } else if let b = caller.browser {
+                            res = route.method == .GET ? try await app.page(url, as: b) : try await app.form(url, junk, as: b)
+                        } else {
+                            res = try await app.anonymousPage(url)
+                        }
+                        let who = "\(caller.role?.rawValue ?? "anonymous") \(route.method) \(path) \(target.outside ? "outside" : "inside")"
+                        guard let role = caller.role else {
+                            #expect([.unauthorized, .seeOther, .forbidden, .notFound].contains(res.status), "\(who): \(res.status)")
+                            continue
+                        }
+                        let allowed = role.permissions.contains(permission) && inside(target.unitForScope, caller.unit)
+                        if allowed {
+                            #expect(![.notFound, .unauthorized, .forbidden].contains(res.status), "\(who): \(res.status) \(res.body.string.prefix(200))")
+                        } else {
+                            #expect(res.status == .notFound, "\(who): \(res.status)")
+                        }
+                        checked += 1
+                    }
+                }
+            }
+            #expect(checked > 300)
+            // Nothing the checks sent changed a row.
+            let h = try await app.api(.GET, "/api/v1/households/\(f.h1.household.id)").decode(HouseholdDetailDTO.self)
+            #expect(h.household.code == "IN-1" && h.household.groupId == t.group11.id)
+        }
+    }
+
+    @Test("lists and searches show only the caller's units")
+    func lists() async throws {
+        try await withTestApp { app in
+            let f = try await Self.fixture(app)
+            let t = f.tree
+            let head = try #require(await AdminUnit.find(t.village1.id, on: app.db))
+            _ = try await AccountActions.createPerson(username: "truongthon", displayName: "Trưởng thôn", password: testPassword, role: .villageHead, unit: head, app: app)
+            let (_, token) = try await AccountActions.createToken(name: "thon", role: .villageHead, unit: head, on: app.db)
+            let households = try await app.api(.GET, "/api/v1/households?per=500", token: token).decode(Paged<HouseholdDTO>.self)
+            #expect(households.items.map(\.code) == ["IN-1"])
+            let residents = try await app.api(.GET, "/api/v1/residents?q=nguoi", token: token).decode(Paged<ResidentDTO>.self)
+            #expect(residents.total == 0)
+            let units = try await app.api(.GET, "/api/v1/units?q=thon", token: token).decode(Paged<UnitDTO>.self)
+            #expect(Set(units.items.map(\.code)) == ["T1"])
+            let top = try await app.api(.GET, "/api/v1/units", token: token).decode(Paged<UnitDTO>.self)
+            #expect(top.items.map(\.id) == [t.village1.id])
+            let foreign = try await app.api(.GET, "/api/v1/households?unit=\(f.outsideUnit.id)", token: token)
+            #expect(foreign.status == .unprocessableEntity)
+            let children = try await app.api(.GET, "/api/v1/units?parent=\(t.commune.id)", token: token)
+            #expect(children.status == .notFound)
+
+            let browser = try await app.signIn("truongthon")
+            let search = try await app.page("/search?q=nguoi", as: browser)
+            #expect(!search.text.contains("OUT-1"))
+            let adminSearch = try await app.page("/search?q=nguoi")
+            #expect(adminSearch.text.contains("OUT-1"))
+            let home = try await app.page("/", as: browser)
+            #expect(home.text.contains("Thôn Đông") && !home.text.contains("Xã Ngoài"))
+        }
+    }
+
+    @Test("bodies naming units outside the caller's scope are refused as unknown, and nothing is written")
+    func bodies() async throws {
+        try await withTestApp { app in
+            let f = try await Self.fixture(app)
+            let t = f.tree
+            let commune = try #require(await AdminUnit.find(t.commune.id, on: app.db))
+            let (_, token) = try await AccountActions.createToken(name: "xa", role: .communeOfficial, unit: commune, on: app.db)
+            let before = try await app.count("households")
+            let foreignHousehold = try await app.api(.POST, "/api/v1/households", json: householdInput("NEW-1", village: f.outsideVillage), token: token)
+            #expect(foreignHousehold.status == .unprocessableEntity)
+            #expect(try foreignHousehold.decode(ErrorBody.self).fields?.first?.field == "villageId")
+            let ownHousehold = try await app.api(.POST, "/api/v1/households", json: householdInput("NEW-2", village: t.village2), token: token)
+            #expect(ownHousehold.status == .created)
+            #expect(try await app.count("households") == before + 1)
+            let foreignUnit = try await app.api(.POST, "/api/v1/units", json: UnitInput(kind: "village", code: "Z1", name: "Thôn Lạ", parentId: f.outsideUnit.id.uuidString), token: token)
+            #expect(foreignUnit.status == .unprocessableEntity)
+            let province = try await app.api(.POST, "/api/v1/units", json: UnitInput(kind: "province", code: "03", name: "Tỉnh Mới"), token: token)
+            #expect(province.status == .unprocessableEntity)
+            let move = try await app.api(.POST, "/api/v1/units/\(t.village2.id)/move", json: MoveInput(communeId: f.outsideUnit.id.uuidString, date: "2026-01-01"), token: token)
+            #expect(move.status == .unprocessableEntity)
+            let merge = try await app.api(.POST, "/api/v1/units/merge", json: MergeInput(sourceIds: [t.commune.id.uuidString], targetId: f.outsideUnit.id.uuidString, newCommune: nil, date: "2026-01-01"), token: token)
+            #expect(merge.status == .unprocessableEntity)
+            let resident = try await app.api(.POST, "/api/v1/residents", json: ResidentInput(householdId: f.outsideHousehold.household.id.uuidString, fullName: "Ai Đó"), token: token)
+            #expect(resident.status == .unprocessableEntity)
+            #expect(try await app.api(.GET, "/api/v1/units/\(t.village2.id)").decode(UnitDTO.self).parentId == t.commune.id)
+        }
+    }
+}
