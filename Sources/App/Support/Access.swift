@@ -164,7 +164,7 @@ public enum UnitScope {
         var communesUnder: [UUID: [UUID]] = [:]
         var districtsUnder: [UUID: [UUID]] = [:]
         for r in roots where r.kind == .province || r.kind == .district {
-            communesUnder[r.id!] = try await UnitQueries.communeIDs(under: r, on: db)
+            communesUnder[r.id!] = try await UnitQueries.communeIDs(under: r, on: db, inForceOnly: false)
             districtsUnder[r.id!] = r.kind == .province
                 ? try await AdminUnit.query(on: db).filter(\.$parentID == r.id).filter(\.$kind == .district).all(\.$id) : []
         }

@@ -19,6 +19,7 @@ struct AccountsWeb {
         var form: FormState
         var next: String
         var message: String?
+        var demo: Bool
     }
 
     static func safeNext(_ raw: String?) -> String {
@@ -28,7 +29,8 @@ struct AccountsWeb {
 
     func render(_ req: Request, form: FormState, next: String, message: String? = nil, status: HTTPResponseStatus = .ok) async throws -> Response {
         let view = try await req.view.render("accounts/signin", Page(
-            layout: Layout(req, title: req.lang.t("signin.title"), needsToken: true), form: form, next: next, message: message))
+            layout: Layout(req, title: req.lang.t("signin.title"), needsToken: true), form: form, next: next, message: message,
+            demo: try await Person.query(on: req.db).filter(\.$username == "quantri").count() > 0))
         return try await view.encodeResponse(status: status, for: req)
     }
 

@@ -175,7 +175,7 @@ public enum RegistryQueries {
         if let roots = f.scope {
             if roots.isEmpty { q.filter(Household.self, \.$id == UUID()) }
             var communes: [UUID: [UUID]] = [:]
-            for r in roots where r.kind == .province || r.kind == .district { communes[r.id!] = try await UnitQueries.communeIDs(under: r, on: db) }
+            for r in roots where r.kind == .province || r.kind == .district { communes[r.id!] = try await UnitQueries.communeIDs(under: r, on: db, inForceOnly: false) }
             q.group(.or) { or in
                 for r in roots {
                     switch r.kind {

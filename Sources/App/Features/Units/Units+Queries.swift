@@ -88,25 +88,26 @@ public enum UnitQueries {
     }
 
     /// Ids of the units in force today directly under any of `parents`, of the given kinds.
-    static func childIDs(of parents: [UUID], kinds: [UnitKind], on sql: any SQLDatabase, day: String) async throws -> [UUID] {
+    /// With `day` nil, every unit under the parents whatever its period (for scope: a pre-reform commune still
+    /// holding villages stays inside its province).
+    static func childIDs(of parents: [UUID], kinds: [UnitKind], on sql: any SQLDatabase, day: String?) async throws -> [UUID] {
         guard !parents.isEmpty else { return [] }
         var out: [UUID] = []
         for chunk in parents.chunked(900) {
-            let rows = try await sql.select().column("id").from("admin_units")
+            var q = sql.select().column("id").from("admin_units")
                 .where("parent_id", .in, chunk)
                 .where("kind", .in, kinds.map(\.rawValue))
-                .where("valid_from", .lessThanOrEqual, day)
-                .where("valid_to", .greaterThan, day)
-                .all()
+            if let day { q = q.where("valid_from", .lessThanOrEqual, day).where("valid_to", .greaterThan, day) }
+            let rows = try await q.all()
             for r in rows { out.append(try r.decode(column: "id", as: UUID.self)) }
         }
         return out
     }
 
     /// The communes in force today under a province or district (directly, or through districts).
-    public static func communeIDs(under unit: AdminUnit, on db: any Database) async throws -> [UUID] {
+    public static func communeIDs(under unit: AdminUnit, on db: any Database, inForceOnly: Bool = true) async throws -> [UUID] {
         guard let sql = db as? any SQLDatabase else { throw Abort(.internalServerError) }
-        let day = Day.today()
+        let day: String? = inForceOnly ? Day.today() : nil
         switch unit.kind {
         case .commune: return [unit.id!]
         case .province, .district:
