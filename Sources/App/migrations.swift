@@ -6,4 +6,5 @@ func registerMigrations(_ migrations: Migrations) {
     migrations.add(CreateRegistry())  // 0002: households, residents
     migrations.add(CreateAccounts())  // 0003: people, role_grants, api_tokens
     migrations.add(SessionRecord.migration)  // 0003: _fluent_sessions (Vapor's database-backed sessions)
+    migrations.add(CreateAudit())     // 0004: audit_events, append-only
 }

@@ -39,6 +39,7 @@ func routes(_ app: Application) throws {
     let signedInAPI = api.grouped(RequireSignIn())
     UnitsAPI().addRoutes(to: signedInAPI)
     RegistryAPI().addRoutes(to: signedInAPI)
+    AuditRoutes().addRoutes(web: signedIn, api: signedInAPI)
 }
 
 struct HomePage: Encodable {

@@ -106,7 +106,11 @@ struct AccessMiddleware: AsyncMiddleware {
             req.access = Access(personID: id, tokenID: nil, displayName: person.displayName,
                                 grants: grants.map { Grant(role: $0.role, unitID: $0.unitID) })
         }
-        return try await next.respond(to: req)
+        let access = req.access
+        guard access.isSignedIn else { return try await next.respond(to: req) }
+        return try await Audit.$actor.withValue(AuditActor(personID: access.personID, tokenID: access.tokenID, name: access.displayName)) {
+            try await next.respond(to: req)
+        }
     }
 }
 

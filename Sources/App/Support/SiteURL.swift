@@ -16,7 +16,7 @@ public enum Ref: Sendable {
 }
 
 public enum SiteURL: Sendable {
-    case home, demo, healthz, search, css, signIn, signOut
+    case home, demo, healthz, search, css, signIn, signOut, audit, auditCSV
     case language(Lang)
     case units, unitNew
     case unit(Ref), unitEdit(Ref), unitMerge(Ref), unitMove(Ref), unitCarry(Ref)
@@ -32,6 +32,8 @@ public enum SiteURL: Sendable {
         case .css: return "/css/app.css"
         case .signIn: return "/signin"
         case .signOut: return "/signout"
+        case .audit: return "/audit"
+        case .auditCSV: return "/audit.csv"
         case .language(let l): return "/lang/\(l.rawValue)"
         case .units: return "/units"
         case .unitNew: return "/units/new"

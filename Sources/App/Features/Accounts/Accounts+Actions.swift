@@ -17,7 +17,7 @@ public enum AccountActions {
             throw InvalidInput("username", "error.duplicateCode", [name])
         }
         let hash = try await app.password.async.hash(password)
-        return try await app.db.transaction { db in
+        return try await app.db.auditedTransaction { db in
             let p = Person()
             p.id = UUID()
             p.username = name

@@ -86,6 +86,8 @@ struct AccountsWeb {
                 }
                 try await p.update(on: req.db)
             }
+            try await Audit.record("signInFailed", Person.schema, row: person?.id, on: req.db,
+                                   actor: AuditActor(personID: person?.id, tokenID: nil, name: String(name.prefix(40))))
             try await Task.sleep(for: .milliseconds(Int(delay * 1000)))
             return try await render(req, form: FormState(values: values, errors: ["password": req.lang.t("signin.wrong")]),
                                     next: next, status: .unauthorized)
@@ -95,6 +97,7 @@ struct AccountsWeb {
             p.lockedUntil = nil
             try await p.update(on: req.db)
         }
+        try await Audit.record("signIn", Person.schema, row: p.id, on: req.db, actor: AuditActor(personID: p.id, tokenID: nil, name: p.displayName))
         req.session.data["person"] = p.id!.uuidString
         req.session.data["csrf"] = CSRF.newToken()
         return req.redirect(to: next, redirectType: .normal)

@@ -31,6 +31,8 @@ public enum Permission: String, Codable, Sendable, CaseIterable {
     case importExport
     /// Grant and revoke roles, reset passwords, create API tokens.
     case manageAccounts
+    /// Read the audit log (system administrators).
+    case readAudit
 }
 
 public final class Person: Model, @unchecked Sendable {

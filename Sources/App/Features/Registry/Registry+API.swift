@@ -29,11 +29,16 @@ struct RegistryAPI {
     }
 
     func listHouseholds(req: Request) async throws -> Paged<HouseholdDTO> {
-        try await RegistryQueries.households(try await Self.unitFilter(req), page: PageRequest(req, defaultPer: req.config.pageSize), on: req.db)
+        let f = try await Self.unitFilter(req)
+        let page = try await RegistryQueries.households(f, page: PageRequest(req, defaultPer: req.config.pageSize), on: req.db)
+        try await Audit.record("list", Household.schema, unit: f.unit?.id, after: ["q": f.search ?? "", "rows": String(page.items.count)], on: req.db)
+        return page
     }
 
     func getHousehold(req: Request) async throws -> HouseholdDetailDTO {
-        try await RegistryQueries.detail(req.access.household(req.idParameter(), .readRegistry, on: req.db).id!, on: req.db)
+        let h = try await req.access.household(req.idParameter(), .readRegistry, on: req.db)
+        try await Audit.record("view", Household.schema, row: h.id, unit: h.groupID ?? h.villageID, on: req.db)
+        return try await RegistryQueries.detail(h.id!, on: req.db)
     }
 
     /// The village and group a household goes into must be ones the caller may write in; others are "unknown".
@@ -72,12 +77,15 @@ struct RegistryAPI {
             }
             household = h.id
         }
-        return try await RegistryQueries.residents(try await Self.unitFilter(req), householdID: household,
-                                                   page: PageRequest(req, defaultPer: req.config.pageSize), on: req.db)
+        let f = try await Self.unitFilter(req)
+        let page = try await RegistryQueries.residents(f, householdID: household, page: PageRequest(req, defaultPer: req.config.pageSize), on: req.db)
+        try await Audit.record("list", Resident.schema, row: household, unit: f.unit?.id, after: ["q": f.search ?? "", "rows": String(page.items.count)], on: req.db)
+        return page
     }
 
     func getResident(req: Request) async throws -> ResidentDTO {
         let (r, h) = try await req.access.resident(req.idParameter(), .readRegistry, on: req.db)
+        try await Audit.record("view", Resident.schema, row: r.id, unit: h.groupID ?? h.villageID, on: req.db)
         return r.toDTO(representativeID: h.representativeID)
     }
 

@@ -39,7 +39,7 @@ public enum RegistryActions {
     }
 
     public static func createHousehold(_ input: HouseholdInput, on db: any Database) async throws -> Household {
-        try await db.transaction { db in
+        try await db.auditedTransaction { db in
             var c = Checker()
             let code = c.text("code", input.code, max: 30)
             if !code.isEmpty, !Codes.isLocal(code, max: 30) { c.add("code", "error.localCode") }
@@ -71,16 +71,18 @@ public enum RegistryActions {
                 h.searchKey = Household.searchKey(code: code, address: address, phone: phone, representative: rep.name)
                 try await h.create(on: db)
                 try await r.create(on: db)
+                try await Audit.record("create", Resident.schema, row: r.id, unit: h.groupID ?? h.villageID, after: r.toDTO(representativeID: r.id), on: db)
             } else {
                 h.searchKey = Household.searchKey(code: code, address: address, phone: phone, representative: nil)
                 try await h.create(on: db)
             }
+            try await Audit.record("create", Household.schema, row: h.id, unit: h.groupID ?? h.villageID, after: h.toDTO(representativeName: rep?.name), on: db)
             return h
         }
     }
 
     public static func updateHousehold(_ h: Household, _ input: HouseholdInput, on db: any Database) async throws -> Household {
-        try await db.transaction { db in
+        try await db.auditedTransaction { db in
             var c = Checker()
             let code = c.text("code", input.code ?? h.code, max: 30)
             if !code.isEmpty, !Codes.isLocal(code, max: 30) { c.add("code", "error.localCode") }
@@ -99,6 +101,7 @@ public enum RegistryActions {
             if code != h.code, try await Household.query(on: db).filter(\.$code == code).count() > 0 {
                 throw InvalidInput("code", "error.duplicateCode", [code])
             }
+            let before = h.toDTO(representativeName: nil)
             h.code = code
             h.villageID = village!.id!
             h.communeID = village!.communeID ?? village!.parentID!
@@ -107,13 +110,16 @@ public enum RegistryActions {
             h.phone = phone
             h.representativeID = rep?.id
             h.searchKey = Household.searchKey(code: code, address: address, phone: phone, representative: rep?.fullName)
-            if h.hasChanges { try await h.update(on: db) }
+            if h.hasChanges {
+                try await h.update(on: db)
+                try await Audit.record("update", Household.schema, row: h.id, unit: h.groupID ?? h.villageID, before: before, after: h.toDTO(representativeName: nil), on: db)
+            }
             return h
         }
     }
 
     public static func createResident(in h: Household, _ input: ResidentInput, on db: any Database) async throws -> Resident {
-        try await db.transaction { db in
+        try await db.auditedTransaction { db in
             var c = Checker()
             let v = checkResident(input, into: &c)
             try c.check()
@@ -123,6 +129,7 @@ public enum RegistryActions {
             r.fullName = v.name; r.gender = v.gender; r.birthYear = v.year; r.relation = v.relation; r.phone = v.phone
             r.searchKey = Resident.searchKey(name: v.name, phone: v.phone)
             try await r.create(on: db)
+            try await Audit.record("create", Resident.schema, row: r.id, unit: h.groupID ?? h.villageID, after: r.toDTO(representativeID: nil), on: db)
             if input.isRepresentative == true || h.representativeID == nil {
                 try await setRepresentative(h, r, on: db)
             }
@@ -131,7 +138,7 @@ public enum RegistryActions {
     }
 
     public static func updateResident(_ r: Resident, _ input: ResidentInput, on db: any Database) async throws -> Resident {
-        try await db.transaction { db in
+        try await db.auditedTransaction { db in
             var c = Checker()
             var merged = input
             merged.fullName = input.fullName ?? r.fullName
@@ -141,10 +148,14 @@ public enum RegistryActions {
             merged.phone = input.phone ?? r.phone
             let v = checkResident(merged, into: &c)
             try c.check()
+            let before = r.toDTO(representativeID: nil)
             r.fullName = v.name; r.gender = v.gender; r.birthYear = v.year; r.relation = v.relation; r.phone = v.phone
             r.searchKey = Resident.searchKey(name: v.name, phone: v.phone)
-            if r.hasChanges { try await r.update(on: db) }
             guard let h = try await Household.find(r.householdID, on: db) else { throw Abort(.notFound) }
+            if r.hasChanges {
+                try await r.update(on: db)
+                try await Audit.record("update", Resident.schema, row: r.id, unit: h.groupID ?? h.villageID, before: before, after: r.toDTO(representativeID: nil), on: db)
+            }
             if input.isRepresentative == true || h.representativeID == r.id {
                 try await setRepresentative(h, r, on: db)
             }

@@ -280,9 +280,9 @@ public enum RegistryCSV {
             }
         }
         progress?(0.3)
-        let (hRows, rRows, hUpdates, rUpdates) = (householdRows, residentRows, householdUpdates, residentUpdates)
+        let (hRows, rRows, hUpdates, rUpdates, done) = (householdRows, residentRows, householdUpdates, residentUpdates, report)
         let total = Double(householdRows.count + residentRows.count + householdUpdates.count + residentUpdates.count)
-        try await db.transaction { db in
+        try await db.auditedTransaction { db in
             let sql = db as! any SQLDatabase
             try await Bulk.insert(sql, into: "households", columns: ["id", "code", "commune_id", "village_id", "group_id", "address", "phone", "representative_id", "search_key", "created_at", "updated_at"], rows: hRows) { done in
                 progress?(0.3 + 0.7 * Double(done) / max(total, 1))
@@ -300,6 +300,7 @@ public enum RegistryCSV {
                     .set("phone", to: p.phone).set("search_key", to: Resident.searchKey(name: p.fullName, phone: p.phone))
                     .set("updated_at", to: now).where("id", .equal, id).run()
             }
+            try await Audit.record("import", Household.schema, unit: commune.id, after: done, on: db)
         }
         progress?(1)
         return report

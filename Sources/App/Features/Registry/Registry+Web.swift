@@ -73,6 +73,7 @@ struct RegistryWeb {
         let page = PageRequest(req, defaultPer: req.config.pageSize)
         let q = req.query[String.self, at: "q"] ?? ""
         let result = try await RegistryQueries.households(.init(unit: unit, search: q, scope: try await req.access.rootUnits(.readRegistry, on: req.db)), page: page, on: req.db)
+        try await Audit.record("list", Household.schema, unit: unit.id, after: ["q": q, "rows": String(result.items.count)], on: req.db)
         var crumbs = try await UnitsWeb.crumbs(req, unit)
         crumbs.append(Crumb(name: req.lang.t("households.title"), url: SiteURL.unitHouseholds(.id(unit.id!)).path))
         return try await req.view.render("registry/list", ListPage(
@@ -97,7 +98,9 @@ struct RegistryWeb {
     }
 
     func show(req: Request) async throws -> View {
-        let detail = try await RegistryQueries.detail(req.access.household(req.idParameter(), .readRegistry, on: req.db).id!, on: req.db)
+        let found = try await req.access.household(req.idParameter(), .readRegistry, on: req.db)
+        try await Audit.record("view", Household.schema, row: found.id, unit: found.groupID ?? found.villageID, on: req.db)
+        let detail = try await RegistryQueries.detail(found.id!, on: req.db)
         let h = detail.household
         let village = try await AdminUnit.find(h.villageId, on: req.db)
         let group = try await h.groupId.asyncMap { try await AdminUnit.find($0, on: req.db) } ?? nil
@@ -355,6 +358,7 @@ struct RegistryWeb {
         let unit = try await req.access.unit(req.idParameter(), .importExport, on: req.db)
         guard [.commune, .village, .group].contains(unit.kind) else { throw Abort(.notFound) }
         let csv = try await RegistryCSV.export(unit: unit, on: req.db)
+        try await Audit.record("export", Household.schema, unit: unit.id, on: req.db)
         var headers = HTTPHeaders()
         headers.contentType = HTTPMediaType(type: "text", subType: "csv", parameters: ["charset": "utf-8"])
         headers.contentDisposition = .init(.attachment, filename: "households-\(unit.code).csv")
@@ -382,6 +386,7 @@ struct RegistryWeb {
         if !Fold.key(q).isEmpty {
             households = try await RegistryQueries.households(.init(unit: unit, search: q, scope: scope), page: PageRequest(page: 1, per: 20), on: req.db)
             residents = try await RegistryQueries.residents(.init(unit: unit, search: q, scope: scope), page: PageRequest(page: 1, per: 20), on: req.db)
+            try await Audit.record("list", Resident.schema, unit: unit?.id, after: ["q": q, "rows": String((residents?.items.count ?? 0) + (households?.items.count ?? 0))], on: req.db)
         }
         return try await req.view.render("registry/search", SearchPage(
             layout: Layout(req, title: req.lang.t("search.title"), crumbs: [Crumb(name: req.lang.t("search.title"), url: SiteURL.search.path)]),

@@ -36,7 +36,7 @@ public enum OfficialUnits {
         let succ = try read(dir.appendingPathComponent("successions-2025.csv"))
         let provSucc = try read(dir.appendingPathComponent("province-successions-2025.csv"))
 
-        return try await db.transaction { db in
+        return try await db.auditedTransaction { db in
             let sql = db as! any SQLDatabase
             // What is there already, keyed by kind|code|validFrom.
             var existing: [String: UUID] = [:]

@@ -77,7 +77,7 @@ public enum UnitActions {
     }
 
     public static func create(_ input: UnitInput, on db: any Database) async throws -> AdminUnit {
-        try await db.transaction { db in
+        try await db.auditedTransaction { db in
             let v = try await check(input, existing: nil, on: db)
             let communeID: UUID? = switch v.kind {
             case .village: v.parent?.id
@@ -94,24 +94,29 @@ public enum UnitActions {
             if let p = v.parent {
                 try await UnitLink(unitID: unit.id!, parentID: p.id!, validFrom: v.validFrom).create(on: db)
             }
+            try await Audit.record("create", AdminUnit.schema, row: unit.id, unit: unit.id, after: unit.toDTO(), on: db)
             return unit
         }
     }
 
     public static func update(_ unit: AdminUnit, _ input: UnitInput, on db: any Database) async throws -> AdminUnit {
-        try await db.transaction { db in
+        try await db.auditedTransaction { db in
             let v = try await check(input, existing: unit, on: db)
             if try await codeClash(kind: unit.kind, code: v.code, communeID: unit.communeID, from: v.validFrom,
                                    to: v.validTo, excluding: unit.id, on: db) != nil {
                 throw InvalidInput("code", "error.duplicateCode", [v.code])
             }
+            let before = unit.toDTO()
             unit.code = v.code
             unit.name = v.name
             unit.typeName = v.typeName
             unit.validFrom = v.validFrom
             unit.validTo = v.validTo
             unit.searchKey = Fold.key([v.code, v.name])
-            if unit.hasChanges { try await unit.update(on: db) }
+            if unit.hasChanges {
+                try await unit.update(on: db)
+                try await Audit.record("update", AdminUnit.schema, row: unit.id, unit: unit.id, before: before, after: unit.toDTO(), on: db)
+            }
             return unit
         }
     }
@@ -129,7 +134,7 @@ public enum UnitActions {
         else { c.add("communeId", "error.unknownCommune") }
         try c.check()
         let into = target!
-        return try await db.transaction { db in
+        return try await db.auditedTransaction { db in
             try await moveVillages([village], into: into, on: date!, db: db)
         }
     }
@@ -160,7 +165,7 @@ public enum UnitActions {
         if let t = target, sources.contains(where: { $0.id == t.id }) { c.add("targetId", "error.mergeIntoItself") }
         try c.check()
         let (target0, sources0) = (target, sources)
-        return try await db.transaction { db in
+        return try await db.auditedTransaction { db in
             var into: AdminUnit
             if let target0 { into = target0 }
             else {
@@ -175,8 +180,10 @@ public enum UnitActions {
             var villages: [AdminUnit] = []
             for s in sources0 {
                 if s.validTo > date! {
+                    let before = s.toDTO()
                     s.validTo = date!
                     try await s.update(on: db)
+                    try await Audit.record("update", AdminUnit.schema, row: s.id, unit: s.id, before: before, after: s.toDTO(), on: db)
                     // Its own place in the tree ends with it.
                     for l in try await UnitLink.query(on: db).filter(\.$unitID == s.id!).filter(\.$validTo > date!).all() {
                         l.validTo = max(date!, l.validFrom)
@@ -251,9 +258,11 @@ public enum UnitActions {
                 try await l.update(on: db)
             }
             try await UnitLink(unitID: v.id!, parentID: target.id!, validFrom: date).create(on: db)
+            let before = v.toDTO()
             v.parentID = target.id
             v.communeID = target.id
             try await v.update(on: db)
+            try await Audit.record("move", AdminUnit.schema, row: v.id, unit: v.id, before: before, after: v.toDTO(), on: db)
             try await sql.update("admin_units").set("commune_id", to: target.id!).where("parent_id", .equal, v.id!).run()
             households += try await Household.query(on: db).filter(\.$villageID == v.id!).count()
             try await sql.update("households").set("commune_id", to: target.id!).where("village_id", .equal, v.id!).run()

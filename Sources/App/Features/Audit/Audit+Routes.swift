@@ -1,0 +1,91 @@
+// The audit log for system administrators: a filterable page, its CSV, and the JSON route.
+import CSV
+import Fluent
+import Vapor
+
+struct AuditRoutes {
+    func addRoutes(web: any RoutesBuilder, api: any RoutesBuilder) {
+        web.get(SiteURL.audit.components, use: page).rule(.list(.readAudit))
+        web.get(SiteURL.auditCSV.components, use: csv).rule(.list(.readAudit))
+        api.get("audit", use: list).rule(.list(.readAudit))
+    }
+
+    static func guardAccess(_ req: Request) throws {
+        guard req.access.roots(.readAudit) == nil else { throw Abort(.notFound) }
+    }
+
+    func list(req: Request) async throws -> Paged<AuditEventDTO> {
+        try Self.guardAccess(req)
+        return try await AuditQueries.page(try AuditQueries.filter(req), page: PageRequest(req, defaultPer: req.config.pageSize), on: req.db)
+    }
+
+    struct Row: Encodable {
+        var at: String
+        var actor: String
+        var action: String
+        var table: String
+        var row: String
+        var unit: String
+        var before: String
+        var after: String
+    }
+
+    struct PageView: Encodable {
+        var layout: Layout
+        var rows: [Row]
+        var pager: Pager
+        var values: [String: String]
+        var csvURL: String
+        var error: String?
+    }
+
+    static func time(_ d: Date) -> String {
+        let f = DateFormatter()
+        f.dateFormat = "dd/MM/yyyy HH:mm:ss"
+        f.timeZone = Day.zone
+        return f.string(from: d)
+    }
+
+    func page(req: Request) async throws -> View {
+        try Self.guardAccess(req)
+        let pageReq = PageRequest(req, defaultPer: req.config.pageSize)
+        var error: String? = nil
+        var f = AuditQueries.Filter()
+        do { f = try AuditQueries.filter(req) } catch let e as InvalidInput { error = e.issues.map { "\($0.field): \($0.message(req.lang))" }.joined(separator: " ") }
+        let result = try await AuditQueries.page(f, page: pageReq, on: req.db)
+        var values: [String: String] = [:]
+        for k in ["person", "unit", "row", "from", "to", "action"] { values[k] = req.query[String.self, at: k] ?? "" }
+        return try await req.view.render("audit/index", PageView(
+            layout: Layout(req, title: req.lang.t("audit.title"), crumbs: [Crumb(name: req.lang.t("audit.title"), url: SiteURL.audit.path)]),
+            rows: result.items.map { Row(at: Self.time($0.at), actor: $0.actor, action: $0.action, table: $0.table,
+                                         row: $0.rowId?.uuidString.lowercased() ?? "", unit: $0.unitId?.uuidString.lowercased() ?? "",
+                                         before: $0.before ?? "", after: $0.after ?? "") },
+            pager: Pager(req, page: pageReq.page, per: pageReq.per, total: result.total), values: values,
+            csvURL: SiteURL.auditCSV.path + (req.url.query.map { "?" + $0 } ?? ""), error: error))
+    }
+
+    func csv(req: Request) async throws -> Response {
+        try Self.guardAccess(req)
+        let f = try AuditQueries.filter(req)
+        let stream = OutputStream(toMemory: ())
+        let w = try CSVWriter(stream: stream)
+        try w.write(row: ["at", "person_id", "token_id", "actor", "action", "table", "row_id", "unit_id", "before", "after"])
+        var offset = 0
+        while true {
+            let rows = try await AuditQueries.query(f, on: req.db).range(offset..<(offset + 1000)).all()
+            for e in rows {
+                try w.write(row: [ISO8601DateFormatter().string(from: e.at), e.personID?.uuidString ?? "", e.tokenID?.uuidString ?? "",
+                                  e.actor, e.action, e.tableName, e.rowID?.uuidString ?? "", e.unitID?.uuidString ?? "",
+                                  e.before ?? "", e.after ?? ""])
+            }
+            if rows.count < 1000 { break }
+            offset += 1000
+        }
+        w.stream.close()
+        let data = stream.property(forKey: .dataWrittenToMemoryStreamKey) as? Data ?? Data()
+        var headers = HTTPHeaders()
+        headers.contentType = HTTPMediaType(type: "text", subType: "csv", parameters: ["charset": "utf-8"])
+        headers.contentDisposition = .init(.attachment, filename: "audit.csv")
+        return Response(status: .ok, headers: headers, body: .init(string: "\u{FEFF}" + String(decoding: data, as: UTF8.self)))
+    }
+}

@@ -1,0 +1,154 @@
+// The audit log: append-only rows for every change (who, when, which unit, which row, the fields before and after)
+// and every view of residents' personal data. The caller comes from a task-local set by AccessMiddleware for the
+// whole request, so actions record without being handed the caller. Rows are written in the same transaction as
+// the change; the database itself refuses UPDATE and DELETE on the table (triggers in migration 0004).
+import Fluent
+import Foundation
+import SQLKit
+import Vapor
+
+public final class AuditEvent: Model, @unchecked Sendable {
+    public static let schema = "audit_events"
+
+    @ID(key: .id) public var id: UUID?
+    @Field(key: "at") public var at: Date
+    @OptionalField(key: "person_id") public var personID: UUID?
+    @OptionalField(key: "token_id") public var tokenID: UUID?
+    @Field(key: "actor") public var actor: String
+    /// create, update, view, list, import, export, signIn, signInFailed, signOut
+    @Field(key: "action") public var action: String
+    @Field(key: "table_name") public var tableName: String
+    @OptionalField(key: "row_id") public var rowID: UUID?
+    @OptionalField(key: "unit_id") public var unitID: UUID?
+    @OptionalField(key: "before") public var before: String?
+    @OptionalField(key: "after") public var after: String?
+
+    public init() {}
+}
+
+public struct AuditActor: Sendable {
+    public var personID: UUID?
+    public var tokenID: UUID?
+    public var name: String
+}
+
+public enum Audit {
+    /// Who is acting in the current request (or command); nil outside of one.
+    @TaskLocal public static var actor: AuditActor?
+
+    static let encoder: JSONEncoder = {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys]
+        return e
+    }()
+
+    static func json(_ value: (any Encodable)?) -> String? {
+        guard let value, let data = try? encoder.encode(value) else { return nil }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// Appends one event. `before`/`after` are DTOs (what the API shows), never models.
+    public static func record(_ action: String, _ table: String, row: UUID? = nil, unit: UUID? = nil,
+                              before: (any Encodable)? = nil, after: (any Encodable)? = nil, on db: any Database,
+                              actor override: AuditActor? = nil) async throws {
+        let who = override ?? actor ?? AuditActor(personID: nil, tokenID: nil, name: "system")
+        let e = AuditEvent()
+        e.id = UUID()
+        e.at = Date()
+        e.personID = who.personID
+        e.tokenID = who.tokenID
+        e.actor = who.name
+        e.action = action
+        e.tableName = table
+        e.rowID = row
+        e.unitID = unit
+        e.before = json(before)
+        e.after = json(after)
+        try await e.create(on: db)
+    }
+}
+
+public struct AuditEventDTO: Content {
+    public var id: UUID
+    public var at: Date
+    public var personId: UUID?
+    public var tokenId: UUID?
+    public var actor: String
+    public var action: String
+    public var table: String
+    public var rowId: UUID?
+    public var unitId: UUID?
+    public var before: String?
+    public var after: String?
+}
+
+extension AuditEvent {
+    func toDTO() -> AuditEventDTO {
+        AuditEventDTO(id: id!, at: at, personId: personID, tokenId: tokenID, actor: actor, action: action, table: tableName,
+                      rowId: rowID, unitId: unitID, before: before, after: after)
+    }
+}
+
+public enum AuditQueries {
+    public struct Filter: Sendable {
+        public var personID: UUID?
+        public var unitID: UUID?
+        public var rowID: UUID?
+        public var from: String?
+        public var to: String?
+        public var action: String?
+    }
+
+    public static func filter(_ req: Request) throws -> Filter {
+        var c = Checker()
+        func uuid(_ key: String) -> UUID? {
+            guard let raw = req.query[String.self, at: key], !raw.isEmpty else { return nil }
+            if let u = UUID(uuidString: raw) { return u }
+            c.add(key, "error.notAnId")
+            return nil
+        }
+        let f = Filter(personID: uuid("person"), unitID: uuid("unit"), rowID: uuid("row"),
+                       from: c.day("from", req.query[String.self, at: "from"]), to: c.day("to", req.query[String.self, at: "to"]),
+                       action: req.query[String.self, at: "action"].flatMap { $0.isEmpty ? nil : $0 })
+        try c.check()
+        return f
+    }
+
+    static func query(_ f: Filter, on db: any Database) -> QueryBuilder<AuditEvent> {
+        let q = AuditEvent.query(on: db)
+        if let p = f.personID { q.filter(\.$personID == p) }
+        if let u = f.unitID { q.filter(\.$unitID == u) }
+        if let r = f.rowID { q.filter(\.$rowID == r) }
+        if let a = f.action { q.filter(\.$action == a) }
+        // Days are in Asia/Ho_Chi_Minh: [from 00:00, to+1 00:00).
+        if let from = f.from, let d = dayStart(from) { q.filter(\.$at >= d) }
+        if let to = f.to, let d = dayStart(to) { q.filter(\.$at < d.addingTimeInterval(86_400)) }
+        return q.sort(\.$at, .descending)
+    }
+
+    static func dayStart(_ iso: String) -> Date? {
+        let p = iso.split(separator: "-").compactMap { Int($0) }
+        guard p.count == 3 else { return nil }
+        var cal = Calendar(identifier: .gregorian)
+        cal.timeZone = Day.zone
+        return cal.date(from: DateComponents(year: p[0], month: p[1], day: p[2]))
+    }
+
+    public static func page(_ f: Filter, page: PageRequest, on db: any Database) async throws -> Paged<AuditEventDTO> {
+        let q = query(f, on: db)
+        let total = try await q.count()
+        let rows = try await q.range(page.offset..<(page.offset + page.per)).all()
+        return Paged(items: rows.map { $0.toDTO() }, page: page, total: total)
+    }
+}
+
+extension Database {
+    /// A transaction that keeps the request's caller for the audit log: Fluent runs the closure in a new task,
+    /// which does not inherit task-local values by itself.
+    public func auditedTransaction<T: Sendable>(_ closure: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
+        let actor = Audit.actor
+        return try await transaction { db in
+            try await Audit.$actor.withValue(actor) { try await closure(db) }
+        }
+    }
+}
