@@ -7,4 +7,5 @@ func registerMigrations(_ migrations: Migrations) {
     migrations.add(CreateAccounts())  // 0003: people, role_grants, api_tokens
     migrations.add(SessionRecord.migration)  // 0003: _fluent_sessions (Vapor's database-backed sessions)
     migrations.add(CreateAudit())     // 0004: audit_events, append-only
+    migrations.add(CreateConsents())  // 0005: consents
 }

@@ -40,6 +40,7 @@ func routes(_ app: Application) throws {
     UnitsAPI().addRoutes(to: signedInAPI)
     RegistryAPI().addRoutes(to: signedInAPI)
     AuditRoutes().addRoutes(web: signedIn, api: signedInAPI)
+    PersonalDataRoutes().addRoutes(web: signedIn, api: signedInAPI)
 }
 
 struct HomePage: Encodable {

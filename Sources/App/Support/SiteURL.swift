@@ -22,6 +22,7 @@ public enum SiteURL: Sendable {
     case unit(Ref), unitEdit(Ref), unitMerge(Ref), unitMove(Ref), unitCarry(Ref)
     case unitHouseholds(Ref), unitImport(Ref), unitExport(Ref), householdNew(Ref)
     case household(Ref), householdEdit(Ref), residentNew(Ref), residentEdit(Ref)
+    case householdData(Ref), householdDataJSON(Ref), consentNew(Ref), consentWithdraw(Ref), householdErase(Ref)
 
     public var path: String {
         switch self {
@@ -50,6 +51,11 @@ public enum SiteURL: Sendable {
         case .householdEdit(let r): return "/households/\(r.text)/edit"
         case .residentNew(let r): return "/households/\(r.text)/residents/new"
         case .residentEdit(let r): return "/residents/\(r.text)/edit"
+        case .householdData(let r): return "/households/\(r.text)/data"
+        case .householdDataJSON(let r): return "/households/\(r.text)/data.json"
+        case .consentNew(let r): return "/households/\(r.text)/consent"
+        case .consentWithdraw(let r): return "/households/\(r.text)/consent/withdraw"
+        case .householdErase(let r): return "/households/\(r.text)/erase"
         }
     }
 

@@ -12,7 +12,7 @@ public enum Role: String, Codable, Sendable, CaseIterable {
         switch self {
         case .admin: return Set(Permission.allCases)
         case .provinceCoordinator: return [.readRegistry, .manageUnits, .importExport]
-        case .communeOfficial: return [.readRegistry, .writeRegistry, .manageUnits, .importExport, .manageAccounts]
+        case .communeOfficial: return [.readRegistry, .writeRegistry, .manageUnits, .importExport, .manageAccounts, .personalData]
         case .justiceOfficer: return [.readRegistry]
         case .villageHead, .groupHead, .digitalTeamMember: return [.readRegistry, .writeRegistry]
         case .householdRepresentative, .producer: return []
@@ -33,6 +33,8 @@ public enum Permission: String, Codable, Sendable, CaseIterable {
     case manageAccounts
     /// Read the audit log (system administrators).
     case readAudit
+    /// Record consent and serve data-subject requests: export, erase.
+    case personalData
 }
 
 public final class Person: Model, @unchecked Sendable {

@@ -95,6 +95,7 @@ struct RegistryWeb {
         var residents: [ResidentRow]
         var editURL: String
         var newResidentURL: String
+        var dataURL: String?
     }
 
     func show(req: Request) async throws -> View {
@@ -110,7 +111,9 @@ struct RegistryWeb {
             layout: Layout(req, title: "\(req.lang.t("household.title")) \(h.code)", crumbs: crumbs),
             household: Self.row(h), villageName: village?.name ?? "", groupName: group?.name ?? "",
             residents: detail.residents.map { Self.row($0, req.lang) },
-            editURL: SiteURL.householdEdit(.id(h.id)).path, newResidentURL: SiteURL.residentNew(.id(h.id)).path))
+            editURL: SiteURL.householdEdit(.id(h.id)).path, newResidentURL: SiteURL.residentNew(.id(h.id)).path,
+            dataURL: try await req.access.allows(.personalData, try await AdminUnit.find(h.groupId ?? h.villageId, on: req.db)!, on: req.db)
+                ? SiteURL.householdData(.id(h.id)).path : nil))
     }
 
     // MARK: household forms

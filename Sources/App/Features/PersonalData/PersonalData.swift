@@ -1,0 +1,146 @@
+// Personal data (Law 91/2025/QH15, Decree 356/2025): a consent record per household (purpose, date, who collected it,
+// withdrawn?), and the data subject's requests a commune official serves: everything held about a household
+// (JSON and a printable page), correction (the ordinary edit forms), and erasure by anonymisation: names, phones
+// and addresses go, the counts (households, residents, gender, birth year) stay for statistics.
+import Fluent
+import Vapor
+
+public final class Consent: Model, @unchecked Sendable {
+    public static let schema = "consents"
+
+    @ID(key: .id) public var id: UUID?
+    @Field(key: "household_id") public var householdID: UUID
+    @Field(key: "purpose") public var purpose: String
+    @Field(key: "given_on") public var givenOn: String
+    @Field(key: "collected_by") public var collectedBy: String
+    @OptionalField(key: "withdrawn_on") public var withdrawnOn: String?
+    @Timestamp(key: "created_at", on: .create) public var createdAt: Date?
+
+    public init() {}
+}
+
+public struct ConsentDTO: Content, Equatable {
+    public var id: UUID
+    public var householdId: UUID
+    public var purpose: String
+    public var givenOn: String
+    public var collectedBy: String
+    public var withdrawnOn: String?
+}
+
+public struct ConsentInput: Content {
+    public var purpose: String?
+    public var givenOn: String?
+    public var collectedBy: String?
+}
+
+public struct WithdrawInput: Content {
+    public var consentId: String?
+    public var date: String?
+}
+
+public struct EraseInput: Content {
+    /// Must be true: erasure cannot be undone.
+    public var confirm: Bool?
+}
+
+/// Everything held about a household, for the data subject.
+public struct PersonalDataExport: Content {
+    public var household: HouseholdDTO
+    public var village: String
+    public var group: String?
+    public var residents: [ResidentDTO]
+    public var consents: [ConsentDTO]
+    public var accessLog: [AuditEventDTO]
+    public var exportedAt: Date
+}
+
+extension Consent {
+    func toDTO() -> ConsentDTO {
+        ConsentDTO(id: id!, householdId: householdID, purpose: purpose, givenOn: givenOn, collectedBy: collectedBy, withdrawnOn: withdrawnOn)
+    }
+}
+
+public enum PersonalData {
+    public static let erasedName = "(đã xóa)"
+
+    public static func consents(of householdID: UUID, on db: any Database) async throws -> [Consent] {
+        try await Consent.query(on: db).filter(\.$householdID == householdID).sort(\.$givenOn).all()
+    }
+
+    public static func record(_ input: ConsentInput, for h: Household, on db: any Database) async throws -> Consent {
+        var c = Checker()
+        let purpose = c.text("purpose", input.purpose, max: 200)
+        let given = c.day("givenOn", input.givenOn, required: true)
+        let by = c.text("collectedBy", input.collectedBy, max: 120)
+        if let given, given > Day.today() { c.add("givenOn", "error.future") }
+        try c.check()
+        return try await db.auditedTransaction { db in
+            let consent = Consent()
+            consent.id = UUID()
+            consent.householdID = h.id!
+            consent.purpose = purpose
+            consent.givenOn = given!
+            consent.collectedBy = by
+            try await consent.create(on: db)
+            try await Audit.record("create", Consent.schema, row: consent.id, unit: h.groupID ?? h.villageID, after: consent.toDTO(), on: db)
+            return consent
+        }
+    }
+
+    public static func withdraw(_ input: WithdrawInput, for h: Household, on db: any Database) async throws -> Consent {
+        var c = Checker()
+        let day = c.day("date", input.date) ?? Day.today()
+        var consent: Consent? = nil
+        if let raw = input.consentId, let id = UUID(uuidString: raw), let found = try await Consent.find(id, on: db), found.householdID == h.id {
+            consent = found
+            if found.withdrawnOn != nil { c.add("consentId", "error.alreadyWithdrawn") }
+            else if day < found.givenOn { c.add("date", "error.periodOrder") }
+        } else {
+            c.add("consentId", (input.consentId ?? "").isEmpty ? "error.required" : "error.unknownConsent")
+        }
+        try c.check()
+        let found = consent!
+        return try await db.auditedTransaction { db in
+            let before = found.toDTO()
+            found.withdrawnOn = day
+            try await found.update(on: db)
+            try await Audit.record("update", Consent.schema, row: found.id, unit: h.groupID ?? h.villageID, before: before, after: found.toDTO(), on: db)
+            return found
+        }
+    }
+
+    public static func export(_ h: Household, on db: any Database) async throws -> PersonalDataExport {
+        let detail = try await RegistryQueries.detail(h.id!, on: db)
+        let village = try await AdminUnit.find(h.villageID, on: db)
+        let group = try await h.groupID.asyncMap { try await AdminUnit.find($0, on: db) } ?? nil
+        let rowIDs = [h.id!] + detail.residents.map(\.id)
+        let log = try await AuditEvent.query(on: db).filter(\.$rowID ~~ rowIDs).sort(\.$at, .descending).limit(500).all()
+        return PersonalDataExport(household: detail.household, village: village?.name ?? "", group: group?.name,
+                                  residents: detail.residents, consents: try await consents(of: h.id!, on: db).map { $0.toDTO() },
+                                  accessLog: log.map { $0.toDTO() }, exportedAt: Date())
+    }
+
+    /// Anonymises the household: names, phones and the address are replaced; gender, birth year, relation, the
+    /// household's place and code stay, so the counts and statistics hold.
+    public static func erase(_ h: Household, _ input: EraseInput, on db: any Database) async throws -> HouseholdDetailDTO {
+        guard input.confirm == true else { throw InvalidInput("confirm", "error.confirmErase") }
+        return try await db.auditedTransaction { db in
+            let residents = try await Resident.query(on: db).filter(\.$householdID == h.id!).all()
+            for (i, r) in residents.enumerated() {
+                r.fullName = "\(erasedName) \(i + 1)"
+                r.phone = nil
+                r.searchKey = Resident.searchKey(name: r.fullName, phone: nil)
+                try await r.update(on: db)
+            }
+            h.address = erasedName
+            h.phone = nil
+            h.searchKey = Household.searchKey(code: h.code, address: h.address, phone: nil, representative: nil)
+            try await h.update(on: db)
+            // The erasure itself is recorded, without the erased values.
+            try await Audit.record("erase", Household.schema, row: h.id, unit: h.groupID ?? h.villageID,
+                                   after: ["residents": String(residents.count)], on: db)
+            return try await RegistryQueries.detail(h.id!, on: db)
+        }
+    }
+}
