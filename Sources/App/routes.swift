@@ -41,6 +41,7 @@ func routes(_ app: Application) throws {
     RegistryAPI().addRoutes(to: signedInAPI)
     AuditRoutes().addRoutes(web: signedIn, api: signedInAPI)
     PersonalDataRoutes().addRoutes(web: signedIn, api: signedInAPI)
+    AccountsAPI().addRoutes(to: signedInAPI)
 }
 
 struct HomePage: Encodable {

@@ -61,6 +61,32 @@ public struct Access: Sendable {
         return h
     }
 
+    /// Whether a grant on `unitID` (nil: system-wide) lies inside the caller's scope for `permission`.
+    public func covers(_ permission: Permission, unitID: UUID?, on db: any Database) async throws -> Bool {
+        guard let roots = roots(permission) else { return true }
+        guard let unitID, !roots.isEmpty, let unit = try await AdminUnit.find(unitID, on: db) else { return false }
+        return try await allows(permission, unit, on: db)
+    }
+
+    public func person(_ id: UUID, _ permission: Permission, on db: any Database) async throws -> Person {
+        guard let p = try await Person.find(id, on: db) else { throw Abort(.notFound) }
+        if roots(permission) == nil { return p }
+        for g in try await RoleGrant.query(on: db).filter(\.$personID == id).all() where try await covers(permission, unitID: g.unitID, on: db) {
+            return p
+        }
+        throw Abort(.notFound)
+    }
+
+    public func grant(_ id: UUID, _ permission: Permission, on db: any Database) async throws -> RoleGrant {
+        guard let g = try await RoleGrant.find(id, on: db), try await covers(permission, unitID: g.unitID, on: db) else { throw Abort(.notFound) }
+        return g
+    }
+
+    public func token(_ id: UUID, _ permission: Permission, on db: any Database) async throws -> ApiToken {
+        guard let t = try await ApiToken.find(id, on: db), try await covers(permission, unitID: t.unitID, on: db) else { throw Abort(.notFound) }
+        return t
+    }
+
     public func resident(_ id: UUID, _ permission: Permission, on db: any Database) async throws -> (Resident, Household) {
         guard let r = try await Resident.find(id, on: db) else { throw Abort(.notFound) }
         return (r, try await household(r.householdID, permission, on: db))
@@ -139,6 +165,14 @@ public enum RouteRule: Sendable, Equatable {
     case household(Permission)
     /// `:id` is a resident.
     case resident(Permission)
+    /// `:id` is a person: inside when one of their grants is on a unit inside the caller's.
+    case person(Permission)
+    /// `:id` is a role grant.
+    case grant(Permission)
+    /// `:id` is an API token.
+    case token(Permission)
+    /// Any signed-in caller, about themselves (their own password).
+    case signedIn
     /// Needs the permission somewhere; what it touches is checked in the handler (bodies naming units).
     case action(Permission)
 }

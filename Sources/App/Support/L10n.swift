@@ -173,6 +173,8 @@ enum L10n {
         "consent.withdrawnOn": ("Ngày rút lại", "Withdrawn on"),
         "consent.withdraw": ("Rút lại đồng ý", "Withdraw"),
         // errors
+        "error.role": ("Vai trò không hợp lệ hoặc bạn không được cấp vai trò này.", "Not a valid role, or not one you may grant."),
+        "error.wrongPassword": ("Mật khẩu hiện tại không đúng.", "The current password is wrong."),
         "error.future": ("Ngày không được ở tương lai.", "The date cannot be in the future."),
         "error.alreadyWithdrawn": ("Đồng ý này đã được rút lại.", "This consent was already withdrawn."),
         "error.unknownConsent": ("Không có bản ghi đồng ý này.", "No such consent record."),

@@ -1,3 +1,4 @@
+import Fluent
 import Foundation
 import Testing
 import Vapor
@@ -14,6 +15,8 @@ struct ScopeMatrixTests {
         var outsideUnit: UnitDTO        // commune 00003 in province 02
         var outsideVillage: UnitDTO
         var outsideHousehold: HouseholdDetailDTO
+        var personInside: UUID
+        var personOutside: UUID
         /// unit id → its parent, for the test's own idea of "inside".
         var parent: [UUID: UUID]
     }
@@ -27,7 +30,11 @@ struct ScopeMatrixTests {
         let out = try await app.api(.POST, "/api/v1/households", json: householdInput("OUT-1", village: x1, name: "Người Ngoài Phạm Vi")).decode(HouseholdDetailDTO.self)
         var parent: [UUID: UUID] = [:]
         for u in [t.commune, t.otherCommune, t.village1, t.village2, t.group11, t.group12, t.otherVillage, c3, x1] { parent[u.id] = u.parentId }
-        return Fixture(tree: t, h1: h1, outsideUnit: c3, outsideVillage: x1, outsideHousehold: out, parent: parent)
+        let pin = try await AccountActions.createPerson(username: "nguoitrong", displayName: "Người trong", password: testPassword, role: .villageHead,
+                                                        unit: try #require(await AdminUnit.find(t.village1.id, on: app.db)), app: app)
+        let pout = try await AccountActions.createPerson(username: "nguoingoai", displayName: "Người ngoài", password: testPassword, role: .villageHead,
+                                                         unit: try #require(await AdminUnit.find(c3.id, on: app.db)), app: app)
+        return Fixture(tree: t, h1: h1, outsideUnit: c3, outsideVillage: x1, outsideHousehold: out, personInside: pin.id!, personOutside: pout.id!, parent: parent)
     }
 
     struct Caller {
@@ -71,8 +78,30 @@ struct ScopeMatrixTests {
                 let path = "/" + route.path.map(\.description).joined(separator: "/")
                 let rule = try #require(route.accessRule, "route \(route.method) \(path) has no access rule")
                 var targets: [(id: UUID, unitForScope: UUID, outside: Bool)] = []
+                // Routes that remove what they name get a fresh row for every request.
+                var fresh: (@Sendable () async throws -> UUID)? = nil
+                let village = try #require(await AdminUnit.find(t.village1.id, on: app.db))
+                let outsideCommune = try #require(await AdminUnit.find(f.outsideUnit.id, on: app.db))
                 switch rule {
-                case .open, .list, .action: continue   // checked by the tests below
+                case .open, .list, .action, .signedIn: continue   // checked by the tests below
+                case .person:
+                    targets = [(f.personInside, t.village1.id, false), (f.personOutside, f.outsideUnit.id, true)]
+                case .grant:
+                    let g = RoleGrant(personID: f.personOutside, role: .villageHead, unitID: outsideCommune.id)
+                    try await g.create(on: app.db)
+                    targets = [(UUID(), t.village1.id, false), (g.id!, f.outsideUnit.id, true)]
+                    let person = f.personInside
+                    let db = app.db
+                    fresh = {
+                        let g = RoleGrant(personID: person, role: .digitalTeamMember, unitID: village.id)
+                        try await g.create(on: db)
+                        return g.id!
+                    }
+                case .token:
+                    let (out, _) = try await AccountActions.createToken(name: "out", role: .villageHead, unit: outsideCommune, on: app.db)
+                    targets = [(UUID(), t.village1.id, false), (out.id!, f.outsideUnit.id, true)]
+                    let db = app.db
+                    fresh = { try await AccountActions.createToken(name: "in", role: .villageHead, unit: village, on: db).0.id! }
                 case .unit:
                     let insideUnit = path.contains("import") || path.contains(".csv") || path.contains("merge") || path.contains("carry")
                         ? t.commune.id : path.contains("move") ? t.village1.id : t.group11.id
@@ -84,12 +113,14 @@ struct ScopeMatrixTests {
                     targets = [(resident, t.group11.id, false), (outsideResident, f.outsideVillage.id, true)]
                 }
                 let permission: Permission = switch rule {
-                case .unit(let p), .household(let p), .resident(let p): p
+                case .unit(let p), .household(let p), .resident(let p), .person(let p), .grant(let p), .token(let p): p
                 default: .readRegistry
                 }
                 for target in targets {
-                    let url = path.replacingOccurrences(of: ":id", with: target.id.uuidString.lowercased())
                     for caller in callers {
+                        var id = target.id
+                        if !target.outside, let fresh { id = try await fresh() }
+                        let url = path.replacingOccurrences(of: ":id", with: id.uuidString.lowercased())
                         let res: TestingHTTPResponse
                         if path.hasPrefix("/api/") {
                             res = try await app.testing().sendRequest(route.method, url, headers: caller.token.isEmpty ? [:] : ["Authorization": "Bearer \(caller.token)"]) { req in

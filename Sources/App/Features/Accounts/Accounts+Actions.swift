@@ -114,3 +114,95 @@ struct TokenCreateCommand: AsyncCommand {
         context.console.print("Token (shown once): \(secret)")
     }
 }
+
+extension AccountActions {
+    /// The unit named by an id or an official code (province 2 digits, commune 5), inside the caller's scope for
+    /// managing accounts; nil for an empty value.
+    static func grantUnit(_ raw: String?, field: String, access: Access, on db: any Database) async throws -> AdminUnit? {
+        let text = (raw ?? "").trimmingCharacters(in: .whitespaces)
+        if text.isEmpty { return nil }
+        var unit: AdminUnit? = nil
+        if let id = UUID(uuidString: text) { unit = try await AdminUnit.find(id, on: db) }
+        else if text.count == 2 || text.count == 5 { unit = try await UnitQueries.byCode(text, kind: text.count == 2 ? .province : .commune, on: db) }
+        guard let unit, try await access.allows(.manageAccounts, unit, on: db) else { throw InvalidInput(field, "error.unknownUnit") }
+        return unit
+    }
+
+    /// Checks that the caller may grant `role` there: inside their scope, and administrators only by administrators.
+    static func checkGrant(role raw: String?, unitRaw: String?, access: Access, on db: any Database) async throws -> (Role, AdminUnit?) {
+        guard let role = Role(rawValue: (raw ?? "").trimmingCharacters(in: .whitespaces)) else {
+            throw InvalidInput("role", (raw ?? "").isEmpty ? "error.required" : "error.role")
+        }
+        let unit = try await grantUnit(unitRaw, field: "unitId", access: access, on: db)
+        if role == .admin {
+            if access.roots(.manageAccounts) != nil { throw InvalidInput("role", "error.role") }
+            if unit != nil { throw InvalidInput("unitId", "error.adminWholeSystem") }
+        } else if unit == nil {
+            throw InvalidInput("unitId", "error.required")
+        }
+        return (role, unit)
+    }
+
+    public static func grant(_ person: Person, _ input: GrantInput, access: Access, on db: any Database) async throws -> RoleGrant {
+        let (role, unit) = try await checkGrant(role: input.role, unitRaw: input.unitId, access: access, on: db)
+        return try await db.auditedTransaction { db in
+            if let existing = try await RoleGrant.query(on: db).filter(\.$personID == person.id!).filter(\.$role == role)
+                .filter(\.$unitID == unit?.id).first() { return existing }
+            let g = RoleGrant(personID: person.id!, role: role, unitID: unit?.id)
+            try await g.create(on: db)
+            try await Audit.record("create", RoleGrant.schema, row: g.id, unit: unit?.id, after: ["person": person.username, "role": role.rawValue], on: db)
+            return g
+        }
+    }
+
+    public static func revoke(_ g: RoleGrant, on db: any Database) async throws {
+        try await db.auditedTransaction { db in
+            try await g.delete(on: db)
+            try await Audit.record("delete", RoleGrant.schema, row: g.id, unit: g.unitID, before: ["person": g.personID.uuidString, "role": g.role.rawValue], on: db)
+        }
+    }
+
+    /// An administrator sets a new password: it also unlocks the account.
+    public static func resetPassword(_ p: Person, _ password: String?, app: Application) async throws {
+        let pw = password ?? ""
+        if pw.count < 8 { throw InvalidInput("password", "error.passwordShort") }
+        p.passwordHash = try await app.password.async.hash(pw)
+        p.failedCount = 0
+        p.lockedUntil = nil
+        try await app.db.auditedTransaction { db in
+            try await p.update(on: db)
+            try await Audit.record("resetPassword", Person.schema, row: p.id, on: db)
+        }
+    }
+
+    public static func changePassword(_ p: Person, _ input: PasswordInput, app: Application) async throws {
+        var c = Checker()
+        if !((try? await app.password.async.verify(input.current ?? "", created: p.passwordHash)) ?? false) { c.add("current", "error.wrongPassword") }
+        if (input.password ?? "").count < 8 { c.add("password", "error.passwordShort") }
+        try c.check()
+        p.passwordHash = try await app.password.async.hash(input.password!)
+        try await app.db.auditedTransaction { db in
+            try await p.update(on: db)
+            try await Audit.record("changePassword", Person.schema, row: p.id, on: db)
+        }
+    }
+
+    public static func toDTO(_ p: Person, on db: any Database) async throws -> PersonDTO {
+        let grants = try await RoleGrant.query(on: db).filter(\.$personID == p.id!).all()
+        let units = try await AdminUnit.query(on: db).filter(\.$id ~~ grants.compactMap(\.unitID)).all()
+        let names = Dictionary(uniqueKeysWithValues: units.map { ($0.id!, $0.name) })
+        return PersonDTO(id: p.id!, username: p.username, displayName: p.displayName, phone: p.phone, active: p.active,
+                         locked: (p.lockedUntil ?? .distantPast) > Date(),
+                         grants: grants.map { GrantDTO(id: $0.id!, personId: $0.personID, role: $0.role, unitId: $0.unitID,
+                                                       unitName: $0.unitID.flatMap { names[$0] }) })
+    }
+
+    /// People with a grant inside the caller's scope (everyone for a system-wide caller).
+    public static func people(access: Access, on db: any Database) async throws -> [Person] {
+        let all = try await Person.query(on: db).sort(\.$username).all()
+        if access.roots(.manageAccounts) == nil { return all }
+        var out: [Person] = []
+        for p in all where (try? await access.person(p.id!, .manageAccounts, on: db)) != nil { out.append(p) }
+        return out
+    }
+}
