@@ -42,12 +42,15 @@ func routes(_ app: Application) throws {
     AuditRoutes().addRoutes(web: signedIn, api: signedInAPI)
     PersonalDataRoutes().addRoutes(web: signedIn, api: signedInAPI)
     AccountsAPI().addRoutes(to: signedInAPI)
+    AccountsPages().addRoutes(to: signedIn)
 }
 
 struct HomePage: Encodable {
     var layout: Layout
     var empty: Bool
     var signedIn: Bool
+    var canManage: Bool
+    var canAudit: Bool
     var communes: [UnitRow]
     var demoURL: String
     var unitsURL: String
@@ -70,6 +73,7 @@ func home(req: Request) async throws -> View {
     let today = Day.today()
     return try await req.view.render("home", HomePage(
         layout: Layout(req, title: "Thôn Số", needsToken: empty), empty: empty, signedIn: req.access.isSignedIn,
+        canManage: req.access.has(.manageAccounts), canAudit: req.access.roots(.readAudit) == nil && req.access.isSignedIn,
         communes: units.map { $0.row(today: today) }, demoURL: SiteURL.demo.path, unitsURL: SiteURL.units.path,
         signInURL: SiteURL.signIn.path))
 }

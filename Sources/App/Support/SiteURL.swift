@@ -16,7 +16,8 @@ public enum Ref: Sendable {
 }
 
 public enum SiteURL: Sendable {
-    case home, demo, healthz, search, css, signIn, signOut, audit, auditCSV
+    case home, demo, healthz, search, css, signIn, signOut, audit, auditCSV, people, tokens, myPassword
+    case person(Ref), personGrants(Ref), personPassword(Ref), grantRevoke(Ref), tokenRevoke(Ref)
     case language(Lang)
     case units, unitNew
     case unit(Ref), unitEdit(Ref), unitMerge(Ref), unitMove(Ref), unitCarry(Ref)
@@ -35,6 +36,14 @@ public enum SiteURL: Sendable {
         case .signOut: return "/signout"
         case .audit: return "/audit"
         case .auditCSV: return "/audit.csv"
+        case .people: return "/people"
+        case .tokens: return "/tokens"
+        case .myPassword: return "/account/password"
+        case .person(let r): return "/people/\(r.text)"
+        case .personGrants(let r): return "/people/\(r.text)/grants"
+        case .personPassword(let r): return "/people/\(r.text)/password"
+        case .grantRevoke(let r): return "/grants/\(r.text)/revoke"
+        case .tokenRevoke(let r): return "/tokens/\(r.text)/revoke"
         case .language(let l): return "/lang/\(l.rawValue)"
         case .units: return "/units"
         case .unitNew: return "/units/new"
