@@ -26,9 +26,12 @@ let package = Package(
                 .product(name: "FluentPostgresDriver", package: "fluent-postgres-driver"),
                 .product(name: "Leaf", package: "leaf"),
                 .product(name: "CSV", package: "CSV.swift"),
+                .target(name: "CQRencode"),
             ],
             resources: []
         ),
+        // libqrencode from Debian (libqrencode-dev, installed by scripts/bootstrap), for QR codes on printed cards.
+        .systemLibrary(name: "CQRencode", pkgConfig: "libqrencode", providers: [.apt(["libqrencode-dev"])]),
         .executableTarget(name: "thonso", dependencies: [.target(name: "App")]),
         .testTarget(
             name: "AppTests",

@@ -41,7 +41,7 @@ public func configure(_ app: Application, _ config: AppConfig) async throws {
     if app.environment == .testing { app.leaf.cache.isEnabled = true }
 
     app.middleware = .init()
-    app.middleware.use(RouteLoggingMiddleware(logLevel: .info))
+    app.middleware.use(RedactingRouteLogging())
     app.middleware.use(LanguageMiddleware())
     app.middleware.use(AppErrorMiddleware(logger: app.logger))
     app.middleware.use(SecurityHeadersMiddleware())

@@ -8,4 +8,5 @@ func registerMigrations(_ migrations: Migrations) {
     migrations.add(SessionRecord.migration)  // 0003: _fluent_sessions (Vapor's database-backed sessions)
     migrations.add(CreateAudit())     // 0004: audit_events, append-only
     migrations.add(CreateConsents())  // 0005: consents
+    migrations.add(AddHouseholdSignIn())  // 0006: households.card_token_hash, pin_phone, pin_hash…
 }

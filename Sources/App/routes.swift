@@ -43,6 +43,7 @@ func routes(_ app: Application) throws {
     PersonalDataRoutes().addRoutes(web: signedIn, api: signedInAPI)
     AccountsAPI().addRoutes(to: signedInAPI)
     AccountsPages().addRoutes(to: signedIn)
+    HouseholdSignIn().addRoutes(open: app, signedIn: signedIn)
 }
 
 struct HomePage: Encodable {

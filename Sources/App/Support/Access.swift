@@ -17,9 +17,11 @@ public struct Access: Sendable {
     public var tokenID: UUID?
     public var displayName: String
     public var grants: [Grant]
+    /// A household representative signed in with the household's card or PIN: they see their own household only.
+    public var householdID: UUID? = nil
 
     public static let anonymous = Access(personID: nil, tokenID: nil, displayName: "", grants: [])
-    public var isSignedIn: Bool { personID != nil || tokenID != nil }
+    public var isSignedIn: Bool { personID != nil || tokenID != nil || householdID != nil }
 
     /// Units under which the caller holds `permission`; nil means everywhere.
     public func roots(_ permission: Permission) -> [UUID]? {
@@ -131,6 +133,9 @@ struct AccessMiddleware: AsyncMiddleware {
             let grants = try await RoleGrant.query(on: req.db).filter(\.$personID == id).all()
             req.access = Access(personID: id, tokenID: nil, displayName: person.displayName,
                                 grants: grants.map { Grant(role: $0.role, unitID: $0.unitID) })
+        } else if let raw = req.session.data["household"], let id = UUID(uuidString: raw),
+                  let h = try await Household.find(id, on: req.db), h.cardTokenHash != nil || h.pinHash != nil {
+            req.access = Access(personID: nil, tokenID: nil, displayName: h.code, grants: [], householdID: id)
         }
         let access = req.access
         guard access.isSignedIn else { return try await next.respond(to: req) }

@@ -18,6 +18,7 @@ public enum Ref: Sendable {
 public enum SiteURL: Sendable {
     case home, demo, healthz, search, css, signIn, signOut, audit, auditCSV, people, tokens, myPassword
     case person(Ref), personGrants(Ref), personPassword(Ref), grantRevoke(Ref), tokenRevoke(Ref)
+    case householdCard(Ref), householdCardRevoke(Ref), myHousehold, myPin
     case language(Lang)
     case units, unitNew
     case unit(Ref), unitEdit(Ref), unitMerge(Ref), unitMove(Ref), unitCarry(Ref)
@@ -44,6 +45,10 @@ public enum SiteURL: Sendable {
         case .personPassword(let r): return "/people/\(r.text)/password"
         case .grantRevoke(let r): return "/grants/\(r.text)/revoke"
         case .tokenRevoke(let r): return "/tokens/\(r.text)/revoke"
+        case .householdCard(let r): return "/households/\(r.text)/card"
+        case .householdCardRevoke(let r): return "/households/\(r.text)/card/revoke"
+        case .myHousehold: return "/my"
+        case .myPin: return "/my/pin"
         case .language(let l): return "/lang/\(l.rawValue)"
         case .units: return "/units"
         case .unitNew: return "/units/new"

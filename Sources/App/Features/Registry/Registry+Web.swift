@@ -96,6 +96,7 @@ struct RegistryWeb {
         var editURL: String
         var newResidentURL: String
         var dataURL: String?
+        var cardURL: String
     }
 
     func show(req: Request) async throws -> View {
@@ -113,7 +114,8 @@ struct RegistryWeb {
             residents: detail.residents.map { Self.row($0, req.lang) },
             editURL: SiteURL.householdEdit(.id(h.id)).path, newResidentURL: SiteURL.residentNew(.id(h.id)).path,
             dataURL: try await req.access.allows(.personalData, try await AdminUnit.find(h.groupId ?? h.villageId, on: req.db)!, on: req.db)
-                ? SiteURL.householdData(.id(h.id)).path : nil))
+                ? SiteURL.householdData(.id(h.id)).path : nil,
+            cardURL: SiteURL.householdCard(.id(h.id)).path))
     }
 
     // MARK: household forms

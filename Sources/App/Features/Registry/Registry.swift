@@ -24,6 +24,14 @@ public final class Household: Model, @unchecked Sendable {
     @OptionalField(key: "phone") public var phone: String?
     @OptionalField(key: "representative_id") public var representativeID: UUID?
     @Field(key: "search_key") public var searchKey: String
+    /// SHA-256 of the token printed on the household's card; nil when no card is valid.
+    @OptionalField(key: "card_token_hash") public var cardTokenHash: String?
+    @OptionalField(key: "card_issued_at") public var cardIssuedAt: Date?
+    /// The phone and PIN (bcrypt) the representative may sign in with instead of the card.
+    @OptionalField(key: "pin_phone") public var pinPhone: String?
+    @OptionalField(key: "pin_hash") public var pinHash: String?
+    @OptionalField(key: "pin_failed") public var pinFailed: Int?
+    @OptionalField(key: "pin_locked_until") public var pinLockedUntil: Date?
     @Timestamp(key: "created_at", on: .create) public var createdAt: Date?
     @Timestamp(key: "updated_at", on: .update) public var updatedAt: Date?
 
