@@ -11,6 +11,12 @@ enum CSRF {
 }
 
 extension Request {
+    /// On signing in: a new session id (so an id planted before sign-in is worth nothing) and a new form token.
+    func renewSession() {
+        session.id = nil
+        session.data["csrf"] = CSRF.newToken()
+    }
+
     /// The session's token, made on first use.
     var csrfToken: String {
         if let t = session.data["csrf"] { return t }

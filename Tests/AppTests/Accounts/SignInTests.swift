@@ -58,14 +58,18 @@ struct SignInTests {
             try await person.update(on: app.db)
             let ok = try await attempt(testPassword)
             #expect(ok.status == .seeOther)
-            let inside = try await app.testing().sendRequest(.GET, "/units", headers: ["Cookie": "thonso_session=\(cookie.string)"])
+            // The session id planted before sign-in is not the one signed in.
+            let before = try await app.testing().sendRequest(.GET, "/units", headers: ["Cookie": "thonso_session=\(cookie.string)"])
+            #expect(before.status == .seeOther)
+            let session = try #require(ok.headers.setCookie?["thonso_session"])
+            let inside = try await app.testing().sendRequest(.GET, "/units", headers: ["Cookie": "thonso_session=\(session.string)"])
             #expect(inside.status == .ok)
             let token = try #require(scrapeCSRF(inside.text))
-            let out = try await app.testing().sendRequest(.POST, "/signout", headers: ["Cookie": "thonso_session=\(cookie.string)"]) { req in
+            let out = try await app.testing().sendRequest(.POST, "/signout", headers: ["Cookie": "thonso_session=\(session.string)"]) { req in
                 try req.content.encode(["_csrf": token], as: .urlEncodedForm)
             }
             #expect(out.status == .seeOther)
-            let after = try await app.testing().sendRequest(.GET, "/units", headers: ["Cookie": "thonso_session=\(cookie.string)"])
+            let after = try await app.testing().sendRequest(.GET, "/units", headers: ["Cookie": "thonso_session=\(session.string)"])
             #expect(after.status == .seeOther)
         }
     }

@@ -96,8 +96,11 @@ extension Application {
             try req.content.encode(["username": username, "password": password, "_csrf": csrf, "next": "/"], as: .urlEncodedForm)
         }
         #expect(res.status == .seeOther, "sign-in of \(username): \(res.status)")
-        let after = try await testing().sendRequest(.GET, "/signin", headers: ["Cookie": "thonso_session=\(cookie)"])
-        return Browser(cookie: cookie, csrf: try #require(scrapeCSRF(after.body.string)))
+        // Signing in gives a new session id.
+        let renewed = try #require(res.headers.setCookie?["thonso_session"]?.string)
+        #expect(renewed != cookie)
+        let after = try await testing().sendRequest(.GET, "/signin", headers: ["Cookie": "thonso_session=\(renewed)"])
+        return Browser(cookie: renewed, csrf: try #require(scrapeCSRF(after.body.string)))
     }
 
     /// The administrator's browser, signed in on first use.
