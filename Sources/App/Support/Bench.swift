@@ -111,16 +111,14 @@ struct BenchImportCommand: AsyncCommand {
     }
 
     static func csv(_ rows: [RegistryCSV.Row]) throws -> Data {
-        let stream = OutputStream(toMemory: ())
-        let w = try CSVWriter(stream: stream)
-        try w.write(row: RegistryCSV.columns)
-        for r in rows {
-            try w.write(row: [r.householdCode, r.villageCode, r.groupCode, r.address, r.householdPhone ?? "", r.fullName,
-                              r.gender.rawValue, r.birthYear.map(String.init) ?? "", r.relation.rawValue, r.phone ?? "",
-                              r.representative ? "yes" : ""])
+        try CSVText.data { w in
+            try w.write(row: RegistryCSV.columns)
+            for r in rows {
+                try w.write(row: [r.householdCode, r.villageCode, r.groupCode, r.address, r.householdPhone ?? "", r.fullName,
+                                  r.gender.rawValue, r.birthYear.map(String.init) ?? "", r.relation.rawValue, r.phone ?? "",
+                                  r.representative ? "yes" : ""])
+            }
         }
-        w.stream.close()
-        return stream.property(forKey: .dataWrittenToMemoryStreamKey) as? Data ?? Data()
     }
 
     /// A bench province (99) and commune (99999) with 4 villages of 9 groups, made once.

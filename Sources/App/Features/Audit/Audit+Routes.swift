@@ -67,25 +67,26 @@ struct AuditRoutes {
     func csv(req: Request) async throws -> Response {
         try Self.guardAccess(req)
         let f = try AuditQueries.filter(req)
-        let stream = OutputStream(toMemory: ())
-        let w = try CSVWriter(stream: stream)
-        try w.write(row: ["at", "person_id", "token_id", "actor", "action", "table", "row_id", "unit_id", "before", "after"])
+        var events: [AuditEvent] = []
         var offset = 0
         while true {
             let rows = try await AuditQueries.query(f, on: req.db).range(offset..<(offset + 1000)).all()
-            for e in rows {
-                try w.write(row: [ISO8601DateFormatter().string(from: e.at), e.personID?.uuidString ?? "", e.tokenID?.uuidString ?? "",
-                                  e.actor, e.action, e.tableName, e.rowID?.uuidString ?? "", e.unitID?.uuidString ?? "",
-                                  e.before ?? "", e.after ?? ""])
-            }
+            events += rows
             if rows.count < 1000 { break }
             offset += 1000
         }
-        w.stream.close()
-        let data = stream.property(forKey: .dataWrittenToMemoryStreamKey) as? Data ?? Data()
+        let iso = ISO8601DateFormatter()
+        let text = try CSVText.forSpreadsheets { w in
+            try w.write(row: ["at", "person_id", "token_id", "actor", "action", "table", "row_id", "unit_id", "before", "after"])
+            for e in events {
+                try w.write(row: [iso.string(from: e.at), e.personID?.uuidString ?? "", e.tokenID?.uuidString ?? "",
+                                  e.actor, e.action, e.tableName, e.rowID?.uuidString ?? "", e.unitID?.uuidString ?? "",
+                                  e.before ?? "", e.after ?? ""])
+            }
+        }
         var headers = HTTPHeaders()
         headers.contentType = HTTPMediaType(type: "text", subType: "csv", parameters: ["charset": "utf-8"])
         headers.contentDisposition = .init(.attachment, filename: "audit.csv")
-        return Response(status: .ok, headers: headers, body: .init(string: "\u{FEFF}" + String(decoding: data, as: UTF8.self)))
+        return Response(status: .ok, headers: headers, body: .init(string: text))
     }
 }

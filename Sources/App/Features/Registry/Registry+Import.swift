@@ -314,17 +314,18 @@ public enum RegistryCSV {
         let codeOf = Dictionary(uniqueKeysWithValues: units.map { ($0.id!, $0.code) })
         let households = try await sql.select().columns("id", "code", "village_id", "group_id", "address", "phone", "representative_id")
             .from("households").where(SQLIdentifier(column), .equal, unit.id!).orderBy("code").all()
-        let stream = OutputStream(toMemory: ())
-        let w = try CSVWriter(stream: stream)
-        try w.write(row: columns)
+        // Residents per household, fetched 500 households at a time.
+        var people: [UUID: [SQLRow]] = [:]
         for chunk in households.chunked(500) {
             let ids = try chunk.map { try $0.decode(column: "id", as: UUID.self) }
-            var people: [UUID: [SQLRow]] = [:]
             for r in try await sql.select().columns("id", "household_id", "full_name", "gender", "birth_year", "relation", "phone")
                 .from("residents").where("household_id", .in, ids).orderBy("birth_year").orderBy("full_name").all() {
                 people[try r.decode(column: "household_id", as: UUID.self), default: []].append(r)
             }
-            for h in chunk {
+        }
+        return try CSVText.forSpreadsheets { w in
+            try w.write(row: columns)
+            for h in households {
                 let id = try h.decode(column: "id", as: UUID.self)
                 let rep = try h.decode(column: "representative_id", as: UUID?.self)
                 let base = [try h.decode(column: "code", as: String.self),
@@ -344,9 +345,5 @@ public enum RegistryCSV {
                 }
             }
         }
-        w.stream.close()
-        let data = stream.property(forKey: .dataWrittenToMemoryStreamKey) as? Data ?? Data()
-        // A BOM first, so spreadsheets read the diacritics as UTF-8 (the importer accepts it).
-        return "\u{FEFF}" + String(decoding: data, as: UTF8.self)
     }
 }
