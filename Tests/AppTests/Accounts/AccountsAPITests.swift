@@ -17,6 +17,9 @@ struct AccountsAPITests {
             let person = try created.decode(PersonDTO.self)
             #expect(person.username == "truong.thon" && person.grants.map(\.role) == [.villageHead])
             #expect(!created.text.contains("password") && !created.text.contains("$2"))
+            let log = try await app.api(.GET, "/api/v1/audit?row=\(person.id)").decode(Paged<AuditEventDTO>.self)
+            #expect(log.items.map(\.action) == ["create"] && log.items[0].actor == "xa")
+            #expect(log.items[0].after?.contains("mat-khau") == false)
 
             for (input, field) in [(PersonInput(username: "a", password: "mat-khau-dai", role: "admin"), "role"),
                                    (PersonInput(username: "b", password: "mat-khau-dai", role: "villageHead", unitId: t.otherVillage.id.uuidString), "unitId"),

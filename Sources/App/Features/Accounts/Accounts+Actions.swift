@@ -27,7 +27,11 @@ public enum AccountActions {
             p.failedCount = 0
             p.active = true
             try await p.create(on: db)
-            try await RoleGrant(personID: p.id!, role: role, unitID: unit?.id).create(on: db)
+            let grant = RoleGrant(personID: p.id!, role: role, unitID: unit?.id)
+            try await grant.create(on: db)
+            // Never the password or its hash.
+            try await Audit.record("create", Person.schema, row: p.id, unit: unit?.id,
+                                   after: ["username": name, "displayName": displayName, "role": role.rawValue], on: db)
             return p
         }
     }
