@@ -26,6 +26,12 @@ struct ImportTests {
             #expect(first == ImportReport(rows: 4, householdsAdded: 0, householdsUpdated: 0, householdsUnchanged: 2, residentsAdded: 0, residentsUpdated: 0, residentsUnchanged: 4))
             #expect(try await app.count("households") == 2)
             #expect(try await app.count("residents") == 4)
+            // Every row written is in the audit log, by the person who uploaded it; the second import wrote none.
+            let created = try await app.api(.GET, "/api/v1/audit?action=create&per=100").decode(Paged<AuditEventDTO>.self).items
+            let imported = created.filter { $0.actor == "Quản trị thử" }
+            #expect(imported.filter { $0.table == "households" }.count == 2)
+            #expect(imported.filter { $0.table == "residents" }.count == 4)
+            #expect(imported.contains { $0.after?.contains("Lê Thị Hoa") == true })
             let hh = try await app.api(.GET, "/api/v1/households?q=SP-1").decode(Paged<HouseholdDTO>.self)
             #expect(hh.items.first?.representativeName == "Lê Thị Hoa")
             #expect(hh.items.first?.groupId == t.group11.id)

@@ -133,6 +133,14 @@ public enum RegistryCSV {
         return try await importRows(rows, into: commune, on: db, progress: progress)
     }
 
+    /// What the audit log keeps of an imported row (the fields the import writes).
+    struct AuditedHousehold: Encodable {
+        var code: String; var villageId: UUID; var groupId: UUID?; var address: String; var phone: String?; var representativeId: UUID?
+    }
+    struct AuditedResident: Encodable {
+        var householdId: UUID; var fullName: String; var gender: Gender; var birthYear: Int?; var relation: Relation; var phone: String?
+    }
+
     struct PlannedHousehold {
         var id: UUID
         var code: String
@@ -240,6 +248,11 @@ public enum RegistryCSV {
         var householdRows: [[SQLValue]] = []
         var residentRows: [[SQLValue]] = []
         var householdUpdates: [(UUID, PlannedHousehold, UUID?, String)] = []
+        var auditRows: [[SQLValue]] = []
+        let who = Audit.actor ?? AuditActor(personID: nil, tokenID: nil, name: "system")
+        func auditRow(_ action: String, _ table: String, _ row: UUID, _ unit: UUID, before: (any Encodable)?, after: (any Encodable)?) -> [SQLValue] {
+            [UUID(), now, who.personID, who.tokenID, who.name, action, table, row, unit, Audit.json(before), Audit.json(after)]
+        }
         var residentUpdates: [(UUID, Row)] = []
         for code in order {
             let plan = byCode[code]!
@@ -247,6 +260,7 @@ public enum RegistryCSV {
             let old = existing[code]
             let hid = old?.id ?? plan.id
             let known = old.map { residentsByHousehold[$0.id] ?? [:] } ?? [:]
+            let auditUnit = plan.groupID ?? plan.villageID
             // The representative: the one marked, else the head, else the first listed.
             let repRow = people.first(where: \.representative) ?? people.first(where: { $0.relation == .head }) ?? people.first
             var repID: UUID? = nil
@@ -257,12 +271,17 @@ public enum RegistryCSV {
                     rid = k.id
                     if k.gender != p.gender || k.relation != p.relation || k.phone != p.phone {
                         residentUpdates.append((k.id, p)); report.residentsUpdated += 1
+                        auditRows.append(auditRow("update", Resident.schema, k.id, auditUnit,
+                                                   before: AuditedResident(householdId: hid, fullName: p.fullName, gender: k.gender, birthYear: p.birthYear, relation: k.relation, phone: k.phone),
+                                                   after: AuditedResident(householdId: hid, fullName: p.fullName, gender: p.gender, birthYear: p.birthYear, relation: p.relation, phone: p.phone)))
                     } else { report.residentsUnchanged += 1 }
                 } else {
                     rid = UUID()
                     residentRows.append([rid, hid, p.fullName, p.gender.rawValue, p.birthYear, p.relation.rawValue, p.phone,
                                          Resident.searchKey(name: p.fullName, phone: p.phone), now, now])
                     report.residentsAdded += 1
+                    auditRows.append(auditRow("create", Resident.schema, rid, auditUnit, before: nil,
+                                              after: AuditedResident(householdId: hid, fullName: p.fullName, gender: p.gender, birthYear: p.birthYear, relation: p.relation, phone: p.phone)))
                 }
                 if p.line == repRow?.line { repID = rid }
             }
@@ -273,14 +292,19 @@ public enum RegistryCSV {
                 let rep = marked ? repID : (o.repID ?? repID)
                 if o.villageID != plan.villageID || o.groupID != plan.groupID || o.address != plan.address || o.phone != plan.phone || o.repID != rep {
                     householdUpdates.append((o.id, plan, rep, key)); report.householdsUpdated += 1
+                    auditRows.append(auditRow("update", Household.schema, o.id, auditUnit,
+                                              before: AuditedHousehold(code: code, villageId: o.villageID, groupId: o.groupID, address: o.address, phone: o.phone, representativeId: o.repID),
+                                              after: AuditedHousehold(code: code, villageId: plan.villageID, groupId: plan.groupID, address: plan.address, phone: plan.phone, representativeId: rep)))
                 } else { report.householdsUnchanged += 1 }
             } else {
                 householdRows.append([hid, code, commune.id!, plan.villageID, plan.groupID, plan.address, plan.phone, repID, key, now, now])
                 report.householdsAdded += 1
+                auditRows.append(auditRow("create", Household.schema, hid, auditUnit, before: nil,
+                                          after: AuditedHousehold(code: code, villageId: plan.villageID, groupId: plan.groupID, address: plan.address, phone: plan.phone, representativeId: repID)))
             }
         }
         progress?(0.3)
-        let (hRows, rRows, hUpdates, rUpdates, done) = (householdRows, residentRows, householdUpdates, residentUpdates, report)
+        let (hRows, rRows, hUpdates, rUpdates, done, aRows) = (householdRows, residentRows, householdUpdates, residentUpdates, report, auditRows)
         let total = Double(householdRows.count + residentRows.count + householdUpdates.count + residentUpdates.count)
         try await db.auditedTransaction { db in
             let sql = db as! any SQLDatabase
@@ -300,6 +324,8 @@ public enum RegistryCSV {
                     .set("phone", to: p.phone).set("search_key", to: Resident.searchKey(name: p.fullName, phone: p.phone))
                     .set("updated_at", to: now).where("id", .equal, id).run()
             }
+            // One audit row per household and resident written, then the import's summary.
+            try await Bulk.insert(sql, into: AuditEvent.schema, columns: ["id", "at", "person_id", "token_id", "actor", "action", "table_name", "row_id", "unit_id", "before", "after"], rows: aRows)
             try await Audit.record("import", Household.schema, unit: commune.id, after: done, on: db)
         }
         progress?(1)
