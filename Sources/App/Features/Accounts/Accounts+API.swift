@@ -86,13 +86,7 @@ struct AccountsAPI {
 
     func revokeToken(req: Request) async throws -> TokenDTO {
         let t = try await req.access.token(req.idParameter(), .manageAccounts, on: req.db)
-        if t.revokedAt == nil {
-            t.revokedAt = Date()
-            try await req.db.auditedTransaction { db in
-                try await t.update(on: db)
-                try await Audit.record("revoke", ApiToken.schema, row: t.id, unit: t.unitID, on: db)
-            }
-        }
+        try await AccountActions.revokeToken(t, on: req.db)
         return t.toDTO()
     }
 }

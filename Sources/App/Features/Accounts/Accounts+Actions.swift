@@ -159,6 +159,16 @@ extension AccountActions {
         }
     }
 
+    /// Revokes an API token (once); it stops working at once.
+    public static func revokeToken(_ t: ApiToken, on db: any Database) async throws {
+        guard t.revokedAt == nil else { return }
+        t.revokedAt = Date()
+        try await db.auditedTransaction { db in
+            try await t.update(on: db)
+            try await Audit.record("revoke", ApiToken.schema, row: t.id, unit: t.unitID, on: db)
+        }
+    }
+
     public static func revoke(_ g: RoleGrant, on db: any Database) async throws {
         try await db.auditedTransaction { db in
             try await g.delete(on: db)

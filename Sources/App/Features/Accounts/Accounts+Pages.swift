@@ -174,11 +174,7 @@ struct AccountsPages {
 
     func revokeToken(req: Request) async throws -> Response {
         let t = try await req.access.token(req.idParameter(), .manageAccounts, on: req.db)
-        if t.revokedAt == nil {
-            t.revokedAt = Date()
-            try await t.update(on: req.db)
-            try await Audit.record("revoke", ApiToken.schema, row: t.id, unit: t.unitID, on: req.db)
-        }
+        try await AccountActions.revokeToken(t, on: req.db)
         return req.redirect(to: SiteURL.tokens.path, redirectType: .normal)
     }
 
