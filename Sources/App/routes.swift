@@ -59,7 +59,7 @@ struct HomePage: Encodable {
 }
 
 func home(req: Request) async throws -> View {
-    let empty = try await Household.query(on: req.db).count() == 0
+    let empty = try await Demo.isFresh(req.db)
     var units: [AdminUnit] = []
     if req.access.isSignedIn {
         if let roots = try await req.access.rootUnits(.readRegistry, on: req.db) {
@@ -80,8 +80,10 @@ func home(req: Request) async throws -> View {
 }
 
 func loadDemo(req: Request) async throws -> Response {
-    guard try await Household.query(on: req.db).count() == 0 else { throw InvalidInput("demo", "error.demoNotEmpty", status: .conflict) }
+    // Only into a database with no households and no accounts: the demo's accounts have a published password.
+    guard try await Demo.isFresh(req.db) else { throw InvalidInput("demo", "error.demoNotEmpty", status: .conflict) }
     _ = try await Demo.load(req.application)
+    for line in try await Demo.accountList(req.application) { req.logger.notice("\(line)") }
     // The demo's accounts are printed in the server log; the sign-in page says so.
     return req.redirect(to: SiteURL.signIn.path + "?demo=1", redirectType: .normal)
 }

@@ -1,3 +1,4 @@
+import Fluent
 import Foundation
 import Testing
 import Vapor
@@ -11,7 +12,9 @@ struct WebTests {
         try await withTestApp { app in
             let home = try await app.page("/")
             #expect(home.status == .ok)
-            #expect(home.text.contains("Tải xã mẫu"))
+            // Accounts exist, so the demo (whose accounts have a published password) is not offered, nor loadable.
+            #expect(!home.text.contains("Tải xã mẫu"))
+            #expect(try await app.form("/demo", [:]).status == .conflict)
             #expect(home.headers.first(name: "X-Frame-Options") == "DENY")
             #expect(home.headers.first(name: "Content-Security-Policy")?.contains("script-src 'self'") == true)
 
@@ -118,6 +121,30 @@ struct WebTests {
             let res = try await app.page("/healthz")
             #expect(res.status == .ok)
             #expect(res.text.contains("ok"))
+        }
+    }
+}
+
+@Suite("The demo, offered only by a fresh database")
+struct DemoOfferTests {
+    @Test("with no households and no accounts, the home page loads the demo and its accounts sign in")
+    func fresh() async throws {
+        try await withTestApp { app in
+            try await ApiToken.query(on: app.db).delete()
+            try await Person.query(on: app.db).delete()
+            let home = try await app.anonymousPage("/")
+            #expect(home.text.contains("Tải xã mẫu"))
+            let cookie = try #require(home.headers.setCookie?["thonso_session"]?.string)
+            let csrf = try #require(scrapeCSRF(home.text))
+            let load = try await app.testing().sendRequest(.POST, "/demo", headers: ["Cookie": "thonso_session=\(cookie)"]) { req in
+                try req.content.encode(["_csrf": csrf], as: .urlEncodedForm)
+            }
+            #expect(load.status == .seeOther)
+            #expect(try await app.count("households") == 1216)
+            let browser = try await app.signIn("xa", password: Demo.demoPassword)
+            #expect(try await app.page("/", as: browser).text.contains("Xã Song Phượng"))
+            let again = try await app.anonymousPage("/")
+            #expect(!again.text.contains("Tải xã mẫu"))
         }
     }
 }

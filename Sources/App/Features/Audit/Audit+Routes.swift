@@ -39,6 +39,12 @@ struct AuditRoutes {
         var error: String?
     }
 
+    /// The action in the reader's language (the stored value stays the English code, for filters and CSV).
+    static func actionName(_ action: String, _ lang: Lang) -> String {
+        let key = "audit.action.\(action)"
+        return L10n.table[key] == nil ? action : lang.t(key)
+    }
+
     static func time(_ d: Date) -> String {
         let f = DateFormatter()
         f.dateFormat = "dd/MM/yyyy HH:mm:ss"
@@ -57,7 +63,7 @@ struct AuditRoutes {
         for k in ["person", "unit", "row", "from", "to", "action"] { values[k] = req.query[String.self, at: k] ?? "" }
         return try await req.view.render("audit/index", PageView(
             layout: Layout(req, title: req.lang.t("audit.title"), crumbs: [Crumb(name: req.lang.t("audit.title"), url: SiteURL.audit.path)]),
-            rows: result.items.map { Row(at: Self.time($0.at), actor: $0.actor, action: $0.action, table: $0.table,
+            rows: result.items.map { Row(at: Self.time($0.at), actor: $0.actor, action: Self.actionName($0.action, req.lang), table: $0.table,
                                          row: $0.rowId?.uuidString.lowercased() ?? "", unit: $0.unitId?.uuidString.lowercased() ?? "",
                                          before: $0.before ?? "", after: $0.after ?? "") },
             pager: Pager(req, page: pageReq.page, per: pageReq.per, total: result.total), values: values,

@@ -73,12 +73,24 @@ public enum Demo {
         return out
     }
 
+    /// No households and no accounts yet: the only state in which the web page may load the demo.
+    public static func isFresh(_ db: any Database) async throws -> Bool {
+        let households = try await Household.query(on: db).count()
+        let people = try await Person.query(on: db).count()
+        return households == 0 && people == 0
+    }
+
     /// One account per role on the demo commune (or its first village and group), all with this password.
     public static let demoPassword = "thonso-demo"
 
     /// Creates the demo accounts if missing and answers the lines to print at start.
     public static func accountList(_ app: Application) async throws -> [String] {
         guard let commune = try await UnitQueries.byCode(communeCode, kind: .commune, on: app.db) else { return [] }
+        // Demo accounts have a published password: never add them beside real accounts.
+        let demoThere = try await Person.query(on: app.db).filter(\.$username == "quantri").count() > 0
+        if !demoThere, try await Person.query(on: app.db).count() > 0 {
+            return ["Demo accounts not created: this database already has accounts."]
+        }
         let village = try await AdminUnit.query(on: app.db).filter(\.$parentID == commune.id).filter(\.$code == "T1").first()
         let group = try await AdminUnit.query(on: app.db).filter(\.$parentID == village?.id).filter(\.$code == "T1-01").first()
         let province = try await UnitQueries.byCode("01", kind: .province, on: app.db)

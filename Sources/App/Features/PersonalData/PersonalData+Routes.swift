@@ -94,7 +94,7 @@ struct PersonalDataRoutes {
             residents: e.residents.map { ResidentLine(name: $0.fullName, relation: req.lang.t("relation.\($0.relation.rawValue)"),
                                                       birthYear: $0.birthYear.map(String.init) ?? "", gender: req.lang.t("gender.\($0.gender.rawValue)"), phone: $0.phone ?? "") },
             consents: e.consents.map { ConsentRow(id: $0.id.uuidString, purpose: $0.purpose, givenOn: Day.display($0.givenOn), collectedBy: $0.collectedBy, withdrawnOn: Day.display($0.withdrawnOn ?? "")) },
-            log: e.accessLog.prefix(50).map { LogLine(at: AuditRoutes.time($0.at), actor: $0.actor, action: $0.action) },
+            log: e.accessLog.prefix(50).map { LogLine(at: AuditRoutes.time($0.at), actor: $0.actor, action: AuditRoutes.actionName($0.action, req.lang)) },
             householdURL: SiteURL.household(h.id!), jsonURL: SiteURL.householdDataJSON(id).path, consentURL: SiteURL.consentNew(id).path,
             withdrawURL: SiteURL.consentWithdraw(id).path, eraseURL: SiteURL.householdErase(id).path, form: form))
         return try await view.encodeResponse(status: status, for: req)
