@@ -1,6 +1,14 @@
 // The one translation table: every string a person reads goes through it. Vietnamese first, in NFC.
+// Each feature may keep its strings in its own part (`L10n.messaging`, `L10n.procedures`, …) so that parallel work
+// does not collide in one literal; `table` joins the parts, and a key defined twice stops the start.
 enum L10n {
-    static let table: [String: (vi: String, en: String)] = [
+    typealias Entry = (vi: String, en: String)
+    static let parts: [[String: Entry]] = [core, messaging, procedures]
+    static let table: [String: Entry] = parts.reduce(into: [:]) { all, part in
+        all.merge(part) { first, _ in preconditionFailure("L10n: a key is defined twice: \(first)") }
+    }
+
+    static let core: [String: Entry] = [
         // chrome
         "app.name": ("Thôn Số", "Thôn Số"),
         "app.tagline": ("Thôn thông minh: đơn vị, hộ gia đình và nhân khẩu", "Smart village: units, households and residents"),

@@ -41,6 +41,8 @@ struct LogicTests {
         #expect(Lang.en.number(1216) == "1,216")
         #expect(Lang.vi.number(2_400_000) == "2.400.000")
         #expect(Lang.vi.t("error.tooLong", ["200"]) == "Dài quá 200 ký tự.")
+        // The feature parts join without a key lost.
+        #expect(L10n.table.count == L10n.parts.map(\.count).reduce(0, +))
         // Every key has both languages, and Vietnamese is in NFC.
         for (key, entry) in L10n.table {
             #expect(!entry.vi.isEmpty && !entry.en.isEmpty, "\(key)")
