@@ -12,9 +12,11 @@ public enum Role: String, Codable, Sendable, CaseIterable {
         switch self {
         case .admin: return Set(Permission.allCases)
         case .provinceCoordinator: return [.readRegistry, .manageUnits, .importExport]
-        case .communeOfficial: return [.readRegistry, .writeRegistry, .manageUnits, .importExport, .manageAccounts, .personalData]
-        case .justiceOfficer: return [.readRegistry]
-        case .villageHead, .groupHead, .digitalTeamMember: return [.readRegistry, .writeRegistry]
+        case .communeOfficial: return [.readRegistry, .writeRegistry, .manageUnits, .importExport, .manageAccounts, .personalData,
+                                       .publishNotices, .manageProcedures, .serveProcedures]
+        case .justiceOfficer: return [.readRegistry, .manageProcedures, .serveProcedures]
+        case .villageHead, .groupHead: return [.readRegistry, .writeRegistry, .publishNotices]
+        case .digitalTeamMember: return [.readRegistry, .writeRegistry]
         case .householdRepresentative, .producer: return []
         }
     }
@@ -35,6 +37,12 @@ public enum Permission: String, Codable, Sendable, CaseIterable {
     case readAudit
     /// Record consent and serve data-subject requests: export, erase.
     case personalData
+    /// Write, publish, correct and withdraw announcements and meetings; see their reach and follow up households.
+    case publishNotices
+    /// Edit the procedure catalog and QR boards.
+    case manageProcedures
+    /// Answer questions, keep appointment slots, check papers sent ahead, record dossiers.
+    case serveProcedures
 }
 
 public final class Person: Model, @unchecked Sendable {
