@@ -59,12 +59,17 @@ public func configure(_ app: Application, _ config: AppConfig) async throws {
     app.asyncCommands.use(TokenCommand(), as: "token")
 
     try routes(app)
+    MessagingActions.register(app)
+    app.asyncCommands.use(JobsCommand(), as: "jobs")
 
     if case .postgres = config.database, let schema = config.postgresSchema, let sql = app.db as? any SQLDatabase {
         try await sql.raw("CREATE SCHEMA IF NOT EXISTS \(ident: schema)").run()
     }
     if config.autoMigrate {
         try await app.autoMigrate()
+    }
+    if config.messaging.jobWorkers > 0 && app.environment != .testing {
+        app.lifecycle.use(JobWorker())
     }
     if config.demo {
         try await Demo.load(app) { app.logger.notice("\($0)") }

@@ -44,6 +44,9 @@ func routes(_ app: Application) throws {
     AccountsAPI().addRoutes(to: signedInAPI)
     AccountsPages().addRoutes(to: signedIn)
     HouseholdSignIn().addRoutes(open: app, signedIn: signedIn)
+    MessagingAPI().addRoutes(to: signedInAPI)
+    MessagingWeb().addRoutes(open: app, signedIn: signedIn)
+    MessagingHooks().addRoutes(to: app)
 }
 
 struct HomePage: Encodable {

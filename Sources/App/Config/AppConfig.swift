@@ -27,6 +27,8 @@ public struct AppConfig: Sendable {
     public var secureCookies: Bool
     /// DATABASE_SCHEMA: with PostgreSQL, the schema to use (created if missing; default the server's search_path).
     public var postgresSchema: String?
+    /// Channels, workers and audio for messaging (Features/Messaging/Messaging+Config.swift).
+    public var messaging: MessagingConfig = MessagingConfig()
 
     public init(database: Database, host: String = "127.0.0.1", port: Int = 8080, pageSize: Int = 50,
                 maxUploadMB: Int = 50, demo: Bool = false, autoMigrate: Bool = true, postgresSchema: String? = nil,
@@ -71,7 +73,7 @@ public struct AppConfig: Sendable {
         } else {
             db = .sqlite(path: env["DATABASE_PATH"].flatMap { $0.isEmpty ? nil : $0 } ?? "thonso.sqlite")
         }
-        return AppConfig(
+        var config = AppConfig(
             database: db,
             host: env["HOST"].flatMap { $0.isEmpty ? nil : $0 } ?? "127.0.0.1",
             port: try int("PORT", 8080, 1...65535),
@@ -82,6 +84,8 @@ public struct AppConfig: Sendable {
             postgresSchema: try schema(env["DATABASE_SCHEMA"]),
             bcryptCost: try int("BCRYPT_COST", 12, 4...16),
             secureCookies: flag("COOKIE_SECURE", false))
+        config.messaging = try MessagingConfig.fromEnvironment(env, host: config.host, port: config.port)
+        return config
     }
 }
 

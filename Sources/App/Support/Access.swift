@@ -180,6 +180,8 @@ public enum RouteRule: Sendable, Equatable {
     case signedIn
     /// Needs the permission somewhere; what it touches is checked in the handler (bodies naming units).
     case action(Permission)
+    /// `:id` is an announcement: seen by those who may publish where it is addressed, changed by its unit's.
+    case announcement(Permission)
 }
 
 extension Route {

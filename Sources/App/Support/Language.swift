@@ -15,6 +15,14 @@ public enum Lang: String, Sendable, CaseIterable, Codable {
     }
 
     /// Vietnamese style "1.216", English style "1,216".
+    /// 96,5% in Vietnamese, 96.5% in English (one decimal, dropped when zero).
+    public func percent(_ p: Double) -> String {
+        let r = (p * 10).rounded() / 10
+        var text = r == r.rounded() ? String(Int(r)) : String(format: "%.1f", r)
+        if self == .vi { text = text.replacingOccurrences(of: ".", with: ",") }
+        return text + "%"
+    }
+
     public func number(_ n: Int) -> String {
         let digits = String(abs(n))
         var out = ""

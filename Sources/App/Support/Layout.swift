@@ -20,6 +20,9 @@ public struct Layout: Encodable {
     var user: String?
     var signOutURL: String
     var signInURL: String
+    /// Notices: for those who publish them, and a household's inbox.
+    var noticesURL: String?
+    var inboxURL: String?
 
     init(_ req: Request, title: String, crumbs: [Crumb] = [], needsToken: Bool = false) {
         self.title = title
@@ -39,6 +42,8 @@ public struct Layout: Encodable {
         user = req.access.personID == nil ? nil : req.access.displayName
         signOutURL = SiteURL.signOut.path
         signInURL = SiteURL.signIn.path
+        noticesURL = req.access.has(.publishNotices) ? SiteURL.notices.path : nil
+        inboxURL = req.access.householdID != nil ? SiteURL.myNotices.path : nil
     }
 }
 

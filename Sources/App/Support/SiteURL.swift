@@ -25,6 +25,11 @@ public enum SiteURL: Sendable {
     case unitHouseholds(Ref), unitImport(Ref), unitExport(Ref), householdNew(Ref)
     case household(Ref), householdEdit(Ref), residentNew(Ref), residentEdit(Ref)
     case householdData(Ref), householdDataJSON(Ref), consentNew(Ref), consentWithdraw(Ref), householdErase(Ref)
+    // messaging
+    case notices, noticeNew, notice(Ref), noticeEdit(Ref), noticePublish(Ref), noticeCorrect(Ref), noticeWithdraw(Ref)
+    case noticeReach(Ref), noticeFollowUp(Ref), noticeInformed(Ref), noticeAttendance(Ref), noticeAudio(Ref), unitBulletin(Ref)
+    case myNotices, myNotice(Ref), myNoticeRead(Ref), myNoticeRSVP(Ref), pushReceipt(Ref), serviceWorker
+    case hooksZalo, hooksSMS, capFeed, capAlert(Ref)
 
     public var path: String {
         switch self {
@@ -70,6 +75,30 @@ public enum SiteURL: Sendable {
         case .consentNew(let r): return "/households/\(r.text)/consent"
         case .consentWithdraw(let r): return "/households/\(r.text)/consent/withdraw"
         case .householdErase(let r): return "/households/\(r.text)/erase"
+        // messaging
+        case .notices: return "/notices"
+        case .noticeNew: return "/notices/new"
+        case .notice(let r): return "/notices/\(r.text)"
+        case .noticeEdit(let r): return "/notices/\(r.text)/edit"
+        case .noticePublish(let r): return "/notices/\(r.text)/publish"
+        case .noticeCorrect(let r): return "/notices/\(r.text)/correct"
+        case .noticeWithdraw(let r): return "/notices/\(r.text)/withdraw"
+        case .noticeReach(let r): return "/notices/\(r.text)/reach"
+        case .noticeFollowUp(let r): return "/notices/\(r.text)/follow-up"
+        case .noticeInformed(let r): return "/notices/\(r.text)/informed"
+        case .noticeAttendance(let r): return "/notices/\(r.text)/attendance"
+        case .noticeAudio(let r): return "/notices/\(r.text)/audio.wav"
+        case .unitBulletin(let r): return "/units/\(r.text)/bulletin.wav"
+        case .myNotices: return "/my/notices"
+        case .myNotice(let r): return "/my/notices/\(r.text)"
+        case .myNoticeRead(let r): return "/my/notices/\(r.text)/read"
+        case .myNoticeRSVP(let r): return "/my/notices/\(r.text)/rsvp"
+        case .pushReceipt(let r): return "/api/v1/my/push-receipts/\(r.text)"
+        case .serviceWorker: return "/sw.js"
+        case .hooksZalo: return "/hooks/zalo"
+        case .hooksSMS: return "/hooks/sms"
+        case .capFeed: return "/cap/alerts.atom"
+        case .capAlert(let r): return "/cap/alerts/\(r.text)"
         }
     }
 

@@ -17,6 +17,8 @@ struct ScopeMatrixTests {
         var outsideHousehold: HouseholdDetailDTO
         var personInside: UUID
         var personOutside: UUID
+        var noticeInside: UUID          // a draft owned by group T1-01
+        var noticeOutside: UUID         // a draft owned by village X1 of commune 00003
         /// unit id → its parent, for the test's own idea of "inside".
         var parent: [UUID: UUID]
     }
@@ -34,7 +36,10 @@ struct ScopeMatrixTests {
                                                         unit: try #require(await AdminUnit.find(t.village1.id, on: app.db)), app: app)
         let pout = try await AccountActions.createPerson(username: "nguoingoai", displayName: "Người ngoài", password: testPassword, role: .villageHead,
                                                          unit: try #require(await AdminUnit.find(c3.id, on: app.db)), app: app)
-        return Fixture(tree: t, h1: h1, outsideUnit: c3, outsideVillage: x1, outsideHousehold: out, personInside: pin.id!, personOutside: pout.id!, parent: parent)
+        let nin = try await app.api(.POST, "/api/v1/announcements", json: AnnouncementInput(title: "Họp tổ", body: "Nội dung", category: "notice", unitIds: [t.group11.id.uuidString])).decode(AnnouncementDTO.self)
+        let nout = try await app.api(.POST, "/api/v1/announcements", json: AnnouncementInput(title: "Thông báo ngoài", body: "Nội dung", category: "notice", unitIds: [x1.id.uuidString])).decode(AnnouncementDTO.self)
+        return Fixture(tree: t, h1: h1, outsideUnit: c3, outsideVillage: x1, outsideHousehold: out, personInside: pin.id!, personOutside: pout.id!,
+                       noticeInside: nin.id, noticeOutside: nout.id, parent: parent)
     }
 
     struct Caller {
@@ -111,9 +116,11 @@ struct ScopeMatrixTests {
                     targets = [(f.h1.household.id, t.group11.id, false), (f.outsideHousehold.household.id, f.outsideVillage.id, true)]
                 case .resident:
                     targets = [(resident, t.group11.id, false), (outsideResident, f.outsideVillage.id, true)]
+                case .announcement:
+                    targets = [(f.noticeInside, t.group11.id, false), (f.noticeOutside, f.outsideVillage.id, true)]
                 }
                 let permission: Permission = switch rule {
-                case .unit(let p), .household(let p), .resident(let p), .person(let p), .grant(let p), .token(let p): p
+                case .unit(let p), .household(let p), .resident(let p), .person(let p), .grant(let p), .token(let p), .announcement(let p): p
                 default: .readRegistry
                 }
                 for target in targets {

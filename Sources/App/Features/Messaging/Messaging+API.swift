@@ -1,0 +1,253 @@
+// JSON routes for messaging under /api/v1 (described in Resources/openapi.json): announcements and meetings for
+// officials, the inbox for a signed-in household, and the channels' webhooks.
+import Crypto
+import Fluent
+import Vapor
+
+struct MessagingAPI {
+    func addRoutes(to api: any RoutesBuilder) {
+        let a = api.grouped("announcements")
+        a.get(use: list).rule(.list(.publishNotices))
+        a.post(use: create).rule(.action(.publishNotices))
+        a.post("preview", use: preview).rule(.action(.publishNotices))
+        a.get(":id", use: get).rule(.announcement(.publishNotices))
+        a.patch(":id", use: update).rule(.announcement(.publishNotices))
+        a.post(":id", "publish", use: publish).rule(.announcement(.publishNotices))
+        a.post(":id", "correct", use: correct).rule(.announcement(.publishNotices))
+        a.post(":id", "withdraw", use: withdraw).rule(.announcement(.publishNotices))
+        a.get(":id", "reach", use: reach).rule(.announcement(.publishNotices))
+        a.get(":id", "follow-up", use: followUp).rule(.announcement(.publishNotices))
+        a.post(":id", "informed", use: informed).rule(.announcement(.publishNotices))
+        a.post(":id", "attendance", use: attendance).rule(.announcement(.publishNotices))
+        let my = api.grouped("my")
+        my.get("notices", use: inbox).rule(.signedIn)
+        my.post("notices", ":id", "read", use: read).rule(.signedIn)
+        my.post("notices", ":id", "rsvp", use: rsvp).rule(.signedIn)
+        my.post("push-subscriptions", use: subscribe).rule(.signedIn)
+        my.post("push-receipts", ":id", use: receipt).rule(.signedIn)
+        api.get("push", "key", use: pushKey).rule(.signedIn)
+    }
+
+    func list(req: Request) async throws -> Paged<AnnouncementDTO> {
+        let raw = req.query[String.self, at: "status"] ?? ""
+        let status = AnnouncementStatus(rawValue: raw)
+        if !raw.isEmpty && status == nil { throw InvalidInput("status", "error.msg.status") }
+        return try await MessagingQueries.list(req.access, status: status, page: PageRequest(req, defaultPer: req.config.pageSize), on: req.db)
+    }
+
+    struct CreateInput: Content {
+        var publish: Bool?
+    }
+
+    func create(req: Request) async throws -> Response {
+        let input = try req.content.decode(AnnouncementInput.self)
+        let a = try await MessagingActions.create(input, access: req.access, app: req.application, on: req.db)
+        if (try? req.content.decode(CreateInput.self))?.publish == true { try await MessagingActions.publish(a, on: req.db) }
+        let res = try await MessagingQueries.detail(a, on: req.db).encodeResponse(status: .created, for: req)
+        res.headers.replaceOrAdd(name: .location, value: "/api/v1/announcements/\(a.id!.uuidString.lowercased())")
+        return res
+    }
+
+    struct PreviewInput: Content { var unitIds: [String]? }
+
+    func preview(req: Request) async throws -> PreviewDTO {
+        let input = try req.content.decode(PreviewInput.self)
+        var ids: [UUID] = []
+        for raw in input.unitIds ?? [] {
+            guard let id = UUID(uuidString: raw), let u = try await AdminUnit.find(id, on: req.db), try await req.access.allows(.publishNotices, u, on: req.db) else {
+                throw InvalidInput("unitIds", "error.msg.unknownUnit")
+            }
+            ids.append(id)
+        }
+        if ids.isEmpty { throw InvalidInput("unitIds", "error.msg.audience") }
+        return PreviewDTO(households: try await MessagingActions.previewCount(ids, on: req.db))
+    }
+
+    func get(req: Request) async throws -> AnnouncementDTO {
+        let a = try await req.access.announcementToView(req.idParameter(), on: req.db)
+        return try await MessagingQueries.detail(a, on: req.db)
+    }
+
+    func update(req: Request) async throws -> AnnouncementDTO {
+        let a = try await req.access.announcementToEdit(req.idParameter(), on: req.db)
+        try await MessagingActions.update(a, try req.content.decode(AnnouncementInput.self), access: req.access, app: req.application, on: req.db)
+        return try await MessagingQueries.detail(a, on: req.db)
+    }
+
+    func publish(req: Request) async throws -> AnnouncementDTO {
+        let a = try await req.access.announcementToEdit(req.idParameter(), on: req.db)
+        try await MessagingActions.publish(a, on: req.db)
+        return try await MessagingQueries.detail(a, on: req.db)
+    }
+
+    struct CorrectInput: Content { var title: String?; var body: String?; var note: String? }
+
+    func correct(req: Request) async throws -> AnnouncementDTO {
+        let a = try await req.access.announcementToEdit(req.idParameter(), on: req.db)
+        let input = try req.content.decode(CorrectInput.self)
+        try await MessagingActions.correct(a, title: input.title, body: input.body, note: input.note, access: req.access, on: req.db)
+        return try await MessagingQueries.detail(a, on: req.db)
+    }
+
+    struct WithdrawInput: Content { var reason: String? }
+
+    func withdraw(req: Request) async throws -> AnnouncementDTO {
+        let a = try await req.access.announcementToEdit(req.idParameter(), on: req.db)
+        try await MessagingActions.withdraw(a, reason: try req.content.decode(WithdrawInput.self).reason, on: req.db)
+        return try await MessagingQueries.detail(a, on: req.db)
+    }
+
+    func reach(req: Request) async throws -> ReachDTO {
+        let a = try await req.access.announcementToView(req.idParameter(), on: req.db)
+        return try await MessagingQueries.reach(a, req.access, on: req.db)
+    }
+
+    /// `?unit=` a village or group of the audience (optional); `?all=1` lists every household, reached or not.
+    static func unitParameter(_ req: Request) async throws -> AdminUnit? {
+        guard let raw = req.query[String.self, at: "unit"], !raw.isEmpty else { return nil }
+        guard let id = UUID(uuidString: raw), let u = try await AdminUnit.find(id, on: req.db), [.village, .group].contains(u.kind),
+              try await req.access.allows(.publishNotices, u, on: req.db) else { throw InvalidInput("unit", "error.msg.unknownUnit") }
+        return u
+    }
+
+    func followUp(req: Request) async throws -> Paged<FollowUpRowDTO> {
+        let a = try await req.access.announcementToView(req.idParameter(), on: req.db)
+        let unit = try await Self.unitParameter(req)
+        let page = try await MessagingQueries.followUp(a, unit: unit, access: req.access, all: req.query[String.self, at: "all"] == "1",
+                                                       page: PageRequest(req, defaultPer: req.config.pageSize), on: req.db)
+        try await Audit.record("list", Delivery.schema, row: a.id, unit: unit?.id ?? a.unitID, after: ["rows": String(page.items.count)], on: req.db)
+        return page
+    }
+
+    struct InformedInput: Content { var householdId: String? }
+
+    func informed(req: Request) async throws -> Response {
+        let a = try await req.access.announcementToView(req.idParameter(), on: req.db)
+        let d = try await MessagingActions.markInformed(a, household: try req.content.decode(InformedInput.self).householdId, access: req.access, on: req.db)
+        return try await ["state": d.state.rawValue, "reachedVia": d.reachedVia?.rawValue ?? ""].encodeResponse(for: req)
+    }
+
+    struct AttendanceInput: Content { var unitId: String?; var householdIds: [String]? }
+
+    func attendance(req: Request) async throws -> Response {
+        let a = try await req.access.announcementToView(req.idParameter(), on: req.db)
+        let input = try req.content.decode(AttendanceInput.self)
+        guard let id = UUID(uuidString: input.unitId ?? ""), let unit = try await AdminUnit.find(id, on: req.db), [.village, .group].contains(unit.kind) else {
+            throw InvalidInput("unitId", "error.msg.unknownUnit")
+        }
+        let n = try await MessagingActions.recordAttendance(a, unit: unit, present: input.householdIds ?? [], access: req.access, on: req.db)
+        return try await ["present": n].encodeResponse(for: req)
+    }
+
+    // MARK: the household's side
+
+    static func household(_ req: Request) throws -> UUID {
+        guard let id = req.access.householdID else { throw Abort(.notFound) }
+        return id
+    }
+
+    func inbox(req: Request) async throws -> Paged<InboxItemDTO> {
+        let h = try Self.household(req)
+        let page = try await MessagingQueries.inbox(household: h, page: PageRequest(req, defaultPer: req.config.pageSize), on: req.db)
+        try await MessagingQueries.markSeen(household: h, announcements: page.items.map(\.id), on: req.db)
+        return page
+    }
+
+    func read(req: Request) async throws -> Response {
+        let d = try await MessagingActions.acknowledge(household: try Self.household(req), announcement: try req.idParameter(), on: req.db)
+        return try await ["state": d.state.rawValue].encodeResponse(for: req)
+    }
+
+    struct RSVPInput: Content { var rsvp: String? }
+
+    func rsvp(req: Request) async throws -> Response {
+        let h = try Self.household(req)
+        guard let a = try await Announcement.find(try req.idParameter(), on: req.db) else { throw Abort(.notFound) }
+        let d = try await MessagingActions.answer(household: h, announcement: a, rsvp: try req.content.decode(RSVPInput.self).rsvp, on: req.db)
+        return try await ["rsvp": d.rsvp?.rawValue ?? ""].encodeResponse(for: req)
+    }
+
+    func subscribe(req: Request) async throws -> Response {
+        let s = try await PushSender.subscribe(household: try Self.household(req), try req.content.decode(PushSubscriptionInput.self), on: req.db)
+        return try await ["id": s.id!.uuidString.lowercased()].encodeResponse(status: .created, for: req)
+    }
+
+    func receipt(req: Request) async throws -> Response {
+        try await PushSender.receipt(household: try Self.household(req), channelDelivery: try req.idParameter(), on: req.db)
+        return Response(status: .noContent)
+    }
+
+    func pushKey(req: Request) async throws -> Response {
+        let keys = try await PushSender.keys(req.application)
+        return try await ["publicKey": keys.publicKeyBase64URL, "enabled": req.config.messaging.pushEnabled ? "1" : "0"].encodeResponse(for: req)
+    }
+}
+
+/// Callbacks from the channels: Zalo's delivery and "seen" events, the SMS gateway's delivery reports. Each verifies
+/// a signature before it changes anything.
+struct MessagingHooks {
+    func addRoutes(to app: any RoutesBuilder) {
+        app.on(.POST, SiteURL.hooksZalo.components, body: .collect(maxSize: "64kb"), use: zalo).rule(.open)
+        app.on(.POST, SiteURL.hooksSMS.components, body: .collect(maxSize: "64kb"), use: sms).rule(.open)
+    }
+
+    struct ZaloEvent: Decodable {
+        struct Message: Decodable { var msg_id: String?; var tracking_id: String? }
+        var event_name: String
+        var timestamp: String?
+        var message: Message?
+    }
+
+    func zalo(req: Request) async throws -> Response {
+        guard let config = req.config.messaging.zalo else { throw Abort(.notFound) }
+        let body = req.body.string ?? ""
+        let event = try JSONDecoder().decode(ZaloEvent.self, from: Data(body.utf8))
+        guard ZaloGateway.verify(body: body, timestamp: event.timestamp ?? "", signature: req.headers.first(name: "X-ZEvent-Signature"), config: config) else {
+            throw Abort(.unauthorized)
+        }
+        let state: DeliveryState? = switch event.event_name {
+        case "user_received_message": .delivered
+        case "user_seen_message": .read
+        default: nil
+        }
+        if let state, let key = event.message?.tracking_id ?? event.message?.msg_id {
+            try await Self.advanceChannel(key: key, channel: .zalo, to: state, on: req.db)
+        }
+        return Response(status: .ok)
+    }
+
+    struct SMSReport: Decodable { var reference: String; var status: String }
+
+    /// `{reference, status: delivered|failed}` signed with `X-Signature: sha256=` HMAC of the body with SMS_PASSWORD.
+    func sms(req: Request) async throws -> Response {
+        guard let config = req.config.messaging.sms, !config.password.isEmpty else { throw Abort(.notFound) }
+        let body = req.body.string ?? ""
+        let mac = HMAC<SHA256>.authenticationCode(for: Data(body.utf8), using: SymmetricKey(data: Data(config.password.utf8)))
+        let expected = "sha256=" + mac.map { String(format: "%02x", $0) }.joined()
+        let sent = req.headers.first(name: "X-Signature") ?? ""
+        guard sent.utf8.count == expected.utf8.count, zip(sent.utf8, expected.utf8).reduce(0, { $0 | ($1.0 ^ $1.1) }) == 0 else { throw Abort(.unauthorized) }
+        let report = try JSONDecoder().decode(SMSReport.self, from: Data(body.utf8))
+        if report.status == "delivered" { try await Self.advanceChannel(key: report.reference, channel: .sms, to: .delivered, on: req.db) }
+        else if report.status == "failed", let id = UUID(uuidString: report.reference), let c = try await ChannelDelivery.find(id, on: req.db), c.channel == .sms {
+            c.state = .failed
+            c.lastError = "gateway reported failure"
+            try await c.update(on: req.db)
+        }
+        return Response(status: .ok)
+    }
+
+    /// `key` is our row id (tracking id / reference) or the gateway's message id.
+    static func advanceChannel(key: String, channel: Channel, to state: DeliveryState, on db: any Database) async throws {
+        let row: ChannelDelivery?
+        if let id = UUID(uuidString: key) { row = try await ChannelDelivery.find(id, on: db) }
+        else { row = try await ChannelDelivery.query(on: db).filter(\.$externalID == key).filter(\.$channel == channel).first() }
+        guard let c = row, c.channel == channel else { return }
+        if state.rank > c.state.rank {
+            c.state = state
+            if state == .delivered || c.deliveredAt == nil { c.deliveredAt = Date() }
+            if state == .read { c.readAt = Date() }
+            try await c.update(on: db)
+        }
+        try await MessagingActions.advance(c.deliveryID, to: state, via: channel, on: db)
+    }
+}

@@ -1,0 +1,118 @@
+// Messaging's part of the configuration, read with the rest of AppConfig. A channel whose settings are absent is off.
+import Foundation
+
+public struct MessagingConfig: Sendable {
+    public struct SMS: Sendable, Equatable {
+        /// SMS_URL: the gateway's send endpoint (POST, JSON).
+        public var url: String
+        /// SMS_USER / SMS_PASSWORD: HTTP basic credentials for the gateway.
+        public var user: String
+        public var password: String
+        /// SMS_SENDER: the brand name or number messages come from.
+        public var sender: String
+        /// SMS_TEMPLATE: the text; {title}, {unit}, {link} and {code} are filled in.
+        public var template: String
+    }
+    public struct Zalo: Sendable, Equatable {
+        /// ZALO_URL: base of the template-message API (…/message/template is appended).
+        public var url: String
+        /// ZALO_ACCESS_TOKEN: the official account's access token.
+        public var accessToken: String
+        /// ZALO_TEMPLATE_ID: the approved template; its parameters are title, unit, link.
+        public var templateID: String
+        /// ZALO_APP_ID / ZALO_SECRET: used to verify the webhook's signature.
+        public var appID: String
+        public var secret: String
+    }
+
+    public var sms: SMS?
+    public var zalo: Zalo?
+    /// Web push is on unless PUSH=0; PUSH_SUBJECT is the contact the push services see (mailto: or https:).
+    public var pushEnabled: Bool
+    public var pushSubject: String
+    /// BASE_URL: how links in SMS, Zalo, push and CAP look from outside (default http://HOST:PORT).
+    public var baseURL: String
+    /// JOB_WORKERS: 1 runs a worker inside `serve` (default), 0 leaves jobs to `thonso jobs run`.
+    public var jobWorkers: Int
+    /// JOB_POLL_SECONDS: how often an idle worker looks for due jobs.
+    public var jobPollSeconds: Double
+    /// JOB_LEASE_SECONDS: how long a claimed job is a worker's before another may take it over.
+    public var jobLeaseSeconds: Double
+    /// FANOUT_BATCH: households written per transaction when a notice goes out.
+    public var fanoutBatch: Int
+    /// FANOUT_PAUSE_MS: a pause between batches, to leave a small machine's database room for pages.
+    public var fanoutPauseMS: Int
+    /// REMINDERS: default minutes before a meeting when reminders go out (default 1440,120: a day and two hours).
+    public var defaultReminders: [Int]
+    /// ESPEAK: the espeak-ng binary for loudspeaker audio (default: found on PATH).
+    public var espeak: String
+    /// AUDIO_DIR: where rendered loudspeaker audio is kept (default ./audio).
+    public var audioDir: String
+
+    public init(sms: SMS? = nil, zalo: Zalo? = nil, pushEnabled: Bool = true, pushSubject: String = "mailto:admin@thonso.invalid",
+                baseURL: String = "http://127.0.0.1:8080", jobWorkers: Int = 1, jobPollSeconds: Double = 1, jobLeaseSeconds: Double = 60,
+                fanoutBatch: Int = 2000, fanoutPauseMS: Int = 0, defaultReminders: [Int] = [1440, 120], espeak: String = "espeak-ng",
+                audioDir: String = "audio") {
+        self.sms = sms
+        self.zalo = zalo
+        self.pushEnabled = pushEnabled
+        self.pushSubject = pushSubject
+        self.baseURL = baseURL
+        self.jobWorkers = jobWorkers
+        self.jobPollSeconds = jobPollSeconds
+        self.jobLeaseSeconds = jobLeaseSeconds
+        self.fanoutBatch = fanoutBatch
+        self.fanoutPauseMS = fanoutPauseMS
+        self.defaultReminders = defaultReminders
+        self.espeak = espeak
+        self.audioDir = audioDir
+    }
+
+    static func fromEnvironment(_ env: [String: String], host: String, port: Int) throws -> MessagingConfig {
+        func v(_ k: String) -> String? { env[k].flatMap { $0.isEmpty ? nil : $0 } }
+        func num(_ k: String, _ def: Double, _ range: ClosedRange<Double>) throws -> Double {
+            guard let raw = v(k) else { return def }
+            guard let d = Double(raw), range.contains(d) else {
+                throw ConfigError(message: "\(k) must be a number in \(range.lowerBound)...\(range.upperBound), got '\(raw)'")
+            }
+            return d
+        }
+        var c = MessagingConfig(baseURL: "http://\(host):\(port)")
+        if let url = v("SMS_URL") {
+            guard URL(string: url)?.scheme?.hasPrefix("http") == true else { throw ConfigError(message: "SMS_URL must be an http(s) URL") }
+            c.sms = SMS(url: url, user: v("SMS_USER") ?? "", password: v("SMS_PASSWORD") ?? "", sender: v("SMS_SENDER") ?? "THONSO",
+                        template: v("SMS_TEMPLATE") ?? "{unit}: {title}. Xem: {link}")
+        }
+        if let url = v("ZALO_URL") {
+            guard URL(string: url)?.scheme?.hasPrefix("http") == true else { throw ConfigError(message: "ZALO_URL must be an http(s) URL") }
+            guard let token = v("ZALO_ACCESS_TOKEN"), let template = v("ZALO_TEMPLATE_ID") else {
+                throw ConfigError(message: "ZALO_URL needs ZALO_ACCESS_TOKEN and ZALO_TEMPLATE_ID")
+            }
+            c.zalo = Zalo(url: url, accessToken: token, templateID: template, appID: v("ZALO_APP_ID") ?? "", secret: v("ZALO_SECRET") ?? "")
+        }
+        c.pushEnabled = !["0", "false", "no", "off"].contains(v("PUSH")?.lowercased() ?? "")
+        if let s = v("PUSH_SUBJECT") {
+            guard s.hasPrefix("mailto:") || s.hasPrefix("https:") else { throw ConfigError(message: "PUSH_SUBJECT must start with mailto: or https:") }
+            c.pushSubject = s
+        }
+        if let b = v("BASE_URL") {
+            guard let u = URL(string: b), u.scheme?.hasPrefix("http") == true, u.host != nil else { throw ConfigError(message: "BASE_URL must be an http(s) URL") }
+            c.baseURL = b.hasSuffix("/") ? String(b.dropLast()) : b
+        }
+        c.jobWorkers = Int(try num("JOB_WORKERS", 1, 0...1))
+        c.jobPollSeconds = try num("JOB_POLL_SECONDS", 1, 0.05...60)
+        c.jobLeaseSeconds = try num("JOB_LEASE_SECONDS", 60, 1...3600)
+        c.fanoutBatch = Int(try num("FANOUT_BATCH", 2000, 10...20000))
+        c.fanoutPauseMS = Int(try num("FANOUT_PAUSE_MS", 0, 0...10000))
+        if let r = v("REMINDERS") {
+            let parts = r.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard !parts.isEmpty, parts.allSatisfy({ ($0 ?? 0) > 0 && ($0 ?? 0) <= 43200 }) else {
+                throw ConfigError(message: "REMINDERS must be minutes before a meeting, e.g. 1440,120")
+            }
+            c.defaultReminders = parts.compactMap { $0 }
+        }
+        c.espeak = v("ESPEAK") ?? "espeak-ng"
+        c.audioDir = v("AUDIO_DIR") ?? "audio"
+        return c
+    }
+}

@@ -1,0 +1,112 @@
+// Web Push: the VAPID key pair is made on first start and kept in the `settings` table (so every app instance signs
+// with the same key); a household's browsers subscribe from the inbox page; a notice is encrypted for each
+// subscription (RFC 8291) and posted to its push service with a VAPID signature (RFC 8292).
+import Fluent
+import SQLKit
+import Vapor
+
+enum Settings {
+    static func get(_ key: String, on db: any Database) async throws -> String? {
+        try await MessagingActions.sql(db).select().column("value").from("settings").where("key", .equal, key).first()?.decode(column: "value", as: String.self)
+    }
+
+    /// Sets it unless another instance set it first; answers the value that holds.
+    static func setOnce(_ key: String, _ value: String, on db: any Database) async throws -> String {
+        try await MessagingActions.sql(db).raw("INSERT INTO settings (key, value) VALUES (\(bind: key), \(bind: value)) ON CONFLICT (key) DO NOTHING").run()
+        return try await get(key, on: db) ?? value
+    }
+}
+
+struct VAPIDKeysKey: StorageKey { typealias Value = VAPIDKeys }
+
+enum PushSender {
+    /// The application's VAPID keys, made and stored on first use.
+    static func keys(_ app: Application) async throws -> VAPIDKeys {
+        if let k = app.storage[VAPIDKeysKey.self] { return k }
+        let stored = try await Settings.setOnce("vapid_private_key", VAPIDKeys().privateKeyBase64URL, on: app.db)
+        let keys = try VAPIDKeys(privateKeyBase64URL: stored)
+        app.storage[VAPIDKeysKey.self] = keys
+        return keys
+    }
+
+    struct Payload: Codable { var id: String; var title: String; var body: String; var url: String; var receipt: String }
+
+    /// Sends to every browser the household subscribed; a push service that says the subscription is gone (404/410)
+    /// loses it. Sent when at least one service accepted it.
+    static func send(household: UUID, _ m: OutgoingMessage, _ ctx: JobContext) async throws -> SendResult {
+        let subs = try await PushSubscription.query(on: ctx.db).filter(\.$householdID == household).all()
+        if subs.isEmpty { return .permanent("no browser subscribed") }
+        let keys = try await keys(ctx.app)
+        let payload = try JSONEncoder().encode(Payload(id: m.id.uuidString.lowercased(), title: m.title, body: String(m.body.prefix(300)),
+                                                      url: m.link, receipt: SiteURL.pushReceipt(.id(m.id)).path))
+        var accepted = 0
+        var lastError = ""
+        for s in subs {
+            guard let endpoint = URL(string: s.endpoint) else { continue }
+            do {
+                let request = try makeWebPushRequest(endpoint: endpoint, keys: PushSubscriptionKeys(p256dh: s.p256dh, auth: s.auth), payload: payload,
+                                                     vapidKeys: keys, subject: ctx.app.config.messaging.pushSubject, ttl: 86_400, urgency: .normal)
+                let res = try await ctx.app.client.post(URI(string: s.endpoint), headers: HTTPHeaders(request.headers)) { req in
+                    req.body = ByteBuffer(data: request.body)
+                    req.timeout = .seconds(15)
+                }
+                switch res.status.code {
+                case 200..<300:
+                    accepted += 1
+                case 404, 410:
+                    try await s.delete(on: ctx.db)
+                    lastError = "subscription gone (HTTP \(res.status.code))"
+                default:
+                    lastError = "HTTP \(res.status.code)"
+                }
+            } catch let e as WebPushError {
+                lastError = "bad subscription: \(e)"
+            }
+        }
+        if accepted > 0 { return .sent(externalID: nil) }
+        return lastError.hasPrefix("HTTP 5") || lastError.hasPrefix("HTTP 429") ? .retry(lastError) : .permanent(lastError)
+    }
+
+    /// Checks a browser's subscription and keeps it for the household (one row per endpoint).
+    static func subscribe(household: UUID, _ input: PushSubscriptionInput, on db: any Database) async throws -> PushSubscription {
+        var c = Checker()
+        let endpoint = (input.endpoint ?? "").trimmingCharacters(in: .whitespaces)
+        if endpoint.count > 1000 || URL(string: endpoint)?.scheme.map({ ["https", "http"].contains($0) }) != true || URL(string: endpoint)?.host == nil {
+            c.add("endpoint", "error.msg.pushEndpoint")
+        }
+        let p256dh = input.keys?.p256dh ?? "", auth = input.keys?.auth ?? ""
+        if (try? encryptPushPayload(Data(), keys: PushSubscriptionKeys(p256dh: p256dh, auth: auth))) == nil { c.add("keys", "error.msg.pushKeys") }
+        try c.check()
+        if let existing = try await PushSubscription.query(on: db).filter(\.$endpoint == endpoint).first() {
+            existing.householdID = household
+            existing.p256dh = p256dh
+            existing.auth = auth
+            existing.failures = 0
+            try await existing.update(on: db)
+            return existing
+        }
+        let s = PushSubscription()
+        s.id = UUID()
+        s.householdID = household
+        s.endpoint = endpoint
+        s.p256dh = p256dh
+        s.auth = auth
+        s.failures = 0
+        try await db.auditedTransaction { db in
+            try await s.create(on: db)
+            try await Audit.record("subscribePush", PushSubscription.schema, row: s.id, on: db)
+        }
+        return s
+    }
+
+    /// The service worker's receipt: the notification was shown on the household's phone.
+    static func receipt(household: UUID, channelDelivery: UUID, on db: any Database) async throws {
+        guard let c = try await ChannelDelivery.find(channelDelivery, on: db), c.householdID == household, c.channel == .push else { throw Abort(.notFound) }
+        if c.state == .sent || c.state == .queued {
+            c.state = .delivered
+            c.deliveredAt = Date()
+            try await c.update(on: db)
+        }
+        try await MessagingActions.advance(c.deliveryID, to: .delivered, via: .push, on: db)
+    }
+}

@@ -1,0 +1,223 @@
+// Messaging's reads: which notices a caller may see, reach per village and group, the follow-up list, the inbox.
+// Reach and the follow-up list are aggregates over up to millions of delivery rows, so they go through SQLKit on
+// the covering index `deliveries_reach` (see docs/benchmarks.md).
+import Fluent
+import SQLKit
+import Vapor
+
+extension Access {
+    /// The notice, if the caller may change it: publishNotices on the unit that owns it.
+    func announcementToEdit(_ id: UUID, on db: any Database) async throws -> Announcement {
+        guard let a = try await Announcement.find(id, on: db), let owner = try await AdminUnit.find(a.unitID, on: db),
+              try await allows(.publishNotices, owner, on: db) else { throw Abort(.notFound) }
+        return a
+    }
+
+    /// The notice, if the caller may see it: they may change it, or it is addressed to a unit at or above one of
+    /// theirs (a group head sees a commune-wide notice, for their own group's households).
+    func announcementToView(_ id: UUID, on db: any Database) async throws -> Announcement {
+        guard let a = try await Announcement.find(id, on: db) else { throw Abort(.notFound) }
+        if try await canEdit(a, on: db) { return a }
+        let audience = Set(try await MessagingActions.audienceIDs(id, on: db))
+        if try await !ancestors(.publishNotices, on: db).isDisjoint(with: audience) { return a }
+        throw Abort(.notFound)
+    }
+
+    func canEdit(_ a: Announcement, on db: any Database) async throws -> Bool {
+        guard let owner = try await AdminUnit.find(a.unitID, on: db) else { return false }
+        return try await allows(.publishNotices, owner, on: db)
+    }
+
+    /// The caller's root units for a permission and every unit above them.
+    func ancestors(_ permission: Permission, on db: any Database) async throws -> Set<UUID> {
+        var out = Set<UUID>()
+        for root in roots(permission) ?? [] {
+            var next: UUID? = root
+            var hops = 0
+            while let id = next, hops < 8, !out.contains(id) {
+                out.insert(id)
+                next = try await AdminUnit.find(id, on: db)?.parentID
+                hops += 1
+            }
+        }
+        return out
+    }
+}
+
+enum MessagingQueries {
+    static func sql(_ db: any Database) throws -> any SQLDatabase { try MessagingActions.sql(db) }
+
+    /// Notices the caller may see, newest first: those addressed to a unit inside their units or above them.
+    static func list(_ access: Access, status: AnnouncementStatus?, page: PageRequest, on db: any Database) async throws -> Paged<AnnouncementDTO> {
+        let q = Announcement.query(on: db)
+        if let status { q.filter(\.$status == status) }
+        if let roots = try await access.rootUnits(.publishNotices, on: db) {
+            let units = AdminUnit.query(on: db)
+            try await UnitScope.restrict(units, to: roots, on: db)
+            let visible = Array(Set(try await units.all(\.$id)).union(try await access.ancestors(.publishNotices, on: db)))
+            let ids = try await AnnouncementUnit.query(on: db).filter(\.$unitID ~~ visible).all(\.$announcementID)
+            q.filter(\.$id ~~ Array(Set(ids)))
+        }
+        let total = try await q.count()
+        let rows = try await q.sort(\.$createdAt, .descending).range(page.offset..<(page.offset + page.per)).all()
+        var items: [AnnouncementDTO] = []
+        for a in rows { items.append(AnnouncementDTO(a, units: try await MessagingActions.audienceIDs(a.id!, on: db))) }
+        return Paged(items: items, page: page, total: total)
+    }
+
+    static func detail(_ a: Announcement, on db: any Database) async throws -> AnnouncementDTO {
+        let fixes = try await AnnouncementCorrection.query(on: db).filter(\.$announcementID == a.id!).sort(\.$at).all()
+        return AnnouncementDTO(a, units: try await MessagingActions.audienceIDs(a.id!, on: db), corrections: fixes)
+    }
+
+    /// The delivery rows a caller may see of a notice: all for its owners, else those of their own units.
+    static func scope(_ a: Announcement, _ access: Access, alias: String = "", on db: any Database) async throws -> SQLQueryString {
+        if try await access.canEdit(a, on: db) { return "" }
+        let roots = access.roots(.publishNotices) ?? []
+        if roots.isEmpty { return "AND 1 = 0" }
+        return "AND (\(unsafeRaw: alias)village_id IN (\(binds: roots)) OR \(unsafeRaw: alias)group_id IN (\(binds: roots)))"
+    }
+
+    static func percent(_ part: Int, _ whole: Int) -> Double {
+        whole == 0 ? 0 : (Double(part) * 1000 / Double(whole)).rounded() / 10
+    }
+
+    static func reach(_ a: Announcement, _ access: Access, on db: any Database) async throws -> ReachDTO {
+        let sql = try sql(db)
+        let scope = try await scope(a, access, on: db)
+        let rows = try await sql.raw("""
+            SELECT village_id, group_id, COUNT(*) AS n,
+              SUM(CASE WHEN state IN ('delivered', 'read') THEN 1 ELSE 0 END) AS delivered,
+              SUM(CASE WHEN state = 'read' THEN 1 ELSE 0 END) AS read_n
+            FROM deliveries WHERE announcement_id = \(bind: a.id!) \(scope)
+            GROUP BY village_id, group_id
+            """).all()
+        struct Cell { var village: UUID; var group: UUID?; var n: Int; var delivered: Int; var read: Int }
+        var cells: [Cell] = []
+        for r in rows {
+            cells.append(Cell(village: try r.decode(column: "village_id", as: UUID.self), group: try r.decode(column: "group_id", as: UUID?.self),
+                              n: try r.decode(column: "n", as: Int.self), delivered: try r.decode(column: "delivered", as: Int?.self) ?? 0,
+                              read: try r.decode(column: "read_n", as: Int?.self) ?? 0))
+        }
+        let unitIDs = Array(Set(cells.map(\.village) + cells.compactMap(\.group)))
+        var units: [UUID: AdminUnit] = [:]
+        for u in try await AdminUnit.query(on: db).filter(\.$id ~~ unitIDs).all() { units[u.id!] = u }
+        func row(_ id: UUID, _ n: Int, _ d: Int, _ r: Int) -> ReachRowDTO {
+            let u = units[id]
+            return ReachRowDTO(unitId: id, code: u?.code ?? "", name: u?.name ?? "", kind: u?.kind ?? .village, households: n, delivered: d, read: r,
+                               deliveredPercent: percent(d, n), readPercent: percent(r, n), groups: nil)
+        }
+        var villages: [ReachRowDTO] = []
+        for (v, vc) in Dictionary(grouping: cells, by: \.village) {
+            var vr = row(v, vc.map(\.n).reduce(0, +), vc.map(\.delivered).reduce(0, +), vc.map(\.read).reduce(0, +))
+            vr.groups = vc.compactMap { c in c.group.map { row($0, c.n, c.delivered, c.read) } }.sorted { $0.code < $1.code }
+            villages.append(vr)
+        }
+        villages.sort { $0.code < $1.code }
+        let n = cells.map(\.n).reduce(0, +), d = cells.map(\.delivered).reduce(0, +), r = cells.map(\.read).reduce(0, +)
+
+        var via: [String: Int] = [:]
+        for row in try await sql.raw("SELECT reached_via, COUNT(*) AS n FROM deliveries WHERE announcement_id = \(bind: a.id!) AND reached_via IS NOT NULL \(scope) GROUP BY reached_via").all() {
+            via[try row.decode(column: "reached_via", as: String.self)] = try row.decode(column: "n", as: Int.self)
+        }
+        let channelScope: SQLQueryString = try await access.canEdit(a, on: db) ? "" : "AND delivery_id IN (SELECT id FROM deliveries WHERE announcement_id = \(bind: a.id!) \(scope))"
+        var channels: [Channel: ChannelCountsDTO] = [:]
+        for row in try await sql.raw("SELECT channel, state, COUNT(*) AS n FROM channel_deliveries WHERE announcement_id = \(bind: a.id!) AND purpose = 'notice' \(channelScope) GROUP BY channel, state").all() {
+            guard let ch = Channel(rawValue: try row.decode(column: "channel", as: String.self)),
+                  let st = DeliveryState(rawValue: try row.decode(column: "state", as: String.self)) else { continue }
+            let k = try row.decode(column: "n", as: Int.self)
+            var c = channels[ch] ?? ChannelCountsDTO(channel: ch, queued: 0, sent: 0, delivered: 0, read: 0, failed: 0)
+            switch st {
+            case .queued: c.queued += k
+            case .sent: c.sent += k
+            case .delivered: c.delivered += k
+            case .read: c.read += k
+            case .failed: c.failed += k
+            }
+            channels[ch] = c
+        }
+        var rsvp: [String: Int]? = nil, attended: Int? = nil
+        if a.category == .meeting {
+            var counts: [String: Int] = ["yes": 0, "no": 0, "maybe": 0]
+            for row in try await sql.raw("SELECT rsvp, COUNT(*) AS n FROM deliveries WHERE announcement_id = \(bind: a.id!) AND rsvp IS NOT NULL \(scope) GROUP BY rsvp").all() {
+                counts[try row.decode(column: "rsvp", as: String.self)] = try row.decode(column: "n", as: Int.self)
+            }
+            rsvp = counts
+            attended = try await sql.raw("SELECT COUNT(*) AS n FROM deliveries WHERE announcement_id = \(bind: a.id!) AND attended = \(bind: true) \(scope)").first()?.decode(column: "n", as: Int.self)
+        }
+        let pending = a.status == .published && a.audienceCount == nil
+        return ReachDTO(announcementId: a.id!, households: n, delivered: d, read: r, deliveredPercent: percent(d, n), readPercent: percent(r, n),
+                        reachedVia: via, villages: villages, channels: Channel.allCases.compactMap { channels[$0] }, rsvp: rsvp, attended: attended,
+                        inProgress: pending)
+    }
+
+    /// Households of `unit` (a village or group, or the whole audience when nil) the notice has not reached yet, by
+    /// household code; `all` lists every household (for attendance).
+    static func followUp(_ a: Announcement, unit: AdminUnit?, access: Access, all: Bool = false, page: PageRequest, on db: any Database) async throws -> Paged<FollowUpRowDTO> {
+        let sql = try sql(db)
+        let scoped = try await scope(a, access, alias: "d.", on: db)
+        var filter: SQLQueryString = "d.announcement_id = \(bind: a.id!)"
+        if !all { filter = filter + " AND d.state NOT IN ('delivered', 'read')" }
+        if let unit {
+            filter = filter + (unit.kind == .group ? " AND d.group_id = \(bind: unit.id!)" : " AND d.village_id = \(bind: unit.id!)")
+        }
+        let total = try await sql.raw("SELECT COUNT(*) AS n FROM deliveries d WHERE \(filter) \(scoped)").first()?.decode(column: "n", as: Int.self) ?? 0
+        let rows = try await sql.raw("""
+            SELECT d.id AS delivery_id, h.id AS household_id, h.code, h.address, COALESCE(h.phone, r.phone) AS phone, r.full_name,
+              d.village_id, d.group_id, d.state, d.rsvp, d.attended
+            FROM deliveries d JOIN households h ON h.id = d.household_id LEFT JOIN residents r ON r.id = h.representative_id
+            WHERE \(filter) \(scoped)
+            ORDER BY h.code LIMIT \(unsafeRaw: String(page.per)) OFFSET \(unsafeRaw: String(page.offset))
+            """).all()
+        var items: [FollowUpRowDTO] = []
+        var byDelivery: [UUID: Int] = [:]
+        for r in rows {
+            byDelivery[try r.decode(column: "delivery_id", as: UUID.self)] = items.count
+            items.append(FollowUpRowDTO(
+                householdId: try r.decode(column: "household_id", as: UUID.self), code: try r.decode(column: "code", as: String.self),
+                representative: try r.decode(column: "full_name", as: String?.self), address: try r.decode(column: "address", as: String.self),
+                phone: try r.decode(column: "phone", as: String?.self), villageId: try r.decode(column: "village_id", as: UUID.self),
+                groupId: try r.decode(column: "group_id", as: UUID?.self),
+                state: DeliveryState(rawValue: try r.decode(column: "state", as: String.self)) ?? .queued,
+                rsvp: (try r.decode(column: "rsvp", as: String?.self)).flatMap(RSVP.init(rawValue:)),
+                attended: try r.decode(column: "attended", as: Bool?.self), channels: [:]))
+        }
+        if !byDelivery.isEmpty {
+            for c in try await ChannelDelivery.query(on: db).filter(\.$deliveryID ~~ Array(byDelivery.keys)).filter(\.$purpose == "notice").all() {
+                if let i = byDelivery[c.deliveryID] {
+                    items[i].channels[c.channel.rawValue] = c.state.rawValue + (c.lastError.map { " (\($0))" } ?? "")
+                }
+            }
+        }
+        return Paged(items: items, page: page, total: total)
+    }
+
+    /// A household's notices, newest first; withdrawn ones stay, marked, so nobody wonders where one went.
+    static func inbox(household: UUID, page: PageRequest, on db: any Database) async throws -> Paged<InboxItemDTO> {
+        let deliveries = Delivery.query(on: db).filter(\.$householdID == household)
+        let total = try await deliveries.count()
+        let rows = try await Delivery.query(on: db).filter(\.$householdID == household).sort(\.$createdAt, .descending)
+            .range(page.offset..<(page.offset + page.per)).all()
+        let anns = try await Announcement.query(on: db).filter(\.$id ~~ rows.map(\.announcementID)).all()
+        var byID: [UUID: Announcement] = [:]
+        for a in anns { byID[a.id!] = a }
+        let corrected = Set(try await AnnouncementCorrection.query(on: db).filter(\.$announcementID ~~ rows.map(\.announcementID)).all(\.$announcementID))
+        var units: [UUID: String] = [:]
+        for u in try await AdminUnit.query(on: db).filter(\.$id ~~ Array(Set(anns.map(\.unitID)))).all() { units[u.id!] = u.name }
+        let items: [InboxItemDTO] = rows.compactMap { d in
+            guard let a = byID[d.announcementID] else { return nil }
+            return InboxItemDTO(id: a.id!, category: a.category, status: a.status, title: a.title, body: a.body, unitName: units[a.unitID] ?? "",
+                                publishedAt: a.publishedAt, corrected: corrected.contains(a.id!), withdrawReason: a.withdrawReason,
+                                state: d.state, rsvp: d.rsvp, startsAt: a.startsAt, place: a.place)
+        }
+        return Paged(items: items, page: page, total: total)
+    }
+
+    /// Listing a household's inbox delivers what it shows: the representative has it in front of them.
+    static func markSeen(household: UUID, announcements: [UUID], on db: any Database) async throws {
+        guard !announcements.isEmpty else { return }
+        let ids = try await Delivery.query(on: db).filter(\.$householdID == household).filter(\.$announcementID ~~ announcements)
+            .filter(\.$state ~~ [.queued, .sent]).all(\.$id)
+        for id in ids { try await MessagingActions.advance(id, to: .delivered, via: .inbox, on: db) }
+    }
+}

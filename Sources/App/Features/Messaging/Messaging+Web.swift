@@ -1,0 +1,601 @@
+// Messaging's pages: officials write, publish, correct and withdraw notices and meetings and follow up the households
+// not reached; a household reads its inbox, acknowledges, answers invitations. Loudspeaker audio and the CAP feed.
+// Every page works without JavaScript; push subscription is the only thing a script adds.
+import Fluent
+import Vapor
+
+struct MessagingWeb {
+    func addRoutes(open: any RoutesBuilder, signedIn: any RoutesBuilder) {
+        signedIn.get(SiteURL.notices.components, use: index).rule(.list(.publishNotices))
+        signedIn.get(SiteURL.noticeNew.components, use: newForm).rule(.action(.publishNotices))
+        signedIn.post(SiteURL.noticeNew.components, use: create).rule(.action(.publishNotices))
+        signedIn.get(SiteURL.notice(.key).components, use: show).rule(.announcement(.publishNotices))
+        signedIn.get(SiteURL.noticeEdit(.key).components, use: editForm).rule(.announcement(.publishNotices))
+        signedIn.post(SiteURL.noticeEdit(.key).components, use: edit).rule(.announcement(.publishNotices))
+        signedIn.post(SiteURL.noticePublish(.key).components, use: publish).rule(.announcement(.publishNotices))
+        signedIn.post(SiteURL.noticeCorrect(.key).components, use: correct).rule(.announcement(.publishNotices))
+        signedIn.post(SiteURL.noticeWithdraw(.key).components, use: withdraw).rule(.announcement(.publishNotices))
+        signedIn.get(SiteURL.noticeReach(.key).components, use: reach).rule(.announcement(.publishNotices))
+        signedIn.get(SiteURL.noticeFollowUp(.key).components, use: followUp).rule(.announcement(.publishNotices))
+        signedIn.post(SiteURL.noticeInformed(.key).components, use: informed).rule(.announcement(.publishNotices))
+        signedIn.get(SiteURL.noticeAttendance(.key).components, use: attendanceForm).rule(.announcement(.publishNotices))
+        signedIn.post(SiteURL.noticeAttendance(.key).components, use: attendance).rule(.announcement(.publishNotices))
+        signedIn.get(SiteURL.noticeAudio(.key).components, use: audio).rule(.announcement(.publishNotices))
+        signedIn.get(SiteURL.unitBulletin(.key).components, use: bulletin).rule(.unit(.publishNotices))
+        signedIn.get(SiteURL.myNotices.components, use: inbox).rule(.signedIn)
+        signedIn.get(SiteURL.myNotice(.key).components, use: myNotice).rule(.signedIn)
+        signedIn.post(SiteURL.myNoticeRead(.key).components, use: read).rule(.signedIn)
+        signedIn.post(SiteURL.myNoticeRSVP(.key).components, use: rsvp).rule(.signedIn)
+        open.get(SiteURL.capFeed.components, use: capFeed).rule(.open)
+        open.get(SiteURL.capAlert(.key).components, use: capAlert).rule(.open)
+    }
+
+    // MARK: view models
+
+    struct Option: Encodable { var value: String; var label: String; var selected: Bool; var note: String = "" }
+
+    struct NoticeRow: Encodable {
+        var url: String
+        var title: String
+        var category: String
+        var categoryKey: String
+        var status: String
+        var statusKey: String
+        var when: String
+        var households: String
+    }
+
+    struct IndexPage: Encodable {
+        var layout: Layout
+        var rows: [NoticeRow]
+        var pager: Pager
+        var newURL: String
+        var filters: [Option]
+    }
+
+    static func row(_ a: AnnouncementDTO, _ lang: Lang) -> NoticeRow {
+        NoticeRow(url: SiteURL.notice(.id(a.id)).path, title: a.title, category: lang.t("msg.category.\(a.category.rawValue)"),
+                  categoryKey: a.category.rawValue, status: lang.t("msg.status.\(a.status.rawValue)"), statusKey: a.status.rawValue,
+                  when: Moment.display(a.publishedAt ?? a.publishAt), households: a.audienceCount.map { lang.number($0) } ?? "")
+    }
+
+    func index(req: Request) async throws -> View {
+        let status = AnnouncementStatus(rawValue: req.query[String.self, at: "status"] ?? "")
+        let page = PageRequest(req, defaultPer: req.config.pageSize)
+        let result = try await MessagingQueries.list(req.access, status: status, page: page, on: req.db)
+        let filters = [Option(value: "", label: req.lang.t("msg.filter.all"), selected: status == nil)]
+            + AnnouncementStatus.allCases.map { Option(value: $0.rawValue, label: req.lang.t("msg.status.\($0.rawValue)"), selected: status == $0) }
+        return try await req.view.render("messaging/index", IndexPage(
+            layout: Layout(req, title: req.lang.t("msg.title"), crumbs: [Crumb(name: req.lang.t("nav.home"), url: "/")]),
+            rows: result.items.map { Self.row($0, req.lang) }, pager: Pager(req, page: page.page, per: page.per, total: result.total),
+            newURL: req.access.has(.publishNotices) ? SiteURL.noticeNew.path : "", filters: filters))
+    }
+
+    // MARK: the form
+
+    struct FormPage: Encodable {
+        var layout: Layout
+        var action: String
+        var form: FormState
+        var categories: [Option]
+        var units: [Option]
+        var channels: [Option]
+        var reminders: [Option]
+        var severities: [Option]
+        var preview: String?
+        var isNew: Bool
+    }
+
+    /// The communes, villages and groups the caller may address: their own units and what lies below them.
+    static func audienceOptions(_ req: Request, selected: Set<String>) async throws -> [Option] {
+        var roots: [AdminUnit]
+        if let r = try await req.access.rootUnits(.publishNotices, on: req.db) { roots = r } else {
+            let ids = try await AdminUnit.query(on: req.db).filter(\.$kind == .village).all(\.$communeID)
+            roots = try await AdminUnit.query(on: req.db).filter(\.$id ~~ Array(Set(ids.compactMap { $0 }))).sort(\.$code).limit(20).all()
+        }
+        var out: [Option] = []
+        func add(_ u: AdminUnit, depth: Int) {
+            let id = u.id!.uuidString.lowercased()
+            let pad = String(repeating: "— ", count: depth)
+            out.append(Option(value: id, label: pad + u.name, selected: selected.contains(id), note: req.lang.t("kind.\(u.kind.rawValue)")))
+        }
+        let today = Day.today()
+        for root in roots.sorted(by: { $0.code < $1.code }) {
+            switch root.kind {
+            case .province, .district:
+                for c in try await AdminUnit.query(on: req.db).filter(\.$parentID == root.id).filter(\.$kind == .commune).sort(\.$code).limit(200).all() where c.isInForce(on: today) {
+                    add(c, depth: 0)
+                }
+            case .commune:
+                add(root, depth: 0)
+                for v in try await AdminUnit.query(on: req.db).filter(\.$parentID == root.id).sort(\.$code).all() where v.isInForce(on: today) {
+                    add(v, depth: 1)
+                    for g in try await AdminUnit.query(on: req.db).filter(\.$parentID == v.id).sort(\.$code).all() where g.isInForce(on: today) { add(g, depth: 2) }
+                }
+            case .village:
+                add(root, depth: 0)
+                for g in try await AdminUnit.query(on: req.db).filter(\.$parentID == root.id).sort(\.$code).all() where g.isInForce(on: today) { add(g, depth: 1) }
+            case .group:
+                add(root, depth: 0)
+            }
+        }
+        return out
+    }
+
+    static let reminderChoices = [10080, 1440, 120, 60]
+
+    func formPage(_ req: Request, action: String, values: [String: String], units: Set<String>, channels: Set<String>, reminders: Set<Int>,
+                  issues: [FieldIssue] = [], preview: Int? = nil, isNew: Bool, status: HTTPResponseStatus = .ok) async throws -> Response {
+        let lang = req.lang
+        let m = req.config.messaging
+        let category = values["category"] ?? "notice"
+        let page = FormPage(
+            layout: Layout(req, title: lang.t(isNew ? "msg.new" : "msg.edit"), crumbs: [Crumb(name: lang.t("msg.title"), url: SiteURL.notices.path)]),
+            action: action, form: FormState(values: values, issues: issues, lang: lang),
+            categories: AnnouncementCategory.allCases.map { Option(value: $0.rawValue, label: lang.t("msg.category.\($0.rawValue)"), selected: $0.rawValue == category) },
+            units: try await Self.audienceOptions(req, selected: units),
+            channels: [Channel.push, .zalo, .sms, .loudspeaker].map { ch in
+                let on = ch == .loudspeaker || MessagingActions.configured(ch, m)
+                return Option(value: ch.rawValue, label: lang.t("msg.channel.\(ch.rawValue)"), selected: channels.contains(ch.rawValue), note: on ? "" : lang.t("msg.channelOff"))
+            },
+            reminders: Self.reminderChoices.map { Option(value: String($0), label: lang.t("msg.reminder.\($0)"), selected: reminders.contains($0)) },
+            severities: AlertSeverity.allCases.map { Option(value: $0.rawValue, label: lang.t("msg.severity.\($0.rawValue)"), selected: (values["severity"] ?? "Severe") == $0.rawValue) },
+            preview: preview.map { lang.t("msg.previewCount", [lang.number($0)]) }, isNew: isNew)
+        return try await req.view.render("messaging/form", page).encodeResponse(status: status, for: req)
+    }
+
+    func newForm(req: Request) async throws -> Response {
+        try await formPage(req, action: SiteURL.noticeNew.path, values: ["category": req.query[String.self, at: "category"] ?? "notice"], units: [],
+                           channels: ["push", "zalo"], reminders: Set(req.config.messaging.defaultReminders), isNew: true)
+    }
+
+    struct FormBody: Content {
+        var title: String?
+        var body: String?
+        var category: String?
+        var unitIds: [String]?
+        var channels: [String]?
+        var publishAt: String?
+        var startsAt: String?
+        var place: String?
+        var reminders: [String]?
+        var severity: String?
+        var expiresAt: String?
+        /// save | publish | preview
+        var intent: String?
+
+        var input: AnnouncementInput {
+            AnnouncementInput(title: title, body: body, category: category, unitIds: unitIds, channels: channels, publishAt: publishAt,
+                              startsAt: startsAt, place: place, reminders: (reminders ?? []).compactMap { Int($0) }, severity: severity, expiresAt: expiresAt)
+        }
+        var values: [String: String] {
+            ["title": title ?? "", "body": body ?? "", "category": category ?? "", "publishAt": publishAt ?? "", "startsAt": startsAt ?? "",
+             "place": place ?? "", "severity": severity ?? "", "expiresAt": expiresAt ?? ""]
+        }
+    }
+
+    func submitted(_ req: Request, action: String, isNew: Bool, existing: Announcement?) async throws -> Response {
+        let f = try req.content.decode(FormBody.self)
+        let units = Set(f.unitIds ?? []), channels = Set(f.channels ?? []), reminders = Set((f.reminders ?? []).compactMap { Int($0) })
+        func again(_ issues: [FieldIssue], preview: Int? = nil, status: HTTPResponseStatus) async throws -> Response {
+            try await formPage(req, action: action, values: f.values, units: units, channels: channels, reminders: reminders, issues: issues,
+                               preview: preview, isNew: isNew, status: status)
+        }
+        do {
+            if f.intent == "preview" {
+                let c = try await MessagingActions.check(f.input, access: req.access, config: req.config.messaging, on: req.db)
+                return try await again([], preview: try await MessagingActions.previewCount(c.units.map { $0.id! }, on: req.db), status: .ok)
+            }
+            let a: Announcement
+            if let existing {
+                try await MessagingActions.update(existing, f.input, access: req.access, app: req.application, on: req.db)
+                a = existing
+            } else {
+                a = try await MessagingActions.create(f.input, access: req.access, app: req.application, on: req.db)
+            }
+            if f.intent == "publish" { try await MessagingActions.publish(a, on: req.db) }
+            return req.redirect(to: SiteURL.notice(.id(a.id!)).path, redirectType: .normal)
+        } catch let e as InvalidInput {
+            return try await again(e.issues, status: e.status)
+        }
+    }
+
+    func create(req: Request) async throws -> Response {
+        try await submitted(req, action: SiteURL.noticeNew.path, isNew: true, existing: nil)
+    }
+
+    func editForm(req: Request) async throws -> Response {
+        let a = try await req.access.announcementToEdit(req.idParameter(), on: req.db)
+        guard a.status == .draft else { return req.redirect(to: SiteURL.notice(.id(a.id!)).path, redirectType: .normal) }
+        let units = Set(try await MessagingActions.audienceIDs(a.id!, on: req.db).map { $0.uuidString.lowercased() })
+        return try await formPage(req, action: SiteURL.noticeEdit(.id(a.id!)).path, values: [
+            "title": a.title, "body": a.body, "category": a.category.rawValue, "publishAt": Moment.input(a.publishAt),
+            "startsAt": Moment.input(a.startsAt), "place": a.place ?? "", "severity": a.severity?.rawValue ?? "", "expiresAt": Moment.input(a.expiresAt),
+        ], units: units, channels: Set(a.channelList.map(\.rawValue)), reminders: Set(a.reminderMinutes), isNew: false)
+    }
+
+    func edit(req: Request) async throws -> Response {
+        let a = try await req.access.announcementToEdit(req.idParameter(), on: req.db)
+        return try await submitted(req, action: SiteURL.noticeEdit(.id(a.id!)).path, isNew: false, existing: a)
+    }
+
+    // MARK: one notice
+
+    struct ShowPage: Encodable {
+        var layout: Layout
+        var notice: AnnouncementDTO
+        var category: String
+        var status: String
+        var published: String?
+        var scheduled: String?
+        var starts: String?
+        var expires: String?
+        var audience: [String]
+        var corrections: [CorrectionView]
+        var reach: ReachView?
+        var canEdit: Bool
+        var isDraft: Bool
+        var isLive: Bool
+        var isMeeting: Bool
+        var isUrgent: Bool
+        var hasAudio: Bool
+        var urls: [String: String]
+        var form: FormState
+        var withdrawn: String?
+        var channels: String
+    }
+
+    struct CorrectionView: Encodable { var at: String; var author: String; var note: String; var previousTitle: String; var previousBody: String }
+
+    struct BarRow: Encodable {
+        var name: String
+        var kind: String
+        var households: String
+        var delivered: String
+        var read: String
+        var deliveredPercent: String
+        var readPercent: String
+        var deliveredWidth: Int
+        var readWidth: Int
+        var followUpURL: String
+        var isGroup: Bool
+    }
+
+    struct ReachView: Encodable {
+        var households: String
+        var delivered: String
+        var read: String
+        var deliveredPercent: String
+        var readPercent: String
+        var rows: [BarRow]
+        var channels: [[String]]
+        var via: [[String]]
+        var rsvp: [[String]]
+        var attended: String?
+        var inProgress: Bool
+    }
+
+    static func reachView(_ r: ReachDTO, _ a: Announcement, _ lang: Lang) -> ReachView {
+        func pct(_ d: Double) -> String { lang.percent(d) }
+        var rows: [BarRow] = []
+        for v in r.villages {
+            for (row, isGroup) in [(v, false)] + (v.groups ?? []).map({ ($0, true) }) {
+                rows.append(BarRow(name: row.name, kind: lang.t("kind.\(row.kind.rawValue)"), households: lang.number(row.households),
+                                   delivered: lang.number(row.delivered), read: lang.number(row.read), deliveredPercent: pct(row.deliveredPercent),
+                                   readPercent: pct(row.readPercent), deliveredWidth: Int(row.deliveredPercent * 2), readWidth: Int(row.readPercent * 2),
+                                   followUpURL: SiteURL.noticeFollowUp(.id(a.id!)).path + "?unit=\(row.unitId.uuidString.lowercased())", isGroup: isGroup))
+            }
+        }
+        return ReachView(
+            households: lang.number(r.households), delivered: lang.number(r.delivered), read: lang.number(r.read),
+            deliveredPercent: pct(r.deliveredPercent), readPercent: pct(r.readPercent), rows: rows,
+            channels: r.channels.map { [lang.t("msg.channel.\($0.channel.rawValue)"), lang.number($0.queued), lang.number($0.sent), lang.number($0.delivered), lang.number($0.read), lang.number($0.failed)] },
+            via: r.reachedVia.sorted { $0.key < $1.key }.map { [lang.t("msg.channel.\($0.key)"), lang.number($0.value)] },
+            rsvp: (r.rsvp ?? [:]).sorted { $0.key > $1.key }.map { [lang.t("msg.rsvp.\($0.key)"), lang.number($0.value)] },
+            attended: r.attended.map { lang.number($0) }, inProgress: r.inProgress)
+    }
+
+    func showPage(_ req: Request, _ a: Announcement, form: FormState = FormState(), status: HTTPResponseStatus = .ok) async throws -> Response {
+        let lang = req.lang
+        let dto = try await MessagingQueries.detail(a, on: req.db)
+        let names = try await AdminUnit.query(on: req.db).filter(\.$id ~~ dto.unitIds).all().sorted { $0.code < $1.code }.map(\.name)
+        let reach = a.status == .published || a.status == .withdrawn ? Self.reachView(try await MessagingQueries.reach(a, req.access, on: req.db), a, lang) : nil
+        let id = Ref.id(a.id!)
+        let page = ShowPage(
+            layout: Layout(req, title: a.title, crumbs: [Crumb(name: lang.t("msg.title"), url: SiteURL.notices.path)]),
+            notice: dto, category: lang.t("msg.category.\(a.category.rawValue)"), status: lang.t("msg.status.\(a.status.rawValue)"),
+            published: a.publishedAt.map { Moment.display($0) }, scheduled: a.publishAt.map { Moment.display($0) },
+            starts: a.startsAt.map { Moment.display($0) }, expires: a.expiresAt.map { Moment.display($0) }, audience: names,
+            corrections: (dto.corrections ?? []).map { CorrectionView(at: Moment.display($0.at), author: $0.authorName, note: $0.note, previousTitle: $0.previousTitle, previousBody: $0.previousBody) },
+            reach: reach, canEdit: try await req.access.canEdit(a, on: req.db), isDraft: a.status == .draft,
+            isLive: a.status == .published || a.status == .scheduled, isMeeting: a.category == .meeting, isUrgent: a.category == .urgent,
+            hasAudio: a.channelList.contains(.loudspeaker),
+            urls: ["edit": SiteURL.noticeEdit(id).path, "publish": SiteURL.noticePublish(id).path, "correct": SiteURL.noticeCorrect(id).path,
+                   "withdraw": SiteURL.noticeWithdraw(id).path, "reach": SiteURL.noticeReach(id).path, "followUp": SiteURL.noticeFollowUp(id).path,
+                   "attendance": SiteURL.noticeAttendance(id).path, "audio": SiteURL.noticeAudio(id).path, "cap": SiteURL.capAlert(id).path],
+            form: form.values.isEmpty ? FormState(values: ["title": a.title, "body": a.body]) : form,
+            withdrawn: a.withdrawnAt.map { lang.t("msg.withdrawnOn", [Moment.display($0), a.withdrawReason ?? ""]) },
+            channels: ([lang.t("msg.channel.inbox")] + a.channelList.map { lang.t("msg.channel.\($0.rawValue)") }).joined(separator: ", "))
+        return try await req.view.render("messaging/show", page).encodeResponse(status: status, for: req)
+    }
+
+    func show(req: Request) async throws -> Response {
+        try await showPage(req, try await req.access.announcementToView(req.idParameter(), on: req.db))
+    }
+
+    func publish(req: Request) async throws -> Response {
+        let a = try await req.access.announcementToEdit(req.idParameter(), on: req.db)
+        do { try await MessagingActions.publish(a, on: req.db) } catch let e as InvalidInput {
+            return try await showPage(req, a, form: FormState(values: ["title": a.title, "body": a.body], issues: e.issues, lang: req.lang), status: e.status)
+        }
+        return req.redirect(to: SiteURL.notice(.id(a.id!)).path, redirectType: .normal)
+    }
+
+    struct CorrectBody: Content { var title: String?; var body: String?; var note: String?; var reason: String? }
+
+    func correct(req: Request) async throws -> Response {
+        let a = try await req.access.announcementToEdit(req.idParameter(), on: req.db)
+        let f = try req.content.decode(CorrectBody.self)
+        do { try await MessagingActions.correct(a, title: f.title, body: f.body, note: f.note, access: req.access, on: req.db) } catch let e as InvalidInput {
+            let fresh = try await Announcement.find(a.id, on: req.db) ?? a
+            return try await showPage(req, fresh, form: FormState(values: ["title": f.title ?? "", "body": f.body ?? "", "note": f.note ?? ""], issues: e.issues, lang: req.lang), status: e.status)
+        }
+        return req.redirect(to: SiteURL.notice(.id(a.id!)).path, redirectType: .normal)
+    }
+
+    func withdraw(req: Request) async throws -> Response {
+        let a = try await req.access.announcementToEdit(req.idParameter(), on: req.db)
+        let f = try req.content.decode(CorrectBody.self)
+        do { try await MessagingActions.withdraw(a, reason: f.reason, on: req.db) } catch let e as InvalidInput {
+            let fresh = try await Announcement.find(a.id, on: req.db) ?? a
+            return try await showPage(req, fresh, form: FormState(values: ["title": fresh.title, "body": fresh.body, "reason": f.reason ?? ""], issues: e.issues, lang: req.lang), status: e.status)
+        }
+        return req.redirect(to: SiteURL.notice(.id(a.id!)).path, redirectType: .normal)
+    }
+
+    struct ReachPage: Encodable { var layout: Layout; var title: String; var reach: ReachView; var backURL: String }
+
+    func reach(req: Request) async throws -> View {
+        let a = try await req.access.announcementToView(req.idParameter(), on: req.db)
+        let r = Self.reachView(try await MessagingQueries.reach(a, req.access, on: req.db), a, req.lang)
+        return try await req.view.render("messaging/reach", ReachPage(
+            layout: Layout(req, title: req.lang.t("msg.reach"), crumbs: [Crumb(name: req.lang.t("msg.title"), url: SiteURL.notices.path),
+                                                                         Crumb(name: a.title, url: SiteURL.notice(.id(a.id!)).path)]),
+            title: a.title, reach: r, backURL: SiteURL.notice(.id(a.id!)).path))
+    }
+
+    // MARK: follow-up and attendance
+
+    struct FollowRow: Encodable {
+        var householdId: String
+        var code: String
+        var representative: String
+        var address: String
+        var phone: String
+        var state: String
+        var channels: String?
+        var rsvp: String?
+        var attended: Bool
+    }
+
+    struct FollowPage: Encodable {
+        var layout: Layout
+        var title: String
+        var unitName: String?
+        var rows: [FollowRow]
+        var pager: Pager
+        var informedURL: String
+        var back: String
+        var canInform: Bool
+        var printAllURL: String?
+        var total: String
+        var isMeeting: Bool
+        var unitId: String
+    }
+
+    static func followRows(_ items: [FollowUpRowDTO], _ lang: Lang) -> [FollowRow] {
+        items.map { r in
+            FollowRow(householdId: r.householdId.uuidString.lowercased(), code: r.code, representative: r.representative ?? "", address: r.address,
+                      phone: r.phone ?? "", state: lang.t("msg.state.\(r.state.rawValue)"),
+                      channels: r.channels.isEmpty ? nil : r.channels.sorted { $0.key < $1.key }.map { lang.t("msg.channel.\($0.key)") + ": " + $0.value }.joined(separator: "; "),
+                      rsvp: r.rsvp.map { lang.t("msg.rsvp.\($0.rawValue)") }, attended: r.attended ?? false)
+        }
+    }
+
+    func followUp(req: Request) async throws -> Response {
+        let a = try await req.access.announcementToView(req.idParameter(), on: req.db)
+        let unit: AdminUnit?
+        do { unit = try await MessagingAPI.unitParameter(req) } catch is InvalidInput { throw Abort(.notFound) }
+        let page = PageRequest(req, defaultPer: req.query[String.self, at: "print"] == "1" ? 500 : req.config.pageSize)
+        let result = try await MessagingQueries.followUp(a, unit: unit, access: req.access, page: page, on: req.db)
+        try await Audit.record("list", Delivery.schema, row: a.id, unit: unit?.id ?? a.unitID, after: ["rows": String(result.items.count)], on: req.db)
+        let title = req.lang.t("msg.followUp")
+        return try await req.view.render("messaging/follow-up", FollowPage(
+            layout: Layout(req, title: title, crumbs: [Crumb(name: req.lang.t("msg.title"), url: SiteURL.notices.path), Crumb(name: a.title, url: SiteURL.notice(.id(a.id!)).path)]),
+            title: a.title, unitName: unit?.name, rows: Self.followRows(result.items, req.lang),
+            pager: Pager(req, page: page.page, per: page.per, total: result.total), informedURL: SiteURL.noticeInformed(.id(a.id!)).path,
+            back: req.url.path + (req.url.query.map { "?" + $0 } ?? ""), canInform: a.status == .published,
+            printAllURL: result.total > page.per ? req.url.path + "?" + ((unit?.id).map { "unit=\($0.uuidString.lowercased())&" } ?? "") + "print=1" : nil,
+            total: req.lang.number(result.total), isMeeting: a.category == .meeting, unitId: unit?.id?.uuidString.lowercased() ?? "")).encodeResponse(for: req)
+    }
+
+    struct InformedBody: Content { var householdId: String?; var back: String? }
+
+    func informed(req: Request) async throws -> Response {
+        let a = try await req.access.announcementToView(req.idParameter(), on: req.db)
+        let f = try req.content.decode(InformedBody.self)
+        _ = try await MessagingActions.markInformed(a, household: f.householdId, access: req.access, on: req.db)
+        var back = f.back ?? SiteURL.noticeFollowUp(.id(a.id!)).path
+        if !back.hasPrefix("/") || back.hasPrefix("//") { back = SiteURL.noticeFollowUp(.id(a.id!)).path }
+        return req.redirect(to: back, redirectType: .normal)
+    }
+
+    func attendanceForm(req: Request) async throws -> Response {
+        let a = try await req.access.announcementToView(req.idParameter(), on: req.db)
+        guard a.category == .meeting else { throw Abort(.notFound) }
+        let unit: AdminUnit?
+        do { unit = try await MessagingAPI.unitParameter(req) } catch is InvalidInput { throw Abort(.notFound) }
+        let page = PageRequest(page: 1, per: 500)
+        let result = try await MessagingQueries.followUp(a, unit: unit, access: req.access, all: true, page: page, on: req.db)
+        return try await req.view.render("messaging/attendance", FollowPage(
+            layout: Layout(req, title: req.lang.t("msg.attendance"), crumbs: [Crumb(name: req.lang.t("msg.title"), url: SiteURL.notices.path), Crumb(name: a.title, url: SiteURL.notice(.id(a.id!)).path)]),
+            title: a.title, unitName: unit?.name, rows: Self.followRows(result.items, req.lang), pager: Pager(req, page: 1, per: 500, total: result.total),
+            informedURL: SiteURL.noticeAttendance(.id(a.id!)).path, back: "", canInform: a.status == .published && unit != nil, printAllURL: nil,
+            total: req.lang.number(result.total), isMeeting: true, unitId: unit?.id?.uuidString.lowercased() ?? "")).encodeResponse(for: req)
+    }
+
+    struct AttendanceBody: Content { var unitId: String?; var householdIds: [String]? }
+
+    func attendance(req: Request) async throws -> Response {
+        let a = try await req.access.announcementToView(req.idParameter(), on: req.db)
+        let f = try req.content.decode(AttendanceBody.self)
+        guard let id = UUID(uuidString: f.unitId ?? ""), let unit = try await AdminUnit.find(id, on: req.db), [.village, .group].contains(unit.kind) else {
+            throw InvalidInput("unitId", "error.msg.unknownUnit")
+        }
+        _ = try await MessagingActions.recordAttendance(a, unit: unit, present: f.householdIds ?? [], access: req.access, on: req.db)
+        return req.redirect(to: SiteURL.noticeReach(.id(a.id!)).path, redirectType: .normal)
+    }
+
+    // MARK: loudspeaker
+
+    func audio(req: Request) async throws -> Response {
+        let a = try await req.access.announcementToView(req.idParameter(), on: req.db)
+        let path = try await Speech.announcement(a, app: req.application)
+        let res = try await req.fileio.asyncStreamFile(at: path, mediaType: HTTPMediaType(type: "audio", subType: "wav"))
+        res.headers.replaceOrAdd(name: .contentDisposition, value: "attachment; filename=\"thong-bao-\(a.id!.uuidString.prefix(8).lowercased()).wav\"")
+        return res
+    }
+
+    func bulletin(req: Request) async throws -> Response {
+        let unit = try await req.access.unit(req.idParameter(), .publishNotices, on: req.db)
+        let day = Day.parse(req.query[String.self, at: "date"] ?? Day.today()) ?? Day.today()
+        guard let path = try await Speech.bulletin(unit: unit, day: day, app: req.application) else {
+            throw InvalidInput("date", "error.msg.noNotices", [Day.display(day)])
+        }
+        let res = try await req.fileio.asyncStreamFile(at: path, mediaType: HTTPMediaType(type: "audio", subType: "wav"))
+        res.headers.replaceOrAdd(name: .contentDisposition, value: "attachment; filename=\"ban-tin-\(unit.code)-\(day).wav\"")
+        return res
+    }
+
+    // MARK: the household's inbox
+
+    struct InboxRow: Encodable {
+        var url: String
+        var title: String
+        var category: String
+        var categoryKey: String
+        var unit: String
+        var when: String
+        var unread: Bool
+        var withdrawn: Bool
+        var corrected: Bool
+        var starts: String?
+    }
+
+    struct InboxPage: Encodable {
+        var layout: Layout
+        var rows: [InboxRow]
+        var pager: Pager
+        var pushKeyURL: String
+        var pushSubscribeURL: String
+    }
+
+    func inbox(req: Request) async throws -> Response {
+        guard let h = req.access.householdID else { return req.redirect(to: SiteURL.notices.path, redirectType: .normal) }
+        let page = PageRequest(req, defaultPer: 20)
+        let result = try await MessagingQueries.inbox(household: h, page: page, on: req.db)
+        try await MessagingQueries.markSeen(household: h, announcements: result.items.filter { $0.status == .published }.map(\.id), on: req.db)
+        let lang = req.lang
+        return try await req.view.render("messaging/inbox", InboxPage(
+            layout: Layout(req, title: lang.t("msg.inbox")),
+            rows: result.items.map { i in
+                InboxRow(url: SiteURL.myNotice(.id(i.id)).path, title: i.title, category: lang.t("msg.category.\(i.category.rawValue)"),
+                         categoryKey: i.category.rawValue, unit: i.unitName, when: Moment.display(i.publishedAt), unread: i.state != .read,
+                         withdrawn: i.status == .withdrawn, corrected: i.corrected, starts: i.startsAt.map { Moment.display($0) })
+            },
+            pager: Pager(req, page: page.page, per: page.per, total: result.total), pushKeyURL: "/api/v1/push/key",
+            pushSubscribeURL: "/api/v1/my/push-subscriptions")).encodeResponse(for: req)
+    }
+
+    struct MyNoticePage: Encodable {
+        var layout: Layout
+        var notice: InboxItemDTO
+        var category: String
+        var when: String
+        var starts: String
+        var corrections: [CorrectionView]
+        var read: Bool
+        var readURL: String
+        var rsvpURL: String
+        var rsvp: String?
+        var rsvpChoices: [Option]
+        var canAnswer: Bool
+        var error: String?
+        var paragraphs: [String]
+    }
+
+    func myNoticePage(_ req: Request, _ id: UUID, error: String? = nil, status: HTTPResponseStatus = .ok) async throws -> Response {
+        guard let h = req.access.householdID, let d = try await Delivery.query(on: req.db).filter(\.$householdID == h).filter(\.$announcementID == id).first(),
+              let a = try await Announcement.find(id, on: req.db), a.status != .draft else { throw Abort(.notFound) }
+        if a.status == .published { try await MessagingQueries.markSeen(household: h, announcements: [id], on: req.db) }
+        let lang = req.lang
+        let unit = try await AdminUnit.find(a.unitID, on: req.db)?.name ?? ""
+        let fixes = try await AnnouncementCorrection.query(on: req.db).filter(\.$announcementID == id).sort(\.$at).all()
+        let item = InboxItemDTO(id: id, category: a.category, status: a.status, title: a.title, body: a.body, unitName: unit, publishedAt: a.publishedAt,
+                                corrected: !fixes.isEmpty, withdrawReason: a.withdrawReason, state: d.state, rsvp: d.rsvp, startsAt: a.startsAt, place: a.place)
+        let open = a.status == .published && (a.startsAt ?? .distantFuture) > Date()
+        return try await req.view.render("messaging/mine", MyNoticePage(
+            layout: Layout(req, title: a.title, crumbs: [Crumb(name: lang.t("msg.inbox"), url: SiteURL.myNotices.path)]),
+            notice: item, category: lang.t("msg.category.\(a.category.rawValue)"), when: Moment.display(a.publishedAt), starts: Moment.display(a.startsAt),
+            corrections: fixes.map { CorrectionView(at: Moment.display($0.at), author: $0.authorName, note: $0.note, previousTitle: $0.previousTitle, previousBody: $0.previousBody) },
+            read: d.state == .read, readURL: SiteURL.myNoticeRead(.id(id)).path, rsvpURL: SiteURL.myNoticeRSVP(.id(id)).path,
+            rsvp: d.rsvp.map { lang.t("msg.rsvp.\($0.rawValue)") },
+            rsvpChoices: RSVP.allCases.map { Option(value: $0.rawValue, label: lang.t("msg.rsvp.\($0.rawValue)"), selected: d.rsvp == $0) },
+            canAnswer: a.category == .meeting && open, error: error,
+            paragraphs: a.body.components(separatedBy: "\n").filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty })).encodeResponse(status: status, for: req)
+    }
+
+    func myNotice(req: Request) async throws -> Response { try await myNoticePage(req, try req.idParameter()) }
+
+    func read(req: Request) async throws -> Response {
+        guard let h = req.access.householdID else { throw Abort(.notFound) }
+        let id = try req.idParameter()
+        _ = try await MessagingActions.acknowledge(household: h, announcement: id, on: req.db)
+        return req.redirect(to: SiteURL.myNotice(.id(id)).path, redirectType: .normal)
+    }
+
+    struct RSVPBody: Content { var rsvp: String? }
+
+    func rsvp(req: Request) async throws -> Response {
+        guard let h = req.access.householdID else { throw Abort(.notFound) }
+        let id = try req.idParameter()
+        guard let a = try await Announcement.find(id, on: req.db) else { throw Abort(.notFound) }
+        do { _ = try await MessagingActions.answer(household: h, announcement: a, rsvp: try req.content.decode(RSVPBody.self).rsvp, on: req.db) } catch let e as InvalidInput {
+            return try await myNoticePage(req, id, error: e.issues.first?.message(req.lang), status: e.status)
+        }
+        return req.redirect(to: SiteURL.myNotice(.id(id)).path, redirectType: .normal)
+    }
+
+    // MARK: CAP
+
+    func capFeed(req: Request) async throws -> Response {
+        let alerts = try await Announcement.query(on: req.db).filter(\.$category == .urgent).filter(\.$status ~~ [.published, .withdrawn])
+            .sort(\.$publishedAt, .descending).limit(50).all()
+        let base = req.config.messaging.baseURL
+        var entries: [(alert: CAPAlert, url: String)] = []
+        for a in alerts { entries.append((try await AlertsCAP.alert(a, app: req.application, on: req.db), base + SiteURL.capAlert(.id(a.id!)).path)) }
+        let xml = capAtomFeed(id: base + SiteURL.capFeed.path, title: "Thôn Số — cảnh báo khẩn cấp", selfURL: base + SiteURL.capFeed.path,
+                              updated: alerts.first.flatMap { $0.updatedAt ?? $0.publishedAt } ?? Date(), entries: entries)
+        let res = Response(status: .ok, body: .init(string: xml))
+        res.headers.contentType = HTTPMediaType(type: "application", subType: "atom+xml", parameters: ["charset": "utf-8"])
+        return res
+    }
+
+    func capAlert(req: Request) async throws -> Response {
+        guard let a = try await Announcement.find(try req.idParameter(), on: req.db), a.category == .urgent,
+              a.status == .published || a.status == .withdrawn else { throw Abort(.notFound) }
+        let res = Response(status: .ok, body: .init(string: capXML(try await AlertsCAP.alert(a, app: req.application, on: req.db))))
+        res.headers.contentType = HTTPMediaType(type: "application", subType: "cap+xml", parameters: ["charset": "utf-8"])
+        return res
+    }
+}
