@@ -40,14 +40,14 @@ public struct Checker: Sendable {
         issues.append(FieldIssue(field, key, args, line: line))
     }
 
-    /// A required, trimmed, NFC text of at most `max` characters.
-    public mutating func text(_ field: String, _ value: String?, max: Int, required: Bool = true) -> String {
+    /// A required, trimmed, NFC text of at most `max` characters; `multiline` lets line breaks and tabs through.
+    public mutating func text(_ field: String, _ value: String?, max: Int, required: Bool = true, multiline: Bool = false) -> String {
         let v = (value ?? "").trimmingCharacters(in: .whitespacesAndNewlines).precomposedStringWithCanonicalMapping
         if v.isEmpty {
             if required { add(field, "error.required") }
         } else if v.count > max {
             add(field, "error.tooLong", [String(max)])
-        } else if v.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+        } else if v.unicodeScalars.contains(where: { $0.properties.generalCategory == .control && !(multiline && ($0 == "\n" || $0 == "\t")) }) {
             add(field, "error.controlChars")
         }
         return v

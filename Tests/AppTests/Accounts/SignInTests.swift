@@ -102,7 +102,7 @@ struct SignInTests {
     @Test("every role's permissions are as documented")
     func roles() {
         #expect(Role.admin.permissions == Set(Permission.allCases))
-        #expect(Role.villageHead.permissions == [.readRegistry, .writeRegistry])
+        #expect(Role.villageHead.permissions == [.readRegistry, .writeRegistry, .publishNotices])
         #expect(Role.householdRepresentative.permissions.isEmpty)
         #expect(!Role.justiceOfficer.permissions.contains(.writeRegistry))
     }

@@ -97,7 +97,7 @@ public enum MessagingActions {
     static func check(_ input: AnnouncementInput, access: Access, config: MessagingConfig, on db: any Database, now: Date = Date()) async throws -> CheckedAnnouncement {
         var c = Checker()
         let title = c.text("title", input.title, max: 200)
-        let body = c.text("body", input.body.map { $0.replacingOccurrences(of: "\r\n", with: "\n") }, max: 4000)
+        let body = c.text("body", input.body.map { $0.replacingOccurrences(of: "\r\n", with: "\n") }, max: 4000, multiline: true)
         let category = AnnouncementCategory(rawValue: input.category ?? "")
         if category == nil { c.add("category", "error.msg.category") }
         var units: [AdminUnit] = []
@@ -246,7 +246,7 @@ public enum MessagingActions {
         guard a.status == .published else { throw InvalidInput("status", "error.msg.notPublished", status: .conflict) }
         var c = Checker()
         let newTitle = c.text("title", title, max: 200)
-        let newBody = c.text("body", body.map { $0.replacingOccurrences(of: "\r\n", with: "\n") }, max: 4000)
+        let newBody = c.text("body", body.map { $0.replacingOccurrences(of: "\r\n", with: "\n") }, max: 4000, multiline: true)
         let note = c.text("note", note, max: 500)
         if c.issues.isEmpty && newTitle == a.title && newBody == a.body { c.add("body", "error.msg.unchanged") }
         try c.check()
@@ -390,7 +390,7 @@ public enum MessagingActions {
         }
         let count = try await Delivery.query(on: ctx.db).filter(\.$announcementID == id).count()
         try await ctx.db.transaction { db in
-            try await sql.update(Announcement.schema).set("audience_count", to: count).where("id", .equal, id).run()
+            try await Self.sql(db).update(Announcement.schema).set("audience_count", to: count).where("id", .equal, id).run()
             try await Jobs.enqueue("channels", key: "channels:\(id):notice", payload: "\(id.uuidString):notice", on: db)
         }
         return .done

@@ -432,7 +432,7 @@ struct MessagingWeb {
 
     func attendanceForm(req: Request) async throws -> Response {
         let a = try await req.access.announcementToView(req.idParameter(), on: req.db)
-        guard a.category == .meeting else { throw Abort(.notFound) }
+        guard a.category == .meeting else { return req.redirect(to: SiteURL.notice(.id(a.id!)).path, redirectType: .normal) }
         let unit: AdminUnit?
         do { unit = try await MessagingAPI.unitParameter(req) } catch is InvalidInput { throw Abort(.notFound) }
         let page = PageRequest(page: 1, per: 500)
