@@ -65,6 +65,10 @@ public func configure(_ app: Application, _ config: AppConfig) async throws {
     if case .postgres = config.database, let schema = config.postgresSchema, let sql = app.db as? any SQLDatabase {
         try await sql.raw("CREATE SCHEMA IF NOT EXISTS \(ident: schema)").run()
     }
+    if case .sqlite = config.database, let sql = app.db as? any SQLDatabase {
+        // Write-ahead log: pages and `thonso jobs run` read while a worker writes (the setting stays in the file).
+        try await sql.raw("PRAGMA journal_mode=WAL").run()
+    }
     if config.autoMigrate {
         try await app.autoMigrate()
     }
