@@ -9,8 +9,8 @@ import SQLKit
 import Vapor
 
 struct BenchCommand: AsyncCommandGroup {
-    var help: String { "Benchmarks: import" }
-    var commands: [String: any AnyAsyncCommand] { ["import": BenchImportCommand()] }
+    var help: String { "Benchmarks: import, fanout" }
+    var commands: [String: any AnyAsyncCommand] { ["import": BenchImportCommand(), "fanout": BenchFanoutCommand()] }
 }
 
 struct BenchImportCommand: AsyncCommand {

@@ -368,8 +368,8 @@ public enum MessagingActions {
         while true {
             let after: SQLQueryString = cursor.map { "AND h.id > \(bind: $0)" } ?? ""
             let frozen: SQLQueryString = "AND (h.created_at IS NULL OR h.created_at <= \(bind: published))"
-            // The last household of this batch; none means the rest fits in one batch.
-            let last = try await sql.raw("SELECT h.id FROM households h WHERE \(audience.condition) \(frozen) \(after) ORDER BY h.id LIMIT 1 OFFSET \(unsafeRaw: String(batch - 1))")
+            // The last household of this batch (on the index alone); none means the rest fits in one batch.
+            let last = try await sql.raw("SELECT h.id FROM households h WHERE \(audience.condition) \(after) ORDER BY h.id LIMIT 1 OFFSET \(unsafeRaw: String(batch - 1))")
                 .first().map { try $0.decode(column: "id", as: UUID.self) }
             let upTo: SQLQueryString = last.map { "AND h.id <= \(bind: $0)" } ?? ""
             let now = Date()

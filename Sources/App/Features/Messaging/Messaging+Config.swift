@@ -51,7 +51,7 @@ public struct MessagingConfig: Sendable {
 
     public init(sms: SMS? = nil, zalo: Zalo? = nil, pushEnabled: Bool = true, pushSubject: String = "mailto:admin@thonso.invalid",
                 baseURL: String = "http://127.0.0.1:8080", jobWorkers: Int = 1, jobPollSeconds: Double = 1, jobLeaseSeconds: Double = 60,
-                fanoutBatch: Int = 2000, fanoutPauseMS: Int = 0, defaultReminders: [Int] = [1440, 120], espeak: String = "espeak-ng",
+                fanoutBatch: Int = 10000, fanoutPauseMS: Int = 0, defaultReminders: [Int] = [1440, 120], espeak: String = "espeak-ng",
                 audioDir: String = "audio") {
         self.sms = sms
         self.zalo = zalo
@@ -102,7 +102,7 @@ public struct MessagingConfig: Sendable {
         c.jobWorkers = Int(try num("JOB_WORKERS", 1, 0...1))
         c.jobPollSeconds = try num("JOB_POLL_SECONDS", 1, 0.05...60)
         c.jobLeaseSeconds = try num("JOB_LEASE_SECONDS", 60, 1...3600)
-        c.fanoutBatch = Int(try num("FANOUT_BATCH", 2000, 10...20000))
+        c.fanoutBatch = Int(try num("FANOUT_BATCH", 10000, 10...50000))
         c.fanoutPauseMS = Int(try num("FANOUT_PAUSE_MS", 0, 0...10000))
         if let r = v("REMINDERS") {
             let parts = r.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }

@@ -124,10 +124,17 @@ struct CreateMessaging: AsyncMigration {
             ("channel_deliveries_external", "channel_deliveries", ["external_id"]),
             ("push_subscriptions_household", "push_subscriptions", ["household_id"]),
             ("jobs_due", "jobs", ["state", "run_at"]),
+            // The fan-out walks an audience's households in id order, batch by batch.
+            ("households_commune_id", "households", ["commune_id", "id"]),
+            ("households_village_id", "households", ["village_id", "id"]),
+            ("households_group_id", "households", ["group_id", "id"]),
         ])
     }
 
     func revert(on database: any Database) async throws {
+        if let sql = database as? any SQLDatabase {
+            for i in ["households_commune_id", "households_village_id", "households_group_id"] { try await sql.drop(index: i).run() }
+        }
         for t in ["jobs", "settings", "push_subscriptions", "channel_deliveries", "deliveries", "announcement_corrections",
                   "announcement_units", "announcements"] {
             try await database.schema(t).delete()
