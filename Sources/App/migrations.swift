@@ -9,4 +9,5 @@ func registerMigrations(_ migrations: Migrations) {
     migrations.add(CreateAudit())     // 0004: audit_events, append-only
     migrations.add(CreateConsents())  // 0005: consents
     migrations.add(AddHouseholdSignIn())  // 0006: households.card_token_hash, pin_phone, pin_hash…
+    migrations.add(CreateProcedures())  // 0008: procedures, qr_boards, scans, questions, slots, appointments, papers, dossiers
 }

@@ -44,6 +44,7 @@ func routes(_ app: Application) throws {
     AccountsAPI().addRoutes(to: signedInAPI)
     AccountsPages().addRoutes(to: signedIn)
     HouseholdSignIn().addRoutes(open: app, signedIn: signedIn)
+    ProceduresRoutes.add(open: app, signedIn: signedIn, openAPI: api, signedInAPI: signedInAPI, config: app.config)
 }
 
 struct HomePage: Encodable {

@@ -27,6 +27,12 @@ public struct AppConfig: Sendable {
     public var secureCookies: Bool
     /// DATABASE_SCHEMA: with PostgreSQL, the schema to use (created if missing; default the server's search_path).
     public var postgresSchema: String?
+    /// PUBLIC_URL: the address printed under QR codes (e.g. https://thonso.songphuong.vn); default the request's host.
+    public var publicURL: String? = nil
+    /// UPLOADS_DIR: where papers sent ahead are stored, outside the database (default ./uploads).
+    public var uploadsDir: String = "uploads"
+    /// PAPERS_MAX_MB: the largest photo or PDF a resident may send ahead (default 10).
+    public var papersMaxMB: Int = 10
 
     public init(database: Database, host: String = "127.0.0.1", port: Int = 8080, pageSize: Int = 50,
                 maxUploadMB: Int = 50, demo: Bool = false, autoMigrate: Bool = true, postgresSchema: String? = nil,
@@ -71,7 +77,7 @@ public struct AppConfig: Sendable {
         } else {
             db = .sqlite(path: env["DATABASE_PATH"].flatMap { $0.isEmpty ? nil : $0 } ?? "thonso.sqlite")
         }
-        return AppConfig(
+        var config = AppConfig(
             database: db,
             host: env["HOST"].flatMap { $0.isEmpty ? nil : $0 } ?? "127.0.0.1",
             port: try int("PORT", 8080, 1...65535),
@@ -82,6 +88,15 @@ public struct AppConfig: Sendable {
             postgresSchema: try schema(env["DATABASE_SCHEMA"]),
             bcryptCost: try int("BCRYPT_COST", 12, 4...16),
             secureCookies: flag("COOKIE_SECURE", false))
+        if let u = env["PUBLIC_URL"], !u.isEmpty {
+            guard u.hasPrefix("http://") || u.hasPrefix("https://"), !u.contains(" ") else {
+                throw ConfigError(message: "PUBLIC_URL must start with http:// or https:// (got '\(u)')")
+            }
+            config.publicURL = u.hasSuffix("/") ? String(u.dropLast()) : u
+        }
+        if let d = env["UPLOADS_DIR"], !d.isEmpty { config.uploadsDir = d }
+        config.papersMaxMB = try int("PAPERS_MAX_MB", 10, 1...100)
+        return config
     }
 }
 

@@ -180,6 +180,9 @@ public enum RouteRule: Sendable, Equatable {
     case signedIn
     /// Needs the permission somewhere; what it touches is checked in the handler (bodies naming units).
     case action(Permission)
+    /// `:id` is a row of a commune-level feature (a procedure, QR board, question, appointment, paper set, paper
+    /// item or file, dossier): the caller must hold the permission on the row's commune.
+    case communeRow(Permission)
 }
 
 extension Route {

@@ -1,0 +1,23 @@
+import Foundation
+import Testing
+import Vapor
+@testable import App
+
+/// Rows of the procedures feature in a commune, for the scope matrix: one per kind of `:id` a `.communeRow` route takes.
+enum ProcScopeRows {
+    static func rows(_ app: Application, commune id: UUID) async throws -> [String: UUID] {
+        let commune = try #require(await AdminUnit.find(id, on: app.db))
+        let catalog = try await CatalogActions.list(commune, on: app.db)
+        let board = try await BoardActions.create(in: commune, BoardInput(place: "Bảng thử", procedureIds: [catalog[0].id!.uuidString]), on: app.db)
+        return ["procedures": catalog[0].id!, "boards": board.id!]
+    }
+
+    /// The inside and outside row for a route's path (by the word before `:id`).
+    static func target(_ path: String, inside: [String: UUID], outside: [String: UUID]) throws -> (UUID, UUID) {
+        let parts = path.split(separator: "/").map(String.init)
+        let i = try #require(parts.firstIndex(of: ":id"), "no :id in \(path)")
+        let kind = parts[i - 1]
+        let a = try #require(inside[kind], "no fixture row for \(kind) (\(path))")
+        return (a, try #require(outside[kind]))
+    }
+}
