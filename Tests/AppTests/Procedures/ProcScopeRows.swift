@@ -9,7 +9,8 @@ enum ProcScopeRows {
         let commune = try #require(await AdminUnit.find(id, on: app.db))
         let catalog = try await CatalogActions.list(commune, on: app.db)
         let board = try await BoardActions.create(in: commune, BoardInput(place: "Bảng thử", procedureIds: [catalog[0].id!.uuidString]), on: app.db)
-        return ["procedures": catalog[0].id!, "boards": board.id!]
+        let q = try await QuestionActions.ask(catalog[0], QuestionInput(question: "Cần mang giấy tờ gì?", phone: "0999111222"), householdID: nil, on: app.db)
+        return ["procedures": catalog[0].id!, "boards": board.id!, "questions": q.id!]
     }
 
     /// The inside and outside row for a route's path (by the word before `:id`).

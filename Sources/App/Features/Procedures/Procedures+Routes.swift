@@ -5,7 +5,7 @@ enum ProceduresRoutes {
     static func add(open: any RoutesBuilder, signedIn: any RoutesBuilder, openAPI: any RoutesBuilder, signedInAPI: any RoutesBuilder, config: AppConfig) {
         ProceduresWeb().addRoutes(open: open, signedIn: signedIn)
         ProceduresAPI().addRoutes(open: openAPI, signedIn: signedInAPI)
-        // QuestionsRoutes().addRoutes(open: open, signedIn: signedIn, openAPI: openAPI, api: signedInAPI)
+        QuestionsRoutes().addRoutes(open: open, signedIn: signedIn, openAPI: openAPI, api: signedInAPI)
         ResidentRoutes().addRoutes(open: open, signedIn: signedIn)
     }
 }
