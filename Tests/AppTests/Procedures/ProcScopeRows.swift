@@ -10,7 +10,11 @@ enum ProcScopeRows {
         let catalog = try await CatalogActions.list(commune, on: app.db)
         let board = try await BoardActions.create(in: commune, BoardInput(place: "Bảng thử", procedureIds: [catalog[0].id!.uuidString]), on: app.db)
         let q = try await QuestionActions.ask(catalog[0], QuestionInput(question: "Cần mang giấy tờ gì?", phone: "0999111222"), householdID: nil, on: app.db)
-        return ["procedures": catalog[0].id!, "boards": board.id!, "questions": q.id!]
+        let tomorrow = Day.adding(1, to: Day.today())
+        let slot = try await AppointmentActions.createSlot(in: commune, SlotInput(weekday: Day.weekday(tomorrow), startTime: "08:00", minutes: 60, capacity: 5), on: app.db)
+        let a = try await AppointmentActions.book(BookingInput(slotId: slot.id!.uuidString, day: tomorrow, procedureId: catalog[0].id!.uuidString, name: "Người Thử", phone: "0999111222"),
+                                                  householdID: nil, on: app.db)
+        return ["procedures": catalog[0].id!, "boards": board.id!, "questions": q.id!, "appointments": a.id!]
     }
 
     /// The inside and outside row for a route's path (by the word before `:id`).

@@ -7,5 +7,6 @@ enum ProceduresRoutes {
         ProceduresAPI().addRoutes(open: openAPI, signedIn: signedInAPI)
         QuestionsRoutes().addRoutes(open: open, signedIn: signedIn, openAPI: openAPI, api: signedInAPI)
         ResidentRoutes().addRoutes(open: open, signedIn: signedIn)
+        AppointmentsRoutes().addRoutes(open: open, signedIn: signedIn, openAPI: openAPI, api: signedInAPI)
     }
 }
