@@ -1,3 +1,4 @@
+import Fluent
 import Foundation
 import Testing
 import Vapor
@@ -14,7 +15,12 @@ enum ProcScopeRows {
         let slot = try await AppointmentActions.createSlot(in: commune, SlotInput(weekday: Day.weekday(tomorrow), startTime: "08:00", minutes: 60, capacity: 5), on: app.db)
         let a = try await AppointmentActions.book(BookingInput(slotId: slot.id!.uuidString, day: tomorrow, procedureId: catalog[0].id!.uuidString, name: "Người Thử", phone: "0999111222"),
                                                   householdID: nil, on: app.db)
-        return ["procedures": catalog[0].id!, "boards": board.id!, "questions": q.id!, "appointments": a.id!]
+        let set = try await PaperActions.start(catalog[0], PaperSetInput(phone: "0999111222"), householdID: nil, on: app.db)
+        let item = try #require(try await PaperItem.query(on: app.db).filter(\.$setID == set.id!).first())
+        let file = try await PaperActions.upload(to: set, itemRaw: item.id!.uuidString, filename: "a.jpg", data: ByteBuffer(bytes: [0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3]),
+                                                 config: app.config, on: app.db)
+        return ["procedures": catalog[0].id!, "boards": board.id!, "questions": q.id!, "appointments": a.id!,
+                "papers": set.id!, "paper-sets": set.id!, "paper-items": item.id!, "paper-files": file.id!]
     }
 
     /// The inside and outside row for a route's path (by the word before `:id`).

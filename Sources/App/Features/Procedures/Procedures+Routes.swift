@@ -8,5 +8,7 @@ enum ProceduresRoutes {
         QuestionsRoutes().addRoutes(open: open, signedIn: signedIn, openAPI: openAPI, api: signedInAPI)
         ResidentRoutes().addRoutes(open: open, signedIn: signedIn)
         AppointmentsRoutes().addRoutes(open: open, signedIn: signedIn, openAPI: openAPI, api: signedInAPI)
+        // Up to three times the papers limit is read, so a too-large file is answered with a message naming the field.
+        PapersRoutes(maxBody: (config.papersMaxMB * 3 + 1) * 1_048_576).addRoutes(open: open, signedIn: signedIn, openAPI: openAPI, api: signedInAPI)
     }
 }
