@@ -148,6 +148,13 @@ extension L10n {
         "proc.onTimeShare": ("Tỷ lệ đúng hạn", "On time"),
         "proc.ofTotal": ("{0}/{1} hồ sơ", "{0} of {1} dossiers"),
         "proc.update": ("Cập nhật", "Update"),
+        "proc.overdue": ("Quá hạn, chưa xong", "Overdue, still open"),
+        "proc.filter.all": ("Xem tất cả", "Show all"),
+        "proc.filter.online": ("Hồ sơ nộp trực tuyến", "Filed online"),
+        "proc.filter.finished": ("Hồ sơ đã có kết quả", "Finished"),
+        "proc.filter.onTime": ("Hồ sơ có kết quả đúng hạn", "Finished on time"),
+        "proc.filter.late": ("Hồ sơ có kết quả trễ hạn", "Finished late"),
+        "proc.filter.overdue": ("Hồ sơ quá hạn chưa xong", "Overdue, still open"),
         // errors
         "error.proc.url": ("Địa chỉ phải bắt đầu bằng https:// hoặc http://.", "The address must start with https:// or http://."),
         "error.proc.workingDays": ("Số ngày làm việc từ 0 đến 60.", "Working days: a whole number from 0 to 60."),
@@ -182,6 +189,9 @@ extension L10n {
         "error.proc.status": ("Trạng thái không hợp lệ.", "Not a valid status."),
         "error.proc.channel": ("Kênh nộp không hợp lệ.", "Not a valid channel."),
         "error.proc.unknownPapers": ("Không tìm thấy bộ giấy tờ: kiểm tra mã và số điện thoại.", "No such papers: check the code and the phone number."),
+        "error.proc.future": ("Ngày tiếp nhận không thể sau hôm nay.", "The day received cannot be after today."),
+        "error.proc.doneOn": ("Ngày có kết quả phải từ ngày tiếp nhận đến hôm nay.", "The result day must be between the day received and today."),
+        "error.proc.filter": ("Bộ lọc không hợp lệ (all, online, finished, onTime, late, overdue).", "Not a valid filter (all, online, finished, onTime, late, overdue)."),
         "error.proc.unknownAppointment": ("Không có lịch hẹn này.", "No such appointment."),
     ]
 }

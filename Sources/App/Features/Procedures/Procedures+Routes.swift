@@ -9,6 +9,7 @@ enum ProceduresRoutes {
         ResidentRoutes().addRoutes(open: open, signedIn: signedIn)
         AppointmentsRoutes().addRoutes(open: open, signedIn: signedIn, openAPI: openAPI, api: signedInAPI)
         // Up to three times the papers limit is read, so a too-large file is answered with a message naming the field.
+        DossiersRoutes().addRoutes(signedIn: signedIn, api: signedInAPI)
         PapersRoutes(maxBody: (config.papersMaxMB * 3 + 1) * 1_048_576).addRoutes(open: open, signedIn: signedIn, openAPI: openAPI, api: signedInAPI)
     }
 }
