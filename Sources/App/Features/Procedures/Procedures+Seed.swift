@@ -90,3 +90,22 @@ enum ProcedureCatalogSeed {
         }
     }
 }
+
+extension ProcedureCatalogSeed {
+    /// The demo commune's catalog, two QR boards (synthetic places and coordinates) and weekly slots.
+    static func demo(_ commune: AdminUnit, on db: any Database) async throws {
+        if try await QrBoard.query(on: db).filter(\.$communeID == commune.id!).count() > 0 { return }
+        try await ensure(communeID: commune.id!, on: db)
+        let catalog = try await Procedure.query(on: db).filter(\.$communeID == commune.id!).sort(\.$position).all()
+        let villages = try await AdminUnit.query(on: db).filter(\.$parentID == commune.id).filter(\.$kind == .village).sort(\.$code).all()
+        let ids = catalog.map { $0.id!.uuidString }
+        _ = try await BoardActions.create(in: commune, BoardInput(villageId: villages.first?.id?.uuidString, place: "Nhà văn hóa thôn Đông (bảng mẫu)",
+                                                                  latitude: 21.0905, longitude: 105.6601, procedureIds: ids), on: db)
+        _ = try await BoardActions.create(in: commune, BoardInput(villageId: villages.dropFirst().first?.id?.uuidString, place: "Điếm canh đầu ngõ thôn Đoài (bảng mẫu)",
+                                                                  latitude: 21.0931, longitude: 105.6648, procedureIds: Array(ids.prefix(4))), on: db)
+        for weekday in [2, 4] {
+            _ = try await AppointmentActions.createSlot(in: commune, SlotInput(weekday: weekday, startTime: "08:00", minutes: 60, capacity: 5), on: db)
+            _ = try await AppointmentActions.createSlot(in: commune, SlotInput(weekday: weekday, startTime: "14:00", minutes: 60, capacity: 5), on: db)
+        }
+    }
+}

@@ -5,6 +5,11 @@ import Vapor
 struct ProceduresWeb {
     func addRoutes(open: any RoutesBuilder, signedIn: any RoutesBuilder) {
         signedIn.get(SiteURL.catalog(.key).components, use: catalog).rule(.unit(.manageProcedures))
+        // From a unit's page (units/show.leaf links `<unit url>/procedures`): on to the commune's catalog.
+        signedIn.get(SiteURL.unitProcedures(.key).components) { req async throws -> Response in
+            let u = try await req.access.unit(req.idParameter(), .manageProcedures, on: req.db)
+            return req.redirect(to: SiteURL.catalog(.id(u.id!)).path, redirectType: .normal)
+        }.rule(.unit(.manageProcedures))
         signedIn.get(SiteURL.procedureNew(.key).components, use: newProcedure).rule(.unit(.manageProcedures))
         signedIn.post(SiteURL.procedureNew(.key).components, use: createProcedure).rule(.unit(.manageProcedures))
         signedIn.get(SiteURL.procedureEdit(.key).components, use: editProcedure).rule(.communeRow(.manageProcedures))
