@@ -33,7 +33,7 @@ public enum SiteURL: Sendable {
     case appointmentsDesk(Ref), slotNew(Ref), closedDayNew(Ref), appointmentCancel(Ref)
     case paperSets(Ref), paperSet(Ref), paperItemMark(Ref), paperFile(Ref), papersUpload
     case dossiers(Ref), dossierNew(Ref), dossierStatus(Ref)
-    case myProcedures, myAppointmentCancel(Ref), myPaperFile(Ref), lookup, unitProcedures(Ref)
+    case myProcedures, myAppointmentCancel(Ref), myPaperFile(Ref), lookup, unitProcedures(Ref), slotRetire(Ref)
 
     public var path: String {
         switch self {
@@ -113,6 +113,7 @@ public enum SiteURL: Sendable {
         case .myPaperFile(let r): return "/my/paper-files/\(r.text)"
         case .lookup: return "/lookup"
         case .unitProcedures(let r): return "/units/\(r.text)/procedures"
+        case .slotRetire(let r): return "/slots/\(r.text)/retire"
         }
     }
 

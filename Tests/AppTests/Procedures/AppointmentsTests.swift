@@ -87,6 +87,13 @@ struct ProceduresAppointmentsTests {
             #expect(try await app.api(.POST, "/api/v1/appointments/\(mineA.id)/cancel", token: f.otherOfficerToken).status == .notFound)
             let desk = try await app.page("/communes/\(c)/appointments", as: f.officer)
             #expect(desk.text.contains("Lê Thị Hoa") && desk.text.contains("Đã hủy") && desk.text.contains("Nghỉ lễ"))
+
+            // A retired slot is no longer offered nor bookable; its bookings stay.
+            #expect(try await app.form("/slots/\(slot.id)/retire", [:], as: f.officer).status == .seeOther)
+            #expect(try await app.api(.GET, "/api/v1/communes/\(c)/openings", token: "").decode([OpeningDTO].self).isEmpty)
+            let retired = try await app.api(.POST, "/api/v1/appointments", json: BookingInput(slotId: slot.id.uuidString, day: day, procedureId: birth.id.uuidString, name: "A", phone: "0999222555"), token: "")
+            #expect(try retired.decode(ErrorBody.self).fields?.first?.message == "Không có khung giờ này.")
+            #expect(try await app.api(.GET, "/api/v1/communes/\(c)/appointments", token: f.officerToken).decode([AppointmentDTO].self).count == 2)
         }
     }
 

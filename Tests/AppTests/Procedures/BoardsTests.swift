@@ -36,7 +36,7 @@ struct ProceduresBoardsTests {
             let birth = try await f.procedure(app, "birthRegistration")
             let death = try await f.procedure(app, "deathRegistration")
             let input = BoardInput(villageId: f.tree.village1.id.uuidString, place: "Nhà văn hóa thôn Đông", latitude: 21.0963, longitude: 105.6652,
-                                   procedureIds: [birth.id.uuidString, death.id.uuidString])
+                                   contact: "Chị Lan, công chức tư pháp · 0999 111 222", procedureIds: [birth.id.uuidString, death.id.uuidString])
             let res = try await app.api(.POST, "/api/v1/communes/\(f.tree.commune.id)/boards", json: input, token: f.officerToken)
             #expect(res.status == .created)
             let board = try res.decode(BoardDTO.self)
@@ -70,6 +70,7 @@ struct ProceduresBoardsTests {
             #expect(page.status == .ok && page.text.contains("3 lượt quét") == false && page.text.contains("4 lượt quét trong 30 ngày qua"))
             let poster = try await app.page("/boards/\(board.id)/poster", as: f.officer)
             #expect(poster.text.contains("Xã Song Phượng") && poster.text.contains("Đăng ký khai tử") && poster.text.contains(short.shortUrl))
+            #expect(poster.text.contains("Chị Lan, công chức tư pháp · 0999 111 222"))
             #expect(poster.text.components(separatedBy: "<svg").count == 3)
 
             // Another commune's officer: not found.

@@ -20,7 +20,7 @@ enum ProcScopeRows {
         let file = try await PaperActions.upload(to: set, itemRaw: item.id!.uuidString, filename: "a.jpg", data: ByteBuffer(bytes: [0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3]),
                                                  config: app.config, on: app.db)
         let dossier = try await DossierActions.create(in: commune, DossierInput(procedureId: catalog[0].id!.uuidString, channel: "online", reference: "KS-1"), on: app.db)
-        return ["dossiers": dossier.id!, "procedures": catalog[0].id!, "boards": board.id!, "questions": q.id!, "appointments": a.id!,
+        return ["slots": slot.id!, "dossiers": dossier.id!, "procedures": catalog[0].id!, "boards": board.id!, "questions": q.id!, "appointments": a.id!,
                 "papers": set.id!, "paper-sets": set.id!, "paper-items": item.id!, "paper-files": file.id!]
     }
 

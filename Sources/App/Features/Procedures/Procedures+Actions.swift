@@ -136,6 +136,7 @@ public enum BoardActions {
         try await db.auditedTransaction { db in
             var c = Checker()
             let place = c.text("place", input.place, max: 200)
+            let contact = c.text("contact", input.contact, max: 200, required: false)
             var village: UUID? = nil
             if let raw = input.villageId?.trimmingCharacters(in: .whitespaces), !raw.isEmpty {
                 if let id = UUID(uuidString: raw), let v = try await AdminUnit.find(id, on: db), v.kind == .village, (v.communeID ?? v.parentID) == commune.id { village = id }
@@ -160,6 +161,7 @@ public enum BoardActions {
             b.place = place
             b.latitude = input.latitude
             b.longitude = input.longitude
+            b.contact = contact
             try await b.create(on: db)
             for (i, p) in procedures.enumerated() {
                 let bp = BoardProcedure()
@@ -182,7 +184,7 @@ public enum BoardActions {
         let links = try await BoardProcedure.query(on: db).filter(\.$boardID == b.id!).sort(\.$position).all()
         let procs = try await Procedure.query(on: db).filter(\.$id ~~ links.map(\.procedureID)).all()
         let byID = Dictionary(uniqueKeysWithValues: procs.map { ($0.id!, $0) })
-        return BoardDTO(id: b.id!, communeId: b.communeID, villageId: b.villageID, place: b.place, latitude: b.latitude, longitude: b.longitude,
+        return BoardDTO(id: b.id!, communeId: b.communeID, villageId: b.villageID, place: b.place, latitude: b.latitude, longitude: b.longitude, contact: b.contact,
                         procedures: links.compactMap { l in byID[l.procedureID].map {
                             BoardProcedureDTO(procedureId: $0.id!, key: $0.key, name: $0.name, shortCode: l.shortCode,
                                               shortUrl: base + SiteURL.scan(l.shortCode).path)

@@ -144,6 +144,17 @@ public enum AppointmentActions {
         }
     }
 
+    /// A slot no longer offered; appointments already booked in it stay.
+    public static func retire(_ s: AppointmentSlot, on db: any Database) async throws -> AppointmentSlot {
+        if !s.active { return s }
+        return try await db.auditedTransaction { db in
+            s.active = false
+            try await s.update(on: db)
+            try await Audit.record("retire", AppointmentSlot.schema, row: s.id, unit: s.communeID, after: s.toDTO(), on: db)
+            return s
+        }
+    }
+
     public static func closeDay(in commune: AdminUnit, _ input: ClosedDayInput, on db: any Database) async throws -> ClosedDay {
         var c = Checker()
         let day = c.day("day", input.day, required: true)

@@ -9,6 +9,8 @@ struct AppointmentsRoutes {
         signedIn.post(SiteURL.slotNew(.key).components, use: createSlot).rule(.unit(.serveProcedures))
         signedIn.post(SiteURL.closedDayNew(.key).components, use: createClosedDay).rule(.unit(.serveProcedures))
         signedIn.post(SiteURL.appointmentCancel(.key).components, use: officerCancel).rule(.communeRow(.serveProcedures))
+        signedIn.post(SiteURL.slotRetire(.key).components, use: retire).rule(.communeRow(.serveProcedures))
+        api.post("slots", ":id", "retire", use: retireAPI).rule(.communeRow(.serveProcedures))
         open.get(SiteURL.guideBook(":commune", ":key").components, use: bookPage).rule(.open)
         open.post(SiteURL.guideBook(":commune", ":key").components, use: book).rule(.open)
         // The resident's own cancel: the household session that booked, or the phone it was booked with.
@@ -41,7 +43,7 @@ struct AppointmentsRoutes {
 
     // MARK: the officer's desk
 
-    struct SlotRow: Encodable { var weekday: String; var time: String; var minutes: Int; var capacity: Int }
+    struct SlotRow: Encodable { var weekday: String; var time: String; var minutes: Int; var capacity: Int; var retireURL: String }
     struct DayRow: Encodable { var day: String; var reason: String }
     struct OpeningRow: Encodable { var label: String; var taken: Int; var capacity: Int }
     struct BookingRow: Encodable { var day: String; var time: String; var procedure: String; var name: String; var phone: String; var code: String; var status: String; var reminder: String; var cancelURL: String }
@@ -69,7 +71,8 @@ struct AppointmentsRoutes {
         let title = req.lang.t("proc.appointments")
         let view = try await req.view.render("procedures/appointments", DeskPage(
             layout: Layout(req, title: "\(title) · \(commune.name)", crumbs: try await ProceduresWeb.crumbs(req, commune, Crumb(name: title, url: SiteURL.appointmentsDesk(.id(commune.id!)).path))),
-            slots: slots.map { SlotRow(weekday: req.lang.t("proc.weekday.\($0.weekday)"), time: $0.startTime, minutes: $0.minutes, capacity: $0.capacity) },
+            slots: slots.map { SlotRow(weekday: req.lang.t("proc.weekday.\($0.weekday)"), time: $0.startTime, minutes: $0.minutes, capacity: $0.capacity,
+                                        retireURL: SiteURL.slotRetire(.id($0.id!)).path) },
             closed: closed.map { DayRow(day: Day.display($0.day), reason: $0.reason) },
             openings: openings.map { OpeningRow(label: "\(Self.weekdayName(req, $0.day)) \(Day.display($0.day)) \($0.startTime)", taken: $0.taken, capacity: $0.capacity) },
             bookings: bookings.map { a in
@@ -108,6 +111,17 @@ struct AppointmentsRoutes {
         } catch let e as InvalidInput {
             return try await deskPage(req, commune, dayForm: FormState(values: f, issues: e.issues, lang: req.lang), status: e.status)
         }
+    }
+
+    func retire(req: Request) async throws -> Response {
+        let s = try await ProcScope.row(AppointmentSlot.self, req, .serveProcedures) { $0.communeID }
+        _ = try await AppointmentActions.retire(s, on: req.db)
+        return req.redirect(to: SiteURL.appointmentsDesk(.id(s.communeID)).path, redirectType: .normal)
+    }
+
+    func retireAPI(req: Request) async throws -> SlotDTO {
+        let s = try await ProcScope.row(AppointmentSlot.self, req, .serveProcedures) { $0.communeID }
+        return try await AppointmentActions.retire(s, on: req.db).toDTO()
     }
 
     func officerCancel(req: Request) async throws -> Response {

@@ -52,6 +52,7 @@ public struct BoardDTO: Content, Equatable {
     public var place: String
     public var latitude: Double?
     public var longitude: Double?
+    public var contact: String
     public var procedures: [BoardProcedureDTO]
 }
 
@@ -60,6 +61,7 @@ public struct BoardInput: Content {
     public var place: String?
     public var latitude: Double?
     public var longitude: Double?
+    public var contact: String?
     public var procedureIds: [String]?
 }
 

@@ -100,7 +100,8 @@ extension ProcedureCatalogSeed {
         let villages = try await AdminUnit.query(on: db).filter(\.$parentID == commune.id).filter(\.$kind == .village).sort(\.$code).all()
         let ids = catalog.map { $0.id!.uuidString }
         _ = try await BoardActions.create(in: commune, BoardInput(villageId: villages.first?.id?.uuidString, place: "Nhà văn hóa thôn Đông (bảng mẫu)",
-                                                                  latitude: 21.0905, longitude: 105.6601, procedureIds: ids), on: db)
+                                                                  latitude: 21.0905, longitude: 105.6601,
+                                                                  contact: "Công chức tư pháp (mẫu) · 0999 000 000 · sáng thứ Hai – thứ Sáu, 7:30–11:30", procedureIds: ids), on: db)
         _ = try await BoardActions.create(in: commune, BoardInput(villageId: villages.dropFirst().first?.id?.uuidString, place: "Điếm canh đầu ngõ thôn Đoài (bảng mẫu)",
                                                                   latitude: 21.0931, longitude: 105.6648, procedureIds: Array(ids.prefix(4))), on: db)
         for weekday in [2, 4] {

@@ -222,12 +222,12 @@ struct ProceduresWeb {
         try await boardsPage(req, try await ProcScope.commune(req, .manageProcedures))
     }
 
-    struct BoardForm: Content { var villageId: String?; var place: String?; var latitude: String?; var longitude: String?; var procedureIds: [String]? }
+    struct BoardForm: Content { var villageId: String?; var place: String?; var latitude: String?; var longitude: String?; var contact: String?; var procedureIds: [String]? }
 
     func createBoard(req: Request) async throws -> Response {
         let commune = try await ProcScope.commune(req, .manageProcedures)
         let f = (try? req.content.decode(BoardForm.self)) ?? BoardForm()
-        let values = ["villageId": f.villageId ?? "", "place": f.place ?? "", "latitude": f.latitude ?? "", "longitude": f.longitude ?? ""]
+        let values = ["villageId": f.villageId ?? "", "place": f.place ?? "", "latitude": f.latitude ?? "", "longitude": f.longitude ?? "", "contact": f.contact ?? ""]
         do {
             var c = Checker()
             func coord(_ field: String, _ raw: String?) -> Double? {
@@ -241,7 +241,7 @@ struct ProceduresWeb {
             try c.check()
             _ = try await CatalogActions.list(commune, on: req.db)
             let b = try await BoardActions.create(in: commune, BoardInput(villageId: f.villageId, place: f.place, latitude: lat, longitude: lon,
-                                                                          procedureIds: f.procedureIds), on: req.db)
+                                                                          contact: f.contact, procedureIds: f.procedureIds), on: req.db)
             return req.redirect(to: SiteURL.board(.id(b.id!)).path, redirectType: .normal)
         } catch let e as InvalidInput {
             return try await boardsPage(req, commune, form: FormState(values: values, issues: e.issues, lang: req.lang),
@@ -323,7 +323,7 @@ struct ProceduresWeb {
             layout: Layout(req, title: "\(req.lang.t("proc.poster")) · \(b.place)"), communeName: commune.name, place: b.place,
             items: dto.procedures.map { QRItem(name: $0.name, summary: summary[$0.procedureId] ?? "", shortURL: $0.shortUrl,
                                                svg: QRCode.svg($0.shortUrl, size: 150, level: .quartile) ?? "", pngURL: "", svgURL: "") },
-            contact: "\(handledBy) · \(commune.name)"))
+            contact: b.contact.isEmpty ? "\(handledBy) · \(commune.name)" : b.contact))
     }
 
     /// A scan: counted, then on to the guide.

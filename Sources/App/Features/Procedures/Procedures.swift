@@ -50,6 +50,8 @@ public final class QrBoard: Model, @unchecked Sendable {
     @Field(key: "place") public var place: String
     @OptionalField(key: "latitude") public var latitude: Double?
     @OptionalField(key: "longitude") public var longitude: Double?
+    /// Who to ask, printed on the poster: the justice officer's name, phone and hours ("" prints who handles it).
+    @Field(key: "contact") public var contact: String
     @Timestamp(key: "created_at", on: .create) public var createdAt: Date?
     public init() {}
 }

@@ -33,6 +33,7 @@ struct CreateProcedures: AsyncMigration {
             .field("place", .string, .required)
             .field("latitude", .double)
             .field("longitude", .double)
+            .field("contact", .string, .required)
             .field("created_at", .datetime)
             .create()
         try await database.schema("board_procedures")
