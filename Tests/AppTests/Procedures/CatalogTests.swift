@@ -84,6 +84,10 @@ struct ProceduresCatalogTests {
             #expect(en.text.contains("Papers of the dossier"))
             #expect(try await app.anonymousPage("/p/00001/noSuchThing").status == .notFound)
             #expect(try await app.anonymousPage("/p/99999/birthRegistration").status == .notFound)
+            // A commune that has not opened its catalog has no guides yet, and a visit writes nothing.
+            let before = try await app.count("procedures")
+            #expect(try await app.anonymousPage("/p/00002/birthRegistration").status == .notFound)
+            #expect(try await app.count("procedures") == before)
         }
     }
 }

@@ -18,7 +18,9 @@ struct ProcFixture {
         _ = try await AccountActions.createPerson(username: "tuphap", displayName: "Công chức tư pháp", password: testPassword, role: .justiceOfficer, unit: c, app: app)
         let (_, token) = try await AccountActions.createToken(name: "tuphap", role: .justiceOfficer, unit: c, on: app.db)
         let (_, other) = try await AccountActions.createToken(name: "tuphap2", role: .justiceOfficer, unit: c2, on: app.db)
-        return ProcFixture(tree: t, officerToken: token, otherOfficerToken: other, officer: try await app.signIn("tuphap"))
+        let f = ProcFixture(tree: t, officerToken: token, otherOfficerToken: other, officer: try await app.signIn("tuphap"))
+        _ = try await f.catalog(app)   // the official opens the catalog: the commune's guides exist from now on
+        return f
     }
 
     func catalog(_ app: Application) async throws -> [ProcedureDTO] {

@@ -160,7 +160,7 @@ struct ProceduresWeb {
     static func guideTarget(_ req: Request) async throws -> (AdminUnit, Procedure) {
         let commune = try await ProcScope.communeByCode(req.parameters.get("commune") ?? "", on: req.db)
         let key = req.parameters.get("key") ?? ""
-        try await ProcedureCatalogSeed.ensure(communeID: commune.id!, on: req.db)
+        // No seeding here: a public visit writes nothing; a commune's guides appear once its catalog was opened.
         guard key.count <= 40, let p = try await Procedure.query(on: req.db).filter(\.$communeID == commune.id!).filter(\.$key == key).first() else {
             throw Abort(.notFound)
         }
