@@ -73,6 +73,9 @@ struct ProceduresBoardsTests {
             #expect(poster.text.contains("Chị Lan, công chức tư pháp · 0999 111 222"))
             #expect(poster.text.components(separatedBy: "<svg").count == 3)
 
+            let list = try await app.page("/communes/\(f.tree.commune.id)/boards", as: f.officer)
+            #expect(list.text.contains("Nhà văn hóa thôn Đông") && list.text.contains(">4</a>"))
+
             // Another commune's officer: not found.
             #expect(try await app.api(.GET, "/api/v1/boards/\(board.id)", token: f.otherOfficerToken).status == .notFound)
         }

@@ -89,6 +89,16 @@ struct ProceduresPapersTests {
             #expect(try await app.api(.GET, "/api/v1/paper-files/\(fileID)", token: f.otherOfficerToken).status == .notFound)
             #expect(try await app.anonymousPage("/paper-files/\(fileID)").status != .ok)
             #expect(try await app.api(.GET, "/api/v1/paper-files/\(fileID)", token: "").status == .unauthorized)
+            // Sent with a booking: the appointment's code ties them, for the same phone only.
+            let day = Day.adding(2, to: Day.today())
+            let slot = try await app.api(.POST, "/api/v1/communes/\(f.tree.commune.id)/slots", json: SlotInput(weekday: Day.weekday(day), startTime: "08:00", minutes: 60, capacity: 5), token: f.officerToken).decode(SlotDTO.self)
+            let marriage = try await f.procedure(app, "marriageRegistration")
+            let booking = try await app.api(.POST, "/api/v1/appointments", json: BookingInput(slotId: slot.id.uuidString, day: day, procedureId: marriage.id.uuidString, name: "Đỗ Văn Cường", phone: "0999333444"), token: "").decode(AppointmentDTO.self)
+            let withBooking = try await app.api(.POST, "/api/v1/paper-sets", json: PaperSetInput(procedureId: marriage.id.uuidString, phone: "0999333444", appointmentCode: booking.code), token: "")
+            #expect(try withBooking.decode(PaperSetDTO.self).appointmentId == booking.id)
+            let otherPhone = try await app.api(.POST, "/api/v1/paper-sets", json: PaperSetInput(procedureId: marriage.id.uuidString, phone: "0999333555", appointmentCode: booking.code), token: "")
+            #expect(try otherPhone.decode(ErrorBody.self).fields?.first?.field == "appointmentCode")
+
             let officerPage = try await app.page("/papers/\(set.id)", as: f.officer)
             #expect(officerPage.text.contains("to-khai.jpg") && officerPage.text.contains("Đã nhận, hợp lệ"))
         }

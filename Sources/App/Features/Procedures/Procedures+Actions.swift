@@ -227,6 +227,22 @@ public enum BoardActions {
         }
     }
 
+    /// Scans per board of a commune since a day, counted by the database.
+    static func totals(communeID: UUID, since: String, on db: any Database) async throws -> [UUID: Int] {
+        guard let sql = db as? any SQLDatabase else { return [:] }
+        let rows = try await sql.select()
+            .column(SQLColumn("board_id"))
+            .column(SQLAlias(SQLFunction("COUNT", args: SQLLiteral.all), as: SQLIdentifier("n")))
+            .from("procedure_scans")
+            .where("commune_id", .equal, communeID)
+            .where("day", .greaterThanOrEqual, since)
+            .groupBy("board_id")
+            .all()
+        var out: [UUID: Int] = [:]
+        for r in rows { out[try r.decode(column: "board_id", as: UUID.self)] = try r.decode(column: "n", as: Int.self) }
+        return out
+    }
+
     /// The address printed under a QR code: PUBLIC_URL when set, else the host the request came to.
     static func base(_ req: Request) -> String {
         if let u = req.config.publicURL { return u }

@@ -46,6 +46,7 @@ extension L10n {
         "proc.posterContact": ("Hỏi đáp, đặt lịch hẹn:", "Questions and appointments:"),
         "proc.scans": ("Lượt quét", "Scans"),
         "proc.scans30": ("{0} lượt quét trong 30 ngày qua", "{0} scans in the last 30 days"),
+        "proc.scans30short": ("Lượt quét (30 ngày)", "Scans (30 days)"),
         "proc.byDay": ("Theo ngày", "By day"),
         "proc.byMonth": ("Theo tháng", "By month"),
         "proc.day": ("Ngày", "Day"),

@@ -184,7 +184,7 @@ struct ProceduresWeb {
 
     // MARK: QR boards
 
-    struct BoardRow: Encodable { var place: String; var village: String; var coordinates: String; var procedures: String; var url: String }
+    struct BoardRow: Encodable { var place: String; var village: String; var coordinates: String; var procedures: String; var url: String; var scans: Int }
     struct Option: Encodable { var value: String; var label: String; var selected: Bool }
     struct BoardsPage: Encodable {
         var layout: Layout
@@ -201,11 +201,13 @@ struct ProceduresWeb {
         let villages = try await AdminUnit.query(on: req.db).filter(\.$communeID == commune.id!).filter(\.$kind == .village).sort(\.$code).all()
         let vname = Dictionary(uniqueKeysWithValues: villages.map { ($0.id!, $0.name) })
         var rows: [BoardRow] = []
+        let scans = try await BoardActions.totals(communeID: commune.id!, since: Day.adding(-29, to: Day.today()), on: req.db)
         for b in list {
             let dto = try await BoardActions.dto(b, base: "", on: req.db)
             rows.append(BoardRow(place: b.place, village: b.villageID.flatMap { vname[$0] } ?? "",
                                  coordinates: b.latitude.map { String(format: "%.5f, %.5f", $0, b.longitude ?? 0) } ?? "",
-                                 procedures: dto.procedures.map(\.name).joined(separator: "; "), url: SiteURL.board(.id(b.id!)).path))
+                                 procedures: dto.procedures.map(\.name).joined(separator: "; "), url: SiteURL.board(.id(b.id!)).path,
+                                 scans: scans[b.id!] ?? 0))
         }
         let title = req.lang.t("proc.boards")
         let view = try await req.view.render("procedures/boards", BoardsPage(
