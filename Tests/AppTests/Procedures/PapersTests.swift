@@ -99,6 +99,15 @@ struct ProceduresPapersTests {
             let otherPhone = try await app.api(.POST, "/api/v1/paper-sets", json: PaperSetInput(procedureId: marriage.id.uuidString, phone: "0999333555", appointmentCode: booking.code), token: "")
             #expect(try otherPhone.decode(ErrorBody.self).fields?.first?.field == "appointmentCode")
 
+            // One phone starts at most 5 sets a day (this is its third), then a clear refusal.
+            for _ in 0..<3 {
+                #expect(try await app.api(.POST, "/api/v1/paper-sets", json: PaperSetInput(procedureId: marriage.id.uuidString, phone: "0999333444"), token: "").status == .created)
+            }
+            let sixth = try await app.api(.POST, "/api/v1/paper-sets", json: PaperSetInput(procedureId: marriage.id.uuidString, phone: "0999333444"), token: "")
+            #expect(sixth.status == .tooManyRequests)
+            let sixthField = try sixth.decode(ErrorBody.self).fields?.first?.field
+            #expect(sixthField == "phone")
+
             let officerPage = try await app.page("/papers/\(set.id)", as: f.officer)
             #expect(officerPage.text.contains("to-khai.jpg") && officerPage.text.contains("Đã nhận, hợp lệ"))
         }

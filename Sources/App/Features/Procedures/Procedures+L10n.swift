@@ -189,6 +189,8 @@ extension L10n {
         "error.proc.fileType": ("Chỉ nhận ảnh JPEG, PNG, WebP hoặc tệp PDF (kiểm tra theo nội dung tệp).", "Only JPEG, PNG or WebP photos and PDF files (checked by content)."),
         "error.proc.fileTooBig": ("Tệp quá lớn: tối đa {0} MB.", "The file is too large: at most {0} MB."),
         "error.proc.fileEmpty": ("Chọn một tệp.", "Choose a file."),
+        "error.proc.tooManySets": ("Số điện thoại này đã bắt đầu {0} bộ giấy tờ hôm nay.", "This phone number has started {0} sets of papers today."),
+        "error.proc.tooManyFiles": ("Mỗi bộ giấy tờ nhận tối đa {0} tệp.", "A set of papers takes at most {0} files."),
         "error.proc.unknownItem": ("Không có giấy tờ này trong danh sách.", "No such paper in the checklist."),
         "error.proc.status": ("Trạng thái không hợp lệ.", "Not a valid status."),
         "error.proc.channel": ("Kênh nộp không hợp lệ.", "Not a valid channel."),

@@ -59,6 +59,10 @@ public enum PaperSniff {
 }
 
 public enum PaperActions {
+    /// Limits that keep an anonymous sender from filling the disk: sets a phone may start a day, files in one set.
+    static let setsPerPhonePerDay = 5
+    static let filesPerSet = 20
+
     public static func start(_ p: Procedure, _ input: PaperSetInput, householdID: UUID?, on db: any Database) async throws -> PaperSet {
         var c = Checker()
         let phone = c.phone("phone", input.phone, required: householdID == nil)
@@ -69,6 +73,10 @@ public enum PaperActions {
             else { c.add("appointmentCode", "error.proc.unknownAppointment") }
         }
         try c.check()
+        if let phone, let start = AuditQueries.dayStart(Day.today()),
+           try await PaperSet.query(on: db).filter(\.$phone == phone).filter(\.$createdAt >= start).count() >= setsPerPhonePerDay {
+            throw InvalidInput("phone", "error.proc.tooManySets", [String(setsPerPhonePerDay)], status: .tooManyRequests)
+        }
         let appointmentID = appointment?.id
         return try await db.auditedTransaction { db in
             let s = PaperSet()
@@ -116,6 +124,9 @@ public enum PaperActions {
         else if size > config.papersMaxMB * 1_048_576 { c.add("file", "error.proc.fileTooBig", [String(config.papersMaxMB)]) }
         else if sniffed == nil { c.add("file", "error.proc.fileType") }
         try c.check()
+        if try await PaperFile.query(on: db).filter(\.$setID == s.id!).count() >= filesPerSet {
+            throw InvalidInput("file", "error.proc.tooManyFiles", [String(filesPerSet)])
+        }
         let item = found!, kind = sniffed!
         let fileID = UUID()
         let dir = URL(fileURLWithPath: config.uploadsDir).appendingPathComponent("papers").appendingPathComponent(s.id!.uuidString.lowercased())
