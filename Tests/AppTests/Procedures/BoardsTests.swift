@@ -81,6 +81,24 @@ struct ProceduresBoardsTests {
         }
     }
 
+    @Test("scans group by local day and by month")
+    func months() async throws {
+        try await withTestApp { app in
+            let f = try await ProcFixture.make(app)
+            let birth = try await f.procedure(app, "birthRegistration")
+            let board = try await app.api(.POST, "/api/v1/communes/\(f.tree.commune.id)/boards", json: BoardInput(place: "Cổng làng", procedureIds: [birth.id.uuidString]), token: f.officerToken).decode(BoardDTO.self)
+            let code = board.procedures[0].shortCode
+            // 31/10 23:30 in Hà Nội is 16:30 UTC; 1/11 00:30 in Hà Nội is still 31/10 in UTC.
+            for at in ["2026-10-31T16:30:00Z", "2026-10-31T17:30:00Z", "2026-11-02T03:00:00Z", "2026-11-02T04:00:00Z"] {
+                _ = try await BoardActions.scan(code, on: app.db, at: try #require(ISO8601DateFormatter().date(from: at)))
+            }
+            let days = try await BoardActions.figures(boardID: board.id, byMonth: false, since: "2026-01-01", on: app.db)
+            #expect(days.map { "\($0.period)=\($0.scans)" } == ["2026-10-31=1", "2026-11-01=1", "2026-11-02=2"])
+            let months = try await BoardActions.figures(boardID: board.id, byMonth: true, since: "2026-01-01", on: app.db)
+            #expect(months.map { "\($0.period)=\($0.scans)" } == ["2026-10=1", "2026-11=3"])
+        }
+    }
+
     @Test("bad boards: coordinates, unknown procedures, another commune's procedure; nothing stored")
     func badBoards() async throws {
         try await withTestApp { app in
