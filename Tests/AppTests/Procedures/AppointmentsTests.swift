@@ -94,6 +94,15 @@ struct ProceduresAppointmentsTests {
             let retired = try await app.api(.POST, "/api/v1/appointments", json: BookingInput(slotId: slot.id.uuidString, day: day, procedureId: birth.id.uuidString, name: "A", phone: "0999222555"), token: "")
             #expect(try retired.decode(ErrorBody.self).fields?.first?.message == "Không có khung giờ này.")
             #expect(try await app.api(.GET, "/api/v1/communes/\(c)/appointments", token: f.officerToken).decode([AppointmentDTO].self).count == 2)
+
+            // Tomorrow just after midnight: its reminder is due within a day, listed on the desk.
+            let tomorrow = Day.adding(1, to: Day.today())
+            let early = try await app.api(.POST, "/api/v1/communes/\(c)/slots", json: SlotInput(weekday: Day.weekday(tomorrow), startTime: "00:30", minutes: 30, capacity: 1), token: f.officerToken).decode(SlotDTO.self)
+            let soon = try await app.api(.POST, "/api/v1/appointments", json: BookingInput(slotId: early.id.uuidString, day: tomorrow, procedureId: birth.id.uuidString, name: "Phùng Văn Sớm", phone: "0999222666"), token: "")
+            #expect(soon.status == .created)
+            #expect(try soon.decode(AppointmentDTO.self).remindAt <= Date().addingTimeInterval(86_400))
+            let deskSoon = try await app.page("/communes/\(c)/appointments", as: f.officer)
+            #expect(deskSoon.text.contains("Nhắc lịch đến hạn trong 24 giờ") && deskSoon.text.contains("Phùng Văn Sớm"))
         }
     }
 

@@ -54,6 +54,8 @@ struct AppointmentsRoutes {
         var closed: [DayRow]
         var openings: [OpeningRow]
         var bookings: [BookingRow]
+        /// Booked appointments whose reminder is due within a day: until messaging sends them, the officer can call.
+        var reminders: [BookingRow]
         var weekdays: [Option]
         var slotForm: FormState
         var dayForm: FormState
@@ -69,17 +71,20 @@ struct AppointmentsRoutes {
         let bookings = try await Appointment.query(on: req.db).filter(\.$communeID == commune.id!).filter(\.$day >= today).sort(\.$day).sort(\.$startTime).limit(500).all()
         let names = try await ResidentRoutes.names(bookings.map(\.procedureID), on: req.db)
         let title = req.lang.t("proc.appointments")
+        let soon = Date().addingTimeInterval(86_400)
+        func row(_ a: Appointment) -> BookingRow {
+            BookingRow(day: Day.display(a.day), time: a.startTime, procedure: names[a.procedureID] ?? "", name: a.name, phone: a.phone ?? "", code: a.code,
+                       status: req.lang.t("proc.status.\(a.status.rawValue)"), reminder: a.status == .booked ? QuestionsRoutes.when(a.remindAt) : "",
+                       cancelURL: a.status == .booked ? SiteURL.appointmentCancel(.id(a.id!)).path : "")
+        }
         let view = try await req.view.render("procedures/appointments", DeskPage(
             layout: Layout(req, title: "\(title) · \(commune.name)", crumbs: try await ProceduresWeb.crumbs(req, commune, Crumb(name: title, url: SiteURL.appointmentsDesk(.id(commune.id!)).path))),
             slots: slots.map { SlotRow(weekday: req.lang.t("proc.weekday.\($0.weekday)"), time: $0.startTime, minutes: $0.minutes, capacity: $0.capacity,
                                         retireURL: SiteURL.slotRetire(.id($0.id!)).path) },
             closed: closed.map { DayRow(day: Day.display($0.day), reason: $0.reason) },
             openings: openings.map { OpeningRow(label: "\(Self.weekdayName(req, $0.day)) \(Day.display($0.day)) \($0.startTime)", taken: $0.taken, capacity: $0.capacity) },
-            bookings: bookings.map { a in
-                BookingRow(day: Day.display(a.day), time: a.startTime, procedure: names[a.procedureID] ?? "", name: a.name, phone: a.phone ?? "", code: a.code,
-                           status: req.lang.t("proc.status.\(a.status.rawValue)"), reminder: a.status == .booked ? QuestionsRoutes.when(a.remindAt) : "",
-                           cancelURL: a.status == .booked ? SiteURL.appointmentCancel(.id(a.id!)).path : "")
-            },
+            bookings: bookings.map(row),
+            reminders: bookings.filter { $0.status == .booked && $0.remindAt <= soon && (Day.instant($0.day, $0.startTime) ?? .distantPast) > Date() }.map(row),
             weekdays: (1...7).map { Option(value: String($0), label: req.lang.t("proc.weekday.\($0)"), selected: slotForm.values["weekday"] == String($0)) },
             slotForm: slotForm, dayForm: dayForm,
             slotURL: SiteURL.slotNew(.id(commune.id!)).path, dayURL: SiteURL.closedDayNew(.id(commune.id!)).path))

@@ -113,6 +113,8 @@ extension L10n {
         "proc.cancelled": ("Đã hủy", "Cancelled"),
         "proc.status.booked": ("Đã đặt", "Booked"),
         "proc.status.cancelled": ("Đã hủy", "Cancelled"),
+        "proc.remindersDue": ("Nhắc lịch đến hạn trong 24 giờ", "Reminders due within 24 hours"),
+        "proc.remindersHint": ("Hệ thống chưa tự gửi nhắc lịch; có thể gọi điện cho người đã đặt.", "Reminders are not sent automatically yet; you may call the people who booked."),
         "proc.reminder": ("Nhắc lịch", "Reminder"),
         "proc.noOpenings": ("Chưa có khung giờ nào trong 2 tuần tới.", "No slot in the next two weeks."),
         "proc.save": ("Lưu", "Save"),
