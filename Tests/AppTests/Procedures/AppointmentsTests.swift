@@ -88,6 +88,11 @@ struct ProceduresAppointmentsTests {
             let desk = try await app.page("/communes/\(c)/appointments", as: f.officer)
             #expect(desk.text.contains("Lê Thị Hoa") && desk.text.contains("Đã hủy") && desk.text.contains("Nghỉ lễ"))
 
+            // With phone + code through the API: the household's booking is not reachable that way (no phone).
+            let householdBooking = try #require(list.first { $0.name == "Lê Thị Hoa" })
+            #expect(try await app.api(.POST, "/api/v1/lookup/cancel", json: LookupInput(phone: "0999222333", code: householdBooking.code), token: "").status == .notFound)
+            #expect(try await app.api(.POST, "/api/v1/lookup/cancel", json: LookupInput(phone: "0999222333", code: code), token: "").status == .conflict)
+
             // A retired slot is no longer offered nor bookable; its bookings stay.
             #expect(try await app.form("/slots/\(slot.id)/retire", [:], as: f.officer).status == .seeOther)
             #expect(try await app.api(.GET, "/api/v1/communes/\(c)/openings", token: "").decode([OpeningDTO].self).isEmpty)

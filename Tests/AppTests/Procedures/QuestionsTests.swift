@@ -55,6 +55,12 @@ struct ProceduresQuestionsTests {
             #expect(look.text.contains(answer))
             let wrong = try await app.anonymousPage("/lookup?phone=0999000000&code=\(code)")
             #expect(!wrong.text.contains(answer) && wrong.text.contains("Không tìm thấy"))
+            let viaAPI = try await app.api(.GET, "/api/v1/lookup?phone=0999123456&code=\(code)", token: "").decode(ResidentViewDTO.self)
+            #expect(viaAPI.questions.map(\.answer) == [answer])
+            #expect(try await app.api(.GET, "/api/v1/lookup?phone=0999123457&code=\(code)", token: "").decode(ResidentViewDTO.self).questions.isEmpty)
+            let republished = try await app.api(.POST, "/api/v1/questions/\(queue.items[0].id)/publish", json: PublishInput(published: true), token: f.officerToken)
+            #expect(try republished.decode(QuestionDTO.self).published)
+            #expect(try await app.api(.POST, "/api/v1/questions/\(queue.items[0].id)/publish", json: PublishInput(published: true), token: f.otherOfficerToken).status == .notFound)
             #expect(try await app.count("audit_events") > 0)
         }
     }
@@ -76,6 +82,9 @@ struct ProceduresQuestionsTests {
             #expect(mine.text.contains("Ông mất ở bệnh viện tỉnh") && mine.text.contains("Đăng ký tại xã nơi cư trú cuối cùng."))
             let theirs = try await app.page("/my/procedures", as: other)
             #expect(!theirs.text.contains("Ông mất ở bệnh viện tỉnh"))
+            let mineJSON = try await app.page("/api/v1/my/procedures", as: home).decode(ResidentViewDTO.self)
+            #expect(mineJSON.questions.map(\.answer) == ["Đăng ký tại xã nơi cư trú cuối cùng."])
+            #expect(try await app.page("/api/v1/my/procedures", as: other).decode(ResidentViewDTO.self).questions.isEmpty)
 
             // Five a day per phone, then a clear refusal, nothing stored.
             let procedure = try await f.procedure(app, "deathRegistration")
