@@ -10,4 +10,5 @@ func registerMigrations(_ migrations: Migrations) {
     migrations.add(CreateConsents())  // 0005: consents
     migrations.add(AddHouseholdSignIn())  // 0006: households.card_token_hash, pin_phone, pin_hash…
     migrations.add(CreateMessaging())  // 0007: announcements, deliveries, channel deliveries, push subscriptions, settings, jobs
+    migrations.add(CreateProcedures())  // 0008: procedures, qr_boards, scans, questions, slots, appointments, papers, dossiers
 }

@@ -47,6 +47,7 @@ func routes(_ app: Application) throws {
     MessagingAPI().addRoutes(to: signedInAPI)
     MessagingWeb().addRoutes(open: app, signedIn: signedIn)
     MessagingHooks().addRoutes(to: app)
+    ProceduresRoutes.add(open: app, signedIn: signedIn, openAPI: api, signedInAPI: signedInAPI, config: app.config)
 }
 
 struct HomePage: Encodable {

@@ -29,6 +29,12 @@ public struct AppConfig: Sendable {
     public var postgresSchema: String?
     /// Channels, workers and audio for messaging (Features/Messaging/Messaging+Config.swift).
     public var messaging: MessagingConfig = MessagingConfig()
+    /// PUBLIC_URL: the address printed under QR codes (e.g. https://thonso.songphuong.vn); default the request's host.
+    public var publicURL: String? = nil
+    /// UPLOADS_DIR: where papers sent ahead are stored, outside the database (default ./uploads).
+    public var uploadsDir: String = "uploads"
+    /// PAPERS_MAX_MB: the largest photo or PDF a resident may send ahead (default 10).
+    public var papersMaxMB: Int = 10
 
     public init(database: Database, host: String = "127.0.0.1", port: Int = 8080, pageSize: Int = 50,
                 maxUploadMB: Int = 50, demo: Bool = false, autoMigrate: Bool = true, postgresSchema: String? = nil,
@@ -85,6 +91,14 @@ public struct AppConfig: Sendable {
             bcryptCost: try int("BCRYPT_COST", 12, 4...16),
             secureCookies: flag("COOKIE_SECURE", false))
         config.messaging = try MessagingConfig.fromEnvironment(env, host: config.host, port: config.port)
+        if let u = env["PUBLIC_URL"], !u.isEmpty {
+            guard u.hasPrefix("http://") || u.hasPrefix("https://"), !u.contains(" ") else {
+                throw ConfigError(message: "PUBLIC_URL must start with http:// or https:// (got '\(u)')")
+            }
+            config.publicURL = u.hasSuffix("/") ? String(u.dropLast()) : u
+        }
+        if let d = env["UPLOADS_DIR"], !d.isEmpty { config.uploadsDir = d }
+        config.papersMaxMB = try int("PAPERS_MAX_MB", 10, 1...100)
         return config
     }
 }

@@ -182,6 +182,9 @@ public enum RouteRule: Sendable, Equatable {
     case action(Permission)
     /// `:id` is an announcement: seen by those who may publish where it is addressed, changed by its unit's.
     case announcement(Permission)
+    /// `:id` is a row of a commune-level feature (a procedure, QR board, question, appointment, paper set, paper
+    /// item or file, dossier): the caller must hold the permission on the row's commune.
+    case communeRow(Permission)
 }
 
 extension Route {

@@ -30,6 +30,15 @@ public enum SiteURL: Sendable {
     case noticeReach(Ref), noticeFollowUp(Ref), noticeInformed(Ref), noticeAttendance(Ref), noticeAudio(Ref), unitBulletin(Ref)
     case myNotices, myNotice(Ref), myNoticeRead(Ref), myNoticeRSVP(Ref), pushReceipt(Ref), serviceWorker
     case hooksZalo, hooksSMS, capFeed, capAlert(Ref)
+    // procedures
+    case catalog(Ref), procedureNew(Ref), procedureEdit(Ref)
+    case guide(String, String), guideAsk(String, String), guideBook(String, String), guidePapers(String, String)
+    case boards(Ref), board(Ref), boardPoster(Ref), scan(String), scanSVG(String), scanPNG(String)
+    case questions(Ref), questionAnswer(Ref), questionPublish(Ref)
+    case appointmentsDesk(Ref), slotNew(Ref), closedDayNew(Ref), appointmentCancel(Ref)
+    case paperSets(Ref), paperSet(Ref), paperItemMark(Ref), paperFile(Ref), papersUpload
+    case dossiers(Ref), dossierNew(Ref), dossierStatus(Ref)
+    case myProcedures, myAppointmentCancel(Ref), myPaperFile(Ref), lookup, unitProcedures(Ref), slotRetire(Ref)
 
     public var path: String {
         switch self {
@@ -99,6 +108,41 @@ public enum SiteURL: Sendable {
         case .hooksSMS: return "/hooks/sms"
         case .capFeed: return "/cap/alerts.atom"
         case .capAlert(let r): return "/cap/alerts/\(r.text)"
+        // procedures
+        case .catalog(let r): return "/communes/\(r.text)/procedures"
+        case .procedureNew(let r): return "/communes/\(r.text)/procedures/new"
+        case .procedureEdit(let r): return "/procedures/\(r.text)/edit"
+        case .guide(let c, let k): return "/p/\(c)/\(k)"
+        case .guideAsk(let c, let k): return "/p/\(c)/\(k)/ask"
+        case .guideBook(let c, let k): return "/p/\(c)/\(k)/book"
+        case .guidePapers(let c, let k): return "/p/\(c)/\(k)/papers"
+        case .boards(let r): return "/communes/\(r.text)/boards"
+        case .board(let r): return "/boards/\(r.text)"
+        case .boardPoster(let r): return "/boards/\(r.text)/poster"
+        case .scan(let code): return "/q/\(code)"
+        case .scanSVG(let code): return "/q/\(code)/qr.svg"
+        case .scanPNG(let code): return "/q/\(code)/qr.png"
+        case .questions(let r): return "/communes/\(r.text)/questions"
+        case .questionAnswer(let r): return "/questions/\(r.text)/answer"
+        case .questionPublish(let r): return "/questions/\(r.text)/publish"
+        case .appointmentsDesk(let r): return "/communes/\(r.text)/appointments"
+        case .slotNew(let r): return "/communes/\(r.text)/slots"
+        case .closedDayNew(let r): return "/communes/\(r.text)/closed-days"
+        case .appointmentCancel(let r): return "/appointments/\(r.text)/cancel"
+        case .paperSets(let r): return "/communes/\(r.text)/papers"
+        case .paperSet(let r): return "/papers/\(r.text)"
+        case .paperItemMark(let r): return "/paper-items/\(r.text)"
+        case .paperFile(let r): return "/paper-files/\(r.text)"
+        case .papersUpload: return "/papers-ahead/upload"
+        case .dossiers(let r): return "/communes/\(r.text)/dossiers"
+        case .dossierNew(let r): return "/communes/\(r.text)/dossiers/new"
+        case .dossierStatus(let r): return "/dossiers/\(r.text)/status"
+        case .myProcedures: return "/my/procedures"
+        case .myAppointmentCancel(let r): return "/my/appointments/\(r.text)/cancel"
+        case .myPaperFile(let r): return "/my/paper-files/\(r.text)"
+        case .lookup: return "/lookup"
+        case .unitProcedures(let r): return "/units/\(r.text)/procedures"
+        case .slotRetire(let r): return "/slots/\(r.text)/retire"
         }
     }
 

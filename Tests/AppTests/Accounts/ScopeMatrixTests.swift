@@ -79,6 +79,8 @@ struct ScopeMatrixTests {
             // A body that fails every form's and body's checks after the access check, so nothing changes.
             let junk = ["code": "!!", "name": "", "fullName": "", "address": "", "date": "bad", "communeCode": "", "sourceCodes": ""]
             var checked = 0
+            let procInside = try await ProcScopeRows.rows(app, commune: t.commune.id)
+            let procOutside = try await ProcScopeRows.rows(app, commune: f.outsideUnit.id)
             for route in app.routes.all {
                 let path = "/" + route.path.map(\.description).joined(separator: "/")
                 let rule = try #require(route.accessRule, "route \(route.method) \(path) has no access rule")
@@ -109,7 +111,7 @@ struct ScopeMatrixTests {
                     fresh = { try await AccountActions.createToken(name: "in", role: .villageHead, unit: village, on: db).0.id! }
                 case .unit:
                     let insideUnit = path.contains("import") || path.contains(".csv") || path.contains("merge") || path.contains("carry")
-                        ? t.commune.id : path.contains("move") ? t.village1.id : t.group11.id
+                        || path.contains("communes/") ? t.commune.id : path.contains("move") ? t.village1.id : t.group11.id
                     let outsideUnit = path.contains("move") || path.contains("households/new") ? f.outsideVillage.id : f.outsideUnit.id
                     targets = [(insideUnit, insideUnit, false), (outsideUnit, outsideUnit, true)]
                 case .household:
@@ -118,9 +120,12 @@ struct ScopeMatrixTests {
                     targets = [(resident, t.group11.id, false), (outsideResident, f.outsideVillage.id, true)]
                 case .announcement:
                     targets = [(f.noticeInside, t.group11.id, false), (f.noticeOutside, f.outsideVillage.id, true)]
+                case .communeRow:
+                    let (a, b) = try ProcScopeRows.target(path, inside: procInside, outside: procOutside)
+                    targets = [(a, t.commune.id, false), (b, f.outsideUnit.id, true)]
                 }
                 let permission: Permission = switch rule {
-                case .unit(let p), .household(let p), .resident(let p), .person(let p), .grant(let p), .token(let p), .announcement(let p): p
+                case .unit(let p), .household(let p), .resident(let p), .person(let p), .grant(let p), .token(let p), .announcement(let p), .communeRow(let p): p
                 default: .readRegistry
                 }
                 for target in targets {

@@ -147,6 +147,7 @@ public enum Demo {
         let rows = rows(households: 1216, residents: 5300, villageCodes: villageCodes, groupsPerVillage: 9, codePrefix: communeCode)
         let report = try await RegistryCSV.importRows(rows, into: commune, on: db)
         log?("demo commune \(commune.name) (\(commune.code)): \(report.householdsAdded) households, \(report.residentsAdded) residents")
+        try await ProcedureCatalogSeed.demo(commune, on: db)
         return commune
     }
 }

@@ -1,0 +1,184 @@
+// Pages and JSON routes for papers sent ahead: start a set from the guide, upload per checklist item, the officer's
+// list and check, and the files, served only to the household that sent them and to the commune's officers.
+import Fluent
+import Vapor
+
+struct PapersRoutes {
+    var maxBody: Int
+
+    func addRoutes(open: any RoutesBuilder, signedIn: any RoutesBuilder, openAPI: any RoutesBuilder, api: any RoutesBuilder) {
+        let limit = ByteCount(value: maxBody)
+        open.get(SiteURL.guidePapers(":commune", ":key").components, use: startPage).rule(.open)
+        open.post(SiteURL.guidePapers(":commune", ":key").components, use: start).rule(.open)
+        open.on(.POST, SiteURL.papersUpload.components, body: .collect(maxSize: limit), use: upload).rule(.open)
+        signedIn.get(SiteURL.paperSets(.key).components, use: list).rule(.unit(.serveProcedures))
+        signedIn.get(SiteURL.paperSet(.key).components, use: show).rule(.communeRow(.serveProcedures))
+        signedIn.post(SiteURL.paperItemMark(.key).components, use: mark).rule(.communeRow(.serveProcedures))
+        signedIn.get(SiteURL.paperFile(.key).components, use: file).rule(.communeRow(.serveProcedures))
+        signedIn.get(SiteURL.myPaperFile(.key).components, use: myFile).rule(.signedIn)
+
+        openAPI.post("paper-sets", use: startAPI).rule(.open)
+        openAPI.on(.POST, "paper-sets", ":id", "files", body: .collect(maxSize: limit), use: uploadAPI).rule(.open)
+        api.get("communes", ":id", "paper-sets", use: listAPI).rule(.unit(.serveProcedures))
+        api.get("paper-sets", ":id", use: showAPI).rule(.communeRow(.serveProcedures))
+        api.post("paper-items", ":id", use: markAPI).rule(.communeRow(.serveProcedures))
+        api.get("paper-files", ":id", use: file).rule(.communeRow(.serveProcedures))
+    }
+
+    struct FileItem: Encodable { var name: String; var url: String }
+    struct ItemRow: Encodable { var id: String; var label: String; var status: String; var statusKey: String; var note: String; var files: [FileItem]; var markURL: String }
+    struct SetItem: Encodable { var procedure: String; var code: String; var missing: String; var items: [ItemRow]; var uploadURL: String; var fileHint: String; var url: String; var who: String }
+
+    static func items(_ sets: [PaperSet], _ req: Request, mine: Bool, officer: Bool = false) async throws -> [SetItem] {
+        let names = try await ResidentRoutes.names(sets.map(\.procedureID), on: req.db)
+        var out: [SetItem] = []
+        for s in sets {
+            let d = try await PaperActions.dto(s, on: req.db)
+            out.append(SetItem(procedure: names[s.procedureID] ?? "", code: s.code, missing: d.missing.joined(separator: "; "),
+                               items: d.items.map { i in
+                                   ItemRow(id: i.id.uuidString, label: i.label, status: req.lang.t("proc.paper.\(i.status.rawValue)"), statusKey: i.status.rawValue,
+                                           note: i.note ?? "",
+                                           files: i.files.map { FileItem(name: $0.name, url: officer ? SiteURL.paperFile(.id($0.id)).path : mine ? SiteURL.myPaperFile(.id($0.id)).path : "") },
+                                           markURL: SiteURL.paperItemMark(.id(i.id)).path)
+                               },
+                               uploadURL: SiteURL.papersUpload.path, fileHint: req.lang.t("proc.file", [String(req.config.papersMaxMB)]),
+                               url: SiteURL.paperSet(.id(s.id!)).path, who: s.phone ?? ""))
+        }
+        return out
+    }
+
+    // MARK: resident
+
+    struct StartPage: Encodable { var layout: Layout; var procedure: String; var dossier: [String]; var form: FormState; var householdSignedIn: Bool; var action: String; var guideURL: String }
+
+    func startPageResponse(_ req: Request, form: FormState = FormState(), status: HTTPResponseStatus = .ok) async throws -> Response {
+        let (commune, p) = try await ProceduresWeb.guideTarget(req)
+        let view = try await req.view.render("procedures/papers-start", StartPage(
+            layout: Layout(req, title: "\(req.lang.t("proc.sendPapers")) · \(p.name)", needsToken: true), procedure: p.name, dossier: p.dossierList,
+            form: form, householdSignedIn: req.access.householdID != nil, action: req.url.path, guideURL: SiteURL.guide(commune.code, p.key).path))
+        return try await view.encodeResponse(status: status, for: req)
+    }
+
+    func startPage(req: Request) async throws -> Response { try await startPageResponse(req) }
+
+    func start(req: Request) async throws -> Response {
+        let (_, p) = try await ProceduresWeb.guideTarget(req)
+        let f = (try? req.content.decode([String: String].self)) ?? [:]
+        do {
+            let s = try await PaperActions.start(p, PaperSetInput(phone: f["phone"], appointmentCode: f["appointmentCode"]), householdID: req.access.householdID, on: req.db)
+            return req.redirect(to: Self.back(s, req), redirectType: .normal)
+        } catch let e as InvalidInput {
+            return try await startPageResponse(req, form: FormState(values: f, issues: e.issues, lang: req.lang), status: e.status)
+        }
+    }
+
+    static func back(_ s: PaperSet, _ req: Request) -> String {
+        if let h = req.access.householdID, s.householdID == h { return SiteURL.myProcedures.path }
+        return SiteURL.lookup.path + "?phone=\(s.phone ?? "")&code=\(s.code)"
+    }
+
+    struct UploadForm: Content { var code: String?; var phone: String?; var itemId: String?; var file: File? }
+
+    func upload(req: Request) async throws -> Response {
+        let f = try req.content.decode(UploadForm.self)
+        let s = try await PaperActions.owned(code: f.code ?? "", phone: f.phone, householdID: req.access.householdID, on: req.db)
+        _ = try await PaperActions.upload(to: s, itemRaw: f.itemId, filename: f.file?.filename ?? "", data: f.file?.data ?? ByteBuffer(), config: req.config, on: req.db)
+        return req.redirect(to: Self.back(s, req), redirectType: .normal)
+    }
+
+    func myFile(req: Request) async throws -> Response {
+        guard let h = req.access.householdID, let f = try await PaperFile.find(req.idParameter(), on: req.db),
+              let s = try await PaperSet.find(f.setID, on: req.db), s.householdID == h else { throw Abort(.notFound) }
+        return try await PaperActions.serve(f, req)
+    }
+
+    // MARK: officer
+
+    struct ListPage: Encodable { var layout: Layout; var sets: [SetItem] }
+
+    func list(req: Request) async throws -> View {
+        let commune = try await ProcScope.commune(req, .serveProcedures)
+        let sets = try await PaperSet.query(on: req.db).filter(\.$communeID == commune.id!).sort(\.$createdAt, .descending).limit(200).all()
+        let title = req.lang.t("proc.papers")
+        return try await req.view.render("procedures/papers", ListPage(
+            layout: Layout(req, title: "\(title) · \(commune.name)", crumbs: try await ProceduresWeb.crumbs(req, commune, Crumb(name: title, url: req.url.path))),
+            sets: try await Self.items(sets, req, mine: false, officer: true)))
+    }
+
+    struct Option: Encodable { var value: String; var label: String }
+    struct ShowPage: Encodable { var layout: Layout; var set: SetItem; var statuses: [Option] }
+
+    func show(req: Request) async throws -> View {
+        let s = try await ProcScope.row(PaperSet.self, req, .serveProcedures) { $0.communeID }
+        guard let commune = try await AdminUnit.find(s.communeID, on: req.db) else { throw Abort(.notFound) }
+        try await Audit.record("view", PaperSet.schema, row: s.id, unit: s.communeID, on: req.db)
+        let item = try await Self.items([s], req, mine: false, officer: true)[0]
+        return try await req.view.render("procedures/paper-set", ShowPage(
+            layout: Layout(req, title: "\(req.lang.t("proc.papers")) · \(s.code)",
+                           crumbs: try await ProceduresWeb.crumbs(req, commune, Crumb(name: req.lang.t("proc.papers"), url: SiteURL.paperSets(.id(commune.id!)).path))),
+            set: item, statuses: PaperStatus.allCases.map { Option(value: $0.rawValue, label: req.lang.t("proc.paper.\($0.rawValue)")) }))
+    }
+
+    static func item(_ req: Request) async throws -> (PaperItem, PaperSet) {
+        guard let i = try await PaperItem.find(req.idParameter(), on: req.db), let s = try await PaperSet.find(i.setID, on: req.db) else { throw Abort(.notFound) }
+        _ = try await req.access.unit(s.communeID, .serveProcedures, on: req.db)
+        return (i, s)
+    }
+
+    func mark(req: Request) async throws -> Response {
+        let (i, s) = try await Self.item(req)
+        let f = (try? req.content.decode([String: String].self)) ?? [:]
+        _ = try await PaperActions.mark(i, PaperMarkInput(status: f["status"], note: f["note"]), communeID: s.communeID, on: req.db)
+        return req.redirect(to: SiteURL.paperSet(.id(s.id!)).path, redirectType: .normal)
+    }
+
+    func file(req: Request) async throws -> Response {
+        guard let f = try await PaperFile.find(req.idParameter(), on: req.db), let s = try await PaperSet.find(f.setID, on: req.db) else { throw Abort(.notFound) }
+        _ = try await req.access.unit(s.communeID, .serveProcedures, on: req.db)
+        try await Audit.record("view", PaperFile.schema, row: f.id, unit: s.communeID, on: req.db)
+        return try await PaperActions.serve(f, req)
+    }
+
+    // MARK: JSON
+
+    func startAPI(req: Request) async throws -> Response {
+        let input = try req.content.decode(PaperSetInput.self)
+        var c = Checker()
+        var procedure: Procedure? = nil
+        let raw = (input.procedureId ?? "").trimmingCharacters(in: .whitespaces)
+        if raw.isEmpty { c.add("procedureId", "error.required") }
+        else if let id = UUID(uuidString: raw), let p = try await Procedure.find(id, on: req.db) { procedure = p }
+        else { c.add("procedureId", "error.proc.unknownProcedure") }
+        try c.check()
+        let s = try await PaperActions.start(procedure!, input, householdID: req.access.householdID, on: req.db)
+        return try await PaperActions.dto(s, on: req.db).encodeResponse(status: .created, for: req)
+    }
+
+    func uploadAPI(req: Request) async throws -> Response {
+        let f = try req.content.decode(UploadForm.self)
+        let s = try await PaperActions.owned(code: req.parameters.get("id") ?? "", phone: f.phone, householdID: req.access.householdID, on: req.db)
+        let file = try await PaperActions.upload(to: s, itemRaw: f.itemId, filename: f.file?.filename ?? "", data: f.file?.data ?? ByteBuffer(), config: req.config, on: req.db)
+        return try await file.toDTO().encodeResponse(status: .created, for: req)
+    }
+
+    func listAPI(req: Request) async throws -> [PaperSetDTO] {
+        let commune = try await ProcScope.commune(req, .serveProcedures)
+        var out: [PaperSetDTO] = []
+        for s in try await PaperSet.query(on: req.db).filter(\.$communeID == commune.id!).sort(\.$createdAt, .descending).limit(200).all() {
+            out.append(try await PaperActions.dto(s, on: req.db))
+        }
+        return out
+    }
+
+    func showAPI(req: Request) async throws -> PaperSetDTO {
+        let s = try await ProcScope.row(PaperSet.self, req, .serveProcedures) { $0.communeID }
+        return try await PaperActions.dto(s, on: req.db)
+    }
+
+    func markAPI(req: Request) async throws -> PaperItemDTO {
+        let (i, s) = try await Self.item(req)
+        let done = try await PaperActions.mark(i, try req.content.decode(PaperMarkInput.self), communeID: s.communeID, on: req.db)
+        let files = try await PaperFile.query(on: req.db).filter(\.$itemID == done.id!).all()
+        return PaperItemDTO(id: done.id!, position: done.position, label: done.label, status: done.status, note: done.note, files: files.map { $0.toDTO() })
+    }
+}

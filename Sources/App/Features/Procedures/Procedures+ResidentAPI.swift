@@ -1,0 +1,78 @@
+// The resident's side in JSON: what a phone + code (or the household's session) may read, cancelling one's own
+// appointment, and the officer's publish toggle and closed days.
+import Fluent
+import Vapor
+
+public struct ResidentViewDTO: Content {
+    public var questions: [QuestionDTO]
+    public var appointments: [AppointmentDTO]
+    public var paperSets: [PaperSetDTO]
+}
+
+public struct LookupInput: Content {
+    public var phone: String?
+    public var code: String?
+}
+
+public struct PublishInput: Content {
+    public var published: Bool?
+}
+
+struct ResidentAPI {
+    func addRoutes(openAPI: any RoutesBuilder, api: any RoutesBuilder) {
+        openAPI.get("lookup", use: lookup).rule(.open)
+        openAPI.post("lookup", "cancel", use: cancel).rule(.open)
+        api.get("my", "procedures", use: mine).rule(.signedIn)
+        api.post("questions", ":id", "publish", use: publish).rule(.communeRow(.serveProcedures))
+        api.get("communes", ":id", "closed-days", use: closedDays).rule(.unit(.serveProcedures))
+    }
+
+    static func view(questions: [ProcedureQuestion], appointments: [Appointment], sets: [PaperSet], on db: any Database) async throws -> ResidentViewDTO {
+        var papers: [PaperSetDTO] = []
+        for s in sets { papers.append(try await PaperActions.dto(s, on: db)) }
+        return ResidentViewDTO(questions: questions.map { $0.toDTO() }, appointments: appointments.map { $0.toDTO() }, paperSets: papers)
+    }
+
+    /// Phone and code together; either wrong finds nothing (an empty answer, not an error, so nothing is revealed).
+    func lookup(req: Request) async throws -> ResidentViewDTO {
+        let phone = Phone.normalize(req.query[String.self, at: "phone"] ?? "")
+        let code = (req.query[String.self, at: "code"] ?? "").trimmingCharacters(in: .whitespaces).uppercased()
+        guard let phone, code.count == 8 else { return ResidentViewDTO(questions: [], appointments: [], paperSets: []) }
+        return try await Self.view(
+            questions: try await ProcedureQuestion.query(on: req.db).filter(\.$code == code).filter(\.$phone == phone).all(),
+            appointments: try await Appointment.query(on: req.db).filter(\.$code == code).filter(\.$phone == phone).all(),
+            sets: try await PaperSet.query(on: req.db).filter(\.$code == code).filter(\.$phone == phone).all(), on: req.db)
+    }
+
+    func cancel(req: Request) async throws -> AppointmentDTO {
+        let input = try req.content.decode(LookupInput.self)
+        let code = (input.code ?? "").trimmingCharacters(in: .whitespaces).uppercased()
+        guard let phone = Phone.normalize(input.phone ?? ""), code.count == 8,
+              let a = try await Appointment.query(on: req.db).filter(\.$code == code).filter(\.$phone == phone).first() else {
+            throw InvalidInput("code", "error.proc.unknownAppointment", status: .notFound)
+        }
+        return try await AppointmentActions.cancel(a, on: req.db).toDTO()
+    }
+
+    /// A household representative's own rows (session); other callers have none.
+    func mine(req: Request) async throws -> ResidentViewDTO {
+        guard let h = req.access.householdID else { return ResidentViewDTO(questions: [], appointments: [], paperSets: []) }
+        return try await Self.view(
+            questions: try await ProcedureQuestion.query(on: req.db).filter(\.$householdID == h).sort(\.$askedAt, .descending).all(),
+            appointments: try await Appointment.query(on: req.db).filter(\.$householdID == h).sort(\.$day, .descending).all(),
+            sets: try await PaperSet.query(on: req.db).filter(\.$householdID == h).sort(\.$createdAt, .descending).all(), on: req.db)
+    }
+
+    func publish(req: Request) async throws -> QuestionDTO {
+        let q = try await ProcScope.row(ProcedureQuestion.self, req, .serveProcedures) { $0.communeID }
+        let input = try req.content.decode(PublishInput.self)
+        guard let on = input.published else { throw InvalidInput("published", "error.required") }
+        return try await QuestionActions.publish(q, on, db: req.db).toDTO()
+    }
+
+    func closedDays(req: Request) async throws -> [ClosedDayDTO] {
+        let commune = try await ProcScope.commune(req, .serveProcedures)
+        return try await ClosedDay.query(on: req.db).filter(\.$communeID == commune.id!).filter(\.$day >= Day.today()).sort(\.$day).all()
+            .map { ClosedDayDTO(id: $0.id!, day: $0.day, reason: $0.reason) }
+    }
+}
