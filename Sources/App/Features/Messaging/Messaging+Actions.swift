@@ -342,6 +342,7 @@ public enum MessagingActions {
         app.jobHandlers.handlers["channels"] = { job, ctx in try await runChannels(job, ctx) }
         app.jobHandlers.handlers["send"] = { job, ctx in try await Sending.run(job, ctx) }
         app.jobHandlers.handlers["remind"] = { job, ctx in try await runRemind(job, ctx) }
+        app.jobHandlers.handlers["direct"] = { job, ctx in try await DirectMessage.run(job, ctx) }
     }
 
     static func runPublish(_ job: JobRow, _ ctx: JobContext) async throws -> JobOutcome {

@@ -283,6 +283,17 @@ public enum AppointmentActions {
 }
 
 extension ProcedureNotify {
-    /// Seam for messaging: the confirmation now, and the reminder at `a.remindAt` (a job in messaging's jobs table).
-    static func booked(_ a: Appointment, on db: any Database) async throws {}
+    /// The confirmation now, and the reminder at `a.remindAt` (sent only if the booking still stands then).
+    static func booked(_ a: Appointment, on db: any Database) async throws {
+        let unit = try await communeName(a.communeID, on: db)
+        let path = a.householdID == nil ? SiteURL.lookup.path : SiteURL.myProcedures.path
+        let when = "\(a.startTime) \(Day.display(a.day))"
+        try await DirectMessage.enqueue(key: "booked:\(a.id!)", .init(householdID: a.householdID, phone: a.phone, unit: unit,
+                                                                      title: Lang.vi.t("proc.notify.booked", [when, a.code]), path: path), on: db)
+        if a.remindAt > Date() {
+            try await DirectMessage.enqueue(key: "reminder:\(a.id!)", .init(householdID: a.householdID, phone: a.phone, unit: unit,
+                                                                            title: Lang.vi.t("proc.notify.reminder", [when, a.code]), path: path,
+                                                                            appointmentID: a.id), at: a.remindAt, on: db)
+        }
+    }
 }

@@ -1,6 +1,10 @@
 // Strings of the procedures feature (catalog, guides, QR boards, questions, appointments, dossiers).
 extension L10n {
     static let procedures: [String: Entry] = [
+        "proc.notify.answered": ("Câu hỏi {0} đã có trả lời", "Question {0} has been answered"),
+        "proc.notify.booked": ("Đã đặt lịch {0}, mã {1}", "Booked for {0}, code {1}"),
+        "proc.notify.reminder": ("Nhắc lịch hẹn {0}, mã {1}", "Reminder: appointment {0}, code {1}"),
+        "proc.notify.papers": ("Cán bộ tư pháp đã kiểm tra giấy tờ gửi trước; xem giấy tờ còn thiếu", "The justice officer checked the papers you sent; see what is missing"),
         // catalog
         "proc.catalog": ("Thủ tục hành chính", "Procedures"),
         "proc.new": ("Thêm thủ tục", "Add a procedure"),

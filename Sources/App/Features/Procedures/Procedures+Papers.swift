@@ -200,6 +200,13 @@ extension PaperFile {
 }
 
 extension ProcedureNotify {
-    /// Seam for messaging: tell the household (or the phone) what is still missing after the officer's check.
-    static func papersChecked(setID: UUID, on db: any Database) async throws {}
+    /// Tells the household (or the phone) to look at what is still missing, ten minutes after the officer's first
+    /// mark (one message for a whole check, not one per item).
+    static func papersChecked(setID: UUID, on db: any Database) async throws {
+        guard let set = try await PaperSet.find(setID, on: db) else { return }
+        try await DirectMessage.enqueue(key: "papers:\(setID)", .init(
+            householdID: set.householdID, phone: set.phone, unit: try await communeName(set.communeID, on: db),
+            title: Lang.vi.t("proc.notify.papers"), path: set.householdID == nil ? SiteURL.lookup.path : SiteURL.myProcedures.path),
+            at: Date().addingTimeInterval(600), on: db)
+    }
 }

@@ -42,11 +42,18 @@ extension ProcedureQuestion {
     }
 }
 
-/// Where an answer or a reminder leaves the procedures feature. Today the resident reads answers on `/my/procedures`
-/// or through the look-up (phone + code); the messaging capability will send them from here (inbox, SMS, Zalo).
+/// Where an answer, a booking or a check of papers leaves the procedures feature: the resident reads it on
+/// `/my/procedures` (or the look-up, with phone and code), and messaging sends it by Zalo or SMS (DirectMessage),
+/// queued in the same transaction as the change.
 enum ProcedureNotify {
+    static func communeName(_ id: UUID, on db: any Database) async throws -> String {
+        try await AdminUnit.find(id, on: db)?.name ?? ""
+    }
+
     static func answered(_ q: ProcedureQuestion, on db: any Database) async throws {
-        // Seam for messaging: enqueue a delivery to q.householdID (or q.phone) in the same transaction.
+        try await DirectMessage.enqueue(key: "answer:\(q.id!)", .init(
+            householdID: q.householdID, phone: q.phone, unit: try await communeName(q.communeID, on: db),
+            title: Lang.vi.t("proc.notify.answered", [q.code]), path: q.householdID == nil ? SiteURL.lookup.path : SiteURL.myProcedures.path), on: db)
     }
 }
 
