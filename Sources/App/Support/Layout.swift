@@ -22,6 +22,8 @@ public struct Layout: Encodable {
     var signInURL: String
     /// Notices: for those who publish them, and a household's inbox.
     var noticesURL: String?
+    /// Officials search the registry; a household representative does not.
+    var canSearch = false
     var inboxURL: String?
 
     init(_ req: Request, title: String, crumbs: [Crumb] = [], needsToken: Bool = false) {
@@ -39,7 +41,8 @@ public struct Layout: Encodable {
         self.crumbs = crumbs
         today = Day.display(Day.today())
         csrf = (needsToken || req.access.isSignedIn) ? req.csrfToken : ""
-        user = req.access.personID == nil ? nil : req.access.displayName
+        user = req.access.personID == nil && req.access.householdID == nil ? nil : req.access.displayName
+        canSearch = req.access.personID != nil
         signOutURL = SiteURL.signOut.path
         signInURL = SiteURL.signIn.path
         noticesURL = req.access.has(.publishNotices) ? SiteURL.notices.path : nil
