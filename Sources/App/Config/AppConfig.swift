@@ -90,7 +90,8 @@ public struct AppConfig: Sendable {
             postgresSchema: try schema(env["DATABASE_SCHEMA"]),
             bcryptCost: try int("BCRYPT_COST", 12, 4...16),
             secureCookies: flag("COOKIE_SECURE", false))
-        config.messaging = try MessagingConfig.fromEnvironment(env, host: config.host, port: config.port)
+        config.messaging = try MessagingConfig.fromEnvironment(env, host: config.host, port: config.port,
+                                                               sqlite: { if case .sqlite = db { return true } else { return false } }())
         if let u = env["PUBLIC_URL"], !u.isEmpty {
             guard u.hasPrefix("http://") || u.hasPrefix("https://"), !u.contains(" ") else {
                 throw ConfigError(message: "PUBLIC_URL must start with http:// or https:// (got '\(u)')")

@@ -41,7 +41,7 @@ public struct Layout: Encodable {
         self.crumbs = crumbs
         today = Day.display(Day.today())
         csrf = (needsToken || req.access.isSignedIn) ? req.csrfToken : ""
-        user = req.access.personID == nil && req.access.householdID == nil ? nil : req.access.displayName
+        user = req.access.personID != nil ? req.access.displayName : req.access.householdID != nil ? req.lang.t("household.title") : nil
         canSearch = req.access.personID != nil
         signOutURL = SiteURL.signOut.path
         signInURL = SiteURL.signIn.path

@@ -48,8 +48,10 @@ struct BenchFanoutCommand: AsyncCommand {
         try await AnnouncementUnit(announcementID: a.id!, unitID: commune.id!).create(on: db)
         let published = Date()
 
-        // 1. Raw: one INSERT … SELECT of the same rows, in one transaction.
-        let tRaw = try await BenchImportCommand.time {
+        // Warm the page cache the same way for both: read the audience's rows once.
+        _ = try await sql.raw("SELECT COUNT(*) AS n, COUNT(group_id) AS g, SUM(LENGTH(address)) AS a FROM households WHERE commune_id = \(bind: commune.id!)").first()
+        // 1. Raw: one INSERT … SELECT of the same rows, in one transaction (timed again after the fan-out).
+        let raw = { try await BenchImportCommand.time {
             try await db.transaction { db in
                 let tx = db as! any SQLDatabase
                 try await tx.raw("""
@@ -58,7 +60,8 @@ struct BenchFanoutCommand: AsyncCommand {
                     FROM households h WHERE h.commune_id IN (\(bind: commune.id!))
                     """).run()
             }
-        }
+        } }
+        let tRaw1 = try await raw()
         let rawCount = try await Delivery.query(on: db).count()
         try await sql.delete(from: "deliveries").run()
 
@@ -69,6 +72,18 @@ struct BenchFanoutCommand: AsyncCommand {
         }
         let fanCount = try await Delivery.query(on: db).count()
         guard rawCount == n, fanCount == n else { throw Abort(.internalServerError, reason: "raw wrote \(rawCount), fan-out \(fanCount), expected \(n)") }
+        // The raw statement again, after the fan-out, so neither side alone pays for a cold cache; the faster counts.
+        try await sql.delete(from: "deliveries").run()
+        let tRaw2 = try await raw()
+        let tRaw = min(tRaw1, tRaw2)
+        try await sql.delete(from: "deliveries").run()
+        try await db.transaction { db in
+            try await (db as! any SQLDatabase).raw("""
+                INSERT INTO deliveries (id, announcement_id, household_id, village_id, group_id, state, created_at)
+                SELECT \(MessagingActions.newID(db as! any SQLDatabase)), \(bind: a.id!), h.id, h.village_id, h.group_id, 'sent', \(bind: published)
+                FROM households h WHERE h.commune_id IN (\(bind: commune.id!))
+                """).run()
+        }
 
         // 3. Reach: a fifth of the households have read it, a fifth more have it delivered.
         try await sql.raw("UPDATE deliveries SET state = CASE WHEN substr(CAST(household_id AS TEXT), 1, 1) IN ('0','1','2') THEN 'read' WHEN substr(CAST(household_id AS TEXT), 1, 1) IN ('3','4','5') THEN 'delivered' ELSE 'sent' END").run()
@@ -90,9 +105,9 @@ struct BenchFanoutCommand: AsyncCommand {
         try await sql.delete(from: "deliveries").run()
         try await sql.delete(from: "jobs").run()
 
-        out(String(format: "%-40@ %7.2f s %10.0f rows/s", "raw INSERT … SELECT, one statement" as NSString, tRaw, Double(n) / tRaw))
+        out(String(format: "%-40@ %7.2f s, again after the fan-out %7.2f s", "raw INSERT … SELECT, one statement" as NSString, tRaw1, tRaw2))
         out(String(format: "%-40@ %7.2f s %10.0f rows/s", "fan-out job (batches of \(app.config.messaging.fanoutBatch))" as NSString, tFan, Double(n) / tFan))
-        out(String(format: "ratio fan-out / raw: %.2f×   (goal ≤ 1.5×)", tFan / tRaw))
+        out(String(format: "ratio fan-out / faster raw: %.2f×   (goal ≤ 1.5×)", tFan / tRaw))
         out(String(format: "reach query: best %.3f s of 3 (%@ households, %@ delivered, %@ read)", reachTimes.min() ?? 0,
                    String(reach?.households ?? 0) as NSString, String(reach?.delivered ?? 0) as NSString, String(reach?.read ?? 0) as NSString))
         out(String(format: "reach page (HTTP %d, whole request through the app): best %.3f s, worst %.3f s of 3", Int(status.code), pageTimes.min() ?? 0, pageTimes.max() ?? 0))

@@ -38,7 +38,7 @@ public struct MessagingConfig: Sendable {
     public var jobPollSeconds: Double
     /// JOB_LEASE_SECONDS: how long a claimed job is a worker's before another may take it over.
     public var jobLeaseSeconds: Double
-    /// FANOUT_BATCH: households written per transaction when a notice goes out.
+    /// FANOUT_BATCH: households written per transaction when a notice goes out (50,000 on SQLite, 10,000 on PostgreSQL).
     public var fanoutBatch: Int
     /// FANOUT_PAUSE_MS: a pause between batches, to leave a small machine's database room for pages.
     public var fanoutPauseMS: Int
@@ -68,7 +68,7 @@ public struct MessagingConfig: Sendable {
         self.audioDir = audioDir
     }
 
-    static func fromEnvironment(_ env: [String: String], host: String, port: Int) throws -> MessagingConfig {
+    static func fromEnvironment(_ env: [String: String], host: String, port: Int, sqlite: Bool = true) throws -> MessagingConfig {
         func v(_ k: String) -> String? { env[k].flatMap { $0.isEmpty ? nil : $0 } }
         func num(_ k: String, _ def: Double, _ range: ClosedRange<Double>) throws -> Double {
             guard let raw = v(k) else { return def }
@@ -102,7 +102,8 @@ public struct MessagingConfig: Sendable {
         c.jobWorkers = Int(try num("JOB_WORKERS", 1, 0...1))
         c.jobPollSeconds = try num("JOB_POLL_SECONDS", 1, 0.05...60)
         c.jobLeaseSeconds = try num("JOB_LEASE_SECONDS", 60, 1...3600)
-        c.fanoutBatch = Int(try num("FANOUT_BATCH", 10000, 10...50000))
+        // SQLite commits are the cost (one writer, a sync each), so it takes bigger batches (docs/benchmarks.md).
+        c.fanoutBatch = Int(try num("FANOUT_BATCH", sqlite ? 50000 : 10000, 10...50000))
         c.fanoutPauseMS = Int(try num("FANOUT_PAUSE_MS", 0, 0...10000))
         if let r = v("REMINDERS") {
             let parts = r.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
