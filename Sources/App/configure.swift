@@ -72,6 +72,10 @@ public func configure(_ app: Application, _ config: AppConfig) async throws {
     if config.autoMigrate {
         try await app.autoMigrate()
     }
+    if config.messaging.pushEnabled, config.autoMigrate {
+        // The VAPID key pair is made on first start and kept in the database (settings), so every instance signs alike.
+        _ = try await PushSender.keys(app)
+    }
     if config.messaging.jobWorkers > 0 && app.environment != .testing {
         app.lifecycle.use(JobWorker())
     }
