@@ -32,8 +32,12 @@ func withTestApp(_ adjust: (inout AppConfig) -> Void = { _ in }, _ body: (Applic
     config.pageSize = 50
     config.bcryptCost = 4
     config.uploadsDir = FileManager.default.temporaryDirectory.appendingPathComponent("thonso-uploads-\(UUID().uuidString)").path
+    config.messaging.audioDir = FileManager.default.temporaryDirectory.appendingPathComponent("thonso-audio-\(UUID().uuidString)").path
     adjust(&config)
-    defer { try? FileManager.default.removeItem(atPath: config.uploadsDir) }
+    defer {
+        try? FileManager.default.removeItem(atPath: config.uploadsDir)
+        try? FileManager.default.removeItem(atPath: config.messaging.audioDir)
+    }
     do {
         try await configure(app, config)
         // Every test starts with a system administrator, signed in through the API token and a browser session.
