@@ -105,6 +105,11 @@ extension Request {
 }
 
 public enum Tokens {
+    /// Equal texts, compared in time that does not depend on where they differ (form tokens, webhook signatures).
+    public static func same(_ a: String, _ b: String) -> Bool {
+        a.utf8.count == b.utf8.count && zip(a.utf8, b.utf8).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+
     public static func hash(_ token: String) -> String {
         SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
     }

@@ -38,7 +38,7 @@ struct CSRFMiddleware: AsyncMiddleware {
         _ = buffer
         let sent = try? req.content.get(String.self, at: "_csrf")
         guard let expected = req.session.data["csrf"], let sent, !sent.isEmpty,
-              sent.utf8.count == expected.utf8.count, zip(sent.utf8, expected.utf8).reduce(0, { $0 | ($1.0 ^ $1.1) }) == 0 else {
+              Tokens.same(sent, expected) else {
             throw Abort(.forbidden, reason: req.lang.t("error.csrf"))
         }
         return try await next.respond(to: req)

@@ -135,6 +135,8 @@ struct MessagingTests {
             #expect(seen.households == 3)
             let list = try await app.api(.GET, "/api/v1/announcements", token: head).decode(Paged<AnnouncementDTO>.self)
             #expect(Set(list.items.map(\.title)) == ["Họp tổ 1", "Toàn xã"])
+            #expect(list.items.first { $0.title == "Họp tổ 1" }?.unitIds == [t.group11.id])
+            #expect(list.items.first { $0.title == "Toàn xã" }?.unitIds == [t.commune.id])
             // …but may not change it.
             let withdraw = try await app.api(.POST, "/api/v1/announcements/\(communeWide.id)/withdraw", json: ["reason": "nhầm"], token: head)
             #expect(withdraw.status == .notFound)

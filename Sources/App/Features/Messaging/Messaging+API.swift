@@ -225,7 +225,7 @@ struct MessagingHooks {
         let mac = HMAC<SHA256>.authenticationCode(for: Data(body.utf8), using: SymmetricKey(data: Data(config.password.utf8)))
         let expected = "sha256=" + mac.map { String(format: "%02x", $0) }.joined()
         let sent = req.headers.first(name: "X-Signature") ?? ""
-        guard sent.utf8.count == expected.utf8.count, zip(sent.utf8, expected.utf8).reduce(0, { $0 | ($1.0 ^ $1.1) }) == 0 else { throw Abort(.unauthorized) }
+        guard Tokens.same(sent, expected) else { throw Abort(.unauthorized) }
         let report = try JSONDecoder().decode(SMSReport.self, from: Data(body.utf8))
         if report.status == "delivered" { try await Self.advanceChannel(key: report.reference, channel: .sms, to: .delivered, on: req.db) }
         else if report.status == "failed", let id = UUID(uuidString: report.reference), let c = try await ChannelDelivery.find(id, on: req.db), c.channel == .sms {

@@ -191,7 +191,6 @@ struct ZaloGateway {
         guard let signature, !config.secret.isEmpty else { return false }
         let mac = SHA256.hash(data: Data((config.appID + body + timestamp + config.secret).utf8)).map { String(format: "%02x", $0) }.joined()
         let sent = signature.hasPrefix("mac=") ? String(signature.dropFirst(4)) : signature
-        guard sent.utf8.count == mac.utf8.count else { return false }
-        return zip(sent.utf8, mac.utf8).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+        return Tokens.same(sent, mac)
     }
 }

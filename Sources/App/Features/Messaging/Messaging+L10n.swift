@@ -109,6 +109,7 @@ extension L10n {
         "msg.representative": ("Người đại diện", "Representative"),
         "msg.when": ("Thời gian", "When"),
         "msg.audio": ("Tải tệp âm thanh cho loa", "Download audio for the loudspeaker"),
+        "msg.capFeedTitle": ("Thôn Số — cảnh báo khẩn cấp", "Thôn Số — urgent alerts"),
         "msg.cap": ("Bản tin cảnh báo CAP 1.2 (XML)", "CAP 1.2 alert (XML)"),
         "msg.ack": ("Đã nhận thông báo", "I have read this"),
         "msg.acked": ("Gia đình đã xác nhận nhận thông báo. Cảm ơn!", "Your household has confirmed it read this. Thank you!"),

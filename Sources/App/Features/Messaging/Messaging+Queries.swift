@@ -61,7 +61,10 @@ enum MessagingQueries {
         let total = try await q.count()
         let rows = try await q.sort(\.$createdAt, .descending).range(page.offset..<(page.offset + page.per)).all()
         var items: [AnnouncementDTO] = []
-        for a in rows { items.append(AnnouncementDTO(a, units: try await MessagingActions.audienceIDs(a.id!, on: db))) }
+        // The page's audiences in one query, not one per notice.
+        let links = try await AnnouncementUnit.query(on: db).filter(\.$announcementID ~~ rows.map { $0.id! }).all()
+        let audience = Dictionary(grouping: links, by: \.announcementID)
+        for a in rows { items.append(AnnouncementDTO(a, units: (audience[a.id!] ?? []).map(\.unitID))) }
         return Paged(items: items, page: page, total: total)
     }
 

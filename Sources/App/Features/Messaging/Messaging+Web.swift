@@ -584,7 +584,7 @@ struct MessagingWeb {
         let base = req.config.messaging.baseURL
         var entries: [(alert: CAPAlert, url: String)] = []
         for a in alerts { entries.append((try await AlertsCAP.alert(a, app: req.application, on: req.db), base + SiteURL.capAlert(.id(a.id!)).path)) }
-        let xml = capAtomFeed(id: base + SiteURL.capFeed.path, title: "Thôn Số — cảnh báo khẩn cấp", selfURL: base + SiteURL.capFeed.path,
+        let xml = capAtomFeed(id: base + SiteURL.capFeed.path, title: Lang.vi.t("msg.capFeedTitle"), selfURL: base + SiteURL.capFeed.path,
                               updated: alerts.first.flatMap { $0.updatedAt ?? $0.publishedAt } ?? Date(), entries: entries)
         let res = Response(status: .ok, body: .init(string: xml))
         res.headers.contentType = HTTPMediaType(type: "application", subType: "atom+xml", parameters: ["charset": "utf-8"])
