@@ -27,13 +27,6 @@ public func configure(_ app: Application, _ config: AppConfig) async throws {
     app.routes.defaultMaxBodySize = "1mb"
 
     app.passwords.use(.bcrypt(cost: config.bcryptCost))
-    app.sessions.use(.fluent)
-    let secure = config.secureCookies
-    app.sessions.configuration = SessionsConfiguration(cookieName: "thonso_session") { id in
-        HTTPCookies.Value(string: id.string, expires: Date().addingTimeInterval(7 * 24 * 3600), path: "/",
-                          isSecure: secure, isHTTPOnly: true, sameSite: .lax)
-    }
-
     app.views.use(.leaf)
     app.leaf.tags["t"] = TranslateTag()
     app.leaf.tags["num"] = NumberTag()
@@ -43,12 +36,13 @@ public func configure(_ app: Application, _ config: AppConfig) async throws {
     app.middleware = .init()
     app.middleware.use(RedactingRouteLogging())
     app.middleware.use(LanguageMiddleware())
-    app.middleware.use(AppErrorMiddleware(logger: app.logger))
+    // Outside the error middleware, so error pages carry the same headers.
     app.middleware.use(SecurityHeadersMiddleware())
+    app.middleware.use(AppErrorMiddleware(logger: app.logger))
     app.middleware.use(FileMiddleware(publicDirectory: app.directory.publicDirectory))
-    app.middleware.use(app.sessions.middleware)
+    app.middleware.use(SessionMiddleware())
     app.middleware.use(AccessMiddleware())
-    app.middleware.use(CSRFMiddleware(maxBody: config.maxUploadMB * 1_048_576 + 65_536))
+    app.middleware.use(CSRFMiddleware())
 
     app.asyncCommands.use(UnitsCommand(), as: "units")
     app.asyncCommands.use(ImportCommand(), as: "import")
@@ -60,6 +54,7 @@ public func configure(_ app: Application, _ config: AppConfig) async throws {
 
     try routes(app)
     MessagingActions.register(app)
+    Housekeeping.register(app)
     app.asyncCommands.use(JobsCommand(), as: "jobs")
 
     if case .postgres = config.database, let schema = config.postgresSchema, let sql = app.db as? any SQLDatabase {
@@ -78,6 +73,9 @@ public func configure(_ app: Application, _ config: AppConfig) async throws {
     }
     if config.messaging.jobWorkers > 0 && app.environment != .testing {
         app.lifecycle.use(JobWorker())
+    }
+    if config.autoMigrate && app.environment != .testing {
+        try await Housekeeping.schedule(on: app.db)
     }
     if config.demo {
         try await Demo.load(app) { app.logger.notice("\($0)") }

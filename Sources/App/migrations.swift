@@ -11,4 +11,5 @@ func registerMigrations(_ migrations: Migrations) {
     migrations.add(AddHouseholdSignIn())  // 0006: households.card_token_hash, pin_phone, pin_hash…
     migrations.add(CreateMessaging())  // 0007: announcements, deliveries, channel deliveries, push subscriptions, settings, jobs
     migrations.add(CreateProcedures())  // 0008: procedures, qr_boards, scans, questions, slots, appointments, papers, dossiers
+    migrations.add(CreateSecurity())  // 0009: sessions, rate_counters; _fluent_sessions dropped
 }

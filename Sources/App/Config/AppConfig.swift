@@ -35,6 +35,12 @@ public struct AppConfig: Sendable {
     public var uploadsDir: String = "uploads"
     /// PAPERS_MAX_MB: the largest photo or PDF a resident may send ahead (default 10).
     public var papersMaxMB: Int = 10
+    /// SESSION_IDLE_MINUTES: a session unused this long ends (default 240; 5–10080).
+    public var sessionIdleMinutes: Int = 240
+    /// SESSION_MAX_HOURS: a session ends this long after sign-in, used or not (default 24; 1–720).
+    public var sessionMaxHours: Int = 24
+    /// TRUSTED_PROXIES: addresses or CIDR ranges of reverse proxies whose X-Forwarded-For is believed (default none).
+    public var trustedProxies: [AddressRange] = []
 
     public init(database: Database, host: String = "127.0.0.1", port: Int = 8080, pageSize: Int = 50,
                 maxUploadMB: Int = 50, demo: Bool = false, autoMigrate: Bool = true, postgresSchema: String? = nil,
@@ -100,6 +106,17 @@ public struct AppConfig: Sendable {
         }
         if let d = env["UPLOADS_DIR"], !d.isEmpty { config.uploadsDir = d }
         config.papersMaxMB = try int("PAPERS_MAX_MB", 10, 1...100)
+        config.sessionIdleMinutes = try int("SESSION_IDLE_MINUTES", 240, 5...10_080)
+        config.sessionMaxHours = try int("SESSION_MAX_HOURS", 24, 1...720)
+        if let raw = env["TRUSTED_PROXIES"], !raw.isEmpty {
+            config.trustedProxies = try raw.split(separator: ",").map { part in
+                let t = part.trimmingCharacters(in: .whitespaces)
+                guard let r = AddressRange(t) else {
+                    throw ConfigError(message: "TRUSTED_PROXIES must be addresses or CIDR ranges separated by commas (got '\(t)')")
+                }
+                return r
+            }
+        }
         return config
     }
 }

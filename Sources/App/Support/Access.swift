@@ -133,13 +133,11 @@ struct AccessMiddleware: AsyncMiddleware {
             try await token.update(on: req.db)
             req.access = Access(personID: nil, tokenID: token.id, displayName: token.name,
                                 grants: [Grant(role: token.role, unitID: token.unitID)])
-        } else if let raw = req.session.data["person"], let id = UUID(uuidString: raw),
-                  let person = try await Person.find(id, on: req.db), person.active {
+        } else if let id = req.sessionRow?.personID, let person = try await Person.find(id, on: req.db), person.active {
             let grants = try await RoleGrant.query(on: req.db).filter(\.$personID == id).all()
             req.access = Access(personID: id, tokenID: nil, displayName: person.displayName,
                                 grants: grants.map { Grant(role: $0.role, unitID: $0.unitID) })
-        } else if let raw = req.session.data["household"], let id = UUID(uuidString: raw),
-                  let h = try await Household.find(id, on: req.db), h.cardTokenHash != nil || h.pinHash != nil {
+        } else if let id = req.sessionRow?.householdID, let h = try await Household.find(id, on: req.db), h.cardTokenHash != nil || h.pinHash != nil {
             req.access = Access(personID: nil, tokenID: nil, displayName: h.code, grants: [], householdID: id)
         }
         let access = req.access

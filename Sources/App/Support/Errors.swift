@@ -128,6 +128,11 @@ struct AppErrorMiddleware: AsyncMiddleware {
             code = "invalid"
             message = lang.t("error.invalid")
             fields = e.issues.map { .init(field: $0.field, message: $0.message(lang), line: $0.line) }
+        case let e as TooManyRequests:
+            status = .tooManyRequests
+            code = "too_many"
+            message = lang.t(e.key)
+            if let after = e.retryAfter { headers.replaceOrAdd(name: .retryAfter, value: String(after)) }
         case let e as any AbortError:
             status = e.status
             headers = e.headers

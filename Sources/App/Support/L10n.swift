@@ -262,6 +262,7 @@ enum L10n {
         "error.notFound": ("Không tìm thấy trang hoặc mục này.", "This page or item was not found."),
         "error.badRequest": ("Yêu cầu không đọc được.", "The request could not be read."),
         "error.tooLarge": ("Dữ liệu gửi lên quá lớn.", "What was sent is too large."),
+        "error.tooMany": ("Bạn đã gửi quá nhiều yêu cầu. Vui lòng thử lại sau.", "Too many requests. Please try again later."),
         "error.required": ("Vui lòng điền mục này.", "This field is required."),
         "error.tooLong": ("Dài quá {0} ký tự.", "Longer than {0} characters."),
         "error.controlChars": ("Có ký tự không hợp lệ.", "Contains characters that are not allowed."),

@@ -59,8 +59,7 @@ struct AccountsWeb {
                 // A household representative's phone and PIN.
                 let (household, locked) = try await HouseholdSignIn.verifyPin(phone: phone, pin: input.password ?? "", req: req)
                 if let h = household {
-                    req.renewSession()
-                    req.session.data["household"] = h.id!.uuidString
+                    try await req.startSession(household: h.id!, method: "pin")
                     try await Audit.record("signIn", Household.schema, row: h.id, unit: h.groupID ?? h.villageID, on: req.db,
                                            actor: AuditActor(personID: nil, tokenID: nil, name: h.code))
                     return req.redirect(to: SiteURL.myHousehold.path, redirectType: .normal)
@@ -112,14 +111,12 @@ struct AccountsWeb {
             try await p.update(on: req.db)
         }
         try await Audit.record("signIn", Person.schema, row: p.id, on: req.db, actor: AuditActor(personID: p.id, tokenID: nil, name: p.displayName))
-        req.renewSession()
-        req.session.data["household"] = nil
-        req.session.data["person"] = p.id!.uuidString
+        try await req.startSession(person: p.id!, method: "password")
         return req.redirect(to: next, redirectType: .normal)
     }
 
     func signOut(req: Request) async throws -> Response {
-        req.session.destroy()
+        try await req.endSession()
         return req.redirect(to: SiteURL.home.path, redirectType: .normal)
     }
 }

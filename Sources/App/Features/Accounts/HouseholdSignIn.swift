@@ -59,9 +59,7 @@ struct HouseholdSignIn {
               let h = try await Household.query(on: req.db).filter(\.$cardTokenHash == Tokens.hash(token)).first() else {
             throw Abort(.notFound)
         }
-        req.renewSession()
-        req.session.data["person"] = nil
-        req.session.data["household"] = h.id!.uuidString
+        try await req.startSession(household: h.id!, method: "card")
         try await Audit.record("signIn", Household.schema, row: h.id, unit: h.groupID ?? h.villageID, on: req.db,
                                actor: AuditActor(personID: nil, tokenID: nil, name: h.code))
         return req.redirect(to: SiteURL.myHousehold.path, redirectType: .normal)

@@ -10,7 +10,7 @@ struct PapersRoutes {
         let limit = ByteCount(value: maxBody)
         open.get(SiteURL.guidePapers(":commune", ":key").components, use: startPage).rule(.open)
         open.post(SiteURL.guidePapers(":commune", ":key").components, use: start).rule(.open)
-        open.on(.POST, SiteURL.papersUpload.components, body: .collect(maxSize: limit), use: upload).rule(.open)
+        open.on(.POST, SiteURL.papersUpload.components, body: .collect(maxSize: limit), use: upload).rule(.open).maxBody(maxBody)
         signedIn.get(SiteURL.paperSets(.key).components, use: list).rule(.unit(.serveProcedures))
         signedIn.get(SiteURL.paperSet(.key).components, use: show).rule(.communeRow(.serveProcedures))
         signedIn.post(SiteURL.paperItemMark(.key).components, use: mark).rule(.communeRow(.serveProcedures))
@@ -18,7 +18,7 @@ struct PapersRoutes {
         signedIn.get(SiteURL.myPaperFile(.key).components, use: myFile).rule(.signedIn)
 
         openAPI.post("paper-sets", use: startAPI).rule(.open)
-        openAPI.on(.POST, "paper-sets", ":id", "files", body: .collect(maxSize: limit), use: uploadAPI).rule(.open)
+        openAPI.on(.POST, "paper-sets", ":id", "files", body: .collect(maxSize: limit), use: uploadAPI).rule(.open).maxBody(maxBody)
         api.get("communes", ":id", "paper-sets", use: listAPI).rule(.unit(.serveProcedures))
         api.get("paper-sets", ":id", use: showAPI).rule(.communeRow(.serveProcedures))
         api.post("paper-items", ":id", use: markAPI).rule(.communeRow(.serveProcedures))

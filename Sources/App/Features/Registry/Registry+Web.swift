@@ -19,7 +19,7 @@ struct RegistryWeb {
         app.get(SiteURL.residentEdit(.key).components, use: editResident).rule(.resident(.writeRegistry))
         app.post(SiteURL.residentEdit(.key).components, use: updateResident).rule(.resident(.writeRegistry))
         app.get(SiteURL.unitImport(.key).components, use: importForm).rule(.unit(.importExport))
-        app.on(.POST, SiteURL.unitImport(.key).components, body: .collect(maxSize: ByteCount(value: maxUploadBytes + 65_536)), use: importUpload).rule(.unit(.importExport))
+        app.on(.POST, SiteURL.unitImport(.key).components, body: .collect(maxSize: ByteCount(value: maxUploadBytes + 65_536)), use: importUpload).rule(.unit(.importExport)).maxBody(maxUploadBytes + 65_536)
         app.get(SiteURL.unitExport(.key).components, use: export).rule(.unit(.importExport))
         app.get(SiteURL.search.components, use: search).rule(.list(.readRegistry))
     }

@@ -1,0 +1,40 @@
+// The hourly housekeeping job: deletes what has outlived its purpose (ended sessions, old rate-limit windows, and
+// what later features add to `tasks`). It re-arms itself, so one row in `jobs` runs it for every instance.
+import Fluent
+import Vapor
+
+public enum Housekeeping {
+    public static let kind = "housekeeping"
+    public typealias Task = @Sendable (Application) async throws -> String
+
+    /// Each task deletes what is due and answers a line for the log.
+    static func tasks() -> [(String, Task)] {
+        [
+            ("sessions", { app in "\(try await SessionStore.sweep(config: app.config, on: app.db)) ended sessions" }),
+            ("rate counters", { app in "\(try await RateLimit.sweep(on: app.db)) old rate-limit windows" }),
+        ]
+    }
+
+    /// Runs every task once (the job, and tests).
+    @discardableResult
+    public static func run(_ app: Application) async throws -> [String] {
+        var lines: [String] = []
+        for (name, task) in tasks() {
+            let line = try await task(app)
+            lines.append("\(name): \(line)")
+        }
+        return lines
+    }
+
+    static func register(_ app: Application) {
+        app.jobHandlers.handlers[kind] = { _, ctx in
+            for line in try await run(ctx.app) { ctx.app.logger.info("housekeeping: \(line)") }
+            return .later(Date().addingTimeInterval(3600))
+        }
+    }
+
+    /// Makes sure the job exists (at start); it keeps its own schedule afterwards.
+    static func schedule(on db: any Database) async throws {
+        try await Jobs.enqueue(kind, key: kind, at: Date().addingTimeInterval(60), on: db)
+    }
+}

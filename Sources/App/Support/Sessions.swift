@@ -1,0 +1,213 @@
+// Sessions: who signed in on this browser. A row in `sessions` exists only once someone has signed in (a person with
+// a password, a household with its card or PIN); a visitor who has not has no row, only a cookie that seeds the form
+// token (Support/CSRF.swift). The cookie carries a random secret, the table its SHA-256, so a copy of the database
+// signs nobody in. A session ends on sign-out, when idle for SESSION_IDLE_MINUTES, SESSION_MAX_HOURS after it began,
+// and whenever what granted it changes: `SessionStore.end(…)` is called by password changes and resets, card and PIN
+// changes, revoked grants and erasure. Reads write nothing, except `last_seen_at` at most once a minute per session.
+import Crypto
+import Fluent
+import NIOConcurrencyHelpers
+import SQLKit
+import Vapor
+
+public struct SessionRow: Sendable {
+    public var id: UUID
+    public var personID: UUID?
+    public var householdID: UUID?
+    /// password, card or pin.
+    public var method: String
+    public var createdAt: Date
+    public var lastSeenAt: Date
+}
+
+/// The session state of one request: the cookie it came with, its row, and the cookie to send back.
+final class SessionBox: @unchecked Sendable {
+    private let lock = NIOLock()
+    private var _cookie: String?
+    private var _row: SessionRow?
+    private var _outgoing: HTTPCookies.Value?
+
+    init(cookie: String?, row: SessionRow?) {
+        _cookie = cookie
+        _row = row
+    }
+    var cookie: String? { get { lock.withLock { _cookie } } set { lock.withLock { _cookie = newValue } } }
+    var row: SessionRow? { get { lock.withLock { _row } } set { lock.withLock { _row = newValue } } }
+    var outgoing: HTTPCookies.Value? { get { lock.withLock { _outgoing } } set { lock.withLock { _outgoing = newValue } } }
+}
+
+struct SessionBoxKey: StorageKey { typealias Value = SessionBox }
+
+public enum SessionStore {
+    public static let cookieName = "thonso_session"
+    /// A seed cookie (no row) starts with `a_`, a signed-in session's with `s_`: a seed costs no query.
+    static let seedPrefix = "a_", sessionPrefix = "s_"
+    /// How often a session's last_seen_at is written while it is used.
+    static let touchEvery: TimeInterval = 60
+
+    static func sql(_ db: any Database) throws -> any SQLDatabase {
+        guard let sql = db as? any SQLDatabase else { throw Abort(.internalServerError, reason: "sessions need an SQL database") }
+        return sql
+    }
+
+    static func wellFormed(_ raw: String) -> Bool {
+        (20...80).contains(raw.utf8.count) && raw.utf8.allSatisfy { c in
+            (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c == 45 || c == 95
+        }
+    }
+
+    static func load(_ secret: String, on db: any Database) async throws -> SessionRow? {
+        guard let r = try await sql(db).raw("""
+            SELECT id, person_id, household_id, method, created_at, last_seen_at FROM sessions WHERE token_hash = \(bind: Tokens.hash(secret))
+            """).first() else { return nil }
+        return SessionRow(id: try r.decode(column: "id", as: UUID.self), personID: try r.decode(column: "person_id", as: UUID?.self),
+                          householdID: try r.decode(column: "household_id", as: UUID?.self), method: try r.decode(column: "method", as: String.self),
+                          createdAt: try r.decode(column: "created_at", as: Date.self), lastSeenAt: try r.decode(column: "last_seen_at", as: Date.self))
+    }
+
+    /// Whether the row is still good at `now` under the configured limits.
+    static func alive(_ row: SessionRow, config: AppConfig, now: Date = Date()) -> Bool {
+        now.timeIntervalSince(row.lastSeenAt) < Double(config.sessionIdleMinutes) * 60
+            && now.timeIntervalSince(row.createdAt) < Double(config.sessionMaxHours) * 3600
+    }
+
+    static func create(person: UUID?, household: UUID?, method: String, on db: any Database) async throws -> (SessionRow, String) {
+        let secret = sessionPrefix + String(Tokens.generate().dropFirst(3))
+        let now = Date()
+        let row = SessionRow(id: UUID(), personID: person, householdID: household, method: method, createdAt: now, lastSeenAt: now)
+        try await sql(db).raw("""
+            INSERT INTO sessions (id, token_hash, person_id, household_id, method, created_at, last_seen_at)
+            VALUES (\(bind: row.id), \(bind: Tokens.hash(secret)), \(bind: person), \(bind: household), \(bind: method), \(bind: now), \(bind: now))
+            """).run()
+        return (row, secret)
+    }
+
+    static func delete(_ id: UUID, on db: any Database) async throws {
+        try await sql(db).raw("DELETE FROM sessions WHERE id = \(bind: id)").run()
+    }
+
+    /// Ends every session of a person (but `except`, the caller's own after changing their own password).
+    @discardableResult
+    public static func end(person: UUID, except: UUID? = nil, on db: any Database) async throws -> Int {
+        let n = try await count(person: person, household: nil, on: db)
+        if let except {
+            try await sql(db).raw("DELETE FROM sessions WHERE person_id = \(bind: person) AND id <> \(bind: except)").run()
+        } else {
+            try await sql(db).raw("DELETE FROM sessions WHERE person_id = \(bind: person)").run()
+        }
+        return n
+    }
+
+    /// Ends every session of a household (card revoked or replaced, PIN cleared, sign-ins revoked, erasure).
+    @discardableResult
+    public static func end(household: UUID, except: UUID? = nil, on db: any Database) async throws -> Int {
+        let n = try await count(person: nil, household: household, on: db)
+        if let except {
+            try await sql(db).raw("DELETE FROM sessions WHERE household_id = \(bind: household) AND id <> \(bind: except)").run()
+        } else {
+            try await sql(db).raw("DELETE FROM sessions WHERE household_id = \(bind: household)").run()
+        }
+        return n
+    }
+
+    public static func count(person: UUID?, household: UUID?, on db: any Database) async throws -> Int {
+        let row: SQLRow?
+        if let person {
+            row = try await sql(db).raw("SELECT COUNT(*) AS n FROM sessions WHERE person_id = \(bind: person)").first()
+        } else if let household {
+            row = try await sql(db).raw("SELECT COUNT(*) AS n FROM sessions WHERE household_id = \(bind: household)").first()
+        } else { return 0 }
+        return try row?.decode(column: "n", as: Int.self) ?? 0
+    }
+
+    /// Deletes sessions past either limit (the hourly housekeeping job).
+    @discardableResult
+    public static func sweep(config: AppConfig, on db: any Database, now: Date = Date()) async throws -> Int {
+        let idle = now.addingTimeInterval(-Double(config.sessionIdleMinutes) * 60)
+        let old = now.addingTimeInterval(-Double(config.sessionMaxHours) * 3600)
+        let row = try await sql(db).raw("SELECT COUNT(*) AS n FROM sessions WHERE last_seen_at < \(bind: idle) OR created_at < \(bind: old)").first()
+        try await sql(db).raw("DELETE FROM sessions WHERE last_seen_at < \(bind: idle) OR created_at < \(bind: old)").run()
+        return try row?.decode(column: "n", as: Int.self) ?? 0
+    }
+
+    static func cookie(_ value: String, config: AppConfig, maxAge: Int? = nil) -> HTTPCookies.Value {
+        HTTPCookies.Value(string: value, expires: nil, maxAge: maxAge ?? config.sessionMaxHours * 3600, path: "/",
+                          isSecure: config.secureCookies, isHTTPOnly: true, sameSite: .lax)
+    }
+}
+
+/// Reads the session cookie, loads the row when there is one, ends it when past its limits, and sets the cookie the
+/// request asked for. Replaces Vapor's SessionsMiddleware, which wrote a row for every visitor.
+struct SessionMiddleware: AsyncMiddleware {
+    func respond(to req: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        _ = try await FormKey.ensure(req.application)
+        var cookie = req.cookies[SessionStore.cookieName]?.string
+        if let c = cookie, !SessionStore.wellFormed(c) { cookie = nil }
+        var row: SessionRow? = nil
+        var expired = false
+        if let c = cookie, c.hasPrefix(SessionStore.sessionPrefix) {
+            row = try await SessionStore.load(c, on: req.db)
+            if let r = row {
+                let now = Date()
+                if !SessionStore.alive(r, config: req.config, now: now) {
+                    try await SessionStore.delete(r.id, on: req.db)
+                    row = nil
+                    expired = true
+                } else if now.timeIntervalSince(r.lastSeenAt) >= SessionStore.touchEvery {
+                    try await SessionStore.sql(req.db).raw("UPDATE sessions SET last_seen_at = \(bind: now) WHERE id = \(bind: r.id)").run()
+                    row?.lastSeenAt = now
+                }
+            } else {
+                expired = true
+            }
+        }
+        let box = SessionBox(cookie: expired ? nil : cookie, row: row)
+        if expired { box.outgoing = SessionStore.cookie("", config: req.config, maxAge: 0) }
+        req.storage[SessionBoxKey.self] = box
+        let res = try await next.respond(to: req)
+        if let out = box.outgoing { res.cookies[SessionStore.cookieName] = out }
+        return res
+    }
+}
+
+extension Request {
+    var sessionBox: SessionBox {
+        if let b = storage[SessionBoxKey.self] { return b }
+        let b = SessionBox(cookie: nil, row: nil)
+        storage[SessionBoxKey.self] = b
+        return b
+    }
+
+    /// The signed-in session, if any.
+    public var sessionRow: SessionRow? { sessionBox.row }
+
+    /// The cookie's secret, making a seed (no row) when the browser has none: what the form token is made from.
+    var sessionSeed: String {
+        let box = sessionBox
+        if let c = box.cookie { return c }
+        let seed = SessionStore.seedPrefix + String(Tokens.generate().dropFirst(3))
+        box.cookie = seed
+        box.outgoing = SessionStore.cookie(seed, config: config)
+        return seed
+    }
+
+    /// Opens a session for a person or a household: a new secret (an id planted before sign-in is worth nothing), and
+    /// the row of the session this browser had before is deleted.
+    func startSession(person: UUID? = nil, household: UUID? = nil, method: String) async throws {
+        let box = sessionBox
+        if let old = box.row { try await SessionStore.delete(old.id, on: db) }
+        let (row, secret) = try await SessionStore.create(person: person, household: household, method: method, on: db)
+        box.row = row
+        box.cookie = secret
+        box.outgoing = SessionStore.cookie(secret, config: config)
+    }
+
+    /// Signs out: the row is deleted and the browser gets a fresh seed.
+    func endSession() async throws {
+        let box = sessionBox
+        if let old = box.row { try await SessionStore.delete(old.id, on: db) }
+        box.row = nil
+        box.cookie = nil
+        box.outgoing = SessionStore.cookie("", config: config, maxAge: 0)
+    }
+}
