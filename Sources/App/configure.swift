@@ -43,6 +43,7 @@ public func configure(_ app: Application, _ config: AppConfig) async throws {
     app.middleware.use(SessionMiddleware())
     app.middleware.use(AccessMiddleware())
     app.middleware.use(CSRFMiddleware())
+    app.middleware.use(APIGuardMiddleware())
 
     app.asyncCommands.use(UnitsCommand(), as: "units")
     app.asyncCommands.use(ImportCommand(), as: "import")

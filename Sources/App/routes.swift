@@ -20,8 +20,7 @@ func routes(_ app: Application) throws {
     AccountsWeb().addRoutes(to: app)
     app.get("lang", ":lang") { req -> Response in
         guard let lang = Lang(rawValue: req.parameters.get("lang") ?? "") else { throw Abort(.notFound) }
-        var back = req.query[String.self, at: "back"] ?? "/"
-        if !back.hasPrefix("/") || back.hasPrefix("//") { back = "/" }   // only our own pages
+        let back = LocalPath.safe(req.query[String.self, at: "back"], or: "/")   // only our own pages
         let res = req.redirect(to: back, redirectType: .normal)
         res.cookies["lang"] = HTTPCookies.Value(string: lang.rawValue, maxAge: 31_536_000, path: "/", isHTTPOnly: true, sameSite: .lax)
         return res
@@ -53,6 +52,8 @@ func routes(_ app: Application) throws {
 struct HomePage: Encodable {
     var layout: Layout
     var empty: Bool
+    /// The demo button: an empty database on a server that offers it (see Demo.offered).
+    var demo: Bool
     var signedIn: Bool
     var canManage: Bool
     var canAudit: Bool
@@ -64,6 +65,7 @@ struct HomePage: Encodable {
 
 func home(req: Request) async throws -> View {
     let empty = try await Demo.isFresh(req.db)
+    let demo = empty && Demo.offered(req.config)
     var units: [AdminUnit] = []
     if req.access.isSignedIn {
         if let roots = try await req.access.rootUnits(.readRegistry, on: req.db) {
@@ -77,13 +79,15 @@ func home(req: Request) async throws -> View {
     }
     let today = Day.today()
     return try await req.view.render("home", HomePage(
-        layout: Layout(req, title: "Thôn Số", needsToken: empty), empty: empty, signedIn: req.access.isSignedIn,
+        layout: Layout(req, title: "Thôn Số", needsToken: demo), empty: empty, demo: demo, signedIn: req.access.isSignedIn,
         canManage: req.access.has(.manageAccounts), canAudit: req.access.roots(.readAudit) == nil && req.access.isSignedIn,
         communes: units.map { $0.row(today: today) }, demoURL: SiteURL.demo.path, unitsURL: SiteURL.units.path,
         signInURL: SiteURL.signIn.path))
 }
 
 func loadDemo(req: Request) async throws -> Response {
+    // Not on a server reachable from elsewhere (unless DEMO is set): its administrator's password is published.
+    guard Demo.offered(req.config) else { throw Abort(.notFound) }
     // Only into a database with no households and no accounts: the demo's accounts have a published password.
     guard try await Demo.isFresh(req.db) else { throw InvalidInput("demo", "error.demoNotEmpty", status: .conflict) }
     _ = try await Demo.load(req.application)

@@ -23,13 +23,16 @@ public struct AppConfig: Sendable {
     public var autoMigrate: Bool
     /// BCRYPT_COST: work factor for password hashes (default 12; 4–16).
     public var bcryptCost: Int
-    /// COOKIE_SECURE=1: session cookies only over HTTPS (set it when serving behind TLS).
+    /// COOKIE_SECURE: session cookies only over HTTPS; on by default when PUBLIC_URL is https://, off when it is http://
+    /// or unset (development on 127.0.0.1).
     public var secureCookies: Bool
     /// DATABASE_SCHEMA: with PostgreSQL, the schema to use (created if missing; default the server's search_path).
     public var postgresSchema: String?
     /// Channels, workers and audio for messaging (Features/Messaging/Messaging+Config.swift).
     public var messaging: MessagingConfig = MessagingConfig()
-    /// PUBLIC_URL: the address printed under QR codes (e.g. https://thonso.songphuong.vn); default the request's host.
+    /// PUBLIC_URL (formerly BASE_URL, still read): the one address every external link is built from — household
+    /// cards, QR boards and posters, SMS, Zalo, Web Push and CAP (e.g. https://thonso.songphuong.vn). Never the
+    /// request's Host header. Unset, links use http://HOST:PORT, and cards and posters are refused unless HOST is loopback.
     public var publicURL: String? = nil
     /// UPLOADS_DIR: where papers sent ahead are stored, outside the database (default ./uploads).
     public var uploadsDir: String = "uploads"
@@ -95,15 +98,22 @@ public struct AppConfig: Sendable {
             autoMigrate: flag("AUTO_MIGRATE", true),
             postgresSchema: try schema(env["DATABASE_SCHEMA"]),
             bcryptCost: try int("BCRYPT_COST", 12, 4...16),
-            secureCookies: flag("COOKIE_SECURE", false))
+            secureCookies: false)
         config.messaging = try MessagingConfig.fromEnvironment(env, host: config.host, port: config.port,
                                                                sqlite: { if case .sqlite = db { return true } else { return false } }())
-        if let u = env["PUBLIC_URL"], !u.isEmpty {
-            guard u.hasPrefix("http://") || u.hasPrefix("https://"), !u.contains(" ") else {
-                throw ConfigError(message: "PUBLIC_URL must start with http:// or https:// (got '\(u)')")
+        let publicRaw = env["PUBLIC_URL"].flatMap { $0.isEmpty ? nil : $0 }, baseRaw = env["BASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
+        if let p = publicRaw, let b = baseRaw, p != b {
+            throw ConfigError(message: "PUBLIC_URL and BASE_URL (its former name) differ: set only PUBLIC_URL")
+        }
+        if let u = publicRaw ?? baseRaw {
+            let name = publicRaw != nil ? "PUBLIC_URL" : "BASE_URL"
+            guard u.hasPrefix("http://") || u.hasPrefix("https://"), !u.contains(" "), URL(string: u)?.host != nil else {
+                throw ConfigError(message: "\(name) must be an http:// or https:// address (got '\(u)')")
             }
             config.publicURL = u.hasSuffix("/") ? String(u.dropLast()) : u
         }
+        config.messaging.baseURL = config.publicURL ?? "http://\(config.host):\(config.port)"
+        config.secureCookies = flag("COOKIE_SECURE", config.publicURL?.hasPrefix("https://") ?? false)
         if let d = env["UPLOADS_DIR"], !d.isEmpty { config.uploadsDir = d }
         config.papersMaxMB = try int("PAPERS_MAX_MB", 10, 1...100)
         config.sessionIdleMinutes = try int("SESSION_IDLE_MINUTES", 240, 5...10_080)
@@ -119,6 +129,15 @@ public struct AppConfig: Sendable {
         }
         return config
     }
+}
+
+extension AppConfig {
+    /// Whether the server listens on a loopback address only (development on this machine).
+    public var listensLocally: Bool { ["127.0.0.1", "::1", "localhost"].contains(host) }
+
+    /// The address external links are built from: PUBLIC_URL, or http://HOST:PORT when listening locally; nil when
+    /// neither (printing cards and posters is then refused).
+    public var publicBase: String? { publicURL ?? (listensLocally ? "http://\(host):\(port)" : nil) }
 }
 
 public struct ConfigError: Error, CustomStringConvertible {

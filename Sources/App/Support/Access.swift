@@ -70,22 +70,40 @@ public struct Access: Sendable {
         return try await allows(permission, unit, on: db)
     }
 
+    /// Whether the caller may manage the person holding `grants`: only when every one of those grants lies inside
+    /// the caller's units for `permission`; a system administrator's grant (whole system, or the admin role anywhere)
+    /// only by a system-wide caller; a person with no grant at all likewise.
+    public func manages(grants: [RoleGrant], _ permission: Permission, on db: any Database) async throws -> Bool {
+        if roots(permission) == nil { return true }
+        if grants.isEmpty { return false }
+        for g in grants {
+            if g.role == .admin || g.unitID == nil { return false }
+            if !(try await covers(permission, unitID: g.unitID, on: db)) { return false }
+        }
+        return true
+    }
+
+    /// The person, if the caller manages them (see `manages`); otherwise not found.
     public func person(_ id: UUID, _ permission: Permission, on db: any Database) async throws -> Person {
         guard let p = try await Person.find(id, on: db) else { throw Abort(.notFound) }
         if roots(permission) == nil { return p }
-        for g in try await RoleGrant.query(on: db).filter(\.$personID == id).all() where try await covers(permission, unitID: g.unitID, on: db) {
-            return p
-        }
-        throw Abort(.notFound)
+        let grants = try await RoleGrant.query(on: db).filter(\.$personID == id).all()
+        guard try await manages(grants: grants, permission, on: db) else { throw Abort(.notFound) }
+        return p
     }
 
+    /// The grant, if the caller manages the person who holds it.
     public func grant(_ id: UUID, _ permission: Permission, on db: any Database) async throws -> RoleGrant {
         guard let g = try await RoleGrant.find(id, on: db), try await covers(permission, unitID: g.unitID, on: db) else { throw Abort(.notFound) }
+        _ = try await person(g.personID, permission, on: db)
         return g
     }
 
+    /// The token, if its grant lies inside the caller's units (a whole-system or admin token: system-wide callers only).
     public func token(_ id: UUID, _ permission: Permission, on db: any Database) async throws -> ApiToken {
-        guard let t = try await ApiToken.find(id, on: db), try await covers(permission, unitID: t.unitID, on: db) else { throw Abort(.notFound) }
+        guard let t = try await ApiToken.find(id, on: db) else { throw Abort(.notFound) }
+        if roots(permission) == nil { return t }
+        guard t.role != .admin, t.unitID != nil, try await covers(permission, unitID: t.unitID, on: db) else { throw Abort(.notFound) }
         return t
     }
 
@@ -173,7 +191,7 @@ public enum RouteRule: Sendable, Equatable {
     case household(Permission)
     /// `:id` is a resident.
     case resident(Permission)
-    /// `:id` is a person: inside when one of their grants is on a unit inside the caller's.
+    /// `:id` is a person: inside only when every one of their grants is on a unit inside the caller's.
     case person(Permission)
     /// `:id` is a role grant.
     case grant(Permission)

@@ -76,3 +76,40 @@ struct CSRFMiddleware: AsyncMiddleware {
         return try await next.respond(to: req)
     }
 }
+
+/// The JSON API's rule against cross-site requests: it takes JSON bodies only (upload routes, which declare
+/// `.maxBody`, also multipart), so a form on another site cannot post to it; and a write authenticated by the session
+/// cookie rather than a bearer token must come from this site's own pages (Origin, or Sec-Fetch-Site: same-origin).
+/// Unknown API routes answer 404 before the body is read.
+struct APIGuardMiddleware: AsyncMiddleware {
+    func respond(to req: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        guard req.url.path.hasPrefix("/api/"), [.POST, .PUT, .PATCH, .DELETE].contains(req.method) else {
+            return try await next.respond(to: req)
+        }
+        guard let route = req.route else { throw Abort(.notFound) }
+        let hasBody = (req.headers.first(name: .contentLength).flatMap(Int.init) ?? 0) > 0 || req.headers.contains(name: .transferEncoding)
+        if hasBody {
+            let type = req.headers.contentType
+            let json = type.map { $0.type == "application" && ($0.subType == "json" || $0.subType.hasSuffix("+json")) } ?? false
+            let multipart = route.maxBodyBytes != nil && type?.type == "multipart" && type?.subType == "form-data"
+            guard json || multipart else { throw Abort(.unsupportedMediaType) }
+        }
+        if req.headers.bearerAuthorization == nil, req.sessionRow != nil, !Self.sameSite(req) {
+            throw Abort(.forbidden, reason: req.lang.t("error.crossSite"))
+        }
+        return try await next.respond(to: req)
+    }
+
+    /// Whether a browser says the request comes from this site's own pages.
+    static func sameSite(_ req: Request) -> Bool {
+        if let origin = req.headers.first(name: .origin) {
+            var own: [String] = []
+            if let base = req.config.publicBase, let u = URL(string: base), let scheme = u.scheme, let host = u.host {
+                own.append("\(scheme)://\(host)" + (u.port.map { ":\($0)" } ?? ""))
+            }
+            if let host = req.headers.first(name: .host) { own += ["http://\(host)", "https://\(host)"] }
+            return own.contains(origin.lowercased())
+        }
+        return req.headers.first(name: "Sec-Fetch-Site") == "same-origin"
+    }
+}

@@ -57,14 +57,22 @@ public struct AddressRange: Sendable, Equatable {
 extension Request {
     /// Who is asking, as far as can be believed (see above); "?" when unknown.
     public var clientAddress: String {
-        let peer = remoteAddress?.ipAddress ?? "?"
-        let proxies = config.trustedProxies
-        guard !proxies.isEmpty, proxies.contains(where: { $0.contains(peer) }) else { return peer }
-        let chain = headers[.xForwardedFor].flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }
+        ClientAddress.resolve(peer: remoteAddress?.ipAddress ?? "?", forwardedFor: headers[.xForwardedFor], trusted: config.trustedProxies)
+    }
+}
+
+public enum ClientAddress {
+    /// The peer, unless it is a trusted proxy: then the nearest X-Forwarded-For hop that is not one (a hop that is
+    /// not an address stops the walk at the last believed one).
+    public static func resolve(peer: String, forwardedFor: [String], trusted: [AddressRange]) -> String {
+        guard !trusted.isEmpty, trusted.contains(where: { $0.contains(peer) }) else { return peer }
+        let chain = forwardedFor.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }
+        var last = peer
         for hop in chain.reversed() {
-            guard AddressRange.parse(hop) != nil else { return peer }
-            if !proxies.contains(where: { $0.contains(hop) }) { return hop }
+            guard AddressRange.parse(hop) != nil else { return last }
+            if !trusted.contains(where: { $0.contains(hop) }) { return hop }
+            last = hop
         }
-        return peer
+        return last
     }
 }

@@ -76,6 +76,15 @@ struct ScopeMatrixTests {
                 return false
             }
             let resident = f.h1.residents[0].id, outsideResident = f.outsideHousehold.residents[0].id
+            // People who also hold a role elsewhere: someone with a village role in T1 and in the outside commune, and a
+            // system administrator who also heads village T1. Only a system-wide caller may act on them, their grants or
+            // an administrator's token; for everyone else they are outside (as if in the outside commune).
+            let village1 = try #require(await AdminUnit.find(t.village1.id, on: app.db))
+            let twoPlaces = try await AccountActions.createPerson(username: "haicho", displayName: "Hai chỗ", password: testPassword, role: .villageHead, unit: village1, app: app)
+            try await RoleGrant(personID: twoPlaces.id!, role: .villageHead, unitID: f.outsideUnit.id).create(on: app.db)
+            let adminTwo = try await AccountActions.createPerson(username: "quantrihai", displayName: "Quản trị hai", password: testPassword, role: .admin, unit: nil, app: app)
+            try await RoleGrant(personID: adminTwo.id!, role: .villageHead, unitID: village1.id).create(on: app.db)
+            let (adminToken, _) = try await AccountActions.createToken(name: "toan-he-thong", role: .admin, unit: nil, on: app.db)
             // A body that fails every form's and body's checks after the access check, so nothing changes.
             let junk = ["code": "!!", "name": "", "fullName": "", "address": "", "date": "bad", "communeCode": "", "sourceCodes": ""]
             var checked = 0
@@ -92,11 +101,16 @@ struct ScopeMatrixTests {
                 switch rule {
                 case .open, .list, .action, .signedIn: continue   // checked by the tests below
                 case .person:
-                    targets = [(f.personInside, t.village1.id, false), (f.personOutside, f.outsideUnit.id, true)]
+                    targets = [(f.personInside, t.village1.id, false), (f.personOutside, f.outsideUnit.id, true),
+                               (twoPlaces.id!, f.outsideUnit.id, true), (adminTwo.id!, f.outsideUnit.id, true)]
                 case .grant:
                     let g = RoleGrant(personID: f.personOutside, role: .villageHead, unitID: outsideCommune.id)
                     try await g.create(on: app.db)
-                    targets = [(UUID(), t.village1.id, false), (g.id!, f.outsideUnit.id, true)]
+                    // A grant inside T1, but held by someone who also holds one outside (a fresh one per route: an
+                    // administrator's call revokes it).
+                    let twoPlacesGrant = RoleGrant(personID: twoPlaces.id!, role: .digitalTeamMember, unitID: village1.id)
+                    try await twoPlacesGrant.create(on: app.db)
+                    targets = [(UUID(), t.village1.id, false), (g.id!, f.outsideUnit.id, true), (twoPlacesGrant.id!, f.outsideUnit.id, true)]
                     let person = f.personInside
                     let db = app.db
                     fresh = {
@@ -106,7 +120,7 @@ struct ScopeMatrixTests {
                     }
                 case .token:
                     let (out, _) = try await AccountActions.createToken(name: "out", role: .villageHead, unit: outsideCommune, on: app.db)
-                    targets = [(UUID(), t.village1.id, false), (out.id!, f.outsideUnit.id, true)]
+                    targets = [(UUID(), t.village1.id, false), (out.id!, f.outsideUnit.id, true), (adminToken.id!, f.outsideUnit.id, true)]
                     let db = app.db
                     fresh = { try await AccountActions.createToken(name: "in", role: .villageHead, unit: village, on: db).0.id! }
                 case .unit:

@@ -11,7 +11,7 @@ func householdBrowser(_ app: Application, _ household: UUID) async throws -> Bro
     let card = try await app.form("/households/\(household)/card", [:])
     let at = try #require(card.text.range(of: "/card/ts_"))
     let path = String(card.text[at.lowerBound...].prefix { $0 != "<" && $0 != "\"" })
-    let signIn = try await app.anonymousPage(path)
+    let signIn = try await app.cardSignIn(path)
     let cookie = try #require(signIn.headers.setCookie?["thonso_session"]?.string)
     let mine = try await app.testing().sendRequest(.GET, "/my", headers: ["Cookie": "thonso_session=\(cookie)"])
     return Browser(cookie: cookie, csrf: try #require(scrapeCSRF(mine.text)))

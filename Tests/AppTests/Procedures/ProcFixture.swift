@@ -40,7 +40,7 @@ extension Application {
         let url = try #require(card.text.range(of: "/card/ts_").map { r in
             String(card.text[r.lowerBound...].prefix { $0 != "<" && $0 != "\"" })
         })
-        let res = try await testing().sendRequest(.GET, url)
+        let res = try await cardSignIn(url)
         let cookie = try #require(res.headers.setCookie?["thonso_session"]?.string)
         let mine = try await testing().sendRequest(.GET, "/my", headers: ["Cookie": "thonso_session=\(cookie)"])
         return (Browser(cookie: cookie, csrf: try #require(scrapeCSRF(mine.text))), h.household.id)

@@ -73,8 +73,10 @@ struct Browser: Sendable {
     var cookie: String
     var csrf: String
 
+    /// Its cookie, and what a browser says of a request made by this site's own pages (unless `extra` says otherwise).
     func headers(_ extra: HTTPHeaders = [:]) -> HTTPHeaders {
         var h = extra
+        if !h.contains(name: "Sec-Fetch-Site") && !h.contains(name: .origin) { h.add(name: "Sec-Fetch-Site", value: "same-origin") }
         let other = h.first(name: .cookie).map { "; " + $0 } ?? ""
         h.replaceOrAdd(name: .cookie, value: "thonso_session=\(cookie)" + other)
         return h
@@ -142,6 +144,18 @@ extension Application {
         let b: Browser
         if let browser { b = browser } else { b = try await adminBrowser() }
         return try await testing().sendRequest(.GET, path, headers: b.headers(headers))
+    }
+
+    /// Opens a household card's link and confirms on the page it shows, as the representative would; answers the
+    /// confirming POST's response (a redirect to /my with the session cookie).
+    func cardSignIn(_ path: String) async throws -> TestingHTTPResponse {
+        let page = try await testing().sendRequest(.GET, path)
+        #expect(page.status == .ok, "card page \(path): \(page.status)")
+        let cookie = try #require(page.headers.setCookie?["thonso_session"]?.string)
+        let csrf = try #require(scrapeCSRF(page.text))
+        return try await testing().sendRequest(.POST, path, headers: ["Cookie": "thonso_session=\(cookie)"]) { req in
+            try req.content.encode(["_csrf": csrf], as: .urlEncodedForm)
+        }
     }
 
     /// A page as someone who has not signed in.

@@ -169,14 +169,16 @@ extension AccountActions {
         }
     }
 
+    /// Revokes a grant; the person's sessions end with it (they sign in again with what they still hold).
     public static func revoke(_ g: RoleGrant, on db: any Database) async throws {
         try await db.auditedTransaction { db in
             try await g.delete(on: db)
+            try await SessionStore.end(person: g.personID, on: db)
             try await Audit.record("delete", RoleGrant.schema, row: g.id, unit: g.unitID, before: ["person": g.personID.uuidString, "role": g.role.rawValue], on: db)
         }
     }
 
-    /// An administrator sets a new password: it also unlocks the account.
+    /// A manager sets a new password: it also unlocks the account and ends every session of the person.
     public static func resetPassword(_ p: Person, _ password: String?, app: Application) async throws {
         let pw = password ?? ""
         if pw.count < 8 { throw InvalidInput("password", "error.passwordShort") }
@@ -185,11 +187,13 @@ extension AccountActions {
         p.lockedUntil = nil
         try await app.db.auditedTransaction { db in
             try await p.update(on: db)
+            try await SessionStore.end(person: p.id!, on: db)
             try await Audit.record("resetPassword", Person.schema, row: p.id, on: db)
         }
     }
 
-    public static func changePassword(_ p: Person, _ input: PasswordInput, app: Application) async throws {
+    /// The person changes their own password: their other sessions end, the one they are using stays.
+    public static func changePassword(_ p: Person, _ input: PasswordInput, keeping session: UUID?, app: Application) async throws {
         var c = Checker()
         if !((try? await app.password.async.verify(input.current ?? "", created: p.passwordHash)) ?? false) { c.add("current", "error.wrongPassword") }
         if (input.password ?? "").count < 8 { c.add("password", "error.passwordShort") }
@@ -197,6 +201,7 @@ extension AccountActions {
         p.passwordHash = try await app.password.async.hash(input.password!)
         try await app.db.auditedTransaction { db in
             try await p.update(on: db)
+            try await SessionStore.end(person: p.id!, except: session, on: db)
             try await Audit.record("changePassword", Person.schema, row: p.id, on: db)
         }
     }
@@ -211,12 +216,13 @@ extension AccountActions {
                                                        unitName: $0.unitID.flatMap { names[$0] }) })
     }
 
-    /// People with a grant inside the caller's scope (everyone for a system-wide caller).
+    /// People the caller manages: every grant inside the caller's scope (everyone for a system-wide caller).
     public static func people(access: Access, on db: any Database) async throws -> [Person] {
         let all = try await Person.query(on: db).sort(\.$username).all()
         if access.roots(.manageAccounts) == nil { return all }
+        let grants = Dictionary(grouping: try await RoleGrant.query(on: db).all(), by: \.personID)
         var out: [Person] = []
-        for p in all where (try? await access.person(p.id!, .manageAccounts, on: db)) != nil { out.append(p) }
+        for p in all where try await access.manages(grants: grants[p.id!] ?? [], .manageAccounts, on: db) { out.append(p) }
         return out
     }
 }

@@ -193,7 +193,7 @@ struct AccountsPages {
     func changePassword(req: Request) async throws -> Response {
         guard let id = req.access.personID, let p = try await Person.find(id, on: req.db) else { throw Abort(.notFound) }
         do {
-            try await AccountActions.changePassword(p, try req.content.decode(PasswordInput.self), app: req.application)
+            try await AccountActions.changePassword(p, try req.content.decode(PasswordInput.self), keeping: req.sessionRow?.id, app: req.application)
             return try await passwordPage(req, done: true)
         } catch let e as InvalidInput {
             return try await passwordPage(req, form: FormState(values: [:], issues: e.issues, lang: req.lang), status: e.status)

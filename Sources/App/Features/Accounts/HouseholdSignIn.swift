@@ -2,13 +2,18 @@
 // (a token, hashed at rest, revoked by printing a new card or by revoking it), or with a phone number and a PIN
 // they set. They then see their own household, and what later features address to it, nothing else.
 import Fluent
+import SQLKit
 import Vapor
 
 struct HouseholdSignIn {
+    /// How long after a card sign-in a PIN may be set without the current PIN.
+    static let freshCardMinutes = 10.0
+
     func addRoutes(open: any RoutesBuilder, signedIn: any RoutesBuilder) {
         signedIn.post(SiteURL.householdCard(.key).components, use: issueCard).rule(.household(.writeRegistry))
         signedIn.post(SiteURL.householdCardRevoke(.key).components, use: revokeCard).rule(.household(.writeRegistry))
-        open.get("card", ":token", use: cardSignIn).rule(.open)
+        open.get("card", ":token", use: cardConfirm).rule(.open)
+        open.post("card", ":token", use: cardSignIn).rule(.open)
         signedIn.get(SiteURL.myHousehold.components, use: mine).rule(.signedIn)
         signedIn.post(SiteURL.myPin.components, use: setPin).rule(.signedIn)
     }
@@ -24,19 +29,30 @@ struct HouseholdSignIn {
         var issued: String
     }
 
-    /// Prints a new card: a new token replaces the old one, which stops working.
+    /// Ends every way in for the household: its PIN and every session (the card is handled by the caller).
+    static func endSignIns(_ h: Household, on db: any Database) async throws {
+        h.pinPhone = nil
+        h.pinHash = nil
+        h.pinFailed = 0
+        h.pinLockedUntil = nil
+        try await h.update(on: db)
+        try await SessionStore.end(household: h.id!, on: db)
+    }
+
+    /// Prints a new card: a new token replaces the old one, which stops working, and the PIN and every session of
+    /// the household end with it (whoever held the old card is out). Needs the configured public address.
     func issueCard(req: Request) async throws -> View {
         let h = try await req.access.household(req.idParameter(), .writeRegistry, on: req.db)
+        guard let base = req.config.publicBase else { throw InvalidInput("publicURL", "error.publicURLMissing", status: .conflict) }
         let secret = Tokens.generate()
         h.cardTokenHash = Tokens.hash(secret)
         h.cardIssuedAt = Date()
         try await req.db.auditedTransaction { db in
-            try await h.update(on: db)
+            try await Self.endSignIns(h, on: db)
             try await Audit.record("issueCard", Household.schema, row: h.id, unit: h.groupID ?? h.villageID, on: db)
         }
         let detail = try await RegistryQueries.detail(h.id!, on: req.db)
-        let host = req.headers.first(name: .host) ?? "\(req.config.host):\(req.config.port)"
-        let url = "http://\(host)/card/\(secret)"
+        let url = base + "/card/" + secret
         return try await req.view.render("household/card", CardPage(
             layout: Layout(req, title: req.lang.t("card.title")), code: h.code,
             representative: detail.household.representativeName ?? "", village: try await AdminUnit.find(h.villageID, on: req.db)?.name ?? "",
@@ -44,21 +60,39 @@ struct HouseholdSignIn {
             qr: QRCode.svg(url, size: 260) ?? "", url: url, issued: Day.display(Day.today())))
     }
 
+    /// Revokes the card and every sign-in of the household: the card, the PIN, and its sessions.
     func revokeCard(req: Request) async throws -> Response {
         let h = try await req.access.household(req.idParameter(), .writeRegistry, on: req.db)
         h.cardTokenHash = nil
         try await req.db.auditedTransaction { db in
-            try await h.update(on: db)
+            try await Self.endSignIns(h, on: db)
             try await Audit.record("revokeCard", Household.schema, row: h.id, unit: h.groupID ?? h.villageID, on: db)
         }
         return req.redirect(to: SiteURL.household(h.id!), redirectType: .normal)
     }
 
-    func cardSignIn(req: Request) async throws -> Response {
-        guard let token = req.parameters.get("token"), token.count < 200,
+    static func cardHousehold(_ req: Request) async throws -> (Household, String) {
+        guard let token = req.parameters.get("token"), (20...200).contains(token.count),
               let h = try await Household.query(on: req.db).filter(\.$cardTokenHash == Tokens.hash(token)).first() else {
             throw Abort(.notFound)
         }
+        return (h, token)
+    }
+
+    struct ConfirmPage: Encodable { var layout: Layout; var code: String; var action: String }
+
+    /// The card's link only asks: signing in is a POST from this page (another site cannot sign a visitor in).
+    func cardConfirm(req: Request) async throws -> Response {
+        let (h, token) = try await Self.cardHousehold(req)
+        let view = try await req.view.render("household/card-confirm", ConfirmPage(
+            layout: Layout(req, title: req.lang.t("card.confirmTitle"), needsToken: true), code: h.code, action: "/card/" + token))
+        let res = try await view.encodeResponse(for: req)
+        res.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
+        return res
+    }
+
+    func cardSignIn(req: Request) async throws -> Response {
+        let (h, _) = try await Self.cardHousehold(req)
         try await req.startSession(household: h.id!, method: "card")
         try await Audit.record("signIn", Household.schema, row: h.id, unit: h.groupID ?? h.villageID, on: req.db,
                                actor: AuditActor(personID: nil, tokenID: nil, name: h.code))
@@ -72,23 +106,35 @@ struct HouseholdSignIn {
         var residents: [RegistryWeb.ResidentRow]
         var form: FormState
         var pinSet: Bool
+        /// The current PIN is asked for: a PIN is set and this session did not come from the card just now.
+        var needsCurrent: Bool
         var saved: Bool
+    }
+
+    /// Whether this session may set a PIN without the current one: it came from the card within the last minutes.
+    static func freshCard(_ req: Request) -> Bool {
+        guard let s = req.sessionRow, s.method == "card" else { return false }
+        return Date().timeIntervalSince(s.createdAt) < freshCardMinutes * 60
     }
 
     func minePage(_ req: Request, form: FormState = FormState(), saved: Bool = false, status: HTTPResponseStatus = .ok) async throws -> Response {
         guard let id = req.access.householdID else { return req.redirect(to: SiteURL.home.path, redirectType: .normal) }
         let detail = try await RegistryQueries.detail(id, on: req.db)
         let h = try await Household.find(id, on: req.db)
+        let pinSet = h?.pinHash != nil
         let view = try await req.view.render("household/mine", MinePage(
             layout: Layout(req, title: req.lang.t("mine.title")), code: detail.household.code, address: detail.household.address,
-            residents: detail.residents.map { RegistryWeb.row($0, req.lang) }, form: form, pinSet: h?.pinHash != nil, saved: saved))
+            residents: detail.residents.map { RegistryWeb.row($0, req.lang) }, form: form, pinSet: pinSet,
+            needsCurrent: pinSet && !Self.freshCard(req), saved: saved))
         return try await view.encodeResponse(status: status, for: req)
     }
 
     func mine(req: Request) async throws -> Response { try await minePage(req) }
 
-    struct PinForm: Content { var phone: String?; var pin: String? }
+    struct PinForm: Content { var phone: String?; var pin: String?; var current: String? }
 
+    /// Sets or changes the PIN: needs the current PIN, or (to set the first one, or after forgetting it) a card
+    /// sign-in within the last minutes. The household's registered phone is told.
     func setPin(req: Request) async throws -> Response {
         guard let id = req.access.householdID, let h = try await Household.find(id, on: req.db) else { throw Abort(.notFound) }
         let form = try req.content.decode(PinForm.self)
@@ -99,37 +145,59 @@ struct HouseholdSignIn {
         if let phone, let other = try await Household.query(on: req.db).filter(\.$pinPhone == phone).first(), other.id != id {
             c.add("phone", "error.phoneTaken")
         }
+        if !Self.freshCard(req) {
+            if let hash = h.pinHash {
+                let current = String((form.current ?? "").prefix(16))
+                if !(try await RateLimit.allow("pin:change:\(id)", limit: AccountsWeb.lockAfter, window: RateLimit.hour, on: req.db)) {
+                    c.add("current", "error.pinTooMany")
+                } else if !((try? await req.password.async.verify(current, created: hash)) ?? false) {
+                    c.add("current", "error.pinWrong")
+                }
+            } else {
+                c.add("current", "error.pinNeedsCard")
+            }
+        }
         do { try c.check() } catch let e as InvalidInput {
             return try await minePage(req, form: FormState(values: ["phone": form.phone ?? ""], issues: e.issues, lang: req.lang), status: e.status)
         }
         h.pinPhone = phone
         h.pinHash = try await req.password.async.hash(pin)
         h.pinFailed = 0
+        h.pinLockedUntil = nil
+        let unit = try await AdminUnit.find(h.villageID, on: req.db)
         try await req.db.auditedTransaction { db in
             try await h.update(on: db)
+            // Other sessions of the household end: whoever set the PIN before is out.
+            try await SessionStore.end(household: id, except: req.sessionRow?.id, on: db)
             try await Audit.record("setPin", Household.schema, row: h.id, unit: h.groupID ?? h.villageID, on: db)
+            // Told on the household's registered phone (not the one just typed), so an intruder is noticed.
+            try await DirectMessage.enqueue(key: "pinSet:\(id):\(Int(Date().timeIntervalSince1970))", .init(
+                householdID: id, phone: nil, unit: unit?.name ?? "", title: Lang.vi.t("mine.pinSetMessage"), path: SiteURL.myHousehold.path), on: db)
         }
         return try await minePage(req, saved: true)
     }
 
-    /// Phone + PIN sign-in for a representative; answers the household, or nil when the phone has no PIN.
-    /// Five wrong PINs lock it for fifteen minutes.
-    static func verifyPin(phone: String, pin: String, req: Request) async throws -> (Household?, locked: Bool) {
-        guard let h = try await Household.query(on: req.db).filter(\.$pinPhone == phone).first(), let hash = h.pinHash else { return (nil, false) }
-        if let until = h.pinLockedUntil, until > Date() { return (nil, true) }
-        if (try? await req.password.async.verify(pin, created: hash)) == true {
-            h.pinFailed = 0
-            h.pinLockedUntil = nil
-            try await h.update(on: req.db)
-            return (h, false)
+    /// Phone + PIN sign-in for a representative: answers the household, or nil for a wrong PIN, a phone without a
+    /// PIN, or a PIN locked after five failures (for fifteen minutes) — alike, so nothing tells them apart.
+    static func verifyPin(phone: String, pin: String, req: Request) async throws -> Household? {
+        guard let h = try await Household.query(on: req.db).filter(\.$pinPhone == phone).first(), let hash = h.pinHash else { return nil }
+        let now = Date()
+        if let until = h.pinLockedUntil, until > now { return nil }
+        if (try? await req.password.async.verify(String(pin.prefix(16)), created: hash)) == true {
+            if (h.pinFailed ?? 0) != 0 || h.pinLockedUntil != nil {
+                try await (req.db as! any SQLDatabase).raw("UPDATE households SET pin_failed = 0, pin_locked_until = NULL WHERE id = \(bind: h.id!)").run()
+            }
+            return h
         }
-        h.pinFailed = (h.pinFailed ?? 0) + 1
-        if (h.pinFailed ?? 0) >= AccountsWeb.lockAfter {
-            h.pinLockedUntil = Date().addingTimeInterval(AccountsWeb.lockMinutes * 60)
-            h.pinFailed = 0
-        }
-        try await h.update(on: req.db)
-        return (nil, false)
+        // One statement, so parallel guesses are all counted.
+        let until = now.addingTimeInterval(AccountsWeb.lockMinutes * 60)
+        try await (req.db as! any SQLDatabase).raw("""
+            UPDATE households SET
+              pin_locked_until = CASE WHEN COALESCE(pin_failed, 0) + 1 >= \(bind: AccountsWeb.lockAfter) THEN \(bind: until) ELSE pin_locked_until END,
+              pin_failed = CASE WHEN COALESCE(pin_failed, 0) + 1 >= \(bind: AccountsWeb.lockAfter) THEN 0 ELSE COALESCE(pin_failed, 0) + 1 END
+            WHERE id = \(bind: h.id!)
+            """).run()
+        return nil
     }
 }
 

@@ -74,6 +74,10 @@ public enum Demo {
     }
 
     /// No households and no accounts yet: the only state in which the web page may load the demo.
+    /// Whether the web page may load the demo: when DEMO is set, or the server listens on loopback only (a developer's
+    /// machine). A real install makes its first administrator with `thonso user create --role admin`.
+    public static func offered(_ config: AppConfig) -> Bool { config.demo || config.listensLocally }
+
     public static func isFresh(_ db: any Database) async throws -> Bool {
         let households = try await Household.query(on: db).count()
         let people = try await Person.query(on: db).count()

@@ -30,7 +30,7 @@ public struct MessagingConfig: Sendable {
     /// Web push is on unless PUSH=0; PUSH_SUBJECT is the contact the push services see (mailto: or https:).
     public var pushEnabled: Bool
     public var pushSubject: String
-    /// BASE_URL: how links in SMS, Zalo, push and CAP look from outside (default http://HOST:PORT).
+    /// How links in SMS, Zalo, push and CAP look from outside: AppConfig's PUBLIC_URL (default http://HOST:PORT).
     public var baseURL: String
     /// JOB_WORKERS: 1 runs a worker inside `serve` (default), 0 leaves jobs to `thonso jobs run`.
     public var jobWorkers: Int
@@ -94,10 +94,6 @@ public struct MessagingConfig: Sendable {
         if let s = v("PUSH_SUBJECT") {
             guard s.hasPrefix("mailto:") || s.hasPrefix("https:") else { throw ConfigError(message: "PUSH_SUBJECT must start with mailto: or https:") }
             c.pushSubject = s
-        }
-        if let b = v("BASE_URL") {
-            guard let u = URL(string: b), u.scheme?.hasPrefix("http") == true, u.host != nil else { throw ConfigError(message: "BASE_URL must be an http(s) URL") }
-            c.baseURL = b.hasSuffix("/") ? String(b.dropLast()) : b
         }
         c.jobWorkers = Int(try num("JOB_WORKERS", 1, 0...1))
         c.jobPollSeconds = try num("JOB_POLL_SECONDS", 1, 0.05...60)

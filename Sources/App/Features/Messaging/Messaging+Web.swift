@@ -425,8 +425,7 @@ struct MessagingWeb {
         let a = try await req.access.announcementToView(req.idParameter(), on: req.db)
         let f = try req.content.decode(InformedBody.self)
         _ = try await MessagingActions.markInformed(a, household: f.householdId, access: req.access, on: req.db)
-        var back = f.back ?? SiteURL.noticeFollowUp(.id(a.id!)).path
-        if !back.hasPrefix("/") || back.hasPrefix("//") { back = SiteURL.noticeFollowUp(.id(a.id!)).path }
+        let back = LocalPath.safe(f.back, or: SiteURL.noticeFollowUp(.id(a.id!)).path)
         return req.redirect(to: back, redirectType: .normal)
     }
 

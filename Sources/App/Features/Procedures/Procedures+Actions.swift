@@ -243,10 +243,10 @@ public enum BoardActions {
         return out
     }
 
-    /// The address printed under a QR code: PUBLIC_URL when set, else the host the request came to.
-    static func base(_ req: Request) -> String {
-        if let u = req.config.publicURL { return u }
-        return "http://" + (req.headers.first(name: .host) ?? "\(req.config.host):\(req.config.port)")
+    /// The address printed under a QR code: the configured public address (never the request's Host header).
+    static func base(_ req: Request) throws -> String {
+        guard let u = req.config.publicBase else { throw InvalidInput("publicURL", "error.publicURLMissing", status: .conflict) }
+        return u
     }
 }
 

@@ -122,6 +122,6 @@ struct UnitsAPI {
     func carry(req: Request) async throws -> MoveResult {
         let unit = try await req.access.unit(req.idParameter(), .manageUnits, on: req.db)
         let input = req.body.data == nil ? CarryInput() : try req.content.decode(CarryInput.self)
-        return try await UnitActions.carry(unit, input: input, on: req.db)
+        return try await UnitActions.carry(unit, input: input, access: req.access, on: req.db)
     }
 }

@@ -205,7 +205,8 @@ public enum UnitActions {
 
     /// A commune that ended in the reform goes into its successor per the official table: the one successor,
     /// or the one chosen when it was split across several.
-    public static func carry(_ commune: AdminUnit, input: CarryInput, on db: any Database) async throws -> MoveResult {
+    /// The successor must lie inside the caller's units too (`access`; nil for the CLI and the demo).
+    public static func carry(_ commune: AdminUnit, input: CarryInput, access: Access? = nil, on db: any Database) async throws -> MoveResult {
         guard commune.kind == .commune else { throw InvalidInput("id", "error.onlyCommunes") }
         let succs = try await UnitSuccession.query(on: db).filter(\.$predecessorID == commune.id!).all()
         guard !succs.isEmpty else { throw InvalidInput("targetId", "error.noSuccessor", [commune.name]) }
@@ -221,6 +222,11 @@ public enum UnitActions {
             chosen = whole
         } else {
             throw InvalidInput("targetId", "error.chooseSuccessor", [String(succs.count)])
+        }
+        if let access {
+            guard let successor = try await AdminUnit.find(chosen.successorID, on: db), try await access.allows(.manageUnits, successor, on: db) else {
+                throw InvalidInput("targetId", "error.unknownUnit")
+            }
         }
         let date = commune.validTo == Day.distantFuture ? chosen.onDate : commune.validTo
         return try await merge(MergeInput(sourceIds: [commune.id!.uuidString], targetId: chosen.successorID.uuidString,

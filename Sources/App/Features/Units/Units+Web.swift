@@ -321,7 +321,7 @@ struct UnitsWeb {
     func carry(req: Request) async throws -> Response {
         let unit = try await req.access.unit(req.idParameter(), .manageUnits, on: req.db)
         let input = try req.content.decode(CarryInput.self)
-        let result = try await UnitActions.carry(unit, input: input, on: req.db)
+        let result = try await UnitActions.carry(unit, input: input, access: req.access, on: req.db)
         return req.redirect(to: SiteURL.unit(result.target.id), redirectType: .normal)
     }
 }
