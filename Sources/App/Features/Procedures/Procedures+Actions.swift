@@ -206,14 +206,15 @@ public enum BoardActions {
         return (p, commune)
     }
 
-    /// Scans per board and procedure per day (the last `days` days) or per month; summed by the database.
+    /// Scans per board and procedure per day (the last `days` days) or per month; summed by the database (cast back to
+    /// BIGINT: PostgreSQL sums a BIGINT as NUMERIC).
     static func figures(boardID: UUID, byMonth: Bool, since: String, on db: any Database) async throws -> [ScanFigureDTO] {
         guard let sql = db as? any SQLDatabase else { return [] }
         let period: SQLExpression = byMonth ? SQLFunction("substr", args: SQLColumn("day"), SQLLiteral.numeric("1"), SQLLiteral.numeric("7")) : SQLColumn("day")
         let rows = try await sql.select()
             .column(SQLColumn("procedure_id"))
             .column(SQLAlias(period, as: SQLIdentifier("period")))
-            .column(SQLAlias(SQLFunction("SUM", args: SQLColumn("scans")), as: SQLIdentifier("n")))
+            .column(SQLAlias(SQLRaw("CAST(SUM(scans) AS BIGINT)"), as: SQLIdentifier("n")))
             .from("procedure_scan_counts")
             .where("board_id", .equal, boardID)
             .where("day", .greaterThanOrEqual, since)
@@ -231,7 +232,7 @@ public enum BoardActions {
         guard let sql = db as? any SQLDatabase else { return [:] }
         let rows = try await sql.select()
             .column(SQLColumn("board_id"))
-            .column(SQLAlias(SQLFunction("SUM", args: SQLColumn("scans")), as: SQLIdentifier("n")))
+            .column(SQLAlias(SQLRaw("CAST(SUM(scans) AS BIGINT)"), as: SQLIdentifier("n")))
             .from("procedure_scan_counts")
             .where("commune_id", .equal, communeID)
             .where("day", .greaterThanOrEqual, since)
