@@ -86,6 +86,29 @@ struct PushSecurityTests {
         }
     }
 
+    @Test("a push service's redirect is not followed (it could point the server inward)")
+    func noRedirects() async throws {
+        let service = try await LocalServer.start { server, r in
+            if r.path == "/push/abc" {
+                let res = Response(status: .temporaryRedirect)
+                res.headers.replaceOrAdd(name: .location, value: "http://127.0.0.1:\(server.port)/inner")
+                return res
+            }
+            return Response(status: .created)
+        }
+        defer { Task { await service.stop() } }
+        try await withTestApp({ $0.messaging.pushAllowPrivateHosts = true }) { app in
+            let v = try await Village.make(app, perGroup: 1, inT2: 0)
+            let b = try await householdBrowser(app, v.households[0].household.id)
+            #expect(try await subscribe(app, b, service.base + "/push/abc").status == .created)
+            _ = try await publish(app, notice("Bão số 3", units: [v.tree.group11], category: "urgent", channels: ["push"]))
+            try await Jobs.runUntilIdle(app)
+            #expect(service.received.map(\.path) == ["/push/abc"])
+            let row = try #require(await ChannelDelivery.query(on: app.db).filter(\.$channel == .push).first())
+            #expect(row.state == .failed && row.lastError?.contains("307") == true, "\(row.state) \(row.lastError ?? "")")
+        }
+    }
+
     @Test("address ranges: public and not public")
     func ranges() {
         for a in ["8.8.8.8", "1.1.1.1", "142.250.72.10", "2607:f8b0:4005:80a::200a"] { #expect(PushEndpoint.isPublic(AddressRange.parse(a)!), "\(a)") }
