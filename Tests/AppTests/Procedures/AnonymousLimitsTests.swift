@@ -33,6 +33,7 @@ struct AnonymousLimitsTests {
                 if i == 3 {
                     let body = try booked.decode(ErrorBody.self)
                     #expect(body.error == "too_many" && body.message.contains("quá nhiều yêu cầu gửi từ mạng của bạn"))
+                    #expect(Int(booked.headers.first(name: .retryAfter) ?? "") ?? 0 > 0)
                 }
             }
             #expect(try await app.count("appointments") == 3)

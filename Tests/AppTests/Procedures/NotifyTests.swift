@@ -115,4 +115,25 @@ struct NotifyTests {
             #expect(try await app.api(.GET, "/api/v1/phone-confirmations/\(id)", token: "").decode(ConfirmationDTO.self).attemptsLeft == 0)
         }
     }
+
+    @Test("a household's question is answered on the household's registered phone, never on a phone typed with its session")
+    func householdPhone() async throws {
+        let gateway = try await LocalServer.start { _, _ in json(["id": UUID().uuidString]) }
+        defer { Task { await gateway.stop() } }
+        try await withTestApp({ $0.messaging.sms = .init(url: gateway.base + "/send", user: "", password: "", sender: "UBND", template: "{unit}: {title}. {link}") }) { app in
+            let f = try await ProcFixture.make(app)
+            let birth = try await f.procedure(app, "birthRegistration")
+            let (home, _) = try await app.householdBrowser(code: "HH-7", village: f.tree.village1)
+            let asked = try await app.testing().sendRequest(.POST, "/api/v1/questions", headers: home.headers(["Content-Type": "application/json"])) { req in
+                try req.content.encode(QuestionInput(procedureId: birth.id.uuidString, question: "Hộ tôi cần giấy gì?", phone: "0999888777"), as: .json)
+            }
+            #expect(asked.status == .created)
+            let q = try asked.decode(QuestionDTO.self)
+            #expect(q.householdId != nil && q.phoneConfirmed && q.confirmationId == nil)
+            _ = try await app.api(.POST, "/api/v1/questions/\(q.id)/answer", json: AnswerInput(answer: "Giấy chứng sinh."), token: f.officerToken)
+            try await Jobs.runUntilIdle(app)
+            let sent = gateway.received.compactMap { try? JSONSerialization.jsonObject(with: $0.body) as? [String: String] }.map { $0["to"] ?? "" }
+            #expect(sent == ["0999000001"])
+        }
+    }
 }

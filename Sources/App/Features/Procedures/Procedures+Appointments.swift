@@ -301,10 +301,10 @@ extension ProcedureNotify {
         let unit = try await communeName(a.communeID, on: db)
         let path = a.householdID == nil ? SiteURL.lookup.path : SiteURL.myProcedures.path
         let when = "\(a.startTime) \(Day.display(a.day))"
-        try await DirectMessage.enqueue(key: "booked:\(a.id!)", .init(householdID: a.householdID, phone: a.phone, unit: unit,
+        try await DirectMessage.enqueue(key: "booked:\(a.id!)", .init(householdID: a.householdID, phone: PhoneConfirm.recipient(a.householdID, a.phone), unit: unit,
                                                                       title: Lang.vi.t("proc.notify.booked", [when, a.code]), path: path), on: db)
         if a.remindAt > Date() {
-            try await DirectMessage.enqueue(key: "reminder:\(a.id!)", .init(householdID: a.householdID, phone: a.phone, unit: unit,
+            try await DirectMessage.enqueue(key: "reminder:\(a.id!)", .init(householdID: a.householdID, phone: PhoneConfirm.recipient(a.householdID, a.phone), unit: unit,
                                                                             title: Lang.vi.t("proc.notify.reminder", [when, a.code]), path: path,
                                                                             appointmentID: a.id), at: a.remindAt, on: db)
         }

@@ -26,11 +26,14 @@ enum AnonymousLimit {
     /// the day; throws 429 when one is spent. The address is counted first, so one address cannot spend the commune's.
     static func admit(_ kind: String, communeID: UUID, origin: Origin, on db: any Database) async throws {
         let limits = origin.config.procedures
+        // The day's window ends at midnight UTC (RateLimit's fixed windows): Retry-After says how far off that is.
+        let now = Int(Date().timeIntervalSince1970)
+        let wait = RateLimit.day - now % RateLimit.day
         guard try await RateLimit.allow("proc:\(kind):addr:\(origin.address)", limit: limits.perAddressDay, window: RateLimit.day, on: db) else {
-            throw TooManyRequests("error.proc.tooManyFromAddress")
+            throw TooManyRequests("error.proc.tooManyFromAddress", retryAfter: wait)
         }
         guard try await RateLimit.allow("proc:\(kind):commune:\(communeID)", limit: limits.perCommuneDay, window: RateLimit.day, on: db) else {
-            throw TooManyRequests("error.proc.tooManyInCommune")
+            throw TooManyRequests("error.proc.tooManyInCommune", retryAfter: wait)
         }
     }
 
@@ -200,6 +203,10 @@ enum PhoneConfirm {
         default: break
         }
     }
+
+    /// The phone a row's messages go to: a household's row goes to the household's registered phone (a phone typed
+    /// with a household session is not confirmed, so it is not used); an anonymous row to its own (confirmed) phone.
+    static func recipient(_ householdID: UUID?, _ phone: String?) -> String? { householdID == nil ? phone : nil }
 
     /// Whether messages may go to a row's phone: a household's row always (its own phone), an anonymous one once confirmed.
     static func mayNotify(householdID: UUID?, confirmedAt: Date?) -> Bool { householdID != nil || confirmedAt != nil }

@@ -212,7 +212,7 @@ extension ProcedureNotify {
     static func papersChecked(setID: UUID, on db: any Database) async throws {
         guard let set = try await PaperSet.find(setID, on: db), PhoneConfirm.mayNotify(householdID: set.householdID, confirmedAt: set.phoneConfirmedAt) else { return }
         try await DirectMessage.enqueue(key: "papers:\(setID)", .init(
-            householdID: set.householdID, phone: set.phone, unit: try await communeName(set.communeID, on: db),
+            householdID: set.householdID, phone: PhoneConfirm.recipient(set.householdID, set.phone), unit: try await communeName(set.communeID, on: db),
             title: Lang.vi.t("proc.notify.papers"), path: set.householdID == nil ? SiteURL.lookup.path : SiteURL.myProcedures.path),
             at: Date().addingTimeInterval(600), on: db)
     }

@@ -58,7 +58,7 @@ enum ProcedureNotify {
     static func answered(_ q: ProcedureQuestion, on db: any Database) async throws {
         guard PhoneConfirm.mayNotify(householdID: q.householdID, confirmedAt: q.phoneConfirmedAt) else { return }
         try await DirectMessage.enqueue(key: "answer:\(q.id!)", .init(
-            householdID: q.householdID, phone: q.phone, unit: try await communeName(q.communeID, on: db),
+            householdID: q.householdID, phone: PhoneConfirm.recipient(q.householdID, q.phone), unit: try await communeName(q.communeID, on: db),
             title: Lang.vi.t("proc.notify.answered", [q.code]), path: q.householdID == nil ? SiteURL.lookup.path : SiteURL.myProcedures.path), on: db)
     }
 }
