@@ -44,6 +44,8 @@ public struct AppConfig: Sendable {
     public var sessionMaxHours: Int = 24
     /// TRUSTED_PROXIES: addresses or CIDR ranges of reverse proxies whose X-Forwarded-For is believed (default none).
     public var trustedProxies: [AddressRange] = []
+    /// Limits on anonymous questions, bookings and paper sets, and phone confirmation (Features/Procedures/Procedures+Config.swift).
+    public var procedures: ProceduresConfig = ProceduresConfig()
 
     public init(database: Database, host: String = "127.0.0.1", port: Int = 8080, pageSize: Int = 50,
                 maxUploadMB: Int = 50, demo: Bool = false, autoMigrate: Bool = true, postgresSchema: String? = nil,
@@ -127,6 +129,7 @@ public struct AppConfig: Sendable {
                 return r
             }
         }
+        config.procedures = try ProceduresConfig.fromEnvironment(env)
         return config
     }
 }

@@ -12,6 +12,7 @@ public enum Housekeeping {
         [
             ("sessions", { app in "\(try await SessionStore.sweep(config: app.config, on: app.db)) ended sessions" }),
             ("rate counters", { app in "\(try await RateLimit.sweep(on: app.db)) old rate-limit windows" }),
+            ("phone confirmations", { app in "\(try await PhoneConfirm.sweep(on: app.db)) expired phone confirmations" }),
         ]
     }
 

@@ -39,6 +39,7 @@ public enum SiteURL: Sendable {
     case paperSets(Ref), paperSet(Ref), paperItemMark(Ref), paperFile(Ref), papersUpload
     case dossiers(Ref), dossierNew(Ref), dossierStatus(Ref)
     case myProcedures, myAppointmentCancel(Ref), myPaperFile(Ref), lookup, unitProcedures(Ref), slotRetire(Ref)
+    case phoneConfirm(Ref)
 
     public var path: String {
         switch self {
@@ -143,6 +144,7 @@ public enum SiteURL: Sendable {
         case .lookup: return "/lookup"
         case .unitProcedures(let r): return "/units/\(r.text)/procedures"
         case .slotRetire(let r): return "/slots/\(r.text)/retire"
+        case .phoneConfirm(let r): return "/confirm/\(r.text)"
         }
     }
 

@@ -172,7 +172,8 @@ struct ChannelTests {
             return Response(status: .created)
         }
         defer { Task { await service.stop() } }
-        try await withTestApp { app in
+        // The local push service is plain http on 127.0.0.1: allowed only through the explicit development setting.
+        try await withTestApp({ $0.messaging.pushAllowPrivateHosts = true }) { app in
             let v = try await Village.make(app, perGroup: 1, inT2: 0)
             let h = v.households[0].household
             let b = try await householdBrowser(app, h.id)

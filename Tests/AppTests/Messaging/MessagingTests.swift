@@ -252,7 +252,7 @@ struct MessagingTests {
             #expect(reach.rsvp == ["yes": 1, "no": 1, "maybe": 1] && reach.read == 3)
 
             // A household subscribed to push; the reminder a day before goes to everyone not declining.
-            for h in hs { _ = try await PushSender.subscribe(household: h.id, PushSubscriptionInput(endpoint: "https://push.invalid/\(h.code)", keys: .init(p256dh: PushSubscriberKeys().p256dh, auth: PushSubscriberKeys().auth)), on: app.db) }
+            for h in hs { _ = try await PushSender.subscribe(household: h.id, PushSubscriptionInput(endpoint: "https://push.invalid/\(h.code)", keys: .init(p256dh: PushSubscriberKeys().p256dh, auth: PushSubscriberKeys().auth)), config: app.config.messaging, on: app.db) }
             try await (app.db as! any SQLDatabase).raw("UPDATE jobs SET run_at = \(bind: Date().addingTimeInterval(-1)) WHERE unique_key = \(bind: "remind:\(m.id):1440")").run()
             try await (app.db as! any SQLDatabase).raw("UPDATE jobs SET state = 'done' WHERE kind = 'send'").run()
             _ = try await Jobs.runOne(app, worker: "t")

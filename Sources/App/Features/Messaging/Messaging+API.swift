@@ -168,7 +168,7 @@ struct MessagingAPI {
     }
 
     func subscribe(req: Request) async throws -> Response {
-        let s = try await PushSender.subscribe(household: try Self.household(req), try req.content.decode(PushSubscriptionInput.self), on: req.db)
+        let s = try await PushSender.subscribe(household: try Self.household(req), try req.content.decode(PushSubscriptionInput.self), config: req.config.messaging, on: req.db)
         return try await ["id": s.id!.uuidString.lowercased()].encodeResponse(status: .created, for: req)
     }
 

@@ -30,6 +30,12 @@ public struct MessagingConfig: Sendable {
     /// Web push is on unless PUSH=0; PUSH_SUBJECT is the contact the push services see (mailto: or https:).
     public var pushEnabled: Bool
     public var pushSubject: String
+    /// PUSH_ALLOW_PRIVATE_HOSTS=1: accept http:// push endpoints and hosts on loopback, private, link-local and
+    /// unique-local addresses. Off by default; only for tests and a developer's local push service (never in production:
+    /// it lets a signed-in household make the server post to the machine's own network).
+    public var pushAllowPrivateHosts: Bool = false
+    /// PUSH_PER_HOUSEHOLD: browsers one household may subscribe (default 10; 1–100).
+    public var pushPerHousehold: Int = 10
     /// How links in SMS, Zalo, push and CAP look from outside: AppConfig's PUBLIC_URL (default http://HOST:PORT).
     public var baseURL: String
     /// JOB_WORKERS: 1 runs a worker inside `serve` (default), 0 leaves jobs to `thonso jobs run`.
@@ -91,6 +97,8 @@ public struct MessagingConfig: Sendable {
             c.zalo = Zalo(url: url, accessToken: token, templateID: template, appID: v("ZALO_APP_ID") ?? "", secret: v("ZALO_SECRET") ?? "")
         }
         c.pushEnabled = !["0", "false", "no", "off"].contains(v("PUSH")?.lowercased() ?? "")
+        c.pushAllowPrivateHosts = ["1", "true", "yes", "on"].contains(v("PUSH_ALLOW_PRIVATE_HOSTS")?.lowercased() ?? "")
+        c.pushPerHousehold = Int(try num("PUSH_PER_HOUSEHOLD", 10, 1...100))
         if let s = v("PUSH_SUBJECT") {
             guard s.hasPrefix("mailto:") || s.hasPrefix("https:") else { throw ConfigError(message: "PUSH_SUBJECT must start with mailto: or https:") }
             c.pushSubject = s

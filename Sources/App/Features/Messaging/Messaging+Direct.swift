@@ -17,6 +17,8 @@ enum DirectMessage {
         var path: String
         /// A reminder for this appointment goes out only while it is still booked.
         var appointmentID: UUID?
+        /// A phone confirmation's code (procedures): the text is made when sent, so the code is stored nowhere.
+        var confirmationID: UUID?
     }
 
     static func enqueue(key: String, _ p: Payload, at: Date = Date(), on db: any Database) async throws {
@@ -38,6 +40,11 @@ enum DirectMessage {
             let row = try await MessagingActions.sql(ctx.db).raw("SELECT status FROM appointments WHERE id = \(bind: id)").first()
             guard try row?.decode(column: "status", as: String.self) == "booked" else { return .done }
         }
+        var title = p.title
+        if let id = p.confirmationID {
+            guard let text = try await PhoneConfirm.message(id, app: ctx.app, on: ctx.db) else { return .done }
+            title = text
+        }
         var phone = p.phone
         if phone == nil, let h = p.householdID {
             let row = try await MessagingActions.sql(ctx.db).raw("""
@@ -46,7 +53,7 @@ enum DirectMessage {
             phone = try row?.decode(column: "phone", as: String?.self)
         }
         guard let phone else { return .done }
-        let m = OutgoingMessage(id: messageID(job.kind + job.payload), title: p.title, unit: p.unit,
+        let m = OutgoingMessage(id: messageID(job.kind + job.payload), title: title, unit: p.unit,
                                 link: ctx.app.config.messaging.baseURL + p.path, body: "")
         let config = ctx.app.config.messaging
         let result: SendResult

@@ -137,6 +137,9 @@ extension L10n {
         "error.msg.notMeeting": ("Chỉ điểm danh được cuộc họp đã đăng.", "Attendance is for published meetings only."),
         "error.msg.status": ("Trạng thái không hợp lệ.", "Not a status."),
         "error.msg.pushEndpoint": ("Địa chỉ nhận thông báo không hợp lệ.", "Not a valid push endpoint."),
+        "error.msg.pushPrivate": ("Địa chỉ nhận thông báo phải là một máy chủ công khai (không phải mạng nội bộ).", "The push endpoint must be a public host (not a private network)."),
+        "error.msg.pushTaken": ("Trình duyệt này đang nhận thông báo của một hộ khác.", "This browser already receives another household's notices."),
+        "error.msg.pushTooMany": ("Hộ đã bật thông báo trên quá nhiều trình duyệt. Hãy tắt bớt trên máy cũ rồi thử lại.", "This household has turned on notifications in too many browsers. Turn some off and try again."),
         "error.msg.pushKeys": ("Khóa của trình duyệt không hợp lệ.", "The browser's keys are not valid."),
         "error.msg.noNotices": ("Không có thông báo nào ngày {0}.", "No notices on {0}."),
     ]

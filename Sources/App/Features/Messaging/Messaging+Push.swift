@@ -1,6 +1,7 @@
 // Web Push: the VAPID key pair is made on first start and kept in the `settings` table (so every app instance signs
 // with the same key); a household's browsers subscribe from the inbox page; a notice is encrypted for each
 // subscription (RFC 8291) and posted to its push service with a VAPID signature (RFC 8292).
+import AsyncHTTPClient
 import Fluent
 import SQLKit
 import Vapor
@@ -32,58 +33,88 @@ enum PushSender {
     struct Payload: Codable { var id: String; var title: String; var body: String; var url: String; var receipt: String }
 
     /// Sends to every browser the household subscribed; a push service that says the subscription is gone (404/410)
-    /// loses it. Sent when at least one service accepted it.
+    /// loses it. Sent when at least one service accepted it. Each endpoint is checked again right before its post
+    /// (PushEndpoint): one whose host now resolves to a private address is not contacted.
     static func send(household: UUID, _ m: OutgoingMessage, _ ctx: JobContext) async throws -> SendResult {
         let subs = try await PushSubscription.query(on: ctx.db).filter(\.$householdID == household).all()
         if subs.isEmpty { return .permanent("no browser subscribed") }
         let keys = try await keys(ctx.app)
         let payload = try JSONEncoder().encode(Payload(id: m.id.uuidString.lowercased(), title: m.title, body: String(m.body.prefix(300)),
                                                       url: m.link, receipt: SiteURL.pushReceipt(.id(m.id)).path))
+        let allowPrivate = ctx.app.config.messaging.pushAllowPrivateHosts
+        let client = PushEndpoint.client(ctx.app)
         var accepted = 0
         var lastError = ""
+        var retryable = false
         for s in subs {
             guard let endpoint = URL(string: s.endpoint) else { continue }
+            switch await PushEndpoint.check(s.endpoint, allowPrivate: allowPrivate) {
+            case .ok: break
+            case .unresolved:
+                lastError = "push service host does not resolve"
+                retryable = true
+                continue
+            case .malformed, .notPublic:
+                lastError = "endpoint is not a public https address; not contacted"
+                s.failures += 1
+                try await s.update(on: ctx.db)
+                continue
+            }
             do {
                 let request = try makeWebPushRequest(endpoint: endpoint, keys: PushSubscriptionKeys(p256dh: s.p256dh, auth: s.auth), payload: payload,
                                                      vapidKeys: keys, subject: ctx.app.config.messaging.pushSubject, ttl: 86_400, urgency: .normal)
-                let res = try await ctx.app.client.post(URI(string: s.endpoint), headers: HTTPHeaders(request.headers)) { req in
-                    req.body = ByteBuffer(data: request.body)
-                    req.timeout = .seconds(15)
-                }
+                var post = HTTPClientRequest(url: s.endpoint)
+                post.method = .POST
+                post.headers = HTTPHeaders(request.headers)
+                post.body = .bytes(ByteBuffer(data: request.body))
+                let res = try await client.execute(post, timeout: .seconds(15))
                 switch res.status.code {
                 case 200..<300:
                     accepted += 1
                 case 404, 410:
                     try await s.delete(on: ctx.db)
                     lastError = "subscription gone (HTTP \(res.status.code))"
+                case 300..<400:
+                    lastError = "HTTP \(res.status.code) (redirects are not followed)"
                 default:
                     lastError = "HTTP \(res.status.code)"
+                    if res.status.code >= 500 || res.status.code == 429 { retryable = true }
                 }
             } catch let e as WebPushError {
                 lastError = "bad subscription: \(e)"
+            } catch {
+                lastError = String(describing: error)
+                retryable = true
             }
         }
         if accepted > 0 { return .sent(externalID: nil) }
-        return lastError.hasPrefix("HTTP 5") || lastError.hasPrefix("HTTP 429") ? .retry(lastError) : .permanent(lastError)
+        return retryable ? .retry(lastError) : .permanent(lastError)
     }
 
-    /// Checks a browser's subscription and keeps it for the household (one row per endpoint).
-    static func subscribe(household: UUID, _ input: PushSubscriptionInput, on db: any Database) async throws -> PushSubscription {
+    /// Checks a browser's subscription and keeps it for the household (one row per endpoint). The endpoint must be
+    /// an https URL on a public address (after DNS resolution); a household keeps at most PUSH_PER_HOUSEHOLD browsers;
+    /// an endpoint another household already holds stays theirs (409).
+    static func subscribe(household: UUID, _ input: PushSubscriptionInput, config: MessagingConfig, on db: any Database) async throws -> PushSubscription {
         var c = Checker()
         let endpoint = (input.endpoint ?? "").trimmingCharacters(in: .whitespaces)
-        if endpoint.count > 1000 || URL(string: endpoint)?.scheme.map({ ["https", "http"].contains($0) }) != true || URL(string: endpoint)?.host == nil {
-            c.add("endpoint", "error.msg.pushEndpoint")
+        switch await PushEndpoint.check(endpoint, allowPrivate: config.pushAllowPrivateHosts) {
+        case .ok, .unresolved: break   // a name that does not resolve now is checked again before every send
+        case .malformed: c.add("endpoint", "error.msg.pushEndpoint")
+        case .notPublic: c.add("endpoint", "error.msg.pushPrivate")
         }
         let p256dh = input.keys?.p256dh ?? "", auth = input.keys?.auth ?? ""
         if (try? encryptPushPayload(Data(), keys: PushSubscriptionKeys(p256dh: p256dh, auth: auth))) == nil { c.add("keys", "error.msg.pushKeys") }
         try c.check()
         if let existing = try await PushSubscription.query(on: db).filter(\.$endpoint == endpoint).first() {
-            existing.householdID = household
+            guard existing.householdID == household else { throw InvalidInput("endpoint", "error.msg.pushTaken", status: .conflict) }
             existing.p256dh = p256dh
             existing.auth = auth
             existing.failures = 0
             try await existing.update(on: db)
             return existing
+        }
+        if try await PushSubscription.query(on: db).filter(\.$householdID == household).count() >= config.pushPerHousehold {
+            throw TooManyRequests("error.msg.pushTooMany")
         }
         let s = PushSubscription()
         s.id = UUID()

@@ -192,30 +192,30 @@ public enum BoardActions {
     }
 
     /// Counts a scan of a board's short code and answers where to send the person; nil for an unknown code.
+    /// A scan writes no row of its own: it raises the counter of its board, procedure and day by one (an upsert),
+    /// so repeating a GET costs one small update, not a new row.
     static func scan(_ code: String, on db: any Database, at now: Date = Date()) async throws -> (Procedure, AdminUnit)? {
         guard code.count <= 12, let bp = try await BoardProcedure.query(on: db).filter(\.$shortCode == code).first(),
               let p = try await Procedure.find(bp.procedureID, on: db), let commune = try await AdminUnit.find(p.communeID, on: db) else { return nil }
-        let s = ProcedureScan()
-        s.id = UUID()
-        s.boardProcedureID = bp.id!
-        s.boardID = bp.boardID
-        s.procedureID = bp.procedureID
-        s.communeID = p.communeID
-        s.day = Day.today(now)
-        s.at = now
-        try await s.create(on: db)
+        guard let sql = db as? any SQLDatabase else { throw Abort(.internalServerError) }
+        try await sql.raw("""
+            INSERT INTO procedure_scan_counts (board_procedure_id, day, board_id, procedure_id, commune_id, scans)
+            VALUES (\(bind: bp.id!), \(bind: Day.today(now)), \(bind: bp.boardID), \(bind: bp.procedureID), \(bind: p.communeID), 1)
+            ON CONFLICT (board_procedure_id, day) DO UPDATE SET scans = procedure_scan_counts.scans + 1
+            """).run()
         return (p, commune)
     }
 
-    /// Scans per board and procedure per day (the last `days` days) or per month; counted by the database.
+    /// Scans per board and procedure per day (the last `days` days) or per month; summed by the database (cast back to
+    /// BIGINT: PostgreSQL sums a BIGINT as NUMERIC).
     static func figures(boardID: UUID, byMonth: Bool, since: String, on db: any Database) async throws -> [ScanFigureDTO] {
         guard let sql = db as? any SQLDatabase else { return [] }
         let period: SQLExpression = byMonth ? SQLFunction("substr", args: SQLColumn("day"), SQLLiteral.numeric("1"), SQLLiteral.numeric("7")) : SQLColumn("day")
         let rows = try await sql.select()
             .column(SQLColumn("procedure_id"))
             .column(SQLAlias(period, as: SQLIdentifier("period")))
-            .column(SQLAlias(SQLFunction("COUNT", args: SQLLiteral.all), as: SQLIdentifier("n")))
-            .from("procedure_scans")
+            .column(SQLAlias(SQLRaw("CAST(SUM(scans) AS BIGINT)"), as: SQLIdentifier("n")))
+            .from("procedure_scan_counts")
             .where("board_id", .equal, boardID)
             .where("day", .greaterThanOrEqual, since)
             .groupBy(SQLColumn("procedure_id")).groupBy(period)
@@ -227,13 +227,13 @@ public enum BoardActions {
         }
     }
 
-    /// Scans per board of a commune since a day, counted by the database.
+    /// Scans per board of a commune since a day, summed by the database.
     static func totals(communeID: UUID, since: String, on db: any Database) async throws -> [UUID: Int] {
         guard let sql = db as? any SQLDatabase else { return [:] }
         let rows = try await sql.select()
             .column(SQLColumn("board_id"))
-            .column(SQLAlias(SQLFunction("COUNT", args: SQLLiteral.all), as: SQLIdentifier("n")))
-            .from("procedure_scans")
+            .column(SQLAlias(SQLRaw("CAST(SUM(scans) AS BIGINT)"), as: SQLIdentifier("n")))
+            .from("procedure_scan_counts")
             .where("commune_id", .equal, communeID)
             .where("day", .greaterThanOrEqual, since)
             .groupBy("board_id")

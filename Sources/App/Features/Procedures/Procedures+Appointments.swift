@@ -62,6 +62,10 @@ public struct AppointmentDTO: Content, Equatable {
     public var phone: String?
     public var householdId: UUID?
     public var remindAt: Date
+    /// Whether messages (confirmation, reminder) go to the phone: a household's booking, or a confirmed phone.
+    public var phoneConfirmed: Bool
+    /// When a code was sent to confirm the phone: where to send it (POST /api/v1/phone-confirmations/{id}).
+    public var confirmationId: UUID?
 }
 
 extension AppointmentSlot {
@@ -70,7 +74,8 @@ extension AppointmentSlot {
 extension Appointment {
     func toDTO() -> AppointmentDTO {
         AppointmentDTO(id: id!, communeId: communeID, procedureId: procedureID, day: day, startTime: startTime, code: code, status: status,
-                       name: name, phone: phone, householdId: householdID, remindAt: remindAt)
+                       name: name, phone: phone, householdId: householdID, remindAt: remindAt,
+                       phoneConfirmed: PhoneConfirm.mayNotify(householdID: householdID, confirmedAt: phoneConfirmedAt), confirmationId: nil)
     }
 }
 
@@ -203,7 +208,8 @@ public enum AppointmentActions {
         }
     }
 
-    public static func book(_ input: BookingInput, householdID: UUID?, on db: any Database, now: Date = Date()) async throws -> Appointment {
+    /// An anonymous booking (no household) is limited per phone, and with its `origin` per address and per commune.
+    public static func book(_ input: BookingInput, householdID: UUID?, origin: Origin? = nil, on db: any Database, now: Date = Date()) async throws -> Appointment {
         var c = Checker()
         var slot: AppointmentSlot? = nil
         let rawSlot = (input.slotId ?? "").trimmingCharacters(in: .whitespaces)
@@ -226,6 +232,12 @@ public enum AppointmentActions {
         }
         try c.check()
         let s = slot!, d = day!, p = procedure!
+        let perPhone = AnonymousLimit.perPhone(origin)
+        if let phone, let start = AuditQueries.dayStart(Day.today(now)),
+           try await Appointment.query(on: db).filter(\.$phone == phone).filter(\.$createdAt >= start).count() >= perPhone {
+            throw InvalidInput("phone", "error.proc.tooManyBookings", [String(perPhone)], status: .tooManyRequests)
+        }
+        if householdID == nil, let origin { try await AnonymousLimit.admit("book", communeID: s.communeID, origin: origin, on: db) }
         return try await retryingBusy {
             try await db.auditedTransaction { db in
                 guard let sql = db as? any SQLDatabase else { throw Abort(.internalServerError) }
@@ -285,13 +297,14 @@ public enum AppointmentActions {
 extension ProcedureNotify {
     /// The confirmation now, and the reminder at `a.remindAt` (sent only if the booking still stands then).
     static func booked(_ a: Appointment, on db: any Database) async throws {
+        guard PhoneConfirm.mayNotify(householdID: a.householdID, confirmedAt: a.phoneConfirmedAt) else { return }
         let unit = try await communeName(a.communeID, on: db)
         let path = a.householdID == nil ? SiteURL.lookup.path : SiteURL.myProcedures.path
         let when = "\(a.startTime) \(Day.display(a.day))"
-        try await DirectMessage.enqueue(key: "booked:\(a.id!)", .init(householdID: a.householdID, phone: a.phone, unit: unit,
+        try await DirectMessage.enqueue(key: "booked:\(a.id!)", .init(householdID: a.householdID, phone: PhoneConfirm.recipient(a.householdID, a.phone), unit: unit,
                                                                       title: Lang.vi.t("proc.notify.booked", [when, a.code]), path: path), on: db)
         if a.remindAt > Date() {
-            try await DirectMessage.enqueue(key: "reminder:\(a.id!)", .init(householdID: a.householdID, phone: a.phone, unit: unit,
+            try await DirectMessage.enqueue(key: "reminder:\(a.id!)", .init(householdID: a.householdID, phone: PhoneConfirm.recipient(a.householdID, a.phone), unit: unit,
                                                                             title: Lang.vi.t("proc.notify.reminder", [when, a.code]), path: path,
                                                                             appointmentID: a.id), at: a.remindAt, on: db)
         }

@@ -145,11 +145,12 @@ struct AppointmentsRoutes {
         var disabled: [String]
         var form: FormState
         var confirmation: String?
+        var confirm: ConfirmBox?
         var householdSignedIn: Bool
         var action: String
     }
 
-    func bookPageResponse(_ req: Request, form: FormState = FormState(), confirmation: String? = nil, status: HTTPResponseStatus = .ok) async throws -> Response {
+    func bookPageResponse(_ req: Request, form: FormState = FormState(), confirmation: String? = nil, confirm: ConfirmBox? = nil, status: HTTPResponseStatus = .ok) async throws -> Response {
         let (commune, p) = try await ProceduresWeb.guideTarget(req)
         let openings = try await AppointmentActions.openings(commune.id!, on: req.db)
         let view = try await req.view.render("procedures/book", BookPage(
@@ -161,7 +162,7 @@ struct AppointmentsRoutes {
                               selected: form.values["opening"] == value)
             },
             disabled: openings.filter { $0.taken >= $0.capacity }.map { "\(Self.weekdayName(req, $0.day)) \(Day.display($0.day)) · \($0.startTime) · \(req.lang.t("proc.full"))" },
-            form: form, confirmation: confirmation, householdSignedIn: req.access.householdID != nil, action: req.url.path))
+            form: form, confirmation: confirmation, confirm: confirm, householdSignedIn: req.access.householdID != nil, action: req.url.path))
         return try await view.encodeResponse(status: status, for: req)
     }
 
@@ -173,13 +174,17 @@ struct AppointmentsRoutes {
         let parts = (f["opening"] ?? "").split(separator: "|").map(String.init)
         do {
             let a = try await AppointmentActions.book(BookingInput(slotId: parts.first ?? "", day: parts.count > 1 ? parts[1] : "", procedureId: p.id!.uuidString,
-                                                                   name: f["name"], phone: f["phone"]), householdID: req.access.householdID, on: req.db)
+                                                                   name: f["name"], phone: f["phone"]), householdID: req.access.householdID,
+                                                      origin: Origin(req), on: req.db)
+            let outcome = try await PhoneConfirm.afterSubmit(.appointment(a.id!), phone: a.phone, householdID: a.householdID, communeID: a.communeID, req)
             let msg = req.lang.t("proc.booked", ["\(Self.weekdayName(req, a.day)) \(Day.display(a.day))", a.startTime, a.code, QuestionsRoutes.when(a.remindAt)])
-            return try await bookPageResponse(req, confirmation: msg)
+            return try await bookPageResponse(req, confirmation: msg, confirm: PhoneConfirm.box(outcome, phone: a.phone, req))
         } catch let e as InvalidInput {
             // The slot and the day are one choice on the page.
             let issues = e.issues.map { $0.field == "slotId" || $0.field == "day" ? FieldIssue("opening", $0.key, $0.args) : $0 }
             return try await bookPageResponse(req, form: FormState(values: f, issues: issues, lang: req.lang), status: e.status)
+        } catch let e as TooManyRequests {
+            return try await bookPageResponse(req, form: FormState(values: f, errors: ["limit": req.lang.t(e.key)]), status: .tooManyRequests)
         }
     }
 
@@ -228,7 +233,10 @@ struct AppointmentsRoutes {
     }
 
     func bookAPI(req: Request) async throws -> Response {
-        let a = try await AppointmentActions.book(try req.content.decode(BookingInput.self), householdID: req.access.householdID, on: req.db)
-        return try await a.toDTO().encodeResponse(status: .created, for: req)
+        let a = try await AppointmentActions.book(try req.content.decode(BookingInput.self), householdID: req.access.householdID, origin: Origin(req), on: req.db)
+        let outcome = try await PhoneConfirm.afterSubmit(.appointment(a.id!), phone: a.phone, householdID: a.householdID, communeID: a.communeID, req)
+        var dto = a.toDTO()
+        dto.confirmationId = PhoneConfirm.id(outcome)
+        return try await dto.encodeResponse(status: .created, for: req)
     }
 }

@@ -45,6 +45,10 @@ public struct PaperSetDTO: Content, Equatable {
     public var items: [PaperItemDTO]
     /// Labels of the items not yet received: what the resident is told is missing.
     public var missing: [String]
+    /// Whether messages go to the phone: a household's set, or a confirmed phone.
+    public var phoneConfirmed: Bool
+    /// When a code was sent to confirm the phone: where to send it.
+    public var confirmationId: UUID?
 }
 
 /// What a file is, from its first bytes.
@@ -59,11 +63,11 @@ public enum PaperSniff {
 }
 
 public enum PaperActions {
-    /// Limits that keep an anonymous sender from filling the disk: sets a phone may start a day, files in one set.
-    static let setsPerPhonePerDay = 5
+    /// Limits that keep an anonymous sender from filling the disk: sets a phone may start a day (PROC_PER_PHONE_DAY;
+    /// with the `origin`, per address and per commune too), files in one set.
     static let filesPerSet = 20
 
-    public static func start(_ p: Procedure, _ input: PaperSetInput, householdID: UUID?, on db: any Database) async throws -> PaperSet {
+    public static func start(_ p: Procedure, _ input: PaperSetInput, householdID: UUID?, origin: Origin? = nil, on db: any Database) async throws -> PaperSet {
         var c = Checker()
         let phone = c.phone("phone", input.phone, required: householdID == nil)
         var appointment: Appointment? = nil
@@ -73,10 +77,12 @@ public enum PaperActions {
             else { c.add("appointmentCode", "error.proc.unknownAppointment") }
         }
         try c.check()
+        let perPhone = AnonymousLimit.perPhone(origin)
         if let phone, let start = AuditQueries.dayStart(Day.today()),
-           try await PaperSet.query(on: db).filter(\.$phone == phone).filter(\.$createdAt >= start).count() >= setsPerPhonePerDay {
-            throw InvalidInput("phone", "error.proc.tooManySets", [String(setsPerPhonePerDay)], status: .tooManyRequests)
+           try await PaperSet.query(on: db).filter(\.$phone == phone).filter(\.$createdAt >= start).count() >= perPhone {
+            throw InvalidInput("phone", "error.proc.tooManySets", [String(perPhone)], status: .tooManyRequests)
         }
+        if householdID == nil, let origin { try await AnonymousLimit.admit("papers", communeID: p.communeID, origin: origin, on: db) }
         let appointmentID = appointment?.id
         return try await db.auditedTransaction { db in
             let s = PaperSet()
@@ -179,7 +185,8 @@ public enum PaperActions {
                            phone: s.phone, code: s.code,
                            items: items.map { i in PaperItemDTO(id: i.id!, position: i.position, label: i.label, status: i.status, note: i.note,
                                                                 files: files.filter { $0.itemID == i.id }.map { $0.toDTO() }) },
-                           missing: items.filter { $0.status != .received }.map(\.label))
+                           missing: items.filter { $0.status != .received }.map(\.label),
+                           phoneConfirmed: PhoneConfirm.mayNotify(householdID: s.householdID, confirmedAt: s.phoneConfirmedAt), confirmationId: nil)
     }
 
     static func path(_ f: PaperFile, config: AppConfig) -> String {
@@ -203,9 +210,9 @@ extension ProcedureNotify {
     /// Tells the household (or the phone) to look at what is still missing, ten minutes after the officer's first
     /// mark (one message for a whole check, not one per item).
     static func papersChecked(setID: UUID, on db: any Database) async throws {
-        guard let set = try await PaperSet.find(setID, on: db) else { return }
+        guard let set = try await PaperSet.find(setID, on: db), PhoneConfirm.mayNotify(householdID: set.householdID, confirmedAt: set.phoneConfirmedAt) else { return }
         try await DirectMessage.enqueue(key: "papers:\(setID)", .init(
-            householdID: set.householdID, phone: set.phone, unit: try await communeName(set.communeID, on: db),
+            householdID: set.householdID, phone: PhoneConfirm.recipient(set.householdID, set.phone), unit: try await communeName(set.communeID, on: db),
             title: Lang.vi.t("proc.notify.papers"), path: set.householdID == nil ? SiteURL.lookup.path : SiteURL.myProcedures.path),
             at: Date().addingTimeInterval(600), on: db)
     }

@@ -65,10 +65,16 @@ struct PapersRoutes {
         let (_, p) = try await ProceduresWeb.guideTarget(req)
         let f = (try? req.content.decode([String: String].self)) ?? [:]
         do {
-            let s = try await PaperActions.start(p, PaperSetInput(phone: f["phone"], appointmentCode: f["appointmentCode"]), householdID: req.access.householdID, on: req.db)
+            let s = try await PaperActions.start(p, PaperSetInput(phone: f["phone"], appointmentCode: f["appointmentCode"]), householdID: req.access.householdID,
+                                                 origin: Origin(req), on: req.db)
+            // An anonymous sender confirms the phone first (the page then leads on to the upload); without a code, straight on.
+            let outcome = try await PhoneConfirm.afterSubmit(.papers(s.id!), phone: s.phone, householdID: s.householdID, communeID: s.communeID, req)
+            if let id = PhoneConfirm.id(outcome) { return req.redirect(to: SiteURL.phoneConfirm(.id(id)).path, redirectType: .normal) }
             return req.redirect(to: Self.back(s, req), redirectType: .normal)
         } catch let e as InvalidInput {
             return try await startPageResponse(req, form: FormState(values: f, issues: e.issues, lang: req.lang), status: e.status)
+        } catch let e as TooManyRequests {
+            return try await startPageResponse(req, form: FormState(values: f, errors: ["limit": req.lang.t(e.key)]), status: .tooManyRequests)
         }
     }
 
@@ -150,8 +156,11 @@ struct PapersRoutes {
         else if let id = UUID(uuidString: raw), let p = try await Procedure.find(id, on: req.db) { procedure = p }
         else { c.add("procedureId", "error.proc.unknownProcedure") }
         try c.check()
-        let s = try await PaperActions.start(procedure!, input, householdID: req.access.householdID, on: req.db)
-        return try await PaperActions.dto(s, on: req.db).encodeResponse(status: .created, for: req)
+        let s = try await PaperActions.start(procedure!, input, householdID: req.access.householdID, origin: Origin(req), on: req.db)
+        let outcome = try await PhoneConfirm.afterSubmit(.papers(s.id!), phone: s.phone, householdID: s.householdID, communeID: s.communeID, req)
+        var dto = try await PaperActions.dto(s, on: req.db)
+        dto.confirmationId = PhoneConfirm.id(outcome)
+        return try await dto.encodeResponse(status: .created, for: req)
     }
 
     func uploadAPI(req: Request) async throws -> Response {

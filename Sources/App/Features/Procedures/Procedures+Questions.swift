@@ -26,6 +26,10 @@ public struct QuestionDTO: Content, Equatable {
     public var answer: String?
     public var answeredAt: Date?
     public var published: Bool
+    /// Whether messages go to the phone: a household's question, or an anonymous one whose phone was confirmed.
+    public var phoneConfirmed: Bool
+    /// When a code was sent to confirm the phone (the answer to an anonymous question only): where to send it.
+    public var confirmationId: UUID?
 }
 
 public struct QuestionQueueDTO: Content {
@@ -38,7 +42,8 @@ public struct QuestionQueueDTO: Content {
 extension ProcedureQuestion {
     func toDTO() -> QuestionDTO {
         QuestionDTO(id: id!, communeId: communeID, procedureId: procedureID, code: code, question: question, phone: phone, householdId: householdID,
-                    askedAt: askedAt, answer: answer, answeredAt: answeredAt, published: published)
+                    askedAt: askedAt, answer: answer, answeredAt: answeredAt, published: published,
+                    phoneConfirmed: PhoneConfirm.mayNotify(householdID: householdID, confirmedAt: phoneConfirmedAt), confirmationId: nil)
     }
 }
 
@@ -51,26 +56,28 @@ enum ProcedureNotify {
     }
 
     static func answered(_ q: ProcedureQuestion, on db: any Database) async throws {
+        guard PhoneConfirm.mayNotify(householdID: q.householdID, confirmedAt: q.phoneConfirmedAt) else { return }
         try await DirectMessage.enqueue(key: "answer:\(q.id!)", .init(
-            householdID: q.householdID, phone: q.phone, unit: try await communeName(q.communeID, on: db),
+            householdID: q.householdID, phone: PhoneConfirm.recipient(q.householdID, q.phone), unit: try await communeName(q.communeID, on: db),
             title: Lang.vi.t("proc.notify.answered", [q.code]), path: q.householdID == nil ? SiteURL.lookup.path : SiteURL.myProcedures.path), on: db)
     }
 }
 
 public enum QuestionActions {
-    /// Questions one phone number may send a day, so a typo'd or hostile number cannot flood the queue.
-    static let perPhonePerDay = 5
-
-    public static func ask(_ p: Procedure, _ input: QuestionInput, householdID: UUID?, on db: any Database, now: Date = Date()) async throws -> ProcedureQuestion {
+    /// An anonymous question (no household) is limited per phone (PROC_PER_PHONE_DAY, so a typo'd or hostile number
+    /// cannot flood the queue), and, with its `origin`, per address and per commune (AnonymousLimit).
+    public static func ask(_ p: Procedure, _ input: QuestionInput, householdID: UUID?, origin: Origin? = nil, on db: any Database, now: Date = Date()) async throws -> ProcedureQuestion {
         var c = Checker()
         let text = c.text("question", input.question, max: 2000)
         if !text.isEmpty && text.count < 5 { c.add("question", "error.proc.questionShort") }
         let phone = c.phone("phone", input.phone, required: householdID == nil)
         try c.check()
+        let perPhone = AnonymousLimit.perPhone(origin)
         if let phone, let start = AuditQueries.dayStart(Day.today(now)),
-           try await ProcedureQuestion.query(on: db).filter(\.$phone == phone).filter(\.$askedAt >= start).count() >= perPhonePerDay {
-            throw InvalidInput("phone", "error.proc.tooManyQuestions", [String(perPhonePerDay)], status: .tooManyRequests)
+           try await ProcedureQuestion.query(on: db).filter(\.$phone == phone).filter(\.$askedAt >= start).count() >= perPhone {
+            throw InvalidInput("phone", "error.proc.tooManyQuestions", [String(perPhone)], status: .tooManyRequests)
         }
+        if householdID == nil, let origin { try await AnonymousLimit.admit("ask", communeID: p.communeID, origin: origin, on: db) }
         return try await db.auditedTransaction { db in
             let q = ProcedureQuestion()
             q.id = UUID()

@@ -20,12 +20,16 @@ struct QuestionsRoutes {
         let (_, p) = try await ProceduresWeb.guideTarget(req)
         struct Form: Content { var question: String?; var phone: String? }
         let f = (try? req.content.decode(Form.self)) ?? Form()
+        let values = ["question": f.question ?? "", "phone": f.phone ?? ""]
         do {
-            let q = try await QuestionActions.ask(p, QuestionInput(procedureId: nil, question: f.question, phone: f.phone), householdID: req.access.householdID, on: req.db)
-            return try await ProceduresWeb.guidePage(req, asked: q.code)
+            let q = try await QuestionActions.ask(p, QuestionInput(procedureId: nil, question: f.question, phone: f.phone), householdID: req.access.householdID,
+                                                  origin: Origin(req), on: req.db)
+            let outcome = try await PhoneConfirm.afterSubmit(.question(q.id!), phone: q.phone, householdID: q.householdID, communeID: q.communeID, req)
+            return try await ProceduresWeb.guidePage(req, asked: q.code, confirm: PhoneConfirm.box(outcome, phone: q.phone, req))
         } catch let e as InvalidInput {
-            return try await ProceduresWeb.guidePage(req, form: FormState(values: ["question": f.question ?? "", "phone": f.phone ?? ""], issues: e.issues, lang: req.lang),
-                                                     status: e.status)
+            return try await ProceduresWeb.guidePage(req, form: FormState(values: values, issues: e.issues, lang: req.lang), status: e.status)
+        } catch let e as TooManyRequests {
+            return try await ProceduresWeb.guidePage(req, form: FormState(values: values, errors: ["limit": req.lang.t(e.key)]), status: .tooManyRequests)
         }
     }
 
@@ -97,8 +101,11 @@ struct QuestionsRoutes {
         else if let id = UUID(uuidString: raw), let p = try await Procedure.find(id, on: req.db) { procedure = p }
         else { c.add("procedureId", "error.proc.unknownProcedure") }
         try c.check()
-        let q = try await QuestionActions.ask(procedure!, input, householdID: req.access.householdID, on: req.db)
-        return try await q.toDTO().encodeResponse(status: .created, for: req)
+        let q = try await QuestionActions.ask(procedure!, input, householdID: req.access.householdID, origin: Origin(req), on: req.db)
+        let outcome = try await PhoneConfirm.afterSubmit(.question(q.id!), phone: q.phone, householdID: q.householdID, communeID: q.communeID, req)
+        var dto = q.toDTO()
+        dto.confirmationId = PhoneConfirm.id(outcome)
+        return try await dto.encodeResponse(status: .created, for: req)
     }
 
     func queueAPI(req: Request) async throws -> QuestionQueueDTO {

@@ -8,6 +8,7 @@ enum ProceduresRoutes {
         QuestionsRoutes().addRoutes(open: open, signedIn: signedIn, openAPI: openAPI, api: signedInAPI)
         ResidentRoutes().addRoutes(open: open, signedIn: signedIn)
         ResidentAPI().addRoutes(openAPI: openAPI, api: signedInAPI)
+        ConfirmRoutes().addRoutes(open: open, openAPI: openAPI)
         AppointmentsRoutes().addRoutes(open: open, signedIn: signedIn, openAPI: openAPI, api: signedInAPI)
         // Up to three times the papers limit is read, so a too-large file is answered with a message naming the field.
         DossiersRoutes().addRoutes(signedIn: signedIn, api: signedInAPI)

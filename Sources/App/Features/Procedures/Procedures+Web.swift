@@ -154,6 +154,7 @@ struct ProceduresWeb {
         var papersURL: String
         var form: FormState
         var asked: String?
+        var confirm: ConfirmBox?
         var householdSignedIn: Bool
     }
 
@@ -167,7 +168,7 @@ struct ProceduresWeb {
         return (commune, p)
     }
 
-    static func guidePage(_ req: Request, form: FormState = FormState(), asked: String? = nil, status: HTTPResponseStatus = .ok) async throws -> Response {
+    static func guidePage(_ req: Request, form: FormState = FormState(), asked: String? = nil, confirm: ConfirmBox? = nil, status: HTTPResponseStatus = .ok) async throws -> Response {
         let (commune, p) = try await guideTarget(req)
         let faq = try await ProcedureQuestion.query(on: req.db).filter(\.$procedureID == p.id!).filter(\.$published == true)
             .sort(\.$answeredAt, .descending).limit(20).all()
@@ -175,7 +176,7 @@ struct ProceduresWeb {
             layout: Layout(req, title: p.name, needsToken: true), communeName: commune.name, p: p.toDTO(communeCode: commune.code),
             faq: faq.map { FAQ(question: $0.question, answer: $0.answer ?? "") },
             askURL: SiteURL.guideAsk(commune.code, p.key).path, bookURL: SiteURL.guideBook(commune.code, p.key).path,
-            papersURL: SiteURL.guidePapers(commune.code, p.key).path, form: form, asked: asked,
+            papersURL: SiteURL.guidePapers(commune.code, p.key).path, form: form, asked: asked, confirm: confirm,
             householdSignedIn: req.access.householdID != nil))
         return try await view.encodeResponse(status: status, for: req)
     }

@@ -67,19 +67,6 @@ public final class BoardProcedure: Model, @unchecked Sendable {
     public init() {}
 }
 
-public final class ProcedureScan: Model, @unchecked Sendable {
-    public static let schema = "procedure_scans"
-    @ID(key: .id) public var id: UUID?
-    @Field(key: "board_procedure_id") public var boardProcedureID: UUID
-    @Field(key: "board_id") public var boardID: UUID
-    @Field(key: "procedure_id") public var procedureID: UUID
-    @Field(key: "commune_id") public var communeID: UUID
-    /// The day in Asia/Ho_Chi_Minh, so figures per day and month group on text on both databases.
-    @Field(key: "day") public var day: String
-    @Field(key: "at") public var at: Date
-    public init() {}
-}
-
 public final class ProcedureQuestion: Model, @unchecked Sendable {
     public static let schema = "procedure_questions"
     @ID(key: .id) public var id: UUID?
@@ -97,6 +84,8 @@ public final class ProcedureQuestion: Model, @unchecked Sendable {
     @OptionalField(key: "answered_by") public var answeredBy: String?
     /// Shown on the procedure's guide page as a frequent question.
     @Field(key: "published") public var published: Bool
+    /// Set when an anonymous sender confirmed the phone (PhoneConfirm): only then is anything sent to it.
+    @OptionalField(key: "phone_confirmed_at") public var phoneConfirmedAt: Date?
     public init() {}
 }
 
@@ -154,6 +143,8 @@ public final class Appointment: Model, @unchecked Sendable {
     @Field(key: "remind_at") public var remindAt: Date
     @Timestamp(key: "created_at", on: .create) public var createdAt: Date?
     @OptionalField(key: "cancelled_at") public var cancelledAt: Date?
+    /// Set when an anonymous sender confirmed the phone (PhoneConfirm): only then is anything sent to it.
+    @OptionalField(key: "phone_confirmed_at") public var phoneConfirmedAt: Date?
     public init() {}
 }
 
@@ -168,6 +159,8 @@ public final class PaperSet: Model, @unchecked Sendable {
     @OptionalField(key: "phone") public var phone: String?
     @Field(key: "code") public var code: String
     @Timestamp(key: "created_at", on: .create) public var createdAt: Date?
+    /// Set when an anonymous sender confirmed the phone (PhoneConfirm): only then is anything sent to it.
+    @OptionalField(key: "phone_confirmed_at") public var phoneConfirmedAt: Date?
     public init() {}
 }
 
