@@ -12,4 +12,5 @@ func registerMigrations(_ migrations: Migrations) {
     migrations.add(CreateMessaging())  // 0007: announcements, deliveries, channel deliveries, push subscriptions, settings, jobs
     migrations.add(CreateProcedures())  // 0008: procedures, qr_boards, scans, questions, slots, appointments, papers, dossiers
     migrations.add(CreateSecurity())  // 0009: sessions, rate_counters; _fluent_sessions dropped
+    migrations.add(AddAuditRedactionAndHookEvents())  // 0011: audit_events.redacted_at and its trigger; hook_events
 }
