@@ -20,7 +20,10 @@ struct ErasureTests {
 
     @Test("erasing a household ends its card, PIN and open session, and removes its push subscriptions, papers (files too) and the phones and text of its questions and bookings")
     func erase() async throws {
-        try await withTestApp { app in
+        // A busy SMS gateway: the household's message stays queued (to be retried), addressed to its phone.
+        let gateway = try await LocalServer.start { _, _ in json(["error": "busy"], status: .serviceUnavailable) }
+        defer { Task { await gateway.stop() } }
+        try await withTestApp({ $0.messaging.sms = .init(url: gateway.base + "/send", user: "u", password: "p", sender: "UBND XA", template: "{title} {link}") }) { app in
             let f = try await ProcFixture.make(app)
             let h = try await app.api(.POST, "/api/v1/households", json: householdInput("HH-1", village: f.tree.village1, name: "Nguyễn Văn An", phone: "0999000001")).decode(HouseholdDetailDTO.self)
             let hid = h.household.id
@@ -57,6 +60,10 @@ struct ErasureTests {
             let up = try await app.multipart("/papers-ahead/upload", fields: ["code": set.code, "itemId": set.items[0].id.uuidString],
                                              file: ("file", "giay-khai-sinh.pdf", "application/pdf", ProceduresPapersTests.pdf), as: home)
             #expect(up.status == .seeOther)
+            _ = try await publish(app, notice("Cắt điện", units: [f.tree.village1], channels: ["sms"]))
+            try await Jobs.runUntilIdle(app)
+            let queued = try await ChannelDelivery.query(on: app.db).filter(\.$householdID == hid).all()
+            #expect(queued.count == 1 && queued.first?.address == "0999000001" && queued.first?.state == .queued)
             #expect(try await app.count("push_subscriptions") == 1)
             #expect(try await app.count("paper_files") == 1)
             #expect(ProceduresPapersTests.stored(app) == 1)
@@ -86,6 +93,8 @@ struct ErasureTests {
             #expect(bookings.contains { $0.phone == "0999555666" && $0.name == "Người Khác" })
             let sets = try await PaperSet.query(on: app.db).all()
             #expect(sets.allSatisfy { $0.phone == nil })
+            let sent = try await ChannelDelivery.query(on: app.db).filter(\.$householdID == hid).all()
+            #expect(sent.count == 1 && sent.allSatisfy { $0.address == PersonalData.erasedName && $0.state == .failed })
             let row = try #require(await Household.find(hid, on: app.db))
             #expect(row.cardTokenHash == nil && row.pinPhone == nil && row.pinHash == nil)
         }

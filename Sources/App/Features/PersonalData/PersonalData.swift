@@ -197,6 +197,10 @@ public enum PersonalData {
             return (try await RegistryQueries.detail(id, on: db), paths)
         }
         for p in paths { try? FileManager.default.removeItem(atPath: p) }
+        // The sets' folders, once empty.
+        for dir in Set(paths.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path }) {
+            if (try? FileManager.default.contentsOfDirectory(atPath: dir))?.isEmpty == true { try? FileManager.default.removeItem(atPath: dir) }
+        }
         return detail
     }
 }
