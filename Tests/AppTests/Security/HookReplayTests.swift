@@ -31,7 +31,9 @@ struct HookReplayTests {
             let delivered = "{\"reference\":\"\(rows[0].id!.uuidString.lowercased())\",\"status\":\"delivered\"}"
 
             // Old, from the future, or without a timestamp: refused, nothing written.
-            #expect(try await Self.smsRequest(app, delivered, at: Date().addingTimeInterval(-600)).status == .badRequest)
+            let stale = try await Self.smsRequest(app, delivered, at: Date().addingTimeInterval(-600))
+            #expect(stale.status == .badRequest)
+            #expect(try stale.decode(ErrorBody.self).message.contains("5 phút"))
             #expect(try await Self.smsRequest(app, delivered, at: Date().addingTimeInterval(600)).status == .badRequest)
             let mac = HMAC<SHA256>.authenticationCode(for: Data(("." + delivered).utf8), using: SymmetricKey(data: Data("bi-mat".utf8))).map { String(format: "%02x", $0) }.joined()
             let bare = try await app.testing().sendRequest(.POST, "/hooks/sms", headers: ["X-Signature": "sha256=" + mac, "Content-Type": "application/json"], body: ByteBuffer(string: delivered))
@@ -56,6 +58,7 @@ struct HookReplayTests {
             try await (app.db as! any SQLDatabase).update("channel_deliveries").set("state", to: "sent").where("id", .equal, rows[1].id!).run()
             let replay = try await Self.smsRequest(app, failed, at: now)
             #expect(replay.status == .conflict)
+            #expect(try replay.decode(ErrorBody.self).error == "replayed")
             #expect(try await state(1) == .sent)
             #expect(try await app.count("hook_events") == 2)
 

@@ -200,6 +200,10 @@ struct MessagingHooks {
     }
 
     func zalo(req: Request) async throws -> Response {
+        do { return try await zaloEvent(req) } catch let r as HookRefusal { return try r.response(req) }
+    }
+
+    func zaloEvent(_ req: Request) async throws -> Response {
         guard let config = req.config.messaging.zalo else { throw Abort(.notFound) }
         let body = req.body.string ?? ""
         let event = try JSONDecoder().decode(ZaloEvent.self, from: Data(body.utf8))
@@ -224,6 +228,10 @@ struct MessagingHooks {
     /// `{reference, status: delivered|failed}` with `X-Timestamp: <Unix seconds>` and `X-Signature: sha256=` HMAC
     /// of `<timestamp>.<body>` keyed with SMS_PASSWORD.
     func sms(req: Request) async throws -> Response {
+        do { return try await smsReport(req) } catch let r as HookRefusal { return try r.response(req) }
+    }
+
+    func smsReport(_ req: Request) async throws -> Response {
         guard let config = req.config.messaging.sms, !config.password.isEmpty else { throw Abort(.notFound) }
         let body = req.body.string ?? ""
         let timestamp = req.headers.first(name: "X-Timestamp") ?? ""

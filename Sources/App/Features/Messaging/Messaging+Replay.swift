@@ -55,8 +55,8 @@ public enum HookReplay {
         }
     }
 
-    static var replayed: Abort { Abort(.conflict, reason: "event already received") }
-    static var stale: Abort { Abort(.badRequest, reason: "timestamp missing or more than 5 minutes from now") }
+    static var replayed: HookRefusal { HookRefusal(status: .conflict, code: "replayed", key: "error.msg.hookReplayed") }
+    static var stale: HookRefusal { HookRefusal(status: .badRequest, code: "stale", key: "error.msg.hookStale") }
 
     /// Forgets keys whose timestamp left the window (the housekeeping job).
     static func sweep(on db: any Database, now: Date = Date()) async throws -> Int {
@@ -64,5 +64,18 @@ public enum HookReplay {
         let n = try await HookEvent.query(on: db).filter(\.$at < cutoff).count()
         try await HookEvent.query(on: db).filter(\.$at < cutoff).delete()
         return n
+    }
+}
+
+/// A refused callback: answered as JSON (`{"error": "stale"|"replayed", "message": …}`) in the caller's language.
+struct HookRefusal: Error {
+    var status: HTTPResponseStatus
+    var code: String
+    var key: String
+
+    func response(_ req: Request) throws -> Response {
+        let res = Response(status: status)
+        try res.content.encode(ErrorBody(error: code, message: req.lang.t(key)))
+        return res
     }
 }
