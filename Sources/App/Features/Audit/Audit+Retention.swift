@@ -19,8 +19,8 @@ public enum AuditRedaction {
         var total = 0
         while true {
             let ids = try await sql.select().column("id").from(AuditEvent.schema)
-                .where("at", .lessThan, cutoff).where("redacted_at", .is, SQLLiteral.null)
-                .limit(batch).all().map { try $0.decode(column: "id", as: UUID.self) }
+                .where("redacted_at", .is, SQLLiteral.null).where("at", .lessThan, cutoff)
+                .orderBy("at").limit(batch).all().map { try $0.decode(column: "id", as: UUID.self) }
             if ids.isEmpty { break }
             try await sql.update(AuditEvent.schema).set("actor", to: marker)
                 .set("before", to: SQLLiteral.null).set("after", to: SQLLiteral.null).set("redacted_at", to: now)

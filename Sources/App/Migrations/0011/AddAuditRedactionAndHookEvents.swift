@@ -15,7 +15,9 @@ struct AddAuditRedactionAndHookEvents: AsyncMigration {
             .field("at", .datetime, .required)
             .unique(on: "key")
             .create()
-        try await Indexes.create(on: database, [("hook_events_at", "hook_events", ["at"])])
+        // The retention job's batches: rows not yet redacted, oldest first, without walking the redacted ones.
+        try await Indexes.create(on: database, [("hook_events_at", "hook_events", ["at"]),
+                                                ("audit_unredacted", "audit_events", ["redacted_at", "at"])])
         guard let sql = database as? any SQLDatabase else { return }
         let m = AuditRedaction.marker
         if sql.dialect.name == "postgresql" {
@@ -58,6 +60,7 @@ struct AddAuditRedactionAndHookEvents: AsyncMigration {
                 try await sql.raw("CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END").run()
             }
         }
+        try await (database as? any SQLDatabase)?.drop(index: "audit_unredacted").run()
         try await database.schema("hook_events").delete()
         try await database.schema("audit_events").deleteField("redacted_at").update()
     }
