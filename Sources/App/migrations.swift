@@ -13,4 +13,5 @@ func registerMigrations(_ migrations: Migrations) {
     migrations.add(CreateProcedures())  // 0008: procedures, qr_boards, scans, questions, slots, appointments, papers, dossiers
     migrations.add(CreateSecurity())  // 0009: sessions, rate_counters; _fluent_sessions dropped
     migrations.add(AnonymousLimits())  // 0010: procedure_scan_counts (procedure_scans dropped), phone_confirmations, phone_confirmed_at
+    migrations.add(AddAuditRedactionAndHookEvents())  // 0011: audit_events.redacted_at and its trigger; hook_events
 }

@@ -42,6 +42,9 @@ public struct AppConfig: Sendable {
     public var sessionIdleMinutes: Int = 240
     /// SESSION_MAX_HOURS: a session ends this long after sign-in, used or not (default 24; 1–720).
     public var sessionMaxHours: Int = 24
+    /// AUDIT_PERSONAL_DAYS: audit rows older than this lose the personal text they hold (names, typed usernames,
+    /// before/after values) to the hourly housekeeping job (default 365; 30–3650; docs/security.md).
+    public var auditPersonalDays: Int = 365
     /// TRUSTED_PROXIES: addresses or CIDR ranges of reverse proxies whose X-Forwarded-For is believed (default none).
     public var trustedProxies: [AddressRange] = []
     /// Limits on anonymous questions, bookings and paper sets, and phone confirmation (Features/Procedures/Procedures+Config.swift).
@@ -120,6 +123,7 @@ public struct AppConfig: Sendable {
         config.papersMaxMB = try int("PAPERS_MAX_MB", 10, 1...100)
         config.sessionIdleMinutes = try int("SESSION_IDLE_MINUTES", 240, 5...10_080)
         config.sessionMaxHours = try int("SESSION_MAX_HOURS", 24, 1...720)
+        config.auditPersonalDays = try int("AUDIT_PERSONAL_DAYS", 365, 30...3650)
         if let raw = env["TRUSTED_PROXIES"], !raw.isEmpty {
             config.trustedProxies = try raw.split(separator: ",").map { part in
                 let t = part.trimmingCharacters(in: .whitespaces)

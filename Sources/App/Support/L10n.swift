@@ -188,7 +188,7 @@ enum L10n {
         "personal.consents": ("Đồng ý xử lý dữ liệu", "Consent"),
         "personal.log": ("Ai đã xem hoặc sửa (50 lần gần nhất)", "Who viewed or changed it (latest 50)"),
         "personal.erase": ("Xóa dữ liệu cá nhân", "Erase personal data"),
-        "personal.eraseHint": ("Họ tên, số điện thoại và địa chỉ bị thay bằng \"(đã xóa)\"; giới tính, năm sinh và số hộ, số nhân khẩu được giữ cho thống kê. Không thể hoàn tác.", "Names, phones and the address are replaced by \"(đã xóa)\"; gender, birth year and the counts stay for statistics. This cannot be undone."),
+        "personal.eraseHint": ("Họ tên, số điện thoại và địa chỉ bị thay bằng \"(đã xóa)\"; giới tính, năm sinh và số hộ, số nhân khẩu được giữ cho thống kê. Thẻ đăng nhập, mã PIN và các phiên đang mở của hộ hết hiệu lực; đăng ký nhận thông báo, giấy tờ gửi trước, số điện thoại và nội dung câu hỏi, lịch hẹn của hộ bị xóa. Không thể hoàn tác.", "Names, phones and the address are replaced by \"(đã xóa)\"; gender, birth year and the counts stay for statistics. The household's sign-in card, PIN and open sessions end; its push subscriptions, papers sent ahead, and the phones and text of its questions and bookings are removed. This cannot be undone."),
         "personal.eraseConfirm": ("Tôi xác nhận hộ đã yêu cầu xóa", "I confirm the household asked for erasure"),
         "personal.correct": ("Sửa dữ liệu: dùng trang sửa hộ và sửa nhân khẩu.", "Correction: use the household and resident edit pages."),
         "consent.new": ("Ghi nhận đồng ý", "Record consent"),

@@ -64,6 +64,27 @@ struct CommandTests {
         #expect(refused.output.contains("line 2, phone"))
         let unknown = try Self.run(["import", "households", bad, "--commune", "00000"], env: env)
         #expect(unknown.status == 2)
+
+        // Cells a spreadsheet would run as formulas come out of `thonso export` with a quote before them, and
+        // the export still imports back unchanged.
+        let hostile = tmp.appendingPathComponent("hostile.csv").path
+        try """
+        household_code,village_code,group_code,address,household_phone,full_name,gender,birth_year,relation,phone,representative
+        X-1,T1,T1-01,=cmd|' /C calc'!A0,+84 999 000 002,+1,nam,1970,chủ hộ,,x
+        X-1,,,,,-1,nữ,1972,vợ,,
+        X-1,,,,,@x,nam,2001,con,,
+
+        """.write(toFile: hostile, atomically: true, encoding: .utf8)
+        let added = try Self.run(["import", "households", hostile, "--commune", "09829"], env: env)
+        #expect(added.status == 0, "\(added.output)")
+        let out = try Self.run(["export", "households", "--commune", "09829", "--output", csv], env: env)
+        #expect(out.status == 0, "\(out.output)")
+        let cells = csvCells(try String(contentsOfFile: csv, encoding: .utf8))
+        #expect(formulaCells(cells).isEmpty, "\(formulaCells(cells))")
+        let flat = Set(cells.flatMap { $0 })
+        for v in ["=cmd|' /C calc'!A0", "+1", "-1", "@x"] { #expect(flat.contains("'" + v), "\(v)") }
+        let back = try Self.run(["import", "households", csv, "--commune", "09829"], env: env)
+        #expect(back.output.contains("Households: 0 added, 0 updated, 1217 unchanged"), "\(back.output)")
         if TestDB.isPostgres {
             _ = try? Self.run(["migrate", "--revert", "--yes"], env: env)
         }

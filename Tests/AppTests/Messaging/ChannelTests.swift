@@ -106,11 +106,12 @@ struct ChannelTests {
 
             // A delivery report, signed with the gateway's secret.
             let report = "{\"reference\":\"\(rows[0].id!.uuidString.lowercased())\",\"status\":\"delivered\"}"
-            let mac = HMAC<SHA256>.authenticationCode(for: Data(report.utf8), using: SymmetricKey(data: Data("bi-mat".utf8))).map { String(format: "%02x", $0) }.joined()
-            let forged = try await app.testing().sendRequest(.POST, "/hooks/sms", headers: ["X-Signature": "sha256=" + String(repeating: "0", count: 64), "Content-Type": "application/json"], body: ByteBuffer(string: report))
+            let ts = String(Int(Date().timeIntervalSince1970))
+            let mac = HMAC<SHA256>.authenticationCode(for: Data((ts + "." + report).utf8), using: SymmetricKey(data: Data("bi-mat".utf8))).map { String(format: "%02x", $0) }.joined()
+            let forged = try await app.testing().sendRequest(.POST, "/hooks/sms", headers: ["X-Timestamp": ts, "X-Signature": "sha256=" + String(repeating: "0", count: 64), "Content-Type": "application/json"], body: ByteBuffer(string: report))
             #expect(forged.status == .unauthorized)
             #expect(try await ChannelDelivery.find(rows[0].id, on: app.db)?.state == .sent)
-            let ok = try await app.testing().sendRequest(.POST, "/hooks/sms", headers: ["X-Signature": "sha256=" + mac, "Content-Type": "application/json"], body: ByteBuffer(string: report))
+            let ok = try await app.testing().sendRequest(.POST, "/hooks/sms", headers: ["X-Timestamp": ts, "X-Signature": "sha256=" + mac, "Content-Type": "application/json"], body: ByteBuffer(string: report))
             #expect(ok.status == .ok)
             #expect(try await ChannelDelivery.find(rows[0].id, on: app.db)?.state == .delivered)
             let reach = try await app.api(.GET, "/api/v1/announcements/\(a.id)/reach").decode(ReachDTO.self)
@@ -140,7 +141,7 @@ struct ChannelTests {
             #expect(rows.allSatisfy { $0.state == .sent && $0.externalID?.hasPrefix("zmsg-") == true })
 
             func event(_ name: String, _ msg: String) -> (String, String) {
-                let ts = "1700000001000"
+                let ts = String(Int64(Date().timeIntervalSince1970 * 1000))
                 let e = "{\"app_id\":\"4455\",\"event_name\":\"\(name)\",\"timestamp\":\"\(ts)\",\"message\":{\"msg_id\":\"\(msg)\"}}"
                 let mac = SHA256.hash(data: Data(("4455" + e + ts + "zalo-secret").utf8)).map { String(format: "%02x", $0) }.joined()
                 return (e, mac)

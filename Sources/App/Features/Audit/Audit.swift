@@ -1,7 +1,8 @@
 // The audit log: append-only rows for every change (who, when, which unit, which row, the fields before and after)
 // and every view of residents' personal data. The caller comes from a task-local set by AccessMiddleware for the
 // whole request, so actions record without being handed the caller. Rows are written in the same transaction as
-// the change; the database itself refuses UPDATE and DELETE on the table (triggers in migration 0004).
+// the change; the database itself refuses DELETE and every UPDATE but the retention job's blanking of personal
+// text (triggers in migrations 0004 and 0011).
 import Fluent
 import Foundation
 import SQLKit
@@ -22,6 +23,8 @@ public final class AuditEvent: Model, @unchecked Sendable {
     @OptionalField(key: "unit_id") public var unitID: UUID?
     @OptionalField(key: "before") public var before: String?
     @OptionalField(key: "after") public var after: String?
+    /// When the retention job blanked the row's personal text (Audit+Retention.swift); nil until then.
+    @OptionalField(key: "redacted_at") public var redactedAt: Date?
 
     public init() {}
 }

@@ -184,7 +184,8 @@ struct MessagingAPI {
 }
 
 /// Callbacks from the channels: Zalo's delivery and "seen" events, the SMS gateway's delivery reports. Each verifies
-/// a signature before it changes anything.
+/// a signature, then that its signed timestamp is fresh and that it was not seen before (Messaging+Replay.swift),
+/// before it changes anything.
 struct MessagingHooks {
     func addRoutes(to app: any RoutesBuilder) {
         app.on(.POST, SiteURL.hooksZalo.components, body: .collect(maxSize: "64kb"), use: zalo).rule(.open)
@@ -199,39 +200,55 @@ struct MessagingHooks {
     }
 
     func zalo(req: Request) async throws -> Response {
+        do { return try await zaloEvent(req) } catch let r as HookRefusal { return try r.response(req) }
+    }
+
+    func zaloEvent(_ req: Request) async throws -> Response {
         guard let config = req.config.messaging.zalo else { throw Abort(.notFound) }
         let body = req.body.string ?? ""
         let event = try JSONDecoder().decode(ZaloEvent.self, from: Data(body.utf8))
         guard ZaloGateway.verify(body: body, timestamp: event.timestamp ?? "", signature: req.headers.first(name: "X-ZEvent-Signature"), config: config) else {
             throw Abort(.unauthorized)
         }
+        guard let at = HookReplay.fresh(event.timestamp) else { throw HookReplay.stale }
         let state: DeliveryState? = switch event.event_name {
         case "user_received_message": .delivered
         case "user_seen_message": .read
         default: nil
         }
-        if let state, let key = event.message?.tracking_id ?? event.message?.msg_id {
-            try await Self.advanceChannel(key: key, channel: .zalo, to: state, on: req.db)
+        let key = event.message?.tracking_id ?? event.message?.msg_id
+        try await HookReplay.once(channel: "zalo", signed: body + (event.timestamp ?? ""), at: at, on: req.db) { db in
+            if let state, let key { try await Self.advanceChannel(key: key, channel: .zalo, to: state, on: db) }
         }
         return Response(status: .ok)
     }
 
     struct SMSReport: Decodable { var reference: String; var status: String }
 
-    /// `{reference, status: delivered|failed}` signed with `X-Signature: sha256=` HMAC of the body with SMS_PASSWORD.
+    /// `{reference, status: delivered|failed}` with `X-Timestamp: <Unix seconds>` and `X-Signature: sha256=` HMAC
+    /// of `<timestamp>.<body>` keyed with SMS_PASSWORD.
     func sms(req: Request) async throws -> Response {
+        do { return try await smsReport(req) } catch let r as HookRefusal { return try r.response(req) }
+    }
+
+    func smsReport(_ req: Request) async throws -> Response {
         guard let config = req.config.messaging.sms, !config.password.isEmpty else { throw Abort(.notFound) }
         let body = req.body.string ?? ""
-        let mac = HMAC<SHA256>.authenticationCode(for: Data(body.utf8), using: SymmetricKey(data: Data(config.password.utf8)))
+        let timestamp = req.headers.first(name: "X-Timestamp") ?? ""
+        let signed = timestamp + "." + body
+        let mac = HMAC<SHA256>.authenticationCode(for: Data(signed.utf8), using: SymmetricKey(data: Data(config.password.utf8)))
         let expected = "sha256=" + mac.map { String(format: "%02x", $0) }.joined()
         let sent = req.headers.first(name: "X-Signature") ?? ""
         guard Tokens.same(sent, expected) else { throw Abort(.unauthorized) }
+        guard let at = HookReplay.fresh(timestamp) else { throw HookReplay.stale }
         let report = try JSONDecoder().decode(SMSReport.self, from: Data(body.utf8))
-        if report.status == "delivered" { try await Self.advanceChannel(key: report.reference, channel: .sms, to: .delivered, on: req.db) }
-        else if report.status == "failed", let id = UUID(uuidString: report.reference), let c = try await ChannelDelivery.find(id, on: req.db), c.channel == .sms {
-            c.state = .failed
-            c.lastError = "gateway reported failure"
-            try await c.update(on: req.db)
+        try await HookReplay.once(channel: "sms", signed: signed, at: at, on: req.db) { db in
+            if report.status == "delivered" { try await Self.advanceChannel(key: report.reference, channel: .sms, to: .delivered, on: db) }
+            else if report.status == "failed", let id = UUID(uuidString: report.reference), let c = try await ChannelDelivery.find(id, on: db), c.channel == .sms {
+                c.state = .failed
+                c.lastError = "gateway reported failure"
+                try await c.update(on: db)
+            }
         }
         return Response(status: .ok)
     }

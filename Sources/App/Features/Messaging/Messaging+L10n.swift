@@ -119,6 +119,8 @@ extension L10n {
         "msg.pushTitle": ("Nhận thông báo trên điện thoại này", "Get notifications on this phone"),
         "msg.pushHint": ("Bấm nút dưới đây và chọn Cho phép: thông báo mới sẽ hiện trên điện thoại kể cả khi không mở trang.", "Press the button and choose Allow: new notices will show on this phone even when the page is closed."),
         "msg.pushEnable": ("Bật thông báo", "Turn on notifications"),
+        "error.msg.hookStale": ("Sự kiện thiếu dấu thời gian đã ký hoặc lệch quá 5 phút so với bây giờ; không ghi nhận.", "The event has no signed timestamp or is more than 5 minutes from now; nothing was recorded."),
+        "error.msg.hookReplayed": ("Sự kiện này đã được nhận trước đó; không ghi nhận lại.", "This event was already received; nothing was recorded again."),
         "error.msg.category": ("Chọn loại thông báo.", "Choose the kind of notice."),
         "error.msg.audience": ("Chọn ít nhất một đơn vị nhận.", "Choose at least one unit to address."),
         "error.msg.unknownUnit": ("Có đơn vị nhận không tồn tại hoặc ngoài phạm vi của bạn.", "A unit does not exist or is outside your units."),

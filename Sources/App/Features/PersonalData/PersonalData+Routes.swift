@@ -54,7 +54,7 @@ struct PersonalDataRoutes {
 
     func apiErase(req: Request) async throws -> HouseholdDetailDTO {
         let h = try await Self.household(req)
-        return try await PersonalData.erase(h, try req.content.decode(EraseInput.self), on: req.db)
+        return try await PersonalData.erase(h, try req.content.decode(EraseInput.self), config: req.config, on: req.db)
     }
 
     // MARK: pages
@@ -153,7 +153,7 @@ struct PersonalDataRoutes {
         let h = try await Self.household(req)
         let form = try req.content.decode(EraseForm.self)
         do {
-            _ = try await PersonalData.erase(h, EraseInput(confirm: form.confirm == "yes" || form.confirm == "on"), on: req.db)
+            _ = try await PersonalData.erase(h, EraseInput(confirm: form.confirm == "yes" || form.confirm == "on"), config: req.config, on: req.db)
             return req.redirect(to: SiteURL.householdData(.id(h.id!)).path, redirectType: .normal)
         } catch let e as InvalidInput {
             return try await renderPage(req, h, form: FormState(values: [:], issues: e.issues, lang: req.lang), status: e.status)

@@ -122,11 +122,17 @@ public enum PersonalData {
     }
 
     /// Anonymises the household: names, phones and the address are replaced; gender, birth year, relation, the
-    /// household's place and code stay, so the counts and statistics hold.
-    public static func erase(_ h: Household, _ input: EraseInput, on db: any Database) async throws -> HouseholdDetailDTO {
+    /// household's place and code stay, so the counts and statistics hold. What lets anyone sign in as the household
+    /// goes too (card, PIN phone and hash, open sessions), and so do its push subscriptions, the addresses its
+    /// messages were sent to, and what it left in procedures: the text and phones of its questions, the names and
+    /// phones of its bookings, its papers' phones and files (rows now, bytes under UPLOADS_DIR once committed).
+    /// Questions, bookings and papers sent with one of the household's phones (not signed in) count as its own.
+    public static func erase(_ h: Household, _ input: EraseInput, config: AppConfig, on db: any Database) async throws -> HouseholdDetailDTO {
         guard input.confirm == true else { throw InvalidInput("confirm", "error.confirmErase") }
-        return try await db.auditedTransaction { db in
-            let residents = try await Resident.query(on: db).filter(\.$householdID == h.id!).all()
+        let (detail, paths) = try await db.auditedTransaction { db -> (HouseholdDetailDTO, [String]) in
+            let id = h.id!
+            let residents = try await Resident.query(on: db).filter(\.$householdID == id).all()
+            let phones = Array(Set([h.phone, h.pinPhone].compactMap { $0 } + residents.compactMap(\.phone)))
             for (i, r) in residents.enumerated() {
                 r.fullName = "\(erasedName) \(i + 1)"
                 r.phone = nil
@@ -136,11 +142,65 @@ public enum PersonalData {
             h.address = erasedName
             h.phone = nil
             h.searchKey = Household.searchKey(code: h.code, address: h.address, phone: nil, representative: nil)
+            h.cardTokenHash = nil
+            h.cardIssuedAt = nil
+            h.pinPhone = nil
+            h.pinHash = nil
+            h.pinFailed = nil
+            h.pinLockedUntil = nil
             try await h.update(on: db)
+            let sessions = try await SessionStore.end(household: id, on: db)
+            try await PushSubscription.query(on: db).filter(\.$householdID == id).delete()
+            try await ChannelDelivery.query(on: db).filter(\.$householdID == id).filter(\.$state == .queued)
+                .set(\.$state, to: .failed).set(\.$lastError, to: "erased").update()
+            try await ChannelDelivery.query(on: db).filter(\.$householdID == id).set(\.$address, to: erasedName).update()
+
+            // The household's own rows in procedures, or rows sent with one of its phones in its commune.
+            func mine<M: Model>(_ q: QueryBuilder<M>, household: KeyPath<M, OptionalFieldProperty<M, UUID>>,
+                                commune: KeyPath<M, FieldProperty<M, UUID>>, phone: KeyPath<M, OptionalFieldProperty<M, String>>) -> QueryBuilder<M> {
+                q.group(.or) { or in
+                    or.filter(household == id)
+                    if !phones.isEmpty { or.group(.and) { and in and.filter(commune == h.communeID).filter(phone ~~ phones.map { Optional($0) }) } }
+                }
+            }
+            let questions = try await mine(ProcedureQuestion.query(on: db), household: \.$householdID, commune: \.$communeID, phone: \.$phone).all()
+            for q in questions {
+                q.phone = nil
+                q.question = erasedName
+                if q.answer != nil { q.answer = erasedName }
+                q.published = false
+                try await q.update(on: db)
+            }
+            let bookings = try await mine(Appointment.query(on: db), household: \.$householdID, commune: \.$communeID, phone: \.$phone).all()
+            for a in bookings {
+                a.phone = nil
+                a.name = erasedName
+                try await a.update(on: db)
+            }
+            let sets = try await mine(PaperSet.query(on: db), household: \.$householdID, commune: \.$communeID, phone: \.$phone).all()
+            var paths: [String] = []
+            if !sets.isEmpty {
+                let setIDs = sets.map { $0.id! }
+                let files = try await PaperFile.query(on: db).filter(\.$setID ~~ setIDs).all()
+                paths = files.map { PaperActions.path($0, config: config) }
+                try await PaperFile.query(on: db).filter(\.$setID ~~ setIDs).delete()
+                try await PaperItem.query(on: db).filter(\.$setID ~~ setIDs).set(\.$note, to: nil).update()
+                for s in sets where s.phone != nil {
+                    s.phone = nil
+                    try await s.update(on: db)
+                }
+            }
             // The erasure itself is recorded, without the erased values.
-            try await Audit.record("erase", Household.schema, row: h.id, unit: h.groupID ?? h.villageID,
-                                   after: ["residents": String(residents.count)], on: db)
-            return try await RegistryQueries.detail(h.id!, on: db)
+            try await Audit.record("erase", Household.schema, row: id, unit: h.groupID ?? h.villageID,
+                                   after: ["residents": String(residents.count), "sessions": String(sessions), "questions": String(questions.count),
+                                           "appointments": String(bookings.count), "paperFiles": String(paths.count)], on: db)
+            return (try await RegistryQueries.detail(id, on: db), paths)
         }
+        for p in paths { try? FileManager.default.removeItem(atPath: p) }
+        // The sets' folders, once empty.
+        for dir in Set(paths.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path }) {
+            if (try? FileManager.default.contentsOfDirectory(atPath: dir))?.isEmpty == true { try? FileManager.default.removeItem(atPath: dir) }
+        }
+        return detail
     }
 }

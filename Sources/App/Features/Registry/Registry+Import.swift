@@ -68,7 +68,8 @@ public enum RegistryCSV {
             if raw.allSatisfy({ $0.trimmingCharacters(in: .whitespaces).isEmpty }) { continue }
             func f(_ col: String) -> String {
                 guard let i = index[col], i < raw.count else { return "" }
-                let v = trimmed(raw[i])
+                // An exported cell that looked like a formula carries a quote before it (Support/CSVText.swift).
+                let v = trimmed(CSVText.restore(raw[i]))
                 return v.utf8.allSatisfy({ $0 < 0x80 }) ? v : v.precomposedStringWithCanonicalMapping
             }
             func text(_ col: String, max: Int, required: Bool) -> String {
