@@ -58,6 +58,8 @@ public func configure(_ app: Application, _ config: AppConfig) async throws {
     Housekeeping.register(app)
     app.asyncCommands.use(JobsCommand(), as: "jobs")
 
+    // `thonso --help` (and `thonso CMD --help`) prints the help without creating or migrating a database.
+    if config.offline { return }
     if case .postgres = config.database, let schema = config.postgresSchema, let sql = app.db as? any SQLDatabase {
         try await sql.raw("CREATE SCHEMA IF NOT EXISTS \(ident: schema)").run()
     }

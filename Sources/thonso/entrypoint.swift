@@ -17,6 +17,10 @@ enum Entrypoint {
             exit(2)
         }
         if demoFlag { config.demo = true }
+        if arguments.contains("--help") || arguments.contains("-h") { config.offline = true }
+        // `serve --hostname/--port` override HOST/PORT: read them here too, so links built from them (when PUBLIC_URL
+        // is unset) name the address the server really listens on.
+        config.applyServeFlags(arguments)
         let app = try await Application.make(env)
         do {
             try await configure(app, config)

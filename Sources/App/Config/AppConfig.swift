@@ -38,6 +38,8 @@ public struct AppConfig: Sendable {
     public var uploadsDir: String = "uploads"
     /// PAPERS_MAX_MB: the largest photo or PDF a resident may send ahead (default 10).
     public var papersMaxMB: Int = 10
+    /// Set by the executable for `--help`: configure touches no database (nothing is created or migrated).
+    public var offline = false
     /// SESSION_IDLE_MINUTES: a session unused this long ends (default 240; 5–10080).
     public var sessionIdleMinutes: Int = 240
     /// SESSION_MAX_HOURS: a session ends this long after sign-in, used or not (default 24; 1–720).
@@ -139,6 +141,23 @@ public struct AppConfig: Sendable {
 }
 
 extension AppConfig {
+    /// Takes `--hostname/-H` and `--port/-p` from the command line (as `serve` does), so HOST and PORT agree with
+    /// where the server listens; links built from them follow.
+    public mutating func applyServeFlags(_ arguments: [String]) {
+        func value(_ names: [String]) -> String? {
+            for (i, a) in arguments.enumerated() {
+                for n in names {
+                    if a == n, i + 1 < arguments.count { return arguments[i + 1] }
+                    if a.hasPrefix(n + "=") { return String(a.dropFirst(n.count + 1)) }
+                }
+            }
+            return nil
+        }
+        if let h = value(["--hostname", "-H"]), !h.isEmpty { host = h }
+        if let raw = value(["--port", "-p"]), let p = Int(raw), (1...65535).contains(p) { port = p }
+        if publicURL == nil { messaging.baseURL = "http://\(host):\(port)" }
+    }
+
     /// Whether the server listens on a loopback address only (development on this machine).
     public var listensLocally: Bool { ["127.0.0.1", "::1", "localhost"].contains(host) }
 

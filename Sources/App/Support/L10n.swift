@@ -313,6 +313,7 @@ enum L10n {
         "error.demoNotEmpty": ("Chỉ tải xã mẫu khi cơ sở dữ liệu còn trống (chưa có hộ và tài khoản nào).", "The demo loads only into an empty database (no households, no accounts)."),
         "error.fileTooLarge": ("Tệp lớn quá {0} MB.", "The file is larger than {0} MB."),
         "error.csvEncoding": ("Tệp không phải văn bản UTF-8. Khi lưu từ Excel, chọn \"CSV UTF-8\".", "The file is not UTF-8 text. Save it from your spreadsheet as \"CSV UTF-8\"."),
+        "error.csvWindows1258": ("Tệp được lưu bằng bảng mã Windows-1258 (Excel hoặc phần mềm cũ). Hãy mở tệp trong Excel, chọn Lưu thành → \"CSV UTF-8\" rồi tải lên lại.", "The file is saved in the Windows-1258 encoding (older Excel or tools). Open it in Excel, choose Save As → \"CSV UTF-8\" and upload it again."),
         "error.csvUnreadable": ("Không đọc được tệp CSV.", "The CSV file could not be read."),
         "error.csvEmpty": ("Tệp không có dòng dữ liệu nào.", "The file has no data rows."),
         "error.csvUnknownColumn": ("Cột lạ: {0}.", "Unknown column: {0}."),

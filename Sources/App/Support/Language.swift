@@ -1,5 +1,5 @@
-// The interface language. Vietnamese is the default; the choice is a cookie set by the language switch,
-// and JSON clients may ask with Accept-Language.
+// The interface language. Vietnamese is the default; the choice is a cookie set by the language switch; until one
+// is chosen, pages and JSON follow the client's Accept-Language.
 import Vapor
 import Leaf
 
@@ -34,6 +34,22 @@ public enum Lang: String, Sendable, CaseIterable, Codable {
     }
 }
 
+extension Lang {
+    /// The language an Accept-Language header prefers among ours ("en-US,en;q=0.9,vi;q=0.8" → en); nil when it names
+    /// neither.
+    public static func preferred(_ header: String) -> Lang? {
+        var best: (Lang, Double)? = nil
+        for part in header.split(separator: ",").prefix(20) {
+            let fields = part.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+            guard let tag = fields.first else { continue }
+            let q = fields.dropFirst().first { $0.hasPrefix("q=") }.flatMap { Double($0.dropFirst(2)) } ?? 1
+            guard q > 0, q <= 1, let lang = Lang(rawValue: String(tag.prefix { $0 != "-" })) else { continue }
+            if best == nil || q > best!.1 { best = (lang, q) }
+        }
+        return best?.0
+    }
+}
+
 struct LangKey: StorageKey { typealias Value = Lang }
 
 extension Request {
@@ -49,9 +65,9 @@ struct LanguageMiddleware: AsyncMiddleware {
             req.lang = l
         } else if let c = req.cookies["lang"]?.string, let l = Lang(rawValue: c) {
             req.lang = l
-        } else if req.url.path.hasPrefix("/api/"),
-                  let al = req.headers.first(name: .acceptLanguage)?.lowercased(), al.hasPrefix("en") {
-            req.lang = .en
+        } else if let al = req.headers.first(name: .acceptLanguage), let l = Lang.preferred(al) {
+            // A first visit follows the browser's language until the visitor picks one (the cookie).
+            req.lang = l
         }
         return try await next.respond(to: req)
     }

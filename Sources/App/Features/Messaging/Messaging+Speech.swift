@@ -123,6 +123,8 @@ enum AlertsCAP {
             // Villages and groups have no official code: they are named with their commune's.
             var codes: [String] = []
             var names = [u.name]
+            // Every village has a "Tổ 1": a group is named with its village too.
+            if u.kind == .group, let v = u.parentID, let village = try await AdminUnit.find(v, on: db) { names.append(village.name) }
             if u.kind == .commune { codes = [u.code] } else if let c = u.communeID, let commune = try await AdminUnit.find(c, on: db) {
                 codes = [commune.code]
                 names.append(commune.name)

@@ -39,16 +39,35 @@ public enum RegistryCSV {
         public var representative: Bool
     }
 
+    /// The separator the header uses: a comma, or a semicolon (what Excel writes where the decimal mark is a comma,
+    /// as in a Vietnamese locale).
+    static func delimiter(of text: String) -> UnicodeScalar {
+        let header = text.prefix { $0 != "\n" && $0 != "\r" }
+        return header.filter { $0 == ";" }.count > header.filter { $0 == "," }.count ? ";" : ","
+    }
+
+    /// Whether bytes that are not UTF-8 look like Windows-1258 (older Vietnamese Excel and Windows tools): its tone
+    /// marks are combining characters at 0xCC, 0xEC, 0xD2, 0xDE and 0xF2, which follow a letter.
+    static func looksWindows1258(_ data: Data) -> Bool {
+        let marks: Set<UInt8> = [0xCC, 0xEC, 0xD2, 0xDE, 0xF2]
+        var previous: UInt8 = 0
+        for b in data.prefix(65_536) {
+            if marks.contains(b), (previous >= 0x41 && previous <= 0x7A) || previous >= 0xC0 { return true }
+            previous = b
+        }
+        return false
+    }
+
     /// Reads and checks every row's own fields. Throws InvalidInput listing every bad row.
     public static func parse(_ data: Data) throws -> [Row] {
         var c = Checker()
         // Strict UTF-8 (a spreadsheet saved in another encoding, or a binary file, is refused) without a NUL byte.
         guard !data.contains(0), var text = String(validating: data, as: UTF8.self) else {
-            throw InvalidInput("file", "error.csvEncoding")
+            throw InvalidInput("file", looksWindows1258(data) ? "error.csvWindows1258" : "error.csvEncoding")
         }
         if text.hasPrefix("\u{FEFF}") { text.removeFirst() }   // spreadsheet BOM
         let reader: CSVReader
-        do { reader = try CSVReader(string: text, hasHeaderRow: true) }
+        do { reader = try CSVReader(string: text, hasHeaderRow: true, delimiter: delimiter(of: text)) }
         catch { throw InvalidInput("file", "error.csvUnreadable") }
         let header = (reader.headerRow ?? []).map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
         var index: [String: Int] = [:]
