@@ -14,6 +14,7 @@ enum L10n {
         "app.tagline": ("Thôn thông minh: đơn vị, hộ gia đình và nhân khẩu", "Smart village: units, households and residents"),
         "nav.home": ("Trang chủ", "Home"),
         "nav.units": ("Đơn vị hành chính", "Administrative units"),
+        "nav.menu": ("Danh mục", "Menu"),
         "nav.search": ("Tìm kiếm", "Search"),
         "nav.skip": ("Bỏ qua, đến nội dung chính", "Skip to main content"),
         "print.printedOn": ("In ngày", "Printed on"),

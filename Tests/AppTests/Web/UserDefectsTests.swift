@@ -65,6 +65,18 @@ struct UserDefectsTests {
         #expect(throws: InvalidInput.self) { try RegistryCSV.parse(Data([0xff, 0xfe, 0x00, 0x41])) }
     }
 
+    @Test("on a phone the header's tools fold into a menu that opens without JavaScript")
+    func phoneHeader() async throws {
+        try await withTestApp { app in
+            let page = try await app.page("/units")
+            let menu = try #require(page.text.range(of: "<details class=\"menu\">"))
+            let after = String(page.text[menu.upperBound...].prefix(2000))
+            #expect(after.contains("<summary>Danh mục</summary>") && after.contains("href=\"/search\"") && after.contains("action=\"/signout\""))
+            let css = try await app.anonymousPage("/css/app.css")
+            #expect(css.text.contains(".tools.wide { display: none; }") && css.text.contains("@media (max-width: 40rem)"))
+        }
+    }
+
     @Test("thonso --help prints the help and creates no database", .enabled(if: CommandTests.binary != nil))
     func helpCreatesNothing() throws {
         let db = FileManager.default.temporaryDirectory.appendingPathComponent("help-\(UUID().uuidString).sqlite").path
