@@ -21,6 +21,16 @@ enum Entrypoint {
         // `serve --hostname/--port` override HOST/PORT: read them here too, so links built from them (when PUBLIC_URL
         // is unset) name the address the server really listens on.
         config.applyServeFlags(arguments)
+        // `thonso restore ARCHIVE`: before the app starts, so nothing holds the database open.
+        if arguments.count >= 3, arguments[1] == "restore", !config.offline {
+            do {
+                try Backup.restore(arguments[2], config: config) { print($0) }
+                exit(0)
+            } catch {
+                FileHandle.standardError.write(Data("restore: \(error)\n".utf8))
+                exit(1)
+            }
+        }
         let app = try await Application.make(env)
         do {
             try await configure(app, config)
