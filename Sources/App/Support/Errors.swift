@@ -148,6 +148,11 @@ struct AppErrorMiddleware: AsyncMiddleware {
             status = .badRequest
             code = "bad_request"
             message = lang.t("error.badRequest")
+        case _ where String(reflecting: type(of: error)).hasPrefix("MultipartKit."):
+            // A malformed multipart body (its parser's errors are not public types): the client's fault, not ours.
+            status = .badRequest
+            code = "bad_request"
+            message = lang.t("error.badRequest")
         default:
             req.logger.report(error: error)
         }

@@ -165,7 +165,8 @@ public enum Jobs {
 public final class JobWorker: LifecycleHandler, @unchecked Sendable {
     private let lock = NIOLock()
     private var task: Task<Void, Never>?
-    let name = "w-" + UUID().uuidString.prefix(8).lowercased()
+    /// `w-<pid>-<random>`: which process claimed a job (`jobs.locked_by`) is visible when several instances share one queue.
+    let name = "w-\(ProcessInfo.processInfo.processIdentifier)-" + UUID().uuidString.prefix(8).lowercased()
 
     public init() {}
 

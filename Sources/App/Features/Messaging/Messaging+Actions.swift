@@ -357,37 +357,39 @@ public enum MessagingActions {
         return .done
     }
 
-    /// One delivery per household of the audience, in batches ordered by household id. Each batch and the cursor that
-    /// records it commit together, and the unique (announcement, household) index refuses a second row, so a worker
+    /// One delivery per household of the audience, in batches ordered by household id, one batch per claim of the job.
+    /// Each batch and the cursor that records it commit together, and the unique (announcement, household) index refuses a second row, so a worker
     /// killed at any point and restarted ends with exactly one delivery per household.
     static func runFanout(_ job: JobRow, _ ctx: JobContext) async throws -> JobOutcome {
         guard let id = UUID(uuidString: job.payload), let a = try await Announcement.find(id, on: ctx.db), let published = a.publishedAt else { return .done }
         let sql = try sql(ctx.db)
         let audience = try await audience(try await audienceIDs(id, on: ctx.db), on: ctx.db)
         let batch = ctx.app.config.messaging.fanoutBatch
-        var cursor = job.cursor.flatMap(UUID.init(uuidString:))
-        while true {
-            let after: SQLQueryString = cursor.map { "AND h.id > \(bind: $0)" } ?? ""
-            let frozen: SQLQueryString = "AND (h.created_at IS NULL OR h.created_at <= \(bind: published))"
-            // The last household of this batch (on the index alone); none means the rest fits in one batch.
-            let last = try await sql.raw("SELECT h.id FROM households h WHERE \(audience.condition) \(after) ORDER BY h.id LIMIT 1 OFFSET \(unsafeRaw: String(batch - 1))")
-                .first().map { try $0.decode(column: "id", as: UUID.self) }
-            let upTo: SQLQueryString = last.map { "AND h.id <= \(bind: $0)" } ?? ""
-            let now = Date()
-            try await ctx.db.transaction { db in
-                let tx = try Self.sql(db)
-                try await tx.raw("""
-                    INSERT INTO deliveries (id, announcement_id, household_id, village_id, group_id, state, created_at)
-                    SELECT \(newID(tx)), \(bind: id), h.id, h.village_id, h.group_id, 'sent', \(bind: now) FROM households h
-                    WHERE \(audience.condition) \(frozen) \(after) \(upTo)
-                    ON CONFLICT DO NOTHING
-                    """).run()
-                if let last { try await ctx.saveCursor(job, last.uuidString, on: db) }
-            }
-            guard let last else { break }
-            cursor = last
+        let cursor = job.cursor.flatMap(UUID.init(uuidString:))
+        let after: SQLQueryString = cursor.map { "AND h.id > \(bind: $0)" } ?? ""
+        let frozen: SQLQueryString = "AND (h.created_at IS NULL OR h.created_at <= \(bind: published))"
+        // The last household of this batch (on the index alone); none means the rest fits in one batch.
+        let last = try await sql.raw("SELECT h.id FROM households h WHERE \(audience.condition) \(after) ORDER BY h.id LIMIT 1 OFFSET \(unsafeRaw: String(batch - 1))")
+            .first().map { try $0.decode(column: "id", as: UUID.self) }
+        let upTo: SQLQueryString = last.map { "AND h.id <= \(bind: $0)" } ?? ""
+        let now = Date()
+        try await ctx.db.transaction { db in
+            let tx = try Self.sql(db)
+            try await tx.raw("""
+                INSERT INTO deliveries (id, announcement_id, household_id, village_id, group_id, state, created_at)
+                SELECT \(newID(tx)), \(bind: id), h.id, h.village_id, h.group_id, 'sent', \(bind: now) FROM households h
+                WHERE \(audience.condition) \(frozen) \(after) \(upTo)
+                ON CONFLICT DO NOTHING
+                """).run()
+            if let last { try await ctx.saveCursor(job, last.uuidString, on: db) }
+        }
+        if last != nil {
+            // More to do: hand the job back to the queue, due at once (its cursor saved with the batch), so that a
+            // large fan-out does not hold one worker: other jobs get their turn, and every instance's worker takes
+            // turns at it.
             let pause = ctx.app.config.messaging.fanoutPauseMS
             if pause > 0 { try await Task.sleep(nanoseconds: UInt64(pause) * 1_000_000) }
+            return .later(Date())
         }
         let count = try await Delivery.query(on: ctx.db).filter(\.$announcementID == id).count()
         try await ctx.db.transaction { db in
