@@ -216,12 +216,14 @@ public enum RegistryQueries {
             let pattern = Fold.likePattern(s)
             q.filter(.sql(embed: "(\(ident: "households").\(ident: "search_key") LIKE \(bind: pattern) ESCAPE '\\' OR \(ident: "households").\(ident: "id") IN (SELECT \(ident: "household_id") FROM \(ident: "residents") WHERE \(ident: "search_key") LIKE \(bind: pattern) ESCAPE '\\'))"))
         }
-        let total = try await q.count()
-        let rows = try await q.sort(\.$code).range(page.offset..<(page.offset + page.per)).all()
-        let repIDs = rows.compactMap(\.representativeID)
-        let reps = repIDs.isEmpty ? [] : try await Resident.query(on: db).filter(\.$id ~~ repIDs).all()
-        let names = Dictionary(uniqueKeysWithValues: reps.map { ($0.id!, $0.fullName) })
-        return Paged(items: rows.map { $0.toDTO(representativeName: $0.representativeID.flatMap { names[$0] }) }, page: page, total: total)
+        // The page with its representatives' names in one query; the count only when the page is full or not the first.
+        let counting = q.copy()
+        let rows = try await q.join(Resident.self, on: \Household.$representativeID == \Resident.$id, method: .left)
+            .sort(\.$code).range(page.offset..<(page.offset + page.per)).all()
+        let total = page.offset == 0 && rows.count < page.per ? rows.count : try await counting.count()
+        return Paged(items: rows.map { h in
+            h.toDTO(representativeName: h.representativeID == nil ? nil : (try? h.joined(Resident.self))?.fullName)
+        }, page: page, total: total)
     }
 
     public static func residents(_ f: Filter, householdID: UUID? = nil, page: PageRequest, on db: any Database) async throws -> Paged<ResidentDTO> {
