@@ -96,8 +96,9 @@ enum MessagingQueries {
             scope = roots.isEmpty ? "AND 1 = 0" : "AND (village_id IN (\(binds: roots)) OR group_id IN (\(binds: roots)))"
         }
         // Enum raw values (letters only), not input.
-        let columns = Channel.allCases.map { ", SUM(CASE WHEN reached_via = '\($0.rawValue)' THEN 1 ELSE 0 END) AS via_\($0.rawValue)" }.joined()
-            + RSVP.allCases.map { ", SUM(CASE WHEN rsvp = '\($0.rawValue)' THEN 1 ELSE 0 END) AS rsvp_\($0.rawValue)" }.joined()
+        // Aliases by position: PostgreSQL folds unquoted names to lower case.
+        let columns = Channel.allCases.enumerated().map { ", SUM(CASE WHEN reached_via = '\($1.rawValue)' THEN 1 ELSE 0 END) AS via_\($0)" }.joined()
+            + RSVP.allCases.enumerated().map { ", SUM(CASE WHEN rsvp = '\($1.rawValue)' THEN 1 ELSE 0 END) AS rsvp_\($0)" }.joined()
         let rows = try await sql.raw("""
             SELECT village_id, group_id, COUNT(*) AS n,
               SUM(CASE WHEN state IN ('delivered', 'read') THEN 1 ELSE 0 END) AS delivered,
@@ -115,11 +116,11 @@ enum MessagingQueries {
             cells.append(Cell(village: try r.decode(column: "village_id", as: UUID.self), group: try r.decode(column: "group_id", as: UUID?.self),
                               n: try r.decode(column: "n", as: Int.self), delivered: try r.decode(column: "delivered", as: Int?.self) ?? 0,
                               read: try r.decode(column: "read_n", as: Int?.self) ?? 0))
-            for c in Channel.allCases {
-                let k = try r.decode(column: "via_\(c.rawValue)", as: Int?.self) ?? 0
+            for (i, c) in Channel.allCases.enumerated() {
+                let k = try r.decode(column: "via_\(i)", as: Int?.self) ?? 0
                 if k > 0 { via[c.rawValue, default: 0] += k }
             }
-            for v in RSVP.allCases { answers[v.rawValue, default: 0] += try r.decode(column: "rsvp_\(v.rawValue)", as: Int?.self) ?? 0 }
+            for (i, v) in RSVP.allCases.enumerated() { answers[v.rawValue, default: 0] += try r.decode(column: "rsvp_\(i)", as: Int?.self) ?? 0 }
             attendedTotal += try r.decode(column: "attended_n", as: Int?.self) ?? 0
         }
         let unitIDs = Array(Set(cells.map(\.village) + cells.compactMap(\.group)))
