@@ -1,6 +1,6 @@
 // The fast request path (issue 10): a liveness route that touches nothing, static files answered from memory, the
 // caller's person and grants loaded in one query, a token's use written at most once a minute. Speed itself is
-// measured by Benchmarks/http.py, never asserted here.
+// measured by Benchmarks/http_load.py, never asserted here.
 import Fluent
 import Foundation
 import SQLKit
