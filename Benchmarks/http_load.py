@@ -105,6 +105,7 @@ def main():
     ap.add_argument("--seconds", type=int, default=15)
     ap.add_argument("--soak-seconds", type=int, default=60)
     ap.add_argument("--port", type=int, default=8097)
+    ap.add_argument("--setup-only", action="store_true", help="prepare, print the targets and their cookies, keep the server running until Ctrl-C")
     a = ap.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is missing: run scripts/bootstrap")
@@ -141,6 +142,8 @@ def run(a, base, server, lua):
         except OSError:
             pass
         if server.poll() is not None or time.time() > deadline:
+            with open(os.path.join(os.path.dirname(lua), "server.log"), errors="replace") as f:
+                sys.stderr.write("".join(f.readlines()[-15:]))
             sys.exit("the server did not start")
         time.sleep(1)
 
@@ -199,6 +202,14 @@ def run(a, base, server, lua):
         (f"/units/{village['id']}/households", "village household list (official)", official.cookie()),
         (f"/notices/{notice}/reach", "notice reach page (official)", official.cookie()),
     ]
+    if a.setup_only:
+        for path, name, cookie in targets:
+            print(f"{name}\t{base}{path}\t{cookie or ''}", flush=True)
+        try:
+            server.wait()
+        except KeyboardInterrupt:
+            pass
+        return 0
     time.sleep(3)
     idle = rss_mb(server.pid)
     print(f"server RSS idle: {idle:.1f} MB; household inbox page: {inbox_bytes / 1024:.1f} KB")

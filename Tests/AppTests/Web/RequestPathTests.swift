@@ -111,3 +111,25 @@ struct RequestPathTests {
         }
     }
 }
+
+@Suite("Moments shown in Vietnam time")
+struct MomentFormatTests {
+    @Test("display and input agree with a DateFormatter in Asia/Ho_Chi_Minh, across years, month ends and midnight")
+    func agree() {
+        func formatted(_ d: Date, _ pattern: String) -> String {
+            let f = DateFormatter()
+            f.locale = Locale(identifier: "en_US_POSIX")
+            f.timeZone = Day.zone
+            f.dateFormat = pattern
+            return f.string(from: d)
+        }
+        var dates: [Date] = [Date(timeIntervalSince1970: 0), Date(timeIntervalSince1970: 951_782_400), Date(timeIntervalSince1970: 1_772_297_999)]
+        var g = SystemRandomNumberGenerator()
+        for _ in 0..<2000 { dates.append(Date(timeIntervalSince1970: Double(Int.random(in: -300_000_000...4_000_000_000, using: &g)) + 0.75)) }
+        for d in dates {
+            #expect(Moment.display(d) == formatted(d, "dd/MM/yyyy HH:mm"), "\(d.timeIntervalSince1970)")
+            #expect(Moment.input(d) == formatted(d, "yyyy-MM-dd'T'HH:mm"), "\(d.timeIntervalSince1970)")
+        }
+        #expect(Moment.display(nil) == "")
+    }
+}

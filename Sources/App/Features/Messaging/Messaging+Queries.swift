@@ -211,24 +211,33 @@ enum MessagingQueries {
     }
 
     /// A household's notices, newest first; withdrawn ones stay, marked, so nobody wonders where one went.
-    /// A household's notices, newest first: the page's deliveries with their notices and units in one query (and the
-    /// count only when the page is full or not the first).
+    /// A household's notices, newest first, in one query: the page's deliveries with their notices, units and whether
+    /// they were corrected (and the count only when the page is full or not the first). Plain SQL: decoding Fluent
+    /// models reflects over every field of every row, which was a fifth of the inbox page's time.
     static func inbox(household: UUID, page: PageRequest, on db: any Database) async throws -> Paged<InboxItemDTO> {
-        let rows = try await Delivery.query(on: db).filter(\.$householdID == household)
-            .join(Announcement.self, on: \Delivery.$announcementID == \Announcement.$id)
-            .join(AdminUnit.self, on: \Announcement.$unitID == \AdminUnit.$id, method: .left)
-            .sort(\.$createdAt, .descending).sort(\.$id)
-            .range(page.offset..<(page.offset + page.per)).all()
+        let sql = try sql(db)
+        let rows = try await sql.raw("""
+            SELECT d.state, d.rsvp, a.id, a.category, a.status, a.title, a.body, a.published_at, a.withdraw_reason, a.starts_at,
+              a.place, u.name AS unit_name,
+              CASE WHEN EXISTS (SELECT 1 FROM announcement_corrections c WHERE c.announcement_id = a.id) THEN 1 ELSE 0 END AS corrected
+            FROM deliveries d JOIN announcements a ON a.id = d.announcement_id LEFT JOIN admin_units u ON u.id = a.unit_id
+            WHERE d.household_id = \(bind: household)
+            ORDER BY d.created_at DESC, d.id LIMIT \(unsafeRaw: String(page.per)) OFFSET \(unsafeRaw: String(page.offset))
+            """).all()
         let total = page.offset == 0 && rows.count < page.per
             ? rows.count : try await Delivery.query(on: db).filter(\.$householdID == household).count()
-        let ids = rows.map(\.announcementID)
-        let corrected = ids.isEmpty ? [] : Set(try await AnnouncementCorrection.query(on: db).filter(\.$announcementID ~~ ids).all(\.$announcementID))
-        let items: [InboxItemDTO] = rows.compactMap { d in
-            guard let a = try? d.joined(Announcement.self) else { return nil }
-            let unitName = (try? d.joined(AdminUnit.self))?.name ?? ""
-            return InboxItemDTO(id: a.id!, category: a.category, status: a.status, title: a.title, body: a.body, unitName: unitName,
-                                publishedAt: a.publishedAt, corrected: corrected.contains(a.id!), withdrawReason: a.withdrawReason,
-                                state: d.state, rsvp: d.rsvp, startsAt: a.startsAt, place: a.place)
+        let items: [InboxItemDTO] = try rows.compactMap { r in
+            guard let category = AnnouncementCategory(rawValue: try r.decode(column: "category", as: String.self)),
+                  let status = AnnouncementStatus(rawValue: try r.decode(column: "status", as: String.self)),
+                  let state = DeliveryState(rawValue: try r.decode(column: "state", as: String.self)) else { return nil }
+            return InboxItemDTO(id: try r.decode(column: "id", as: UUID.self), category: category, status: status,
+                                title: try r.decode(column: "title", as: String.self), body: try r.decode(column: "body", as: String.self),
+                                unitName: try r.decode(column: "unit_name", as: String?.self) ?? "",
+                                publishedAt: try r.decode(column: "published_at", as: Date?.self),
+                                corrected: try r.decode(column: "corrected", as: Int.self) != 0,
+                                withdrawReason: try r.decode(column: "withdraw_reason", as: String?.self),
+                                state: state, rsvp: try r.decode(column: "rsvp", as: String?.self).flatMap(RSVP.init(rawValue:)),
+                                startsAt: try r.decode(column: "starts_at", as: Date?.self), place: try r.decode(column: "place", as: String?.self))
         }
         return Paged(items: items, page: page, total: total)
     }
