@@ -39,7 +39,7 @@ public func configure(_ app: Application, _ config: AppConfig) async throws {
     // Outside the error middleware, so error pages carry the same headers.
     app.middleware.use(SecurityHeadersMiddleware())
     app.middleware.use(AppErrorMiddleware(logger: app.logger))
-    app.middleware.use(FileMiddleware(publicDirectory: app.directory.publicDirectory))
+    app.middleware.use(StaticFilesMiddleware(publicDirectory: app.directory.publicDirectory))
     app.middleware.use(SessionMiddleware())
     app.middleware.use(AccessMiddleware())
     app.middleware.use(CSRFMiddleware())

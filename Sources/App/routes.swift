@@ -4,6 +4,12 @@ import SQLKit
 import Vapor
 
 func routes(_ app: Application) throws {
+    // Liveness: the process answers, touching nothing else (no database, no session); `/healthz` checks the database.
+    app.get("livez") { req async throws -> Response in
+        let res = Response(status: .ok, body: .init(staticString: #"{"status":"ok"}"#))
+        res.headers.contentType = .json
+        return res
+    }.rule(.open)
     app.get(SiteURL.healthz.components) { req async throws -> Response in
         guard let sql = req.db as? any SQLDatabase else { throw Abort(.internalServerError) }
         do {

@@ -39,14 +39,10 @@ public struct Access: Sendable {
         guard let roots = roots(permission) else { return true }
         if roots.isEmpty { return false }
         if roots.contains(unit.id!) { return true }
-        var next = unit.parentID
-        var hops = 0
-        while let id = next, hops < 8 {
-            if roots.contains(id) { return true }
-            next = try await AdminUnit.find(id, on: db)?.parentID
-            hops += 1
-        }
-        return false
+        guard let parent = unit.parentID else { return false }
+        if roots.contains(parent) { return true }
+        // The units further up, in one query.
+        return try await UnitQueries.ancestors(of: parent, on: db).contains { roots.contains($0.id!) }
     }
 
     /// The unit, if it exists and the caller may `permission` on it; otherwise not found.
@@ -147,14 +143,15 @@ struct AccessMiddleware: AsyncMiddleware {
         if let bearer = req.headers.bearerAuthorization?.token {
             guard let token = try await ApiToken.query(on: req.db).filter(\.$tokenHash == Tokens.hash(bearer))
                 .filter(\.$revokedAt == nil).first() else { throw Abort(.unauthorized) }
-            token.lastUsedAt = Date()
-            try await token.update(on: req.db)
+            // A read writes nothing but this, at most once a minute per token.
+            let now = Date()
+            if token.lastUsedAt.map({ now.timeIntervalSince($0) >= SessionStore.touchEvery }) ?? true {
+                try await SessionStore.sql(req.db).raw("UPDATE api_tokens SET last_used_at = \(bind: now) WHERE id = \(bind: token.id!)").run()
+            }
             req.access = Access(personID: nil, tokenID: token.id, displayName: token.name,
                                 grants: [Grant(role: token.role, unitID: token.unitID)])
-        } else if let id = req.sessionRow?.personID, let person = try await Person.find(id, on: req.db), person.active {
-            let grants = try await RoleGrant.query(on: req.db).filter(\.$personID == id).all()
-            req.access = Access(personID: id, tokenID: nil, displayName: person.displayName,
-                                grants: grants.map { Grant(role: $0.role, unitID: $0.unitID) })
+        } else if let id = req.sessionRow?.personID, let signedIn = try await Self.person(id, on: req.db) {
+            req.access = signedIn
         } else if let id = req.sessionRow?.householdID, let h = try await Household.find(id, on: req.db), h.cardTokenHash != nil || h.pinHash != nil {
             req.access = Access(personID: nil, tokenID: nil, displayName: h.code, grants: [], householdID: id)
         }
@@ -163,6 +160,24 @@ struct AccessMiddleware: AsyncMiddleware {
         return try await Audit.$actor.withValue(AuditActor(personID: access.personID, tokenID: access.tokenID, name: access.displayName)) {
             try await next.respond(to: req)
         }
+    }
+}
+
+extension AccessMiddleware {
+    /// An active person and their grants, in one query (a person without grants comes back with one row of NULLs).
+    static func person(_ id: UUID, on db: any Database) async throws -> Access? {
+        let rows = try await SessionStore.sql(db).raw("""
+            SELECT p.display_name, p.active, g.role, g.unit_id FROM people p LEFT JOIN role_grants g ON g.person_id = p.id
+            WHERE p.id = \(bind: id)
+            """).all()
+        guard let first = rows.first, try first.decode(column: "active", as: Bool.self) else { return nil }
+        var grants: [Grant] = []
+        for r in rows {
+            guard let raw = try r.decode(column: "role", as: String?.self) else { continue }
+            guard let role = Role(rawValue: raw) else { continue }
+            grants.append(Grant(role: role, unitID: try r.decode(column: "unit_id", as: UUID?.self)))
+        }
+        return Access(personID: id, tokenID: nil, displayName: try first.decode(column: "display_name", as: String.self), grants: grants)
     }
 }
 

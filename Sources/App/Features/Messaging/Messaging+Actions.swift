@@ -25,21 +25,35 @@ public enum Moment {
     /// dd/MM/yyyy HH:mm in Vietnam time.
     public static func display(_ date: Date?) -> String {
         guard let date else { return "" }
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = Day.zone
-        f.dateFormat = "dd/MM/yyyy HH:mm"
-        return f.string(from: date)
+        let c = civil(date)
+        return "\(two(c.day))/\(two(c.month))/\(c.year) \(two(c.hour)):\(two(c.minute))"
     }
 
     /// The value an HTML datetime-local input shows.
     public static func input(_ date: Date?) -> String {
         guard let date else { return "" }
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = Day.zone
-        f.dateFormat = "yyyy-MM-dd'T'HH:mm"
-        return f.string(from: date)
+        let c = civil(date)
+        return "\(c.year)-\(two(c.month))-\(two(c.day))T\(two(c.hour)):\(two(c.minute))"
+    }
+
+    private static func two(_ n: Int) -> String { n < 10 ? "0\(n)" : String(n) }
+
+    /// The date and time in Vietnam time, computed (a DateFormatter made per call was a sixth of an inbox page's time).
+    static func civil(_ date: Date) -> (year: Int, month: Int, day: Int, hour: Int, minute: Int) {
+        let t = Int(date.timeIntervalSince1970.rounded(.down)) + Day.zone.secondsFromGMT(for: date)
+        let days = t >= 0 ? t / 86_400 : (t - 86_399) / 86_400
+        let rem = t - days * 86_400
+        // Days since 1970-01-01 to a proleptic Gregorian date (H. Hinnant's civil_from_days).
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let day = doy - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+        return (year, month, day, rem / 3600, rem % 3600 / 60)
     }
 }
 

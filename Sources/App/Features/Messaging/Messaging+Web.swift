@@ -503,7 +503,8 @@ struct MessagingWeb {
         guard let h = req.access.householdID else { return req.redirect(to: SiteURL.notices.path, redirectType: .normal) }
         let page = PageRequest(req, defaultPer: 20)
         let result = try await MessagingQueries.inbox(household: h, page: page, on: req.db)
-        try await MessagingQueries.markSeen(household: h, announcements: result.items.filter { $0.status == .published }.map(\.id), on: req.db)
+        // Only what is not yet delivered is looked up again (a page already seen costs no query here).
+        try await MessagingQueries.markSeen(household: h, announcements: result.items.filter { $0.status == .published && ($0.state == .queued || $0.state == .sent) }.map(\.id), on: req.db)
         let lang = req.lang
         return try await req.view.render("messaging/inbox", InboxPage(
             layout: Layout(req, title: lang.t("msg.inbox")),

@@ -209,6 +209,9 @@ public enum RegistryQueries {
     }
 
     public static func households(_ f: Filter, page: PageRequest, on db: any Database) async throws -> Paged<HouseholdDTO> {
+        if f.scope == nil, let unit = f.unit, unit.kind != .province, unit.kind != .district, let sql = db as? any SQLDatabase {
+            return try await households(in: unit, search: f.search, page: page, sql: sql)
+        }
         let q = Household.query(on: db)
         try await scoped(q, f, on: db)
         if let s = f.search, !Fold.key(s).isEmpty {
@@ -216,12 +219,39 @@ public enum RegistryQueries {
             let pattern = Fold.likePattern(s)
             q.filter(.sql(embed: "(\(ident: "households").\(ident: "search_key") LIKE \(bind: pattern) ESCAPE '\\' OR \(ident: "households").\(ident: "id") IN (SELECT \(ident: "household_id") FROM \(ident: "residents") WHERE \(ident: "search_key") LIKE \(bind: pattern) ESCAPE '\\'))"))
         }
-        let total = try await q.count()
-        let rows = try await q.sort(\.$code).range(page.offset..<(page.offset + page.per)).all()
-        let repIDs = rows.compactMap(\.representativeID)
-        let reps = repIDs.isEmpty ? [] : try await Resident.query(on: db).filter(\.$id ~~ repIDs).all()
-        let names = Dictionary(uniqueKeysWithValues: reps.map { ($0.id!, $0.fullName) })
-        return Paged(items: rows.map { $0.toDTO(representativeName: $0.representativeID.flatMap { names[$0] }) }, page: page, total: total)
+        // The page with its representatives' names in one query; the count only when the page is full or not the first.
+        let counting = q.copy()
+        let rows = try await q.join(Resident.self, on: \Household.$representativeID == \Resident.$id, method: .left)
+            .sort(\.$code).range(page.offset..<(page.offset + page.per)).all()
+        let total = page.offset == 0 && rows.count < page.per ? rows.count : try await counting.count()
+        return Paged(items: rows.map { h in
+            h.toDTO(representativeName: h.representativeID == nil ? nil : (try? h.joined(Resident.self))?.fullName)
+        }, page: page, total: total)
+    }
+
+    /// A commune's, village's or group's households in plain SQL, with their representatives' names: what a unit's
+    /// household list shows (decoding Fluent models reflects over every field of every row).
+    static func households(in unit: AdminUnit, search: String?, page: PageRequest, sql: any SQLDatabase) async throws -> Paged<HouseholdDTO> {
+        let column: SQLQueryString = unit.kind == .group ? "h.group_id" : unit.kind == .village ? "h.village_id" : "h.commune_id"
+        var filter: SQLQueryString = "\(column) = \(bind: unit.id!)"
+        if let s = search, !Fold.key(s).isEmpty {
+            let pattern = Fold.likePattern(s)
+            filter = "\(filter) AND (h.search_key LIKE \(bind: pattern) ESCAPE '\\' OR h.id IN (SELECT household_id FROM residents WHERE search_key LIKE \(bind: pattern) ESCAPE '\\'))"
+        }
+        let rows = try await sql.raw("""
+            SELECT h.id, h.code, h.commune_id, h.village_id, h.group_id, h.address, h.phone, h.representative_id, r.full_name AS representative_name
+            FROM households h LEFT JOIN residents r ON r.id = h.representative_id
+            WHERE \(filter) ORDER BY h.code LIMIT \(unsafeRaw: String(page.per)) OFFSET \(unsafeRaw: String(page.offset))
+            """).all()
+        let total = page.offset == 0 && rows.count < page.per
+            ? rows.count : try await sql.raw("SELECT COUNT(*) AS n FROM households h WHERE \(filter)").first()?.decode(column: "n", as: Int.self) ?? 0
+        return Paged(items: try rows.map { r in
+            HouseholdDTO(id: try r.decode(column: "id", as: UUID.self), code: try r.decode(column: "code", as: String.self),
+                         communeId: try r.decode(column: "commune_id", as: UUID.self), villageId: try r.decode(column: "village_id", as: UUID.self),
+                         groupId: try r.decode(column: "group_id", as: UUID?.self), address: try r.decode(column: "address", as: String.self),
+                         phone: try r.decode(column: "phone", as: String?.self), representativeId: try r.decode(column: "representative_id", as: UUID?.self),
+                         representativeName: try r.decode(column: "representative_name", as: String?.self))
+        }, page: page, total: total)
     }
 
     public static func residents(_ f: Filter, householdID: UUID? = nil, page: PageRequest, on db: any Database) async throws -> Paged<ResidentDTO> {

@@ -72,7 +72,8 @@ struct RegistryWeb {
         guard [.commune, .village, .group].contains(unit.kind) else { throw Abort(.notFound) }
         let page = PageRequest(req, defaultPer: req.config.pageSize)
         let q = req.query[String.self, at: "q"] ?? ""
-        let result = try await RegistryQueries.households(.init(unit: unit, search: q, scope: try await req.access.rootUnits(.readRegistry, on: req.db)), page: page, on: req.db)
+        // The unit is inside the caller's scope (checked above), so its whole subtree is: no second scope filter.
+        let result = try await RegistryQueries.households(.init(unit: unit, search: q, scope: nil), page: page, on: req.db)
         try await Audit.record("list", Household.schema, unit: unit.id, after: ["q": q, "rows": String(result.items.count)], on: req.db)
         var crumbs = try await UnitsWeb.crumbs(req, unit)
         crumbs.append(Crumb(name: req.lang.t("households.title"), url: SiteURL.unitHouseholds(.id(unit.id!)).path))

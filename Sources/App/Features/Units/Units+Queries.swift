@@ -49,13 +49,21 @@ public enum UnitQueries {
 
     /// Root first, the unit itself last; follows the current parent.
     public static func lineage(of unit: AdminUnit, on db: any Database) async throws -> [AdminUnit] {
-        var chain = [unit]
-        var next = unit.parentID
-        while let p = next, chain.count < 8, let parent = try await AdminUnit.find(p, on: db) {
-            chain.insert(parent, at: 0)
-            next = parent.parentID
-        }
-        return chain
+        guard let first = unit.parentID else { return [unit] }
+        let above = try await ancestors(of: first, on: db)
+        return above.reversed() + [unit]
+    }
+
+    /// The unit `id` and the units above it, nearest first, at most 8, in one query.
+    public static func ancestors(of id: UUID, on db: any Database) async throws -> [AdminUnit] {
+        guard let sql = db as? any SQLDatabase else { return [] }
+        let rows = try await sql.raw("""
+            WITH RECURSIVE up(id, parent_id, depth) AS (
+              SELECT id, parent_id, 0 FROM admin_units WHERE id = \(bind: id)
+              UNION ALL SELECT u.id, u.parent_id, up.depth + 1 FROM admin_units u JOIN up ON u.id = up.parent_id WHERE up.depth < 7)
+            SELECT admin_units.*, up.depth AS lineage_depth FROM up JOIN admin_units ON admin_units.id = up.id ORDER BY up.depth
+            """).all()
+        return try rows.map { try $0.decode(model: AdminUnit.self) }
     }
 
     /// The unit's parent on a day, from its link history.

@@ -1,0 +1,135 @@
+// The fast request path (issue 10): a liveness route that touches nothing, static files answered from memory, the
+// caller's person and grants loaded in one query, a token's use written at most once a minute. Speed itself is
+// measured by Benchmarks/http_load.py, never asserted here.
+import Fluent
+import Foundation
+import SQLKit
+import Testing
+import Vapor
+@testable import App
+
+@Suite("The request path")
+struct RequestPathTests {
+    @Test("/livez answers ok, sets no cookie and is in the OpenAPI document")
+    func livez() async throws {
+        try await withTestApp { app in
+            let res = try await app.anonymousPage("/livez")
+            #expect(res.status == .ok)
+            #expect(res.headers.contentType == .json)
+            #expect(try res.content.decode([String: String].self) == ["status": "ok"])
+            #expect(res.headers.setCookie == nil)
+            #expect(res.headers.first(name: "X-Content-Type-Options") == "nosniff")
+            // A browser's cookie, even a signed-in one, is not looked up.
+            let b = try await app.adminBrowser()
+            let signed = try await app.page("/livez", as: b)
+            #expect(signed.status == .ok)
+            #expect(signed.headers.setCookie == nil)
+        }
+        let doc = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "Resources/openapi.json"))) as? [String: Any]
+        let paths = doc?["paths"] as? [String: Any]
+        #expect(paths?["/livez"] != nil)
+    }
+
+    @Test("static files come from memory: the file's bytes, its type, an ETag that answers 304; other paths fall through")
+    func staticFiles() async throws {
+        try await withTestApp { app in
+            let onDisk = try Data(contentsOf: URL(fileURLWithPath: app.directory.publicDirectory + "css/app.css"))
+            let css = try await app.anonymousPage("/css/app.css")
+            #expect(css.status == .ok)
+            #expect(css.headers.contentType?.subType == "css")
+            #expect(Data(buffer: css.body) == onDisk)
+            #expect(css.headers.first(name: "Content-Security-Policy") != nil)
+            let etag = try #require(css.headers.first(name: .eTag))
+            let again = try await app.anonymousPage("/css/app.css", headers: ["If-None-Match": etag])
+            #expect(again.status == .notModified)
+            #expect(again.body.readableBytes == 0)
+            let stale = try await app.anonymousPage("/css/app.css", headers: ["If-None-Match": "\"other\""])
+            #expect(stale.status == .ok)
+            #expect(try await app.anonymousPage("/js/push.js").headers.contentType?.subType == "javascript")
+            for path in ["/css/none.css", "/css/../Package.swift", "/css", "/.hidden"] {
+                #expect(try await app.anonymousPage(path).status == .notFound, "\(path)")
+            }
+            // A write to a file's path is not answered with the file.
+            let post = try await app.testing().sendRequest(.POST, "/css/app.css")
+            #expect(post.status != .ok)
+        }
+    }
+
+    @Test("a signed-in person is recognised with every grant, with none, and not once deactivated")
+    func personAndGrants() async throws {
+        try await withTestApp { app in
+            let t = try await Tree.make(app)
+            let v1 = try #require(await AdminUnit.find(t.village1.id, on: app.db))
+            let p = try await AccountActions.createPerson(username: "haithon", displayName: "Trưởng hai thôn", password: testPassword,
+                                                          role: .villageHead, unit: v1, app: app)
+            try await RoleGrant(personID: p.id!, role: .villageHead, unitID: t.village2.id).create(on: app.db)
+            let b = try await app.signIn("haithon")
+            #expect(try await app.page("/units/\(t.village1.id)/households", as: b).status == .ok)
+            #expect(try await app.page("/units/\(t.village2.id)/households", as: b).status == .ok)
+            #expect(try await app.page("/units/\(t.otherVillage.id)/households", as: b).status == .notFound)
+            #expect(try await app.page("/units/\(t.village1.id)/households", as: b).text.contains("Trưởng hai thôn"))
+
+            // No grant left: still signed in (the name shows), but no village.
+            try await RoleGrant.query(on: app.db).filter(\.$personID == p.id!).delete()
+            let bare = try await app.page("/account/password", as: b)
+            #expect(bare.status == .ok)
+            #expect(bare.text.contains("Trưởng hai thôn"))
+            #expect(try await app.page("/units/\(t.village1.id)/households", as: b).status == .notFound)
+
+            // Deactivated: treated as signed out.
+            try await RoleGrant(personID: p.id!, role: .villageHead, unitID: t.village1.id).create(on: app.db)
+            let sql = app.db as! any SQLDatabase
+            try await sql.raw("UPDATE people SET active = \(bind: false) WHERE id = \(bind: p.id!)").run()
+            let out = try await app.page("/units/\(t.village1.id)/households", as: b)
+            #expect(out.status == .seeOther)
+            #expect(out.headers.first(name: .location)?.hasPrefix("/signin") == true)
+        }
+    }
+
+    @Test("an API token's use is written at most once a minute: reads write nothing else")
+    func tokenTouch() async throws {
+        try await withTestApp { app in
+            let sql = app.db as! any SQLDatabase
+            func lastUsed() async throws -> Date? {
+                try await sql.raw("SELECT last_used_at FROM api_tokens WHERE name = 'tests'").first()!.decode(column: "last_used_at", as: Date?.self)
+            }
+            #expect(try await lastUsed() == nil)
+            #expect(try await app.api(.GET, "/api/v1/units").status == .ok)
+            let first = try #require(try await lastUsed())
+            #expect(abs(first.timeIntervalSinceNow) < 60)
+            #expect(try await app.api(.GET, "/api/v1/units").status == .ok)
+            #expect(try await lastUsed() == first)
+            // A minute later the next use is written.
+            let old = Date().addingTimeInterval(-120)
+            try await sql.raw("UPDATE api_tokens SET last_used_at = \(bind: old) WHERE name = 'tests'").run()
+            #expect(try await app.api(.GET, "/api/v1/units").status == .ok)
+            let second = try #require(try await lastUsed())
+            #expect(second.timeIntervalSince(old) > 100)
+            // A revoked token is refused.
+            try await sql.raw("UPDATE api_tokens SET revoked_at = \(bind: Date()) WHERE name = 'tests'").run()
+            #expect(try await app.api(.GET, "/api/v1/units").status == .unauthorized)
+        }
+    }
+}
+
+@Suite("Moments shown in Vietnam time")
+struct MomentFormatTests {
+    @Test("display and input agree with a DateFormatter in Asia/Ho_Chi_Minh, across years, month ends and midnight")
+    func agree() {
+        func formatted(_ d: Date, _ pattern: String) -> String {
+            let f = DateFormatter()
+            f.locale = Locale(identifier: "en_US_POSIX")
+            f.timeZone = Day.zone
+            f.dateFormat = pattern
+            return f.string(from: d)
+        }
+        var dates: [Date] = [Date(timeIntervalSince1970: 0), Date(timeIntervalSince1970: 951_782_400), Date(timeIntervalSince1970: 1_772_297_999)]
+        var g = SystemRandomNumberGenerator()
+        for _ in 0..<2000 { dates.append(Date(timeIntervalSince1970: Double(Int.random(in: -300_000_000...4_000_000_000, using: &g)) + 0.75)) }
+        for d in dates {
+            #expect(Moment.display(d) == formatted(d, "dd/MM/yyyy HH:mm"), "\(d.timeIntervalSince1970)")
+            #expect(Moment.input(d) == formatted(d, "yyyy-MM-dd'T'HH:mm"), "\(d.timeIntervalSince1970)")
+        }
+        #expect(Moment.display(nil) == "")
+    }
+}
