@@ -386,6 +386,8 @@ public enum MessagingActions {
             }
             guard let last else { break }
             cursor = last
+            // Stopping (SIGTERM): this batch and its cursor are committed; the next worker goes on from there.
+            if Task.isCancelled { return .later(Date()) }
             let pause = ctx.app.config.messaging.fanoutPauseMS
             if pause > 0 { try await Task.sleep(nanoseconds: UInt64(pause) * 1_000_000) }
         }
