@@ -147,8 +147,12 @@ struct AccessMiddleware: AsyncMiddleware {
         if let bearer = req.headers.bearerAuthorization?.token {
             guard let token = try await ApiToken.query(on: req.db).filter(\.$tokenHash == Tokens.hash(bearer))
                 .filter(\.$revokedAt == nil).first() else { throw Abort(.unauthorized) }
-            token.lastUsedAt = Date()
-            try await token.update(on: req.db)
+            // Written at most once a minute, so that a client's reads do not each write a row.
+            let now = Date()
+            if token.lastUsedAt.map({ now.timeIntervalSince($0) >= ApiToken.lastUsedResolution }) ?? true {
+                token.lastUsedAt = now
+                try await token.update(on: req.db)
+            }
             req.access = Access(personID: nil, tokenID: token.id, displayName: token.name,
                                 grants: [Grant(role: token.role, unitID: token.unitID)])
         } else if let id = req.sessionRow?.personID, let person = try await Person.find(id, on: req.db), person.active {
