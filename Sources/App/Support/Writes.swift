@@ -5,15 +5,20 @@
 // (that could deadlock) — it answers SQLITE_BUSY ("database is locked") at once, and in WAL mode a reader whose
 // snapshot is stale gets SQLITE_BUSY_SNAPSHOT. Fluent's `transaction` starts with a deferred `BEGIN`, and every action
 // reads before it writes, so two concurrent writers failed. Here a write transaction takes the write lock at its start
-// (`BEGIN IMMEDIATE`), where waiting is safe; each pooled connection waits for the lock with SQLite's own sleeping busy
-// timeout (set at start, `Writes.prepare`) instead of the spinning handler; and a lock still not had after that is
-// tried again a few times before the request answers 503.
+// (`BEGIN IMMEDIATE`), where waiting is safe. Within one process, write transactions on one database take turns
+// first (a FIFO async gate, which holds no connection and no thread while it waits): SQLite's busy wait sleeps in a
+// thread of the shared pool and with growing pauses, so two connections of one process racing for the lock starved
+// one of them for seconds. Against other processes (`thonso jobs run`, `thonso import`), each pooled connection waits
+// for the lock with SQLite's sleeping busy timeout (set at start, `Writes.prepare`) instead of sqlite-nio's spinning
+// handler; a lock still not had after that is tried again a few times before the request answers 503.
 //
 // PostgreSQL runs at READ COMMITTED: no serialization failures, but two writers can deadlock on rows they lock in
 // opposite orders; the loser (40P01, and 40001 should a transaction run SERIALIZABLE) is run again from its start.
 // A closure must therefore build its writes from its inputs (every action does), so that running it twice is safe.
 import Fluent
+import NIOConcurrencyHelpers
 import FluentPostgresDriver
+import FluentSQLiteDriver
 import SQLKit
 import Vapor
 
@@ -24,10 +29,10 @@ public enum Writes {
         case deferred
         /// `BEGIN IMMEDIATE`: the write lock is taken, or waited for, before the first read.
         case immediate
-        /// `BEGIN IMMEDIATE` behind one in-process lock: one writer connection at a time.
+        /// `BEGIN IMMEDIATE` behind one in-process FIFO gate per database: one writer connection at a time (kept).
         case serial
     }
-    nonisolated(unsafe) public static var sqliteMode: SQLiteMode = .immediate
+    nonisolated(unsafe) public static var sqliteMode: SQLiteMode = .serial
     /// Whether `prepare` sets the sleeping busy timeout; `SQLITE_SPIN=1` keeps sqlite-nio's spinning handler, only so
     /// that `thonso bench writes` can compare the two (the timeout cannot give the spinning handler back).
     nonisolated(unsafe) public static var busyTimeout = ProcessInfo.processInfo.environment["SQLITE_SPIN"] != "1"
@@ -36,7 +41,21 @@ public enum Writes {
     /// Attempts after the first, for SQLite busy errors and PostgreSQL deadlocks / serialization failures.
     static let retries = 8
 
-    static let gate = WriteGate()
+    private static let gatesLock = NIOLock()
+    nonisolated(unsafe) private static var gates: [String: WriteGate] = [:]
+
+    /// The gate of the database `db` belongs to (its configuration names the file), so that tests on separate files
+    /// in one process do not wait for each other.
+    static func gate(_ db: any Database) -> WriteGate {
+        let key = Mirror(reflecting: db.context.configuration).children.first { $0.label == "configuration" }
+            .map { String(describing: $0.value) } ?? ""
+        return gatesLock.withLock {
+            if let g = gates[key] { return g }
+            let g = WriteGate()
+            gates[key] = g
+            return g
+        }
+    }
 
     /// Sets the sleeping busy timeout on every pooled SQLite connection (one per event loop), replacing sqlite-nio's
     /// spinning busy handler, so that autocommit writes (sessions, counters, jobs) wait without burning a core too.
@@ -53,9 +72,13 @@ public enum Writes {
         if let e = error as? PSQLError, let state = e.serverInfo?[.sqlState] {
             return state == "40001" || state == "40P01"
         }
-        let text = String(describing: error).lowercased()
-        return text.contains("database is locked") || text.contains("sqlite_busy") || text.contains("busy:")
-            || (text.contains("locked") && text.contains("sqlite"))
+        if let e = error as? SQLiteError {
+            switch e.reason {
+            case .busy, .locked, .busyInRecovery, .busyInSnapshot, .busyTimeout: return true
+            default: return false
+            }
+        }
+        return false
     }
 
     static func isSQLite(_ db: any Database) -> Bool {
@@ -76,7 +99,7 @@ extension Database {
                     switch Writes.sqliteMode {
                     case .deferred: return try await transaction(closure)
                     case .immediate: return try await immediateTransaction(closure)
-                    case .serial: return try await Writes.gate.run { try await self.immediateTransaction(closure) }
+                    case .serial: return try await Writes.gate(self).run { try await self.immediateTransaction(closure) }
                     }
                 }
                 return try await transaction(closure)
