@@ -11,6 +11,10 @@ public func configure(_ app: Application, _ config: AppConfig) async throws {
     app.config = config
     switch config.database {
     case .sqlite(let path):
+        // SQLite calls block a thread of this pool, and a connection waiting for the write lock (busy timeout) blocks
+        // one for as long as it waits: the app gets its own pool, a few threads more than connections (one per event
+        // loop), so a waiting connection never stops the lock holder or file reads (docs/operations.md).
+        app.threadPool = NIOThreadPool(numberOfThreads: System.coreCount + 4)
         app.databases.use(.sqlite(.file(path), sqlLogLevel: .trace), as: .sqlite)
     case .postgres(let url):
         var pg = try SQLPostgresConfiguration(url: url)
