@@ -11,6 +11,10 @@ public func configure(_ app: Application, _ config: AppConfig) async throws {
     app.config = config
     switch config.database {
     case .sqlite(let path):
+        // SQLite calls block a thread of this pool, and a connection waiting for the write lock (busy timeout) blocks
+        // one for as long as it waits: the app gets its own pool, a few threads more than connections (one per event
+        // loop), so a waiting connection never stops the lock holder or file reads (docs/operations.md).
+        app.threadPool = NIOThreadPool(numberOfThreads: System.coreCount + 4)
         app.databases.use(.sqlite(.file(path), sqlLogLevel: .trace), as: .sqlite)
     case .postgres(let url):
         var pg = try SQLPostgresConfiguration(url: url)
@@ -18,7 +22,9 @@ public func configure(_ app: Application, _ config: AppConfig) async throws {
             pg.coreConfiguration.tls = .disable
         }
         if let schema = config.postgresSchema { pg.searchPath = [schema] }
-        app.databases.use(.postgres(configuration: pg, sqlLogLevel: .trace), as: .psql)
+        // Several connections per event loop: with Fluent's default of one, every request on a loop queued behind the
+        // one in a transaction, and concurrent writers waited past the pool's 10 s timeout (a 500) under load.
+        app.databases.use(.postgres(configuration: pg, maxConnectionsPerEventLoop: 4, sqlLogLevel: .trace), as: .psql)
     }
     registerMigrations(app.migrations)
 
@@ -68,6 +74,7 @@ public func configure(_ app: Application, _ config: AppConfig) async throws {
     if case .sqlite = config.database, let sql = app.db as? any SQLDatabase {
         // Write-ahead log: pages and `thonso jobs run` read while a worker writes (the setting stays in the file).
         try await sql.raw("PRAGMA journal_mode=WAL").run()
+        try await Writes.prepare(app)
     }
     if config.autoMigrate {
         try await app.autoMigrate()

@@ -145,7 +145,7 @@ struct AccessMiddleware: AsyncMiddleware {
                 .filter(\.$revokedAt == nil).first() else { throw Abort(.unauthorized) }
             // A read writes nothing but this, at most once a minute per token.
             let now = Date()
-            if token.lastUsedAt.map({ now.timeIntervalSince($0) >= SessionStore.touchEvery }) ?? true {
+            if token.lastUsedAt.map({ now.timeIntervalSince($0) >= ApiToken.lastUsedResolution }) ?? true {
                 try await SessionStore.sql(req.db).raw("UPDATE api_tokens SET last_used_at = \(bind: now) WHERE id = \(bind: token.id!)").run()
             }
             req.access = Access(personID: nil, tokenID: token.id, displayName: token.name,

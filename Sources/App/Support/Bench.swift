@@ -11,8 +11,8 @@ import SQLKit
 import Vapor
 
 struct BenchCommand: AsyncCommandGroup {
-    var help: String { "Benchmarks: import, fanout" }
-    var commands: [String: any AnyAsyncCommand] { ["import": BenchImportCommand(), "fanout": BenchFanoutCommand()] }
+    var help: String { "Benchmarks: import, fanout, writes" }
+    var commands: [String: any AnyAsyncCommand] { ["import": BenchImportCommand(), "fanout": BenchFanoutCommand(), "writes": BenchWritesCommand()] }
 }
 
 struct BenchImportCommand: AsyncCommand {

@@ -142,6 +142,7 @@ struct AppErrorMiddleware: AsyncMiddleware {
             case .payloadTooLarge: code = "too_large"; message = lang.t("error.tooLarge")
             case .methodNotAllowed: code = "method"; message = lang.t("error.notFound")
             case .unauthorized: code = "unauthorized"; message = lang.t("error.unauthorized")
+            case .serviceUnavailable: code = "busy"; message = lang.t("error.busy")
             default: code = "error"; message = status.code < 500 ? e.reason : lang.t("error.server")
             }
         case is DecodingError:

@@ -137,6 +137,11 @@ public enum Jobs {
         do {
             let outcome = try await handler(job, JobContext(app: app, worker: worker))
             try await finish(job, outcome, on: app.db)
+        } catch where Task.isCancelled {
+            // Stopped (SIGTERM): not a failure. Everything committed so far stays, with its cursor; the job is handed
+            // back at once, so the next worker to start goes on from there without waiting for the lease or a back-off.
+            try await finish(job, .later(Date()), on: app.db)
+            return false
         } catch {
             app.logger.warning("job \(job.kind) \(job.id) failed: \(String(reflecting: error))")
             try await fail(job, error: String(describing: error), maxAttempts: 8, on: app.db)
@@ -222,13 +227,57 @@ struct JobsCommand: AsyncCommand {
                 let n = try await Jobs.runUntilIdle(app, worker: worker.name, limit: .max)
                 context.console.print("ran \(n) jobs")
             } else {
+                // Runs until SIGTERM or SIGINT, which stop it as gracefully as `serve`: the running job commits its
+                // current step and is handed back; the process then exits 0.
+                let stop = StopSignal()
                 worker.start(app)
-                // Runs until the process is stopped.
-                while true { try await Task.sleep(nanoseconds: 3_600_000_000_000) }
+                await stop.wait()
+                app.logger.notice("jobs run: stopping")
+                await worker.shutdownAsync(app)
+                context.console.print("stopped")
             }
         default:
             context.console.error("jobs: run | status")
             throw ExitCode(2)
+        }
+    }
+}
+
+/// Waits for SIGTERM or SIGINT (instead of their default of ending the process at once).
+final class StopSignal: @unchecked Sendable {
+    private let lock = NIOLock()
+    private var continuation: CheckedContinuation<Void, Never>?
+    private var fired = false
+    private var sources: [any DispatchSourceSignal] = []
+
+    init() {
+        for sig in [SIGTERM, SIGINT] {
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler { [weak self] in self?.fire() }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    private func fire() {
+        let c: CheckedContinuation<Void, Never>? = lock.withLock {
+            if fired { return nil }
+            fired = true
+            defer { continuation = nil }
+            return continuation
+        }
+        c?.resume()
+    }
+
+    func wait() async {
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            let now: Bool = lock.withLock {
+                if fired { return true }
+                continuation = c
+                return false
+            }
+            if now { c.resume() }
         }
     }
 }

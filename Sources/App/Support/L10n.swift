@@ -267,6 +267,8 @@ enum L10n {
         "error.newCommuneNotAllowed": ("Bạn không có quyền lập xã mới ở đây.", "You may not create a commune here."),
         "error.passwordShort": ("Mật khẩu cần ít nhất 8 ký tự.", "A password needs at least 8 characters."),
         "error.adminWholeSystem": ("Quản trị hệ thống được cấp trên toàn hệ thống, không trên một đơn vị.", "A system administrator is granted on the whole system, not on a unit."),
+        "error.badUpload": ("Tệp gửi lên bị hỏng hoặc không đúng dạng biểu mẫu tải tệp (multipart/form-data). Hãy chọn lại tệp và gửi lại.", "The upload is damaged or not a file upload form (multipart/form-data). Choose the file again and send it again."),
+        "error.busy": ("Hệ thống đang bận, vui lòng thử lại sau giây lát.", "The system is busy, please try again in a moment."),
         "error.server": ("Đã có lỗi ở máy chủ. Vui lòng thử lại sau.", "Something went wrong on the server. Please try again later."),
         "error.invalid": ("Thông tin chưa hợp lệ. Vui lòng sửa các mục được đánh dấu.", "Some information is not valid. Please fix the marked fields."),
         "error.notFound": ("Không tìm thấy trang hoặc mục này.", "This page or item was not found."),

@@ -91,7 +91,9 @@ public final class ApiToken: Model, @unchecked Sendable {
     @Field(key: "token_hash") public var tokenHash: String
     @Field(key: "role") public var role: Role
     @OptionalField(key: "unit_id") public var unitID: UUID?
+    /// When it was last used, to the minute (`lastUsedResolution`): not rewritten by every request.
     @OptionalField(key: "last_used_at") public var lastUsedAt: Date?
+    public static let lastUsedResolution: TimeInterval = 60
     @OptionalField(key: "revoked_at") public var revokedAt: Date?
     @Timestamp(key: "created_at", on: .create) public var createdAt: Date?
 

@@ -146,11 +146,11 @@ public enum AuditQueries {
 }
 
 extension Database {
-    /// A transaction that keeps the request's caller for the audit log: Fluent runs the closure in a new task,
-    /// which does not inherit task-local values by itself.
+    /// A write transaction (`writeTransaction`: survives concurrent writers) that keeps the request's caller for the
+    /// audit log: Fluent runs the closure in a new task, which does not inherit task-local values by itself.
     public func auditedTransaction<T: Sendable>(_ closure: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
         let actor = Audit.actor
-        return try await transaction { db in
+        return try await writeTransaction { db in
             try await Audit.$actor.withValue(actor) { try await closure(db) }
         }
     }

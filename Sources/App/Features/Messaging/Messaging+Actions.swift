@@ -363,7 +363,7 @@ public enum MessagingActions {
         guard let id = UUID(uuidString: job.payload), let a = try await Announcement.find(id, on: ctx.db) else { return .done }
         // Withdrawn or changed back meanwhile: nothing to do.
         guard a.status == .scheduled else { return .done }
-        try await ctx.db.transaction { db in
+        try await ctx.db.writeTransaction { db in
             try await goOut(a, now: Date(), on: db)
             try await Audit.record("publish", Announcement.schema, row: a.id, unit: a.unitID, after: AnnouncementDTO(a, units: []), on: db,
                                    actor: AuditActor(personID: nil, tokenID: nil, name: "system"))
@@ -387,7 +387,7 @@ public enum MessagingActions {
             .first().map { try $0.decode(column: "id", as: UUID.self) }
         let upTo: SQLQueryString = last.map { "AND h.id <= \(bind: $0)" } ?? ""
         let now = Date()
-        try await ctx.db.transaction { db in
+        try await ctx.db.writeTransaction { db in
             let tx = try Self.sql(db)
             try await tx.raw("""
                 INSERT INTO deliveries (id, announcement_id, household_id, village_id, group_id, state, created_at)
@@ -406,7 +406,7 @@ public enum MessagingActions {
             return .later(Date())
         }
         let count = try await Delivery.query(on: ctx.db).filter(\.$announcementID == id).count()
-        try await ctx.db.transaction { db in
+        try await ctx.db.writeTransaction { db in
             try await Self.sql(db).update(Announcement.schema).set("audience_count", to: count).where("id", .equal, id).run()
             try await Jobs.enqueue("channels", key: "channels:\(id):notice", payload: "\(id.uuidString):notice", on: db)
         }

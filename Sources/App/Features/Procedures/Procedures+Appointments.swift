@@ -193,21 +193,6 @@ public enum AppointmentActions {
         }
     }
 
-    /// SQLite has one writer: a booking that meets another's write lock waits a little and tries again, so a busy
-    /// database answers as a short wait, never as a server error.
-    static func retryingBusy<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
-        var attempt = 0
-        while true {
-            do { return try await body() } catch {
-                let text = String(describing: error).lowercased()
-                guard text.contains("busy") || text.contains("locked") else { throw error }
-                attempt += 1
-                if attempt > 40 { throw InvalidInput("slotId", "error.proc.busy", status: .serviceUnavailable) }
-                try await Task.sleep(nanoseconds: UInt64(5_000_000 + Int.random(in: 0...20_000_000)))
-            }
-        }
-    }
-
     /// An anonymous booking (no household) is limited per phone, and with its `origin` per address and per commune.
     public static func book(_ input: BookingInput, householdID: UUID?, origin: Origin? = nil, on db: any Database, now: Date = Date()) async throws -> Appointment {
         var c = Checker()
@@ -238,58 +223,54 @@ public enum AppointmentActions {
             throw InvalidInput("phone", "error.proc.tooManyBookings", [String(perPhone)], status: .tooManyRequests)
         }
         if householdID == nil, let origin { try await AnonymousLimit.admit("book", communeID: s.communeID, origin: origin, on: db) }
-        return try await retryingBusy {
-            try await db.auditedTransaction { db in
-                guard let sql = db as? any SQLDatabase else { throw Abort(.internalServerError) }
-                try await sql.insert(into: SlotOccurrence.schema)
-                    .columns("id", "slot_id", "day", "capacity", "taken")
-                    .values(SQLBind(UUID()), SQLBind(s.id!), SQLBind(d), SQLBind(s.capacity), SQLBind(0))
-                    .ignoringConflicts(with: ["slot_id", "day"])
-                    .run()
-                // The one place the last seat is decided: only a row with a place left is raised.
-                let row = try await sql.raw("""
-                    UPDATE \(ident: SlotOccurrence.schema) SET \(ident: "taken") = \(ident: "taken") + 1
-                    WHERE \(ident: "slot_id") = \(bind: s.id!) AND \(ident: "day") = \(bind: d) AND \(ident: "taken") < \(ident: "capacity")
-                    RETURNING \(ident: "id")
-                    """).first()
-                guard let row else { throw InvalidInput("slotId", "error.proc.slotFull", status: .conflict) }
-                let a = Appointment()
-                a.id = UUID()
-                a.communeID = s.communeID
-                a.occurrenceID = try row.decode(column: "id", as: UUID.self)
-                a.procedureID = p.id!
-                a.day = d
-                a.startTime = s.startTime
-                a.householdID = householdID
-                a.phone = phone
-                a.name = name
-                a.code = ProcCodes.reference()
-                a.status = .booked
-                a.remindAt = reminderTime(day: d, start: s.startTime, now: now)
-                try await a.create(on: db)
-                try await Audit.record("book", Appointment.schema, row: a.id, unit: s.communeID, after: ["day": d, "time": s.startTime, "code": a.code], on: db)
-                try await ProcedureNotify.booked(a, on: db)
-                return a
-            }
+        return try await db.auditedTransaction { db in
+            guard let sql = db as? any SQLDatabase else { throw Abort(.internalServerError) }
+            try await sql.insert(into: SlotOccurrence.schema)
+                .columns("id", "slot_id", "day", "capacity", "taken")
+                .values(SQLBind(UUID()), SQLBind(s.id!), SQLBind(d), SQLBind(s.capacity), SQLBind(0))
+                .ignoringConflicts(with: ["slot_id", "day"])
+                .run()
+            // The one place the last seat is decided: only a row with a place left is raised.
+            let row = try await sql.raw("""
+                UPDATE \(ident: SlotOccurrence.schema) SET \(ident: "taken") = \(ident: "taken") + 1
+                WHERE \(ident: "slot_id") = \(bind: s.id!) AND \(ident: "day") = \(bind: d) AND \(ident: "taken") < \(ident: "capacity")
+                RETURNING \(ident: "id")
+                """).first()
+            guard let row else { throw InvalidInput("slotId", "error.proc.slotFull", status: .conflict) }
+            let a = Appointment()
+            a.id = UUID()
+            a.communeID = s.communeID
+            a.occurrenceID = try row.decode(column: "id", as: UUID.self)
+            a.procedureID = p.id!
+            a.day = d
+            a.startTime = s.startTime
+            a.householdID = householdID
+            a.phone = phone
+            a.name = name
+            a.code = ProcCodes.reference()
+            a.status = .booked
+            a.remindAt = reminderTime(day: d, start: s.startTime, now: now)
+            try await a.create(on: db)
+            try await Audit.record("book", Appointment.schema, row: a.id, unit: s.communeID, after: ["day": d, "time": s.startTime, "code": a.code], on: db)
+            try await ProcedureNotify.booked(a, on: db)
+            return a
         }
     }
 
     public static func cancel(_ a: Appointment, on db: any Database, now: Date = Date()) async throws -> Appointment {
         if a.status == .cancelled { throw InvalidInput("code", "error.proc.alreadyCancelled", status: .conflict) }
         if let start = Day.instant(a.day, a.startTime), start <= now { throw InvalidInput("day", "error.proc.slotPast") }
-        return try await retryingBusy {
-            try await db.auditedTransaction { db in
-                guard let sql = db as? any SQLDatabase else { throw Abort(.internalServerError) }
-                a.status = .cancelled
-                a.cancelledAt = now
-                try await a.update(on: db)
-                try await sql.raw("""
-                    UPDATE \(ident: SlotOccurrence.schema) SET \(ident: "taken") = \(ident: "taken") - 1
-                    WHERE \(ident: "id") = \(bind: a.occurrenceID) AND \(ident: "taken") > 0
-                    """).run()
-                try await Audit.record("cancel", Appointment.schema, row: a.id, unit: a.communeID, after: ["code": a.code], on: db)
-                return a
-            }
+        return try await db.auditedTransaction { db in
+            guard let sql = db as? any SQLDatabase else { throw Abort(.internalServerError) }
+            a.status = .cancelled
+            a.cancelledAt = now
+            try await a.update(on: db)
+            try await sql.raw("""
+                UPDATE \(ident: SlotOccurrence.schema) SET \(ident: "taken") = \(ident: "taken") - 1
+                WHERE \(ident: "id") = \(bind: a.occurrenceID) AND \(ident: "taken") > 0
+                """).run()
+            try await Audit.record("cancel", Appointment.schema, row: a.id, unit: a.communeID, after: ["code": a.code], on: db)
+            return a
         }
     }
 }

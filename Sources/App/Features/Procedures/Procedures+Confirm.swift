@@ -144,7 +144,7 @@ enum PhoneConfirm {
         c.createdAt = now
         c.expiresAt = now.addingTimeInterval(Double(l.confirmMinutes * 60))
         let commune = try await ProcedureNotify.communeName(communeID, on: db)
-        try await db.transaction { db in
+        try await db.writeTransaction { db in
             try await c.create(on: db)
             try await DirectMessage.enqueue(key: "confirm:\(c.id!)", .init(householdID: nil, phone: phone, unit: commune, title: "",
                                                                            path: SiteURL.phoneConfirm(.id(c.id!)).path, confirmationID: c.id), on: db)

@@ -191,7 +191,6 @@ extension L10n {
         "error.proc.slotClosed": ("Ngày này xã nghỉ: {0}.", "The commune is closed that day: {0}."),
         "error.proc.slotFull": ("Khung giờ này đã hết chỗ; hãy chọn khung giờ khác.", "This slot is full; choose another."),
         "error.proc.alreadyCancelled": ("Lịch hẹn này đã hủy.", "This appointment is already cancelled."),
-        "error.proc.busy": ("Hệ thống đang bận, vui lòng thử lại.", "The system is busy, please try again."),
         "error.proc.fileType": ("Chỉ nhận ảnh JPEG, PNG, WebP hoặc tệp PDF (kiểm tra theo nội dung tệp).", "Only JPEG, PNG or WebP photos and PDF files (checked by content)."),
         "error.proc.fileTooBig": ("Tệp quá lớn: tối đa {0} MB.", "The file is too large: at most {0} MB."),
         "error.proc.fileEmpty": ("Chọn một tệp.", "Choose a file."),

@@ -86,7 +86,7 @@ struct PapersRoutes {
     struct UploadForm: Content { var code: String?; var phone: String?; var itemId: String?; var file: File? }
 
     func upload(req: Request) async throws -> Response {
-        let f = try req.content.decode(UploadForm.self)
+        let f = try req.uploadForm(UploadForm.self)
         let s = try await PaperActions.owned(code: f.code ?? "", phone: f.phone, householdID: req.access.householdID, on: req.db)
         _ = try await PaperActions.upload(to: s, itemRaw: f.itemId, filename: f.file?.filename ?? "", data: f.file?.data ?? ByteBuffer(), config: req.config, on: req.db)
         return req.redirect(to: Self.back(s, req), redirectType: .normal)
@@ -164,7 +164,7 @@ struct PapersRoutes {
     }
 
     func uploadAPI(req: Request) async throws -> Response {
-        let f = try req.content.decode(UploadForm.self)
+        let f = try req.uploadForm(UploadForm.self)
         let s = try await PaperActions.owned(code: req.parameters.get("id") ?? "", phone: f.phone, householdID: req.access.householdID, on: req.db)
         let file = try await PaperActions.upload(to: s, itemRaw: f.itemId, filename: f.file?.filename ?? "", data: f.file?.data ?? ByteBuffer(), config: req.config, on: req.db)
         return try await file.toDTO().encodeResponse(status: .created, for: req)

@@ -350,7 +350,7 @@ struct RegistryWeb {
             return try await importPage(req, unit, errors: [FieldIssue("file", "error.fileTooLarge", [String(req.config.maxUploadMB)])], status: .payloadTooLarge)
         }
         do {
-            let upload = try req.content.decode(Upload.self)
+            let upload = try req.uploadForm(Upload.self)
             guard let file = upload.file, file.data.readableBytes > 0 else { throw InvalidInput("file", "error.required") }
             let data = Data(buffer: file.data)
             let report = try await RegistryCSV.importFile(data, into: unit, on: req.db)
