@@ -54,9 +54,10 @@ struct AccountsWeb {
         let values = ["username": name]
         let phone = Phone.normalize(name)
         let nameKey = "signin:name:" + (phone ?? name)
-        // Both budgets are counted before anything is checked, so parallel guesses are counted too.
+        // Both budgets are counted before anything is checked, so parallel guesses are counted too; the name's only
+        // once the address is within its own, so one address cannot add a counter row per name it makes up.
         let byAddress = try await RateLimit.hit("signin:addr:" + req.clientAddress, window: Self.window, on: req.db)
-        let byName = try await RateLimit.hit(nameKey, window: Self.window, on: req.db)
+        let byName = byAddress > Self.perAddress ? 0 : try await RateLimit.hit(nameKey, window: Self.window, on: req.db)
         if byAddress > Self.perAddress || byName > Self.perName {
             return try await render(req, form: FormState(values: values), next: next, message: req.lang.t("signin.tooMany"), status: .tooManyRequests)
         }

@@ -304,7 +304,7 @@ private func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
 
 /// Proleptic Gregorian date from days since 1970-01-01 (H. Hinnant's "civil_from_days").
 /// Done with plain integer arithmetic, so the result never depends on the machine's calendar or locale.
-private func civilDate(fromDaysSinceEpoch z0: Int64) -> (Int64, Int64, Int64) {
+func civilDate(fromDaysSinceEpoch z0: Int64) -> (Int64, Int64, Int64) {
     let z = z0 + 719_468
     let era = floorDiv(z, 146_097)
     let doe = z - era * 146_097

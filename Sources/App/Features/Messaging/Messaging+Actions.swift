@@ -43,17 +43,9 @@ public enum Moment {
         let t = Int(date.timeIntervalSince1970.rounded(.down)) + Day.zone.secondsFromGMT(for: date)
         let days = t >= 0 ? t / 86_400 : (t - 86_399) / 86_400
         let rem = t - days * 86_400
-        // Days since 1970-01-01 to a proleptic Gregorian date (H. Hinnant's civil_from_days).
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = doy - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
-        return (year, month, day, rem / 3600, rem % 3600 / 60)
+        // The same integer calendar as CAP's timestamps (CAP.swift).
+        let (year, month, day) = civilDate(fromDaysSinceEpoch: Int64(days))
+        return (Int(year), Int(month), Int(day), rem / 3600, rem % 3600 / 60)
     }
 }
 
