@@ -24,7 +24,7 @@ enum Entrypoint {
         // `thonso restore ARCHIVE`: before the app starts, so nothing holds the database open.
         if arguments.count >= 3, arguments[1] == "restore", !config.offline {
             do {
-                try Backup.restore(arguments[2], config: config) { print($0) }
+                try await Backup.restore(arguments[2], config: config) { print($0) }
                 exit(0)
             } catch {
                 FileHandle.standardError.write(Data("restore: \(error)\n".utf8))

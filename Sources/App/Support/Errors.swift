@@ -145,6 +145,13 @@ struct AppErrorMiddleware: AsyncMiddleware {
             case .serviceUnavailable: code = "busy"; message = lang.t("error.busy")
             default: code = "error"; message = status.code < 500 ? e.reason : lang.t("error.server")
             }
+        case is ConnectionPoolTimeoutError:
+            // Every database connection was busy for the pool's whole timeout: the server is overloaded, not broken;
+            // the client may try again shortly.
+            status = .serviceUnavailable
+            code = "busy"
+            message = lang.t("error.busy")
+            headers.replaceOrAdd(name: .retryAfter, value: "2")
         case is DecodingError:
             status = .badRequest
             code = "bad_request"

@@ -19,7 +19,7 @@ struct HouseholdSignInTests {
             let start = try #require(card.text.range(of: "http://", options: .backwards, range: card.text.startIndex..<tokenAt.lowerBound))
             let url = String(card.text[start.lowerBound...].prefix { $0 != "<" && $0 != "\"" })
             #expect(url.contains("/card/ts_"))
-            if let decoded = try Self.zbar(url) { #expect(decoded == url) }
+            if let decoded = try await Self.zbar(url) { #expect(decoded == url) }
             let path = String(url[url.range(of: "/card/")!.lowerBound...])
 
             // Opening the link only asks; it signs nobody in and writes no session.
@@ -87,7 +87,7 @@ struct HouseholdSignInTests {
 
     /// Draws the symbol as a PGM and reads it with zbarimg (Debian's zbar-tools); nil when zbarimg is not installed
     /// outside CI (CI installs it, so there it must read).
-    static func zbar(_ text: String) throws -> String? {
+    static func zbar(_ text: String) async throws -> String? {
         let candidates = ["/usr/bin/zbarimg", "/usr/local/bin/zbarimg"]
         guard let tool = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
             #expect(ProcessInfo.processInfo.environment["CI"] == nil, "CI must have zbarimg")
@@ -109,11 +109,6 @@ struct HouseholdSignInTests {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: tool)
         p.arguments = ["--quiet", "--raw", file.path]
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        try p.run()
-        let out = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return String(decoding: out, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return try await Subprocess.run(p).text.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }

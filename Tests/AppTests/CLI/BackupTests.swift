@@ -10,13 +10,13 @@ import VaporTesting
 @Suite("Backup and restore")
 struct BackupTests {
     /// Every row of the database as sorted lines (sqlite3 .dump, pg_dump --data-only): equal dumps, equal rows.
-    static func dump(_ config: AppConfig) throws -> [String] {
+    static func dump(_ config: AppConfig) async throws -> [String] {
         let text: String
         switch config.database {
         case .sqlite(let path):
-            text = try Backup.run("sqlite3", [path, ".dump"])
+            text = try await Backup.run("sqlite3", [path, ".dump"])
         case .postgres(let url):
-            text = try Backup.run("pg_dump", ["--data-only", "--schema=\(config.postgresSchema!)", url])
+            text = try await Backup.run("pg_dump", ["--data-only", "--schema=\(config.postgresSchema!)", url])
         }
         return text.split(separator: "\n").map(String.init)
             // pg_dump (15.14 and later) wraps its output in \restrict with a random key: not data.
@@ -48,13 +48,13 @@ struct BackupTests {
             let deliveries = try await app.count("deliveries"), questions = try await app.count("procedure_questions")
             #expect(deliveries > 0 && questions == 1)
 
-            let before = try Self.dump(app.config)
+            let before = try await Self.dump(app.config)
             let archive = try await Backup.make(app, dir: scratch, keep: 2)
             #expect(fm.fileExists(atPath: archive + ".sha256"))
 
             // Into this installation, which holds data: refused, nothing touched.
-            #expect(throws: Backup.Failure.self) { try Backup.restore(archive, config: app.config) }
-            #expect(try Self.dump(app.config) == before)
+            await #expect(throws: Backup.Failure.self) { try await Backup.restore(archive, config: app.config) }
+            #expect(try await Self.dump(app.config) == before)
 
             // A damaged copy is refused by its checksum.
             let damaged = scratch + "/damaged.tar.gz"
@@ -62,7 +62,7 @@ struct BackupTests {
             bytes[bytes.count / 2] ^= 0xff
             try bytes.write(to: URL(fileURLWithPath: damaged))
             try fm.copyItem(atPath: archive + ".sha256", toPath: damaged + ".sha256")
-            #expect { try Backup.restore(damaged, config: app.config) } throws: { ($0 as? Backup.Failure)?.description.contains("damaged") == true }
+            await #expect { try await Backup.restore(damaged, config: app.config) } throws: { ($0 as? Backup.Failure)?.description.contains("damaged") == true }
             try fm.removeItem(atPath: damaged); try fm.removeItem(atPath: damaged + ".sha256")
 
             // Into an empty installation: the same rows, the same files.
@@ -76,8 +76,8 @@ struct BackupTests {
                 // The archive names its schema: empty it, then bring it back.
                 try await (app.db as! any SQLDatabase).raw("DROP SCHEMA \(ident: app.config.postgresSchema!) CASCADE").run()
             }
-            try Backup.restore(archive, config: target)
-            #expect(try Self.dump(target) == before)
+            try await Backup.restore(archive, config: target)
+            #expect(try await Self.dump(target) == before)
             #expect(fm.contents(atPath: target.uploadsDir + "/set1/giay.pdf") == Data("%PDF-1.4 thử".utf8))
             #expect(fm.fileExists(atPath: target.messaging.audioDir + "/a.wav"))
 

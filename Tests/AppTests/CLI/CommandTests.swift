@@ -19,7 +19,7 @@ struct CommandTests {
 
     struct Run { var status: Int32; var output: String }
 
-    static func run(_ args: [String], env: [String: String]) throws -> Run {
+    static func run(_ args: [String], env: [String: String]) async throws -> Run {
         let p = Process()
         p.executableURL = try #require(binary)
         p.arguments = args
@@ -28,17 +28,12 @@ struct CommandTests {
         environment["LOG_LEVEL"] = "warning"
         p.environment = environment
         p.currentDirectoryURL = binary!.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = pipe
-        try p.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return Run(status: p.terminationStatus, output: String(decoding: data, as: UTF8.self))
+        let r = try await Subprocess.run(p, mergeErrors: true)
+        return Run(status: r.status, output: r.text)
     }
 
     @Test("demo, export, re-import unchanged, and a bad file exits non-zero naming its lines", .enabled(if: binary != nil))
-    func demoExportImport() throws {
+    func demoExportImport() async throws {
         let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("thonso-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: tmp) }
@@ -47,22 +42,22 @@ struct CommandTests {
         if let url = TestDB.postgresURL { env = ["DATABASE_URL": url, "DATABASE_SCHEMA": String(schema)] }
         else { env = ["DATABASE_PATH": tmp.appendingPathComponent("cli.sqlite").path] }
 
-        let demo = try Self.run(["demo"], env: env)
+        let demo = try await Self.run(["demo"], env: env)
         #expect(demo.status == 0, "\(demo.output)")
         #expect(demo.output.contains("1216 households"))
         let csv = tmp.appendingPathComponent("export.csv").path
-        let export = try Self.run(["export", "households", "--commune", "09829", "--output", csv], env: env)
+        let export = try await Self.run(["export", "households", "--commune", "09829", "--output", csv], env: env)
         #expect(export.status == 0, "\(export.output)")
-        let again = try Self.run(["import", "households", csv, "--commune", "09829"], env: env)
+        let again = try await Self.run(["import", "households", csv, "--commune", "09829"], env: env)
         #expect(again.status == 0, "\(again.output)")
         #expect(again.output.contains("Households: 0 added, 0 updated, 1216 unchanged"))
 
         let bad = tmp.appendingPathComponent("bad.csv").path
         try "household_code,village_code,address,full_name,phone\nX-1,T1,Số 1,Nguyễn Văn An,123\n".write(toFile: bad, atomically: true, encoding: .utf8)
-        let refused = try Self.run(["import", "households", bad, "--commune", "09829"], env: env)
+        let refused = try await Self.run(["import", "households", bad, "--commune", "09829"], env: env)
         #expect(refused.status == 1)
         #expect(refused.output.contains("line 2, phone"))
-        let unknown = try Self.run(["import", "households", bad, "--commune", "00000"], env: env)
+        let unknown = try await Self.run(["import", "households", bad, "--commune", "00000"], env: env)
         #expect(unknown.status == 2)
 
         // Cells a spreadsheet would run as formulas come out of `thonso export` with a quote before them, and
@@ -75,18 +70,18 @@ struct CommandTests {
         X-1,,,,,@x,nam,2001,con,,
 
         """.write(toFile: hostile, atomically: true, encoding: .utf8)
-        let added = try Self.run(["import", "households", hostile, "--commune", "09829"], env: env)
+        let added = try await Self.run(["import", "households", hostile, "--commune", "09829"], env: env)
         #expect(added.status == 0, "\(added.output)")
-        let out = try Self.run(["export", "households", "--commune", "09829", "--output", csv], env: env)
+        let out = try await Self.run(["export", "households", "--commune", "09829", "--output", csv], env: env)
         #expect(out.status == 0, "\(out.output)")
         let cells = csvCells(try String(contentsOfFile: csv, encoding: .utf8))
         #expect(formulaCells(cells).isEmpty, "\(formulaCells(cells))")
         let flat = Set(cells.flatMap { $0 })
         for v in ["=cmd|' /C calc'!A0", "+1", "-1", "@x"] { #expect(flat.contains("'" + v), "\(v)") }
-        let back = try Self.run(["import", "households", csv, "--commune", "09829"], env: env)
+        let back = try await Self.run(["import", "households", csv, "--commune", "09829"], env: env)
         #expect(back.output.contains("Households: 0 added, 0 updated, 1217 unchanged"), "\(back.output)")
         if TestDB.isPostgres {
-            _ = try? Self.run(["migrate", "--revert", "--yes"], env: env)
+            _ = try? await Self.run(["migrate", "--revert", "--yes"], env: env)
         }
     }
 }

@@ -55,8 +55,15 @@ struct ProcessTests {
         return false
     }
 
-    static func stop(_ p: Process, _ sig: Int32 = SIGTERM) {
+    /// Stops a child and waits for it without holding a thread of the cooperative pool (Support/Subprocess.swift).
+    static func stop(_ p: Process, _ sig: Int32 = SIGTERM) async {
         if p.isRunning { Foundation.kill(p.processIdentifier, sig) }
+        await Subprocess.wait(p)
+    }
+
+    /// For `defer` (which cannot wait asynchronously): only ever reached with the child already stopped, or on a failure.
+    static func stopNow(_ p: Process) {
+        if p.isRunning { Foundation.kill(p.processIdentifier, SIGTERM) }
         p.waitUntilExit()
     }
 
@@ -76,18 +83,18 @@ struct ProcessTests {
             let (serveLog, jobsLog) = (Self.tmp("serve"), Self.tmp("jobs"))
             defer { try? FileManager.default.removeItem(at: serveLog); try? FileManager.default.removeItem(at: jobsLog) }
             let serve = try Self.child(["serve", "--hostname", "127.0.0.1", "--port", String(port)], env: Self.env(app, ["JOB_WORKERS": "0"]), log: serveLog)
-            defer { Self.stop(serve) }
+            defer { Self.stopNow(serve) }
             let base = "http://127.0.0.1:\(port)"
             #expect(try await Self.until { try await app.client.get(URI(string: base + "/healthz")).status == .ok }, "serve did not start: \(Self.text(serveLog))")
             // The worker fans the notice out in many small transactions while the server takes API writes.
             let jobs = try Self.child(["jobs", "run"], env: Self.env(app, ["FANOUT_BATCH": "25"]), log: jobsLog)
-            defer { Self.stop(jobs) }
+            defer { Self.stopNow(jobs) }
             let village = try await WriteLoad.setup(base: base, token: app.testAuth.token, prefix: "07", client: app.client)
             let r = try await WriteLoad.run(base: base, token: app.testAuth.token, village: village, clients: 4, writes: 36, client: app.client)
             #expect(r.errors.isEmpty, "\(r.errors.count) errors, e.g. \(r.errors.prefix(3))")
             #expect(try await Self.until { try await Delivery.query(on: app.db).filter(\.$announcementID == a.id).count() == 3000 })
-            Self.stop(jobs)
-            Self.stop(serve)
+            await Self.stop(jobs)
+            await Self.stop(serve)
             #expect(jobs.terminationStatus == 0, "jobs run: \(Self.text(jobsLog))")
             let logs = (Self.text(serveLog) + Self.text(jobsLog)).lowercased()
             #expect(!logs.contains("locked") && !logs.contains("busy") && !logs.contains("failed"), "\(logs.prefix(2000))")
@@ -137,7 +144,7 @@ struct ProcessTests {
             let p = try Self.child(["import", "households", file.path, "--commune", "00001"], env: Self.env(app), log: log)
             let caught = try await Self.until(120) { try await writing() }
             #expect(caught && p.isRunning, "the import was not caught writing: \(Self.text(log).suffix(500))")
-            Self.stop(p, SIGKILL)
+            await Self.stop(p, SIGKILL)
             #expect(p.terminationReason == .uncaughtSignal)
             try await Task.sleep(nanoseconds: 300_000_000)
             let after = (try await app.count("households"), try await app.count("residents"), try await app.count("audit_events"))
@@ -148,7 +155,7 @@ struct ProcessTests {
             }
             // The database is usable: the same import, run again, completes.
             let again = try Self.child(["import", "households", file.path, "--commune", "00001"], env: Self.env(app), log: log)
-            again.waitUntilExit()
+            await Subprocess.wait(again)
             #expect(again.terminationStatus == 0, "\(Self.text(log).suffix(1000))")
             #expect(try await app.count("households") == before.0 + n)
             #expect(try await app.count("residents") == before.1 + 4 * n)
@@ -172,7 +179,7 @@ struct ProcessTests {
             let port = Int.random(in: 20_000...40_000)
             let serve = try Self.child(["serve", "--hostname", "127.0.0.1", "--port", String(port)], env: Self.env(app, slow.merging(["JOB_WORKERS": "1"]) { $1 }), log: log)
             #expect(try await Self.until { try await deliveries() >= 200 }, "\(Self.text(log))")
-            Self.stop(serve)
+            await Self.stop(serve)
             #expect(serve.terminationReason == .exit && serve.terminationStatus == 0, "\(serve.terminationReason.rawValue) \(serve.terminationStatus): \(Self.text(log).suffix(1000))")
             let first = try await deliveries()
             #expect(first > 0 && first < n, "deliveries at the stop: \(first)")
@@ -184,14 +191,14 @@ struct ProcessTests {
             // 2. `jobs run` goes on from there, and is stopped the same way.
             let worker = try Self.child(["jobs", "run"], env: Self.env(app, slow), log: log)
             #expect(try await Self.until { try await deliveries() >= first + 200 })
-            Self.stop(worker)
+            await Self.stop(worker)
             #expect(worker.terminationReason == .exit && worker.terminationStatus == 0, "\(Self.text(log).suffix(1000))")
             let second = try await deliveries()
             #expect(second > first && second < n, "deliveries at the second stop: \(second)")
 
             // 3. The next start finishes it: one delivery per household, none doubled.
             let last = try Self.child(["jobs", "run", "--until-idle"], env: Self.env(app), log: log)
-            last.waitUntilExit()
+            await Subprocess.wait(last)
             #expect(last.terminationStatus == 0)
             #expect(try await deliveries() == n)
             let distinct = try await sql.raw("SELECT COUNT(DISTINCT household_id) AS n FROM deliveries WHERE announcement_id = \(bind: a.id)").first()!.decode(column: "n", as: Int.self)

@@ -34,7 +34,7 @@ struct KillTests {
         }
         #expect(p.isRunning, "the worker finished before it could be killed")
         Foundation.kill(p.processIdentifier, SIGKILL)
-        p.waitUntilExit()
+        await Subprocess.wait(p)
         #expect(p.terminationReason == .uncaughtSignal)
     }
 
@@ -83,7 +83,7 @@ struct KillTests {
             // A message that failed under load waits for its back-off; let that time pass (at most three times).
             for round in 0..<4 {
                 let last = try Self.child(["jobs", "run", "--until-idle"], env: env)
-                last.waitUntilExit()
+                await Subprocess.wait(last)
                 #expect(last.terminationStatus == 0)
                 let waiting = try await ChannelDelivery.query(on: app.db).filter(\.$state == .queued).count()
                 if waiting == 0 || round == 3 { break }

@@ -303,11 +303,11 @@ struct MessagingTests {
             let xml = try await app.anonymousPage("/cap/alerts/\(a.id)")
             #expect(xml.headers.contentType?.subType == "cap+xml")
             #expect(xml.text.contains("<severity>Extreme</severity>") && xml.text.contains("<areaDesc>Thôn Đông, Xã Song Phượng</areaDesc>") && xml.text.contains("<value>00001</value>"))
-            try CAPSchema.validate(xml.text)
+            try await CAPSchema.validate(xml.text)
             _ = try await app.api(.POST, "/api/v1/announcements/\(a.id)/withdraw", json: ["reason": "Bão đã đổi hướng"])
             let cancel = try await app.anonymousPage("/cap/alerts/\(a.id)")
             #expect(cancel.text.contains("<msgType>Cancel</msgType>") && cancel.text.contains("<references>"))
-            try CAPSchema.validate(cancel.text)
+            try await CAPSchema.validate(cancel.text)
             // Ordinary notices are not alerts.
             let plain = try await publish(app, notice(units: [v.tree.village1]))
             #expect(try await app.anonymousPage("/cap/alerts/\(plain.id)").status == .notFound)
@@ -319,7 +319,7 @@ struct MessagingTests {
 enum CAPSchema {
     struct Invalid: Error, CustomStringConvertible { var description: String }
 
-    static func validate(_ xml: String) throws {
+    static func validate(_ xml: String) async throws {
         let dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures")
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("cap-\(UUID().uuidString).xml")
         try xml.write(to: file, atomically: true, encoding: .utf8)
@@ -327,12 +327,7 @@ enum CAPSchema {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/xmllint")
         p.arguments = ["--noout", "--schema", dir.appendingPathComponent("CAP-v1.2.xsd").path, file.path]
-        let pipe = Pipe()
-        p.standardError = pipe
-        p.standardOutput = pipe
-        try p.run()
-        let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        if p.terminationStatus != 0 { throw Invalid(description: out) }
+        let r = try await Subprocess.run(p, mergeErrors: true)
+        if r.status != 0 { throw Invalid(description: r.text) }
     }
 }

@@ -6,27 +6,23 @@ import VaporTesting
 
 @Suite("Procedures: QR boards, short URLs, scans and posters")
 struct ProceduresBoardsTests {
-    static func zbar(_ png: [UInt8]) throws -> String {
+    static func zbar(_ png: [UInt8]) async throws -> String {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("qr-\(UUID().uuidString).png").path
         try Data(png).write(to: URL(fileURLWithPath: path))
         defer { try? FileManager.default.removeItem(atPath: path) }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/zbarimg")
         p.arguments = ["--raw", "-q", path]
-        let out = Pipe()
-        p.standardOutput = out
-        try p.run()
-        p.waitUntilExit()
-        return String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return try await Subprocess.run(p).text.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     @Test("the PNG writer makes a valid PNG that zbarimg reads back")
-    func png() throws {
+    func png() async throws {
         let png = try #require(QRCode.png("http://127.0.0.1:8080/q/abc234", scale: 4, level: .high))
         #expect(Array(png.prefix(8)) == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
         #expect(PNGChecks.crc32(Array("IEND".utf8)) == 0xAE42_6082)
         #expect(PNGChecks.adler32(Array("Wikipedia".utf8)) == 0x11E6_0398)
-        #expect(try Self.zbar(png) == "http://127.0.0.1:8080/q/abc234")
+        #expect(try await Self.zbar(png) == "http://127.0.0.1:8080/q/abc234")
     }
 
     @Test("an official registers a board; each procedure on it gets a short URL whose scans are counted per board and day")
@@ -61,7 +57,7 @@ struct ProceduresBoardsTests {
             // The QR code drawn for the board decodes back to its short URL.
             let png = try await app.anonymousPage("/q/\(short.shortCode)/qr.png")
             #expect(png.headers.contentType == .png)
-            #expect(try Self.zbar(Array(png.body.readableBytesView)) == short.shortUrl)
+            #expect(try await Self.zbar(Array(png.body.readableBytesView)) == short.shortUrl)
             let svg = try await app.anonymousPage("/q/\(short.shortCode)/qr.svg")
             #expect(svg.text.hasPrefix("<svg"))
 

@@ -34,6 +34,17 @@ struct ConcurrencyTests {
         }
     }
 
+    @Test("a request that waited out the database pool answers 503 with Retry-After (overloaded), not 500")
+    func poolTimeout() async throws {
+        try await withTestApp { app in
+            app.get("api", "v1", "pool-test") { _ -> String in throw ConnectionPoolTimeoutError.connectionRequestTimeout }
+            let res = try await app.api(.GET, "/api/v1/pool-test")
+            #expect(res.status == .serviceUnavailable)
+            #expect(res.headers.first(name: .retryAfter) == "2")
+            #expect(try res.decode(ErrorBody.self).error == "busy")
+        }
+    }
+
     static func brokenMultipart() -> (HTTPHeaders, ByteBuffer) {
         var h = HTTPHeaders()
         h.replaceOrAdd(name: .contentType, value: "multipart/form-data; boundary=xyz")

@@ -44,7 +44,7 @@ struct UserDefectsTests {
             let a = try await publish(app, input)
             let xml = try await app.anonymousPage("/cap/alerts/\(a.id)")
             #expect(xml.text.contains("<areaDesc>Tổ 1, Thôn Đông, Xã Song Phượng</areaDesc>"), "\(xml.text)")
-            try CAPSchema.validate(xml.text)
+            try await CAPSchema.validate(xml.text)
         }
     }
 
@@ -78,7 +78,7 @@ struct UserDefectsTests {
     }
 
     @Test("thonso --help prints the help and creates no database", .enabled(if: CommandTests.binary != nil))
-    func helpCreatesNothing() throws {
+    func helpCreatesNothing() async throws {
         let db = FileManager.default.temporaryDirectory.appendingPathComponent("help-\(UUID().uuidString).sqlite").path
         let p = Process()
         p.executableURL = try #require(CommandTests.binary)
@@ -87,12 +87,7 @@ struct UserDefectsTests {
         env["DATABASE_PATH"] = db
         env.removeValue(forKey: "DATABASE_URL")
         p.environment = env
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = Pipe()
-        try p.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
+        let text = try await Subprocess.run(p).text
         #expect(text.lowercased().contains("usage") || text.contains("serve"))
         #expect(!FileManager.default.fileExists(atPath: db))
     }

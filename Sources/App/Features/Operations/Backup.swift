@@ -26,24 +26,18 @@ public enum Backup {
 
     /// Runs a program and answers its standard output; throws with its standard error when it fails.
     @discardableResult
-    static func run(_ program: String, _ args: [String], env: [String: String] = [:]) throws -> String {
+    static func run(_ program: String, _ args: [String], env: [String: String] = [:]) async throws -> String {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = [program] + args
         var e = ProcessInfo.processInfo.environment
         for (k, v) in env { e[k] = v }
         p.environment = e
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let r = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else {
-            throw Failure("\(program) failed (\(p.terminationStatus)): \(String(decoding: r, as: UTF8.self).prefix(500))")
+        let r = try await Subprocess.run(p)
+        guard r.status == 0 else {
+            throw Failure("\(program) failed (\(r.status)): \(r.errorText.prefix(500))")
         }
-        return String(decoding: o, as: UTF8.self)
+        return r.text
     }
 
     static func sha256(_ path: String) throws -> String {
@@ -85,7 +79,7 @@ public enum Backup {
             kind = "postgres"
             var args = ["--format=custom", "--no-owner", "--file=\(work)/database.pgdump"]
             if let s = app.config.postgresSchema { args.append("--schema=\(s)") }
-            try run("pg_dump", args + [url])
+            try await run("pg_dump", args + [url])
         }
         try copyDirectory(app.config.uploadsDir, to: work + "/uploads")
         try copyDirectory(app.config.messaging.audioDir, to: work + "/audio")
@@ -98,7 +92,7 @@ public enum Backup {
         var n = 1
         while fm.fileExists(atPath: dir + "/" + name) { n += 1; name = "\(prefix)\(stamp)-\(n).tar.gz" }
         let archive = (dir as NSString).appendingPathComponent(name)
-        try run("tar", ["-czf", archive, "-C", work, "."])
+        try await run("tar", ["-czf", archive, "-C", work, "."])
         try "\(try sha256(archive))  \(name)\n".write(toFile: archive + ".sha256", atomically: true, encoding: .utf8)
         try prune(dir: dir, keep: keep)
         return archive
@@ -116,7 +110,7 @@ public enum Backup {
 
     /// Brings an archive back: checks its checksum, refuses a database that holds data (people, units or households)
     /// or non-empty uploads/audio directories, then restores. Runs without the app (nothing else holds the database).
-    public static func restore(_ archive: String, config: AppConfig, log: (String) -> Void = { _ in }) throws {
+    public static func restore(_ archive: String, config: AppConfig, log: @Sendable (String) -> Void = { _ in }) async throws {
         let fm = FileManager.default
         guard fm.fileExists(atPath: archive) else { throw Failure("no archive at \(archive)") }
         if let sum = try? String(contentsOfFile: archive + ".sha256", encoding: .utf8) {
@@ -128,7 +122,7 @@ public enum Backup {
         let work = fm.temporaryDirectory.appendingPathComponent("thonso-restore-\(UUID().uuidString)").path
         try fm.createDirectory(atPath: work, withIntermediateDirectories: true)
         defer { try? fm.removeItem(atPath: work) }
-        try run("tar", ["-xzf", archive, "-C", work])
+        try await run("tar", ["-xzf", archive, "-C", work])
         guard let data = fm.contents(atPath: work + "/manifest.json"),
               let manifest = try? JSONDecoder().decode(Manifest.self, from: data) else { throw Failure("the archive has no readable manifest.json") }
         for dir in [config.uploadsDir, config.messaging.audioDir] where ((try? fm.contentsOfDirectory(atPath: dir)) ?? []).contains(where: { !$0.hasPrefix(".") }) {
@@ -137,7 +131,7 @@ public enum Backup {
         switch config.database {
         case .sqlite(let path):
             guard manifest.database == "sqlite" else { throw Failure("the archive holds a \(manifest.database) database; this installation uses SQLite (see `thonso copy` in docs/operations.md)") }
-            if fm.fileExists(atPath: path), try holdsData(sqlite: path) { throw Failure("\(path) holds data: restore into an empty database") }
+            if fm.fileExists(atPath: path), try await holdsData(sqlite: path) { throw Failure("\(path) holds data: restore into an empty database") }
             for suffix in ["", "-wal", "-shm"] { try? fm.removeItem(atPath: path + suffix) }
             try fm.copyItem(atPath: work + "/database.sqlite", toPath: path)
         case .postgres(let url):
@@ -145,8 +139,8 @@ public enum Backup {
             guard manifest.schema == config.postgresSchema else {
                 throw Failure("the archive's schema is \(manifest.schema ?? "the default") but DATABASE_SCHEMA is \(config.postgresSchema ?? "unset")")
             }
-            if try holdsData(postgres: url, schema: config.postgresSchema) { throw Failure("the database holds data: restore into an empty database") }
-            try run("pg_restore", ["--no-owner", "--clean", "--if-exists", "--exit-on-error", "--dbname=\(url)", work + "/database.pgdump"])
+            if try await holdsData(postgres: url, schema: config.postgresSchema) { throw Failure("the database holds data: restore into an empty database") }
+            try await run("pg_restore", ["--no-owner", "--clean", "--if-exists", "--exit-on-error", "--dbname=\(url)", work + "/database.pgdump"])
         }
         for (from, to) in [("uploads", config.uploadsDir), ("audio", config.messaging.audioDir)] {
             let parent = (to as NSString).deletingLastPathComponent
@@ -159,20 +153,20 @@ public enum Backup {
 
     static let dataTables = ["people", "admin_units", "households"]
 
-    static func holdsData(sqlite path: String) throws -> Bool {
-        let tables = try run("sqlite3", [path, "SELECT name FROM sqlite_master WHERE type = 'table'"]).split(separator: "\n").map(String.init)
+    static func holdsData(sqlite path: String) async throws -> Bool {
+        let tables = try await run("sqlite3", [path, "SELECT name FROM sqlite_master WHERE type = 'table'"]).split(separator: "\n").map(String.init)
         for t in dataTables where tables.contains(t) {
-            if (Int(try run("sqlite3", [path, "SELECT COUNT(*) FROM \(t)"]).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0) > 0 { return true }
+            if (Int(try await run("sqlite3", [path, "SELECT COUNT(*) FROM \(t)"]).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0) > 0 { return true }
         }
         return false
     }
 
-    static func holdsData(postgres url: String, schema: String?) throws -> Bool {
+    static func holdsData(postgres url: String, schema: String?) async throws -> Bool {
         let s = schema ?? "public"
         for t in dataTables {
-            let exists = try run("psql", ["-tA", url, "-c", "SELECT to_regclass('\(s).\(t)') IS NOT NULL"]).trimmingCharacters(in: .whitespacesAndNewlines)
+            let exists = try await run("psql", ["-tA", url, "-c", "SELECT to_regclass('\(s).\(t)') IS NOT NULL"]).trimmingCharacters(in: .whitespacesAndNewlines)
             guard exists == "t" else { continue }
-            if (Int(try run("psql", ["-tA", url, "-c", "SELECT COUNT(*) FROM \"\(s)\".\"\(t)\""]).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0) > 0 { return true }
+            if (Int(try await run("psql", ["-tA", url, "-c", "SELECT COUNT(*) FROM \"\(s)\".\"\(t)\""]).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0) > 0 { return true }
         }
         return false
     }
