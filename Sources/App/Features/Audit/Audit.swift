@@ -46,6 +46,7 @@ public enum Audit {
     }()
 
     static func json(_ value: (any Encodable)?) -> String? {
+        if let fast = value as? any AuditJSONWritable { return fast.auditJSON }
         guard let value, let data = try? encoder.encode(value) else { return nil }
         return String(decoding: data, as: UTF8.self)
     }
