@@ -14,4 +14,5 @@ func registerMigrations(_ migrations: Migrations) {
     migrations.add(CreateSecurity())  // 0009: sessions, rate_counters; _fluent_sessions dropped
     migrations.add(AnonymousLimits())  // 0010: procedure_scan_counts (procedure_scans dropped), phone_confirmations, phone_confirmed_at
     migrations.add(AddAuditRedactionAndHookEvents())  // 0011: audit_events.redacted_at and its trigger; hook_events
+    migrations.add(CreateUnitClosure())  // 0012: unit_closure (ancestor, descendant, depth, period, current)
 }

@@ -34,15 +34,14 @@ public struct Access: Sendable {
         grants.contains { $0.role.permissions.contains(permission) }
     }
 
-    /// Whether `unit` is at or below a unit where the caller holds `permission` (following current parents).
+    /// Whether `unit` is at or below a unit where the caller holds `permission` (following current parents):
+    /// one indexed lookup in the unit closure table (Features/Units/UnitClosure.swift).
     public func allows(_ permission: Permission, _ unit: AdminUnit, on db: any Database) async throws -> Bool {
         guard let roots = roots(permission) else { return true }
         if roots.isEmpty { return false }
         if roots.contains(unit.id!) { return true }
-        guard let parent = unit.parentID else { return false }
-        if roots.contains(parent) { return true }
-        // The units further up, in one query.
-        return try await UnitQueries.ancestors(of: parent, on: db).contains { roots.contains($0.id!) }
+        if let parent = unit.parentID, roots.contains(parent) { return true }
+        return try await UnitClosure.isBelow(unit.id!, roots: roots, on: db)
     }
 
     /// The unit, if it exists and the caller may `permission` on it; otherwise not found.
@@ -242,33 +241,8 @@ extension Access {
 }
 
 public enum UnitScope {
-    /// Limits a unit query to the subtrees of `roots` (the roots themselves included).
+    /// Limits a unit query to the subtrees of `roots` (the roots themselves included), through the closure table.
     public static func restrict(_ q: QueryBuilder<AdminUnit>, to roots: [AdminUnit], on db: any Database) async throws {
-        if roots.isEmpty { q.filter(\.$id == UUID()); return }
-        var communesUnder: [UUID: [UUID]] = [:]
-        var districtsUnder: [UUID: [UUID]] = [:]
-        for r in roots where r.kind == .province || r.kind == .district {
-            communesUnder[r.id!] = try await UnitQueries.communeIDs(under: r, on: db, inForceOnly: false)
-            districtsUnder[r.id!] = r.kind == .province
-                ? try await AdminUnit.query(on: db).filter(\.$parentID == r.id).filter(\.$kind == .district).all(\.$id) : []
-        }
-        q.group(.or) { or in
-            for r in roots {
-                switch r.kind {
-                case .province, .district:
-                    let communes = communesUnder[r.id!] ?? []
-                    or.filter(\.$id ~~ ([r.id!] + communes + (districtsUnder[r.id!] ?? [])))
-                    if !communes.isEmpty { or.filter(\.$communeID ~~ communes) }
-                case .commune:
-                    or.filter(\.$id == r.id!)
-                    or.filter(\.$communeID == r.id)
-                case .village:
-                    or.filter(\.$id == r.id!)
-                    or.filter(\.$parentID == r.id)
-                case .group:
-                    or.filter(\.$id == r.id!)
-                }
-            }
-        }
+        q.filter(.sql(UnitClosure.below(AdminUnit.schema, "id", roots.map { $0.id! })))
     }
 }

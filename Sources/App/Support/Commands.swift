@@ -6,8 +6,8 @@ import Foundation
 import Vapor
 
 struct UnitsCommand: AsyncCommandGroup {
-    var help: String { "Administrative units: load-official" }
-    var commands: [String: any AnyAsyncCommand] { ["load-official": LoadOfficialCommand()] }
+    var help: String { "Administrative units: load-official, check-closure" }
+    var commands: [String: any AnyAsyncCommand] { ["load-official": LoadOfficialCommand(), "check-closure": CheckClosureCommand()] }
 }
 
 struct LoadOfficialCommand: AsyncCommand {

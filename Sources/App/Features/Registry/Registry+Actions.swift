@@ -184,19 +184,11 @@ public enum RegistryQueries {
     /// Households (or rows joined to them) below a unit: the one place this filter is decided.
     static func scoped<M: Model>(_ q: QueryBuilder<M>, _ f: Filter, on db: any Database) async throws {
         if let roots = f.scope {
-            if roots.isEmpty { q.filter(Household.self, \.$id == UUID()) }
-            var communes: [UUID: [UUID]] = [:]
-            for r in roots where r.kind == .province || r.kind == .district { communes[r.id!] = try await UnitQueries.communeIDs(under: r, on: db, inForceOnly: false) }
-            q.group(.or) { or in
-                for r in roots {
-                    switch r.kind {
-                    case .group: or.filter(Household.self, \.$groupID == r.id)
-                    case .village: or.filter(Household.self, \.$villageID == r.id!)
-                    case .commune: or.filter(Household.self, \.$communeID == r.id!)
-                    case .province, .district: or.filter(Household.self, \.$communeID ~~ (communes[r.id!] ?? []))
-                    }
-                }
-            }
+            // Below the caller's roots through the unit closure table: the household's village (or, for a group
+            // root, its group) is one of the roots' descendants.
+            let ids = roots.map { $0.id! }
+            q.filter(.sql(SQLGroupExpression(SQLBinaryExpression(UnitClosure.below(Household.schema, "village_id", ids), .or,
+                                                                 UnitClosure.below(Household.schema, "group_id", ids)))))
         }
         guard let unit = f.unit else { return }
         switch unit.kind {

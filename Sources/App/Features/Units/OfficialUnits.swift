@@ -90,6 +90,7 @@ public enum OfficialUnits {
                                   columns: ["id", "kind", "code", "name", "type_name", "parent_id", "commune_id", "valid_from", "valid_to", "search_key", "created_at", "updated_at"],
                                   rows: unitRows)
             try await Bulk.insert(sql, into: "unit_links", columns: ["id", "unit_id", "parent_id", "valid_from", "valid_to"], rows: linkRows)
+            if !unitRows.isEmpty { try await UnitClosure.rebuild(on: db) }
 
             var pairs = Set<String>()
             for r in try await sql.select().columns("predecessor_id", "successor_id").from("unit_successions").all() {

@@ -94,6 +94,7 @@ public enum UnitActions {
             if let p = v.parent {
                 try await UnitLink(unitID: unit.id!, parentID: p.id!, validFrom: v.validFrom).create(on: db)
             }
+            try await UnitClosure.refresh([unit.id!], on: db)
             try await Audit.record("create", AdminUnit.schema, row: unit.id, unit: unit.id, after: unit.toDTO(), on: db)
             return unit
         }
@@ -116,6 +117,10 @@ public enum UnitActions {
             if unit.hasChanges {
                 try await unit.update(on: db)
                 try await Audit.record("update", AdminUnit.schema, row: unit.id, unit: unit.id, before: before, after: unit.toDTO(), on: db)
+                // Its period bounds every path through it.
+                if before.validFrom != unit.toDTO().validFrom || before.validTo != unit.toDTO().validTo {
+                    try await UnitClosure.refresh([unit.id!], on: db)
+                }
             }
             return unit
         }
@@ -199,6 +204,8 @@ public enum UnitActions {
                 villages += try await AdminUnit.query(on: db).filter(\.$parentID == s.id!).filter(\.$kind == .village)
                     .filter(\.$validTo > date!).all()
             }
+            // Their own periods and links changed: every path through them too.
+            try await UnitClosure.refresh(sources0.map { $0.id! }, on: db)
             return try await moveVillages(villages, into: into, on: date!, db: db, field: "targetId")
         }
     }
@@ -273,6 +280,7 @@ public enum UnitActions {
             households += try await Household.query(on: db).filter(\.$villageID == v.id!).count()
             try await sql.update("households").set("commune_id", to: target.id!).where("village_id", .equal, v.id!).run()
         }
+        try await UnitClosure.refresh(villages.map { $0.id! }, on: db)
         return MoveResult(target: target.toDTO(), villagesMoved: villages.count, householdsMoved: households)
     }
 }

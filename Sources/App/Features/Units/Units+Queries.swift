@@ -54,14 +54,12 @@ public enum UnitQueries {
         return above.reversed() + [unit]
     }
 
-    /// The unit `id` and the units above it, nearest first, at most 8, in one query.
+    /// The unit `id` and the units above it through current parents, nearest first, in one query (closure table).
     public static func ancestors(of id: UUID, on db: any Database) async throws -> [AdminUnit] {
         guard let sql = db as? any SQLDatabase else { return [] }
         let rows = try await sql.raw("""
-            WITH RECURSIVE up(id, parent_id, depth) AS (
-              SELECT id, parent_id, 0 FROM admin_units WHERE id = \(bind: id)
-              UNION ALL SELECT u.id, u.parent_id, up.depth + 1 FROM admin_units u JOIN up ON u.id = up.parent_id WHERE up.depth < 7)
-            SELECT admin_units.*, up.depth AS lineage_depth FROM up JOIN admin_units ON admin_units.id = up.id ORDER BY up.depth
+            SELECT admin_units.* FROM unit_closure c JOIN admin_units ON admin_units.id = c.ancestor_id
+            WHERE c.descendant_id = \(bind: id) AND c.is_current = \(bind: true) ORDER BY c.depth
             """).all()
         return try rows.map { try $0.decode(model: AdminUnit.self) }
     }
