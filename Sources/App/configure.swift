@@ -63,6 +63,7 @@ public func configure(_ app: Application, _ config: AppConfig) async throws {
     app.asyncCommands.use(TokenCommand(), as: "token")
     app.asyncCommands.use(BackupCommand(), as: "backup")
     app.asyncCommands.use(RestoreCommand(), as: "restore")
+    app.asyncCommands.use(CopyCommand(), as: "copy")
 
     try routes(app)
     MessagingActions.register(app)
