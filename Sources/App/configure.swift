@@ -39,12 +39,15 @@ public func configure(_ app: Application, _ config: AppConfig) async throws {
     app.leaf.tags["day"] = DayTag()
     if app.environment == .testing { app.leaf.cache.isEnabled = true }
 
+    Monitoring.install(app)
     app.middleware = .init()
+    app.middleware.use(RequestMetricsMiddleware(registry: app.storage[Monitoring.RegistryKey.self]!))
     app.middleware.use(RedactingRouteLogging())
     app.middleware.use(LanguageMiddleware())
     // Outside the error middleware, so error pages carry the same headers.
     app.middleware.use(SecurityHeadersMiddleware())
     app.middleware.use(AppErrorMiddleware(logger: app.logger))
+    app.middleware.use(MetricsGuardMiddleware())
     app.middleware.use(StaticFilesMiddleware(publicDirectory: app.directory.publicDirectory))
     app.middleware.use(SessionMiddleware())
     app.middleware.use(AccessMiddleware())
@@ -60,6 +63,7 @@ public func configure(_ app: Application, _ config: AppConfig) async throws {
     app.asyncCommands.use(TokenCommand(), as: "token")
     app.asyncCommands.use(BackupCommand(), as: "backup")
     app.asyncCommands.use(RestoreCommand(), as: "restore")
+    app.asyncCommands.use(CopyCommand(), as: "copy")
 
     try routes(app)
     MessagingActions.register(app)
@@ -85,6 +89,7 @@ public func configure(_ app: Application, _ config: AppConfig) async throws {
     }
     if config.messaging.jobWorkers > 0 && app.environment != .testing {
         app.lifecycle.use(JobWorker())
+        app.workerHeartbeat?.expect()
     }
     if config.autoMigrate && app.environment != .testing {
         try await Housekeeping.schedule(on: app.db)

@@ -21,6 +21,7 @@ func routes(_ app: Application) throws {
             return res
         }
     }.rule(.open)
+    addMonitoringRoutes(app)  // /readyz, /metrics (Features/Operations/Metrics.swift)
     app.get(SiteURL.home.components, use: home).rule(.open)
     app.post(SiteURL.demo.components, use: loadDemo).rule(.open)
     AccountsWeb().addRoutes(to: app)

@@ -21,6 +21,15 @@ enum Entrypoint {
         // `serve --hostname/--port` override HOST/PORT: read them here too, so links built from them (when PUBLIC_URL
         // is unset) name the address the server really listens on.
         config.applyServeFlags(arguments)
+        // `thonso copy --to postgres://…`: the target is the app's database, so it is chosen before the app is built.
+        if arguments.count >= 2, arguments[1] == "copy", let i = arguments.firstIndex(where: { $0 == "--to" || $0.hasPrefix("--to=") }) {
+            let url = arguments[i] == "--to" ? (i + 1 < arguments.count ? arguments[i + 1] : "") : String(arguments[i].dropFirst(5))
+            guard url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") else {
+                FileHandle.standardError.write(Data("copy: --to must be a postgres:// address\n".utf8))
+                exit(2)
+            }
+            config.database = .postgres(url: url)
+        }
         // `thonso restore ARCHIVE`: before the app starts, so nothing holds the database open.
         if arguments.count >= 3, arguments[1] == "restore", !config.offline {
             do {

@@ -49,6 +49,10 @@ public struct AppConfig: Sendable {
     public var auditPersonalDays: Int = 365
     /// TRUSTED_PROXIES: addresses or CIDR ranges of reverse proxies whose X-Forwarded-For is believed (default none).
     public var trustedProxies: [AddressRange] = []
+    /// METRICS_ALLOW: addresses or CIDR ranges that may read `/metrics` (default 127.0.0.1 and ::1; comma-separated).
+    public var metricsAllow: [AddressRange] = [AddressRange("127.0.0.1")!, AddressRange("::1")!]
+    /// METRICS_TOKEN: a bearer token that may read `/metrics` from anywhere (at least 16 characters; default none).
+    public var metricsToken: String? = nil
     /// Limits on anonymous questions, bookings and paper sets, and phone confirmation (Features/Procedures/Procedures+Config.swift).
     public var procedures: ProceduresConfig = ProceduresConfig()
 
@@ -134,6 +138,21 @@ public struct AppConfig: Sendable {
                 }
                 return r
             }
+        }
+        if let raw = env["METRICS_ALLOW"] {
+            config.metricsAllow = try raw.split(separator: ",").map { part in
+                let t = part.trimmingCharacters(in: .whitespaces)
+                guard let r = AddressRange(t) else {
+                    throw ConfigError(message: "METRICS_ALLOW must be addresses or CIDR ranges separated by commas (got '\(t)')")
+                }
+                return r
+            }
+        }
+        if let t = env["METRICS_TOKEN"], !t.isEmpty {
+            guard t.count >= 16, !t.contains(where: { $0.isWhitespace }) else {
+                throw ConfigError(message: "METRICS_TOKEN must be at least 16 characters without spaces")
+            }
+            config.metricsToken = t
         }
         config.procedures = try ProceduresConfig.fromEnvironment(env)
         return config

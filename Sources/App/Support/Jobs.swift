@@ -187,6 +187,7 @@ public final class JobWorker: LifecycleHandler, @unchecked Sendable {
         lock.withLock {
             task = Task {
                 while !Task.isCancelled {
+                    app.workerHeartbeat?.beat()  // readiness (`/readyz`): the loop goes round
                     do {
                         if try await Jobs.runOne(app, worker: name) { continue }
                     } catch {

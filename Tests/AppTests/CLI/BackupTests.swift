@@ -23,31 +23,44 @@ struct BackupTests {
             .filter { !$0.hasPrefix("--") && !$0.isEmpty && !$0.hasPrefix("SET ") && !$0.hasPrefix("SELECT pg_catalog") && !$0.hasPrefix("\\restrict") && !$0.hasPrefix("\\unrestrict") }.sorted()
     }
 
+    /// Rows from every feature: units, households and residents, accounts, tokens, sessions, the catalog, a question,
+    /// a notice with its deliveries, audit rows, a household's card session, a QR board; a paper file and an audio file on disk. (Also `thonso copy`'s test.)
+    @discardableResult
+    static func fillEveryFeature(_ app: Application) async throws -> ProcFixture {
+        let fm = FileManager.default
+        let f = try await ProcFixture.make(app)
+        for i in 1...3 {
+            _ = try await app.api(.POST, "/api/v1/households", json: householdInput("BK-\(i)", village: f.tree.village1, group: f.tree.group11, name: "Người Thử \(i)"))
+        }
+        let procedure = try #require(try await f.catalog(app).first)
+        let asked = try await app.api(.POST, "/api/v1/questions", json: QuestionInput(procedureId: procedure.id.uuidString, question: "Cần mang giấy gì?", phone: "0999000777"), token: "")
+        #expect(asked.status == .created, "\(asked.text)")
+        let notice = try await app.api(.POST, "/api/v1/announcements", json: AnnouncementInput(title: "Họp thôn", body: "Tối nay", category: "notice", unitIds: [f.tree.village1.id.uuidString])).decode(AnnouncementDTO.self)
+        _ = try await app.api(.POST, "/api/v1/announcements/\(notice.id)/publish")
+        try await Jobs.runUntilIdle(app)
+        try fm.createDirectory(atPath: app.config.uploadsDir + "/set1", withIntermediateDirectories: true)
+        try Data("%PDF-1.4 thử".utf8).write(to: URL(fileURLWithPath: app.config.uploadsDir + "/set1/giay.pdf"))
+        try fm.createDirectory(atPath: app.config.messaging.audioDir, withIntermediateDirectories: true)
+        try Data("RIFF".utf8).write(to: URL(fileURLWithPath: app.config.messaging.audioDir + "/a.wav"))
+        let deliveries = try await app.count("deliveries"), questions = try await app.count("procedure_questions")
+        #expect(deliveries > 0 && questions == 1)
+        // A household signed in with its card (a household's session), a QR board with its coordinates.
+        _ = try await app.householdBrowser(code: "BK-CARD", village: f.tree.village1)
+        let board = try await app.api(.POST, "/api/v1/communes/\(f.tree.commune.id)/boards",
+                                      json: BoardInput(villageId: f.tree.village1.id.uuidString, place: "Nhà văn hóa", latitude: 21.0963, longitude: 105.6652,
+                                                       procedureIds: [procedure.id.uuidString]),
+                                      token: f.officerToken)
+        #expect(board.status == .created, "\(board.text)")
+        return f
+    }
+
     @Test("round trip of every feature's rows; a database with data and a damaged archive are refused; BACKUP_KEEP archives kept")
     func roundTrip() async throws {
         let fm = FileManager.default
         let scratch = fm.temporaryDirectory.appendingPathComponent("thonso-backups-\(UUID().uuidString)").path
         defer { try? fm.removeItem(atPath: scratch) }
         try await withTestApp { app in
-            // Rows from every feature: units, households and residents, accounts, tokens, sessions, the catalog,
-            // a question, a notice with its deliveries, audit rows; a paper file and an audio file on disk.
-            let f = try await ProcFixture.make(app)
-            for i in 1...3 {
-                _ = try await app.api(.POST, "/api/v1/households", json: householdInput("BK-\(i)", village: f.tree.village1, group: f.tree.group11, name: "Người Thử \(i)"))
-            }
-            let procedure = try #require(try await f.catalog(app).first)
-            let asked = try await app.api(.POST, "/api/v1/questions", json: QuestionInput(procedureId: procedure.id.uuidString, question: "Cần mang giấy gì?", phone: "0999000777"), token: "")
-            #expect(asked.status == .created, "\(asked.text)")
-            let notice = try await app.api(.POST, "/api/v1/announcements", json: AnnouncementInput(title: "Họp thôn", body: "Tối nay", category: "notice", unitIds: [f.tree.village1.id.uuidString])).decode(AnnouncementDTO.self)
-            _ = try await app.api(.POST, "/api/v1/announcements/\(notice.id)/publish")
-            try await Jobs.runUntilIdle(app)
-            try fm.createDirectory(atPath: app.config.uploadsDir + "/set1", withIntermediateDirectories: true)
-            try Data("%PDF-1.4 thử".utf8).write(to: URL(fileURLWithPath: app.config.uploadsDir + "/set1/giay.pdf"))
-            try fm.createDirectory(atPath: app.config.messaging.audioDir, withIntermediateDirectories: true)
-            try Data("RIFF".utf8).write(to: URL(fileURLWithPath: app.config.messaging.audioDir + "/a.wav"))
-            let deliveries = try await app.count("deliveries"), questions = try await app.count("procedure_questions")
-            #expect(deliveries > 0 && questions == 1)
-
+            try await Self.fillEveryFeature(app)
             let before = try await Self.dump(app.config)
             let archive = try await Backup.make(app, dir: scratch, keep: 2)
             #expect(fm.fileExists(atPath: archive + ".sha256"))

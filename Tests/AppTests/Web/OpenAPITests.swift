@@ -25,7 +25,7 @@ struct OpenAPITests {
                     if case .parameter(let name) = c { return "{\(name)}" }
                     return c.description
                 }.joined(separator: "/")
-                guard path.hasPrefix("/api/") || path == "/healthz" || path == "/livez" else { continue }
+                guard path.hasPrefix("/api/") || ["/healthz", "/livez", "/readyz", "/metrics"].contains(path) else { continue }
                 served.insert("\(route.method.rawValue) \(path)")
             }
             #expect(served.subtracting(documented).isEmpty, "undocumented: \(served.subtracting(documented).sorted())")
@@ -50,7 +50,8 @@ struct OpenAPITests {
             for (path, ops) in paths {
                 for (method, raw) in ops where ["get", "post", "put", "patch", "delete"].contains(method) {
                     let op = raw as? [String: Any] ?? [:]
-                    var needed = ["401"]
+                    // `/metrics` answers a token that is not METRICS_TOKEN with the not-found page, never 401 (below).
+                    var needed = path == "/metrics" ? [] : ["401"]
                     if op["requestBody"] != nil { needed += ["400", "413", "415"] }
                     let have = Self.documented(doc, method, path)
                     for code in needed where !have.contains(code) { missing.append("\(method.uppercased()) \(path) \(code)") }
@@ -62,6 +63,11 @@ struct OpenAPITests {
             let health = try await app.api(.GET, "/healthz", token: "ts_not-a-token")
             #expect(health.status == .unauthorized && Self.documented(doc, "GET", "/healthz").contains("401"))
             #expect(try health.decode(ErrorBody.self).error == "unauthorized")
+            let ready = try await app.api(.GET, "/readyz", token: "ts_not-a-token")
+            #expect(ready.status == .unauthorized && Self.documented(doc, "GET", "/readyz").contains("401"))
+            #expect(try ready.decode(ErrorBody.self).error == "unauthorized")
+            let metrics = try await app.api(.GET, "/metrics", token: "ts_not-a-token")
+            #expect(metrics.status == .notFound && Self.documented(doc, "GET", "/metrics") == ["200", "404"])
             // A body without a content type: 415, documented.
             let bare = try await app.testing().sendRequest(.POST, "/api/v1/questions", body: ByteBuffer(string: "{}"))
             #expect(bare.status == .unsupportedMediaType && Self.documented(doc, "POST", "/api/v1/questions").contains("415"))
