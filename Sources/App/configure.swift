@@ -33,7 +33,7 @@ public func configure(_ app: Application, _ config: AppConfig) async throws {
     app.routes.defaultMaxBodySize = "1mb"
 
     app.passwords.use(.bcrypt(cost: config.bcryptCost))
-    app.views.use(.leaf)
+    app.views.use(.cachedLeaf)   // Leaf, with rendered pages kept by context (Support/RenderCache.swift)
     app.leaf.tags["t"] = TranslateTag()
     app.leaf.tags["num"] = NumberTag()
     app.leaf.tags["day"] = DayTag()
