@@ -75,6 +75,7 @@ public func configure(_ app: Application, _ config: AppConfig) async throws {
         // Write-ahead log: pages and `thonso jobs run` read while a worker writes (the setting stays in the file).
         try await sql.raw("PRAGMA journal_mode=WAL").run()
         try await Writes.prepare(app)
+        try await SQLiteSync.apply(app)
     }
     if config.autoMigrate {
         try await app.autoMigrate()

@@ -125,7 +125,7 @@ extension Application.Views.Provider {
     /// Leaf, with rendered pages kept by template, language and context wherever Leaf keeps its templates.
     static var cachedLeaf: Self {
         .init { app in
-            app.renderCache = RenderCache()
+            if app.config.renderCacheMB > 0 { app.renderCache = RenderCache(budget: app.config.renderCacheMB << 20) }
             app.views.use { CachedLeafRenderer(app: $0, request: nil) }
         }
     }

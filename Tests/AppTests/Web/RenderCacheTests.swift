@@ -2,6 +2,7 @@
 // served from the cache, yet every write shows on the next view, every view still writes what it writes (the audit
 // row of a list), no one gets a page rendered for someone else, and each visitor's form carries their own token.
 import Foundation
+import SQLKit
 import Testing
 import Vapor
 @testable import App
@@ -114,5 +115,27 @@ struct RenderCacheTests {
         #expect(MemoryTrim.trim != nil)
         _ = MemoryTrim.trim?(0)
         #endif
+    }
+}
+
+@Suite("SQLite's synchronous setting")
+struct SQLiteSyncTests {
+    @Test("every SQLite connection runs with synchronous NORMAL, or FULL with SQLITE_SYNCHRONOUS=full; a wrong value is refused")
+    func synchronous() async throws {
+        #expect(try AppConfig.fromEnvironment(["SQLITE_SYNCHRONOUS": "full"]).sqliteSynchronousFull)
+        #expect(try !AppConfig.fromEnvironment([:]).sqliteSynchronousFull)
+        #expect(throws: ConfigError.self) { try AppConfig.fromEnvironment(["SQLITE_SYNCHRONOUS": "off"]) }
+        #expect(try AppConfig.fromEnvironment(["RENDER_CACHE_MB": "0"]).renderCacheMB == 0)
+        guard !TestDB.isPostgres else { return }
+        for (full, expected) in [(false, 1), (true, 2)] {
+            try await withTestApp({ $0.sqliteSynchronousFull = full }) { app in
+                for loop in app.eventLoopGroup.makeIterator() {
+                    let sql = try #require(app.databases.database(logger: app.logger, on: loop) as? any SQLDatabase)
+                    let row = try #require(try await sql.raw("PRAGMA synchronous").first())
+                    #expect(try row.decode(column: "synchronous", as: Int.self) == expected)
+                }
+            }
+        }
+        try await withTestApp({ $0.renderCacheMB = 0 }) { app in #expect(app.renderCache == nil) }
     }
 }
