@@ -13,7 +13,7 @@ import Glibc
 
 enum MemoryTrim {
     /// How often the process looks at its own CPU time.
-    static let interval: TimeAmount = .seconds(5)
+    static let interval: TimeAmount = .seconds(2)
     /// Below this share of one core over an interval the process counts as idle.
     static let idleShare = 0.02
 
