@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """Load and soak benchmark of the HTTP request path (issue 10).
 
-Usage: Benchmarks/http_load.py [--bin PATH] [--seconds 15] [--soak-seconds 60] [--port 8097]
+Usage: Benchmarks/http_load.py [--bin PATH] [--seconds 15] [--soak-seconds 60] [--port 8097] [--arena-max 2]
+
+The server runs with MALLOC_ARENA_MAX=2 as scripts/server sets it (`--arena-max 0`: glibc's default); RENDER_CACHE_MB
+and SQLITE_SYNCHRONOUS pass through from the environment, to compare (e.g. `RENDER_CACHE_MB=0`).
 
 Loads the demo (`thonso demo`) into a scratch SQLite file under /tmp, starts `thonso serve --env production --demo`
 on it (loopback only; the demo accounts are made at start), signs in as a
@@ -105,6 +108,7 @@ def main():
     ap.add_argument("--seconds", type=int, default=15)
     ap.add_argument("--soak-seconds", type=int, default=60)
     ap.add_argument("--port", type=int, default=8097)
+    ap.add_argument("--arena-max", type=int, default=2, help="MALLOC_ARENA_MAX for the server, as scripts/server sets it; 0 leaves glibc's default")
     ap.add_argument("--setup-only", action="store_true", help="prepare, print the targets and their cookies, keep the server running until Ctrl-C")
     a = ap.parse_args()
     if not shutil.which("wrk"):
@@ -117,6 +121,9 @@ def main():
     env = dict(os.environ, DATABASE_PATH=os.path.join(work, "bench.sqlite"), HOST="127.0.0.1", PORT=str(a.port),
                PUBLIC_URL=base, UPLOADS_DIR=os.path.join(work, "uploads"))
     env.pop("DATABASE_URL", None)
+    env.pop("MALLOC_ARENA_MAX", None)
+    if a.arena_max > 0:
+        env["MALLOC_ARENA_MAX"] = str(a.arena_max)
     log = open(os.path.join(work, "server.log"), "w")
     # The demo is loaded by its own process first, so the server's RSS is that of a server, not of a loader.
     subprocess.run([a.bin, "demo", "--env", "production"], env=env, stdout=log, stderr=subprocess.STDOUT, check=True)
@@ -212,7 +219,8 @@ def run(a, base, server, lua):
         return 0
     time.sleep(3)
     idle = rss_mb(server.pid)
-    print(f"server RSS idle: {idle:.1f} MB; household inbox page: {inbox_bytes / 1024:.1f} KB")
+    print(f"server RSS idle: {idle:.1f} MB; household inbox page: {inbox_bytes / 1024:.1f} KB; MALLOC_ARENA_MAX={a.arena_max or 'glibc default'}"
+          f", RENDER_CACHE_MB={os.environ.get('RENDER_CACHE_MB', '8')}, SQLITE_SYNCHRONOUS={os.environ.get('SQLITE_SYNCHRONOUS', 'normal')}")
     print(f"wrk 2 threads x 64 connections, {a.seconds} s each; machine: {os.cpu_count()} cores, shared")
     print(f"{'route':38} {'req/s':>9} {'share':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7}")
     results, peak = {}, idle

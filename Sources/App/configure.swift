@@ -33,7 +33,7 @@ public func configure(_ app: Application, _ config: AppConfig) async throws {
     app.routes.defaultMaxBodySize = "1mb"
 
     app.passwords.use(.bcrypt(cost: config.bcryptCost))
-    app.views.use(.leaf)
+    app.views.use(.cachedLeaf)   // Leaf, with rendered pages kept by context (Support/RenderCache.swift)
     app.leaf.tags["t"] = TranslateTag()
     app.leaf.tags["num"] = NumberTag()
     app.leaf.tags["day"] = DayTag()
@@ -79,6 +79,7 @@ public func configure(_ app: Application, _ config: AppConfig) async throws {
         // Write-ahead log: pages and `thonso jobs run` read while a worker writes (the setting stays in the file).
         try await sql.raw("PRAGMA journal_mode=WAL").run()
         try await Writes.prepare(app)
+        try await SQLiteSync.apply(app)
     }
     if config.autoMigrate {
         try await app.autoMigrate()

@@ -55,6 +55,13 @@ public struct AppConfig: Sendable {
     public var metricsToken: String? = nil
     /// Limits on anonymous questions, bookings and paper sets, and phone confirmation (Features/Procedures/Procedures+Config.swift).
     public var procedures: ProceduresConfig = ProceduresConfig()
+    /// RENDER_CACHE_MB: rendered pages kept by template, language and context (Support/RenderCache.swift), at most this
+    /// many MB; 0 turns it off (default 8; 0–1024).
+    public var renderCacheMB: Int = 8
+    /// SQLITE_SYNCHRONOUS: `normal` (default) or `full`, SQLite's `PRAGMA synchronous` on every connection. In WAL mode
+    /// `normal` does not sync the log at each commit: a committed write survives a crash of the process, not a power
+    /// loss or an operating system crash, which can lose the last commits (never corrupt the file). docs/operations.md.
+    public var sqliteSynchronousFull: Bool = false
 
     public init(database: Database, host: String = "127.0.0.1", port: Int = 8080, pageSize: Int = 50,
                 maxUploadMB: Int = 50, demo: Bool = false, autoMigrate: Bool = true, postgresSchema: String? = nil,
@@ -155,6 +162,12 @@ public struct AppConfig: Sendable {
             config.metricsToken = t
         }
         config.procedures = try ProceduresConfig.fromEnvironment(env)
+        config.renderCacheMB = try int("RENDER_CACHE_MB", 8, 0...1024)
+        switch env["SQLITE_SYNCHRONOUS"]?.lowercased() ?? "" {
+        case "", "normal": config.sqliteSynchronousFull = false
+        case "full": config.sqliteSynchronousFull = true
+        case let other: throw ConfigError(message: "SQLITE_SYNCHRONOUS must be normal or full (got '\(other)')")
+        }
         return config
     }
 }

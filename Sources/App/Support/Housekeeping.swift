@@ -36,6 +36,8 @@ public enum Housekeeping {
             for line in try await run(ctx.app) { ctx.app.logger.info("housekeeping: \(line)") }
             return .later(Date().addingTimeInterval(3600))
         }
+        // Freed memory goes back to the system once load subsides (Support/MemoryTrim.swift).
+        if app.environment != .testing { app.lifecycle.use(MemoryTrim.Watcher()) }
     }
 
     /// Makes sure the job exists (at start); it keeps its own schedule afterwards.

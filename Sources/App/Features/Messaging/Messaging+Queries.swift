@@ -124,9 +124,15 @@ enum MessagingQueries {
             attendedTotal += try r.decode(column: "attended_n", as: Int?.self) ?? 0
         }
         let unitIDs = Array(Set(cells.map(\.village) + cells.compactMap(\.group)))
-        var units: [UUID: AdminUnit] = [:]
+        // Plain rows, not AdminUnit models: Fluent's decoding reflects over every field of every model, and for a
+        // commune's 40 villages and groups it was a fifth of this page's time (docs/benchmarks.md).
+        struct UnitName { var code: String; var name: String; var kind: UnitKind }
+        var units: [UUID: UnitName] = [:]
         if !unitIDs.isEmpty {
-            for u in try await AdminUnit.query(on: db).filter(\.$id ~~ unitIDs).all() { units[u.id!] = u }
+            for u in try await sql.select().columns("id", "code", "name", "kind").from(AdminUnit.schema).where("id", .in, unitIDs).all() {
+                units[try u.decode(column: "id", as: UUID.self)] = UnitName(code: try u.decode(column: "code", as: String.self), name: try u.decode(column: "name", as: String.self),
+                                                                           kind: UnitKind(rawValue: try u.decode(column: "kind", as: String.self)) ?? .village)
+            }
         }
         func row(_ id: UUID, _ n: Int, _ d: Int, _ r: Int) -> ReachRowDTO {
             let u = units[id]

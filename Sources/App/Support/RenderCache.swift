@@ -1,0 +1,167 @@
+// Rendered pages kept by what they were rendered from. A page is the template applied to its context (the Encodable
+// value a handler passes to `req.view.render`) in the request's language (the `#t`/`#num` tags read it): the same
+// three give the same bytes. So the cache is keyed by the template's name, the language and a SHA-256 of the context
+// encoded as JSON (sorted keys). The handler still runs every query and every side effect (the audit row of a list,
+// the "delivered" marks of an inbox) and builds the context from the rows it read now; only Leaf's walk over the
+// template is skipped when the context is one already rendered. There is nothing to invalidate: a write that changes
+// what a page shows changes its context, hence its key. Measured in docs/benchmarks.md.
+//
+// The one per-visitor value in a context that does not come from the database is the form token (Support/CSRF.swift):
+// before keying and storing, the caller's token is replaced by a random marker of the same length, made at start and
+// never sent; a page taken from the cache gets the caller's own token back in its place.
+//
+// On only where Leaf caches templates (production, and tests): in development templates are read from disk on each
+// page, and a changed template must show.
+import Crypto
+import Leaf
+import NIOConcurrencyHelpers
+import Vapor
+
+final class RenderCache: Sendable {
+    /// The bytes of rendered pages the cache keeps at most; the least recently used go first.
+    static let defaultBudget = 8 << 20
+    /// A page larger than this is rendered each time (a print view of 500 households).
+    static let largestPage = 256 << 10
+
+    struct Key: Hashable {
+        var digest: SHA256Digest
+    }
+
+    private struct Entry {
+        var bytes: [UInt8]
+        var used: UInt64
+    }
+
+    private struct State {
+        var entries: [Key: Entry] = [:]
+        var size = 0
+        var clock: UInt64 = 0
+        var hits = 0
+        var misses = 0
+    }
+
+    let budget: Int
+    /// Stands for the caller's form token in keys and stored pages; 32 characters of the token's alphabet.
+    let marker: [UInt8]
+    private let state = NIOLockedValueBox(State())
+
+    init(budget: Int = RenderCache.defaultBudget) {
+        self.budget = budget
+        var m = ""
+        while m.count < 32 { m += Tokens.generate().dropFirst(3).filter { $0.isLetter || $0.isNumber } }
+        marker = Array(m.prefix(32).utf8)
+    }
+
+    /// Hits and misses since start (tests check that a page was served from the cache).
+    var counts: (hits: Int, misses: Int) { state.withLockedValue { ($0.hits, $0.misses) } }
+
+    fileprivate func lookup(_ key: Key) -> [UInt8]? {
+        state.withLockedValue { s in
+            guard var e = s.entries[key] else { s.misses += 1; return nil }
+            s.clock += 1
+            e.used = s.clock
+            s.entries[key] = e
+            s.hits += 1
+            return e.bytes
+        }
+    }
+
+    fileprivate func store(_ key: Key, _ bytes: [UInt8]) {
+        guard bytes.count <= Self.largestPage else { return }
+        state.withLockedValue { s in
+            s.clock += 1
+            if let old = s.entries.updateValue(Entry(bytes: bytes, used: s.clock), forKey: key) { s.size -= old.bytes.count }
+            s.size += bytes.count
+            guard s.size > budget else { return }
+            // Over budget: drop the least recently used half.
+            let byAge = s.entries.sorted { $0.value.used < $1.value.used }
+            for (k, e) in byAge.prefix(max(1, byAge.count / 2)) {
+                s.entries[k] = nil
+                s.size -= e.bytes.count
+            }
+        }
+    }
+
+    fileprivate static func key(template: String, lang: Lang, context: [UInt8]) -> Key {
+        var h = SHA256()
+        h.update(data: Array(template.utf8))
+        h.update(data: [0])
+        h.update(data: Array(lang.rawValue.utf8))
+        h.update(data: [0])
+        h.update(data: context)
+        return Key(digest: h.finalize())
+    }
+
+    /// `bytes` with every occurrence of `what` replaced by `with` (both the same length).
+    static func replacing(_ bytes: [UInt8], _ what: [UInt8], with: [UInt8]) -> [UInt8] {
+        precondition(what.count == with.count)
+        guard let first = what.first, !what.isEmpty, bytes.count >= what.count else { return bytes }
+        var out = bytes
+        var i = 0
+        let last = bytes.count - what.count
+        while i <= last {
+            if bytes[i] == first && bytes[i ..< i + what.count].elementsEqual(what) {
+                out.replaceSubrange(i ..< i + what.count, with: with)
+                i += what.count
+            } else {
+                i += 1
+            }
+        }
+        return out
+    }
+}
+
+extension Application {
+    private struct RenderCacheKey: StorageKey { typealias Value = RenderCache }
+
+    /// The cache of rendered pages, when pages are cached (see above).
+    var renderCache: RenderCache? {
+        get { storage[RenderCacheKey.self] }
+        set { storage[RenderCacheKey.self] = newValue }
+    }
+}
+
+extension Application.Views.Provider {
+    /// Leaf, with rendered pages kept by template, language and context wherever Leaf keeps its templates.
+    static var cachedLeaf: Self {
+        .init { app in
+            if app.config.renderCacheMB > 0 { app.renderCache = RenderCache(budget: app.config.renderCacheMB << 20) }
+            app.views.use { CachedLeafRenderer(app: $0, request: nil) }
+        }
+    }
+}
+
+struct CachedLeafRenderer: ViewRenderer {
+    let app: Application
+    let request: Request?
+
+    func `for`(_ request: Request) -> any ViewRenderer { CachedLeafRenderer(app: request.application, request: request) }
+
+    func render<E: Encodable>(_ name: String, _ context: E) -> EventLoopFuture<View> {
+        guard let req = request else { return app.leaf.renderer.render(name, context) }
+        guard let cache = app.renderCache, app.environment != .development, app.leaf.cache.isEnabled,
+              var json = try? Self.encoder.encode(context).withUnsafeBytes({ Array($0) })
+        else { return req.leaf.render(name, context) }
+        // The caller's form token, if this browser has one: it is the only per-visitor value not read from the database.
+        let token: [UInt8]? = req.sessionBox.cookie.flatMap { seed in
+            FormKey.cached(app).map { Array(FormKey.token(for: seed, key: $0).utf8) }
+        }.flatMap { $0.count == cache.marker.count ? $0 : nil }
+        if let token { json = RenderCache.replacing(json, token, with: cache.marker) }
+        let key = RenderCache.key(template: name, lang: req.lang, context: json)
+        if let stored = cache.lookup(key) {
+            let bytes = token.map { RenderCache.replacing(stored, cache.marker, with: $0) } ?? stored
+            return req.eventLoop.makeSucceededFuture(View(data: ByteBuffer(bytes: bytes)))
+        }
+        return req.leaf.render(path: name, context: context).map { buffer in
+            let rendered = Array(buffer.readableBytesView)
+            cache.store(key, token.map { RenderCache.replacing(rendered, $0, with: cache.marker) } ?? rendered)
+            return View(data: buffer)
+        }
+    }
+
+    private static var encoder: JSONEncoder {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys]
+        return e
+    }
+}
