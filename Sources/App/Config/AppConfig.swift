@@ -58,10 +58,12 @@ public struct AppConfig: Sendable {
     /// RENDER_CACHE_MB: rendered pages kept by template, language and context (Support/RenderCache.swift), at most this
     /// many MB; 0 turns it off (default 8; 0–1024).
     public var renderCacheMB: Int = 8
-    /// SQLITE_SYNCHRONOUS: `normal` (default) or `full`, SQLite's `PRAGMA synchronous` on every connection. In WAL mode
+    /// SQLITE_SYNCHRONOUS: `full` (default) or `normal`, SQLite's `PRAGMA synchronous` on every connection. In WAL mode
     /// `normal` does not sync the log at each commit: a committed write survives a crash of the process, not a power
-    /// loss or an operating system crash, which can lose the last commits (never corrupt the file). docs/operations.md.
-    public var sqliteSynchronousFull: Bool = false
+    /// loss or an operating system crash, which can lose the last commits (never corrupt the file). A commune office's
+    /// machine often has no UPS, and an official told "saved" must not lose the row: `full` unless the operator
+    /// chooses otherwise (docs/operations.md).
+    public var sqliteSynchronousFull: Bool = true
 
     public init(database: Database, host: String = "127.0.0.1", port: Int = 8080, pageSize: Int = 50,
                 maxUploadMB: Int = 50, demo: Bool = false, autoMigrate: Bool = true, postgresSchema: String? = nil,
@@ -164,8 +166,8 @@ public struct AppConfig: Sendable {
         config.procedures = try ProceduresConfig.fromEnvironment(env)
         config.renderCacheMB = try int("RENDER_CACHE_MB", 8, 0...1024)
         switch env["SQLITE_SYNCHRONOUS"]?.lowercased() ?? "" {
-        case "", "normal": config.sqliteSynchronousFull = false
-        case "full": config.sqliteSynchronousFull = true
+        case "normal": config.sqliteSynchronousFull = false
+        case "", "full": config.sqliteSynchronousFull = true
         case let other: throw ConfigError(message: "SQLITE_SYNCHRONOUS must be normal or full (got '\(other)')")
         }
         return config
