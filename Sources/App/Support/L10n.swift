@@ -185,6 +185,7 @@ enum L10n {
         "audit.action.issueCard": ("in thẻ đăng nhập", "card printed"),
         "audit.action.revokeCard": ("thu hồi thẻ", "card revoked"),
         "audit.action.setPin": ("đặt mã PIN", "PIN set"),
+        "audit.action.demoReach": ("ghi mức tiếp cận mẫu của xã mẫu", "demo reach recorded"),
         "personal.title": ("Dữ liệu cá nhân của hộ", "The household's personal data"),
         "personal.link": ("Dữ liệu cá nhân và đồng ý", "Personal data and consent"),
         "personal.intro": ("Toàn bộ dữ liệu Thôn Số lưu về hộ này, để trả lời yêu cầu của chủ thể dữ liệu (Luật Bảo vệ dữ liệu cá nhân 91/2025/QH15).", "Everything Thôn Số holds about this household, to answer the data subject's request (Personal Data Protection Law 91/2025/QH15)."),

@@ -113,42 +113,66 @@ enum DemoActivity {
 
     /// Most households read each notice (and answer the meeting), a group head tells some in person, the rest are
     /// not reached: fewer in the outlying groups (each village's last two), so the follow-up lists have rows.
+    /// The demo household reads through the inbox's own action; the bulk of households is marked in a few
+    /// set-based statements (one per outcome, the same columns `MessagingActions.advance` moves), as thousands of
+    /// single acknowledgements took most of the load's time on PostgreSQL.
     static func reach(_ notices: [(Announcement, NoticeSeed)], commune: AdminUnit, households: [Household], demo: Household,
                       on db: any Database) async throws {
         let groupCodes = Dictionary(uniqueKeysWithValues: try await AdminUnit.query(on: db).filter(\.$communeID == commune.id!)
             .filter(\.$kind == .group).all().map { ($0.id!, $0.code) })
-        let leader = Access(personID: nil, tokenID: nil, displayName: "Tổ trưởng (mẫu)", grants: [Grant(role: .groupHead, unitID: commune.id!)])
         var rng = Demo.Rand(state: 784)
         for (a, seed) in notices {
             let invited = Set(try await Delivery.query(on: db).filter(\.$announcementID == a.id!).all(\.$householdID))
-            // What each household does, decided first (the generator is not shared with the transaction).
-            var plan: [(UUID, String)] = []
-            for h in households where invited.contains(h.id!) {
+            var outcomes: [String: [UUID]] = [:]
+            for h in households where invited.contains(h.id!) && h.id != demo.id {
                 let roll = rng.int(0...99)
                 let outlying = h.groupID.flatMap { groupCodes[$0] }.map { $0.hasSuffix("-08") || $0.hasSuffix("-09") } ?? false
                 let read = seed.read - (outlying ? 30 : 0)
-                if h.id == demo.id {
-                    if seed.demoRead { plan.append((h.id!, "read")) }
-                } else if roll < read {
+                if roll < read {
                     if seed.category == .meeting && roll < read * 3 / 4 {
-                        plan.append((h.id!, roll < read / 2 ? "yes" : (roll < read * 5 / 8 ? "maybe" : "no")))
+                        outcomes[roll < read / 2 ? "yes" : (roll < read * 5 / 8 ? "maybe" : "no"), default: []].append(h.id!)
                     } else {
-                        plan.append((h.id!, "read"))
+                        outcomes["read", default: []].append(h.id!)
                     }
                 } else if roll < read + seed.informed {
-                    plan.append((h.id!, "informed"))
+                    outcomes["informed", default: []].append(h.id!)
                 }
             }
-            let steps = plan
+            let published = a.publishedAt ?? Date()
+            let at = min(Date(), published.addingTimeInterval(5 * 3600))
+            let marks = outcomes
             try await db.writeTransaction { tx in
-                for (id, what) in steps {
-                    switch what {
-                    case "read": _ = try await MessagingActions.acknowledge(household: id, announcement: a.id!, on: tx)
-                    case "informed": _ = try await MessagingActions.markInformed(a, household: id.uuidString, access: leader, on: tx)
-                    default: _ = try await MessagingActions.answer(household: id, announcement: a, rsvp: what, on: tx)
+                for (outcome, ids) in marks.sorted(by: { $0.key < $1.key }) {
+                    switch outcome {
+                    case "read": try await mark(a, ids, .read, via: .inbox, at: at, on: tx)
+                    case "informed": try await mark(a, ids, .delivered, via: .inPerson, informedBy: "Tổ trưởng (mẫu)", at: at, on: tx)
+                    default: try await mark(a, ids, .read, via: .inbox, rsvp: RSVP(rawValue: outcome), at: at, on: tx)
                     }
                 }
+                try await Audit.record("demoReach", Announcement.schema, row: a.id, unit: a.unitID,
+                                       after: marks.mapValues { String($0.count) }, on: tx)
+                if seed.demoRead { _ = try await MessagingActions.acknowledge(household: demo.id!, announcement: a.id!, on: tx) }
             }
+        }
+    }
+
+    /// Moves these households' deliveries of a notice forward, never back (as `MessagingActions.advance` does one).
+    static func mark(_ a: Announcement, _ ids: [UUID], _ state: DeliveryState, via channel: Channel, rsvp: RSVP? = nil,
+                     informedBy: String? = nil, at: Date, on db: any Database) async throws {
+        let sql = try MessagingActions.sql(db)
+        let lower = DeliveryState.allCases.filter { $0.rank < state.rank }.map(\.rawValue)
+        let readAt: SQLQueryString = state == .read ? ", read_at = \(bind: at)" : ""
+        let informed: SQLQueryString = informedBy.map { ", informed_by = \(bind: $0)" } ?? ""
+        let answer: SQLQueryString = rsvp.map { ", rsvp = \(bind: $0.rawValue), rsvp_at = \(bind: at)" } ?? ""
+        var from = 0
+        while from < ids.count {
+            let chunk = Array(ids[from..<min(ids.count, from + 500)])
+            from += 500
+            try await sql.raw("""
+                UPDATE deliveries SET state = \(bind: state.rawValue), delivered_at = COALESCE(delivered_at, \(bind: at)),
+                  reached_via = COALESCE(reached_via, \(bind: channel.rawValue))\(readAt)\(informed)\(answer)
+                WHERE announcement_id = \(bind: a.id!) AND household_id IN (\(binds: chunk)) AND state IN (\(binds: lower))
+                """).run()
         }
     }
 
