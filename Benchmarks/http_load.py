@@ -198,13 +198,13 @@ def run(a, base, server, lua):
         sys.exit("the notices did not reach the household")
     status, html, _ = home.req("GET", "/my/notices")
     inbox_bytes = len(html.encode())
-    status, html, _ = Client(base).req("GET", "/p/09829/birthRegistration")
+    status, html, _ = Client(base).req("GET", "/p/09784/birthRegistration")
     assert status == 200, f"guide answered {status}"
 
     targets = [
         ("/livez", "liveness (no database)", None),
         ("/healthz", "/healthz (SELECT 1)", None),
-        ("/p/09829/birthRegistration", "procedure guide (public)", None),
+        ("/p/09784/birthRegistration", "procedure guide (public)", None),
         ("/my/notices", "household inbox (card)", home.cookie()),
         (f"/units/{village['id']}/households", "village household list (official)", official.cookie()),
         (f"/notices/{notice}/reach", "notice reach page (official)", official.cookie()),

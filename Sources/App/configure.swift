@@ -96,11 +96,10 @@ public func configure(_ app: Application, _ config: AppConfig) async throws {
         try await Housekeeping.schedule(on: app.db)
     }
     if config.demo {
+        let started = Date()
         try await Demo.load(app) { app.logger.notice("\($0)") }
-        for line in try await Demo.accountList(app) { app.logger.notice("\(line)") }
-        if let c = try await UnitQueries.byCode(Demo.communeCode, kind: .commune, on: app.db) {
-            app.logger.notice("Demo commune: http://\(config.host):\(config.port)\(SiteURL.unit(c.id!))")
-        }
+        for line in try await Demo.startLines(app) { app.logger.notice("\(line)") }
+        app.logger.notice("demo ready in \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
     }
 }
 

@@ -68,7 +68,13 @@ struct HomePage: Encodable {
     var demoURL: String
     var unitsURL: String
     var signInURL: String
+    /// For a person whose roles hold no unit's records (a household representative's or a producer's account):
+    /// the public guides of their commune, and how a household signs in to its own pages.
+    var guideCommune: String
+    var guides: [GuideLink]
 }
+
+struct GuideLink: Encodable { var name: String; var url: String }
 
 func home(req: Request) async throws -> View {
     let empty = try await Demo.isFresh(req.db)
@@ -84,12 +90,23 @@ func home(req: Request) async throws -> View {
             units = try await AdminUnit.query(on: req.db).filter(\.$id ~~ Array(Set(ids.compactMap { $0 }))).sort(\.$code).limit(50).all()
         }
     }
+    var guideCommune = "", guides: [GuideLink] = []
+    if req.access.isSignedIn, units.isEmpty, req.access.householdID == nil {
+        for id in req.access.grants.compactMap(\.unitID) {
+            guard let u = try await AdminUnit.find(id, on: req.db), let cid = u.kind == .commune ? u.id : u.communeID,
+                  let c = try await AdminUnit.find(cid, on: req.db) else { continue }
+            guideCommune = c.name
+            guides = try await Procedure.query(on: req.db).filter(\.$communeID == cid).sort(\.$position).all()
+                .map { GuideLink(name: $0.name, url: SiteURL.guide(c.code, $0.key).path) }
+            break
+        }
+    }
     let today = Day.today()
     return try await req.view.render("home", HomePage(
         layout: Layout(req, title: "Thôn Số", needsToken: demo), empty: empty, demo: demo, signedIn: req.access.isSignedIn,
         canManage: req.access.has(.manageAccounts), canAudit: req.access.roots(.readAudit) == nil && req.access.isSignedIn,
         communes: units.map { $0.row(today: today) }, demoURL: SiteURL.demo.path, unitsURL: SiteURL.units.path,
-        signInURL: SiteURL.signIn.path))
+        signInURL: SiteURL.signIn.path, guideCommune: guideCommune, guides: guides))
 }
 
 func loadDemo(req: Request) async throws -> Response {
@@ -98,7 +115,7 @@ func loadDemo(req: Request) async throws -> Response {
     // Only into a database with no households and no accounts: the demo's accounts have a published password.
     guard try await Demo.isFresh(req.db) else { throw InvalidInput("demo", "error.demoNotEmpty", status: .conflict) }
     _ = try await Demo.load(req.application)
-    for line in try await Demo.accountList(req.application) { req.logger.notice("\(line)") }
+    for line in try await Demo.startLines(req.application) { req.logger.notice("\(line)") }
     // The demo's accounts are printed in the server log; the sign-in page says so.
     return req.redirect(to: SiteURL.signIn.path + "?demo=1", redirectType: .normal)
 }

@@ -46,15 +46,15 @@ struct CommandTests {
         #expect(demo.status == 0, "\(demo.output)")
         #expect(demo.output.contains("1216 households"))
         let csv = tmp.appendingPathComponent("export.csv").path
-        let export = try await Self.run(["export", "households", "--commune", "09829", "--output", csv], env: env)
+        let export = try await Self.run(["export", "households", "--commune", Demo.communeCode, "--output", csv], env: env)
         #expect(export.status == 0, "\(export.output)")
-        let again = try await Self.run(["import", "households", csv, "--commune", "09829"], env: env)
+        let again = try await Self.run(["import", "households", csv, "--commune", Demo.communeCode], env: env)
         #expect(again.status == 0, "\(again.output)")
         #expect(again.output.contains("Households: 0 added, 0 updated, 1216 unchanged"))
 
         let bad = tmp.appendingPathComponent("bad.csv").path
         try "household_code,village_code,address,full_name,phone\nX-1,T1,Số 1,Nguyễn Văn An,123\n".write(toFile: bad, atomically: true, encoding: .utf8)
-        let refused = try await Self.run(["import", "households", bad, "--commune", "09829"], env: env)
+        let refused = try await Self.run(["import", "households", bad, "--commune", Demo.communeCode], env: env)
         #expect(refused.status == 1)
         #expect(refused.output.contains("line 2, phone"))
         let unknown = try await Self.run(["import", "households", bad, "--commune", "00000"], env: env)
@@ -70,15 +70,15 @@ struct CommandTests {
         X-1,,,,,@x,nam,2001,con,,
 
         """.write(toFile: hostile, atomically: true, encoding: .utf8)
-        let added = try await Self.run(["import", "households", hostile, "--commune", "09829"], env: env)
+        let added = try await Self.run(["import", "households", hostile, "--commune", Demo.communeCode], env: env)
         #expect(added.status == 0, "\(added.output)")
-        let out = try await Self.run(["export", "households", "--commune", "09829", "--output", csv], env: env)
+        let out = try await Self.run(["export", "households", "--commune", Demo.communeCode, "--output", csv], env: env)
         #expect(out.status == 0, "\(out.output)")
         let cells = csvCells(try String(contentsOfFile: csv, encoding: .utf8))
         #expect(formulaCells(cells).isEmpty, "\(formulaCells(cells))")
         let flat = Set(cells.flatMap { $0 })
         for v in ["=cmd|' /C calc'!A0", "+1", "-1", "@x"] { #expect(flat.contains("'" + v), "\(v)") }
-        let back = try await Self.run(["import", "households", csv, "--commune", "09829"], env: env)
+        let back = try await Self.run(["import", "households", csv, "--commune", Demo.communeCode], env: env)
         #expect(back.output.contains("Households: 0 added, 0 updated, 1217 unchanged"), "\(back.output)")
         if TestDB.isPostgres {
             _ = try? await Self.run(["migrate", "--revert", "--yes"], env: env)

@@ -44,13 +44,7 @@ struct HouseholdSignIn {
     func issueCard(req: Request) async throws -> View {
         let h = try await req.access.household(req.idParameter(), .writeRegistry, on: req.db)
         guard let base = req.config.publicBase else { throw InvalidInput("publicURL", "error.publicURLMissing", status: .conflict) }
-        let secret = Tokens.generate()
-        h.cardTokenHash = Tokens.hash(secret)
-        h.cardIssuedAt = Date()
-        try await req.db.auditedTransaction { db in
-            try await Self.endSignIns(h, on: db)
-            try await Audit.record("issueCard", Household.schema, row: h.id, unit: h.groupID ?? h.villageID, on: db)
-        }
+        let secret = try await Self.newCard(h, on: req.db)
         let detail = try await RegistryQueries.detail(h.id!, on: req.db)
         let url = base + "/card/" + secret
         return try await req.view.render("household/card", CardPage(
@@ -58,6 +52,39 @@ struct HouseholdSignIn {
             representative: detail.household.representativeName ?? "", village: try await AdminUnit.find(h.villageID, on: req.db)?.name ?? "",
             group: (try await h.groupID.asyncMap { try await AdminUnit.find($0, on: req.db)?.name ?? "" }) ?? "",
             qr: QRCode.svg(url, size: 260) ?? "", url: url, issued: Day.display(Day.today())))
+    }
+
+    /// A new card token for the household (answered once; only its hash is kept); the old card, the PIN and every
+    /// session end. The card's link is the public address + "/card/" + the token.
+    static func newCard(_ h: Household, on db: any Database) async throws -> String {
+        let secret = Tokens.generate()
+        h.cardTokenHash = Tokens.hash(secret)
+        h.cardIssuedAt = Date()
+        try await db.auditedTransaction { db in
+            try await Self.endSignIns(h, on: db)
+            try await Audit.record("issueCard", Household.schema, row: h.id, unit: h.groupID ?? h.villageID, on: db)
+        }
+        return secret
+    }
+
+    /// Stores a checked phone and PIN hash for the household: its other sessions end (all but `keeping`), and the
+    /// household's registered phone is told.
+    static func storePin(_ h: Household, phone: String?, pinHash: String, keeping: UUID?, on db: any Database) async throws {
+        let id = h.id!
+        h.pinPhone = phone
+        h.pinHash = pinHash
+        h.pinFailed = 0
+        h.pinLockedUntil = nil
+        let unit = try await AdminUnit.find(h.villageID, on: db)
+        try await db.auditedTransaction { db in
+            try await h.update(on: db)
+            // Other sessions of the household end: whoever set the PIN before is out.
+            try await SessionStore.end(household: id, except: keeping, on: db)
+            try await Audit.record("setPin", Household.schema, row: h.id, unit: h.groupID ?? h.villageID, on: db)
+            // Told on the household's registered phone (not the one just typed), so an intruder is noticed.
+            try await DirectMessage.enqueue(key: "pinSet:\(id):\(Int(Date().timeIntervalSince1970))", .init(
+                householdID: id, phone: nil, unit: unit?.name ?? "", title: Lang.vi.t("mine.pinSetMessage"), path: SiteURL.myHousehold.path), on: db)
+        }
     }
 
     /// Revokes the card and every sign-in of the household: the card, the PIN, and its sessions.
@@ -160,20 +187,7 @@ struct HouseholdSignIn {
         do { try c.check() } catch let e as InvalidInput {
             return try await minePage(req, form: FormState(values: ["phone": form.phone ?? ""], issues: e.issues, lang: req.lang), status: e.status)
         }
-        h.pinPhone = phone
-        h.pinHash = try await req.password.async.hash(pin)
-        h.pinFailed = 0
-        h.pinLockedUntil = nil
-        let unit = try await AdminUnit.find(h.villageID, on: req.db)
-        try await req.db.auditedTransaction { db in
-            try await h.update(on: db)
-            // Other sessions of the household end: whoever set the PIN before is out.
-            try await SessionStore.end(household: id, except: req.sessionRow?.id, on: db)
-            try await Audit.record("setPin", Household.schema, row: h.id, unit: h.groupID ?? h.villageID, on: db)
-            // Told on the household's registered phone (not the one just typed), so an intruder is noticed.
-            try await DirectMessage.enqueue(key: "pinSet:\(id):\(Int(Date().timeIntervalSince1970))", .init(
-                householdID: id, phone: nil, unit: unit?.name ?? "", title: Lang.vi.t("mine.pinSetMessage"), path: SiteURL.myHousehold.path), on: db)
-        }
+        try await Self.storePin(h, phone: phone, pinHash: try await req.password.async.hash(pin), keeping: req.sessionRow?.id, on: req.db)
         return try await minePage(req, saved: true)
     }
 

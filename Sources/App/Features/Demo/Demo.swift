@@ -1,12 +1,21 @@
-// The demo commune: Song Phượng's figures (4 villages, 36 self-management groups, 1,216 households, about
-// 5,300 residents) with generated, clearly synthetic names, addresses and phone numbers (all 0999xxxxxx).
-// Loaded through the same import path an official's CSV takes.
+// The demo: a current commune with every feature in use, so that a newcomer sees what the app does.
+// Xã Đan Phượng (09784) as it is today: Song Phượng's figures (4 villages, 36 self-management groups, 1,216
+// households, about 5,300 residents, generated, clearly synthetic names, addresses and phones, all 0999xxxxxx)
+// registered under Xã Song Phượng (09829) before the 2025 reform and carried into Xã Đan Phượng on 1 July 2025,
+// so the pre-reform commune is one click back with its history. Then notices, a meeting, their reach, questions,
+// bookings and dossiers (Demo+Activity.swift), and one household's card and PIN.
+// Everything goes through the app's own actions (the registry through the import's bulk path), and each step is
+// skipped when its rows are there, so loading twice changes nothing. A feature added later adds its step here.
 import Fluent
 import Foundation
+import SQLKit
 import Vapor
 
 public enum Demo {
-    public static let communeCode = "09829"
+    /// Xã Đan Phượng: the commune the demo opens on, in force since 1 July 2025.
+    public static let communeCode = "09784"
+    /// Xã Song Phượng: the pre-reform commune whose villages were carried into Xã Đan Phượng.
+    public static let formerCommuneCode = "09829"
     public static let villageNames = ["Thôn Đông", "Thôn Đoài", "Thôn Nam", "Thôn Bắc"]
 
     /// A small deterministic generator, so the demo is the same every time.
@@ -117,41 +126,84 @@ public enum Demo {
             }
             lines.append("  \(username)  \(role.rawValue)  \(unit?.name ?? "whole system")")
         }
+        // The commune official also keeps the pre-reform commune's records (its history is one click back).
+        if let former = try await UnitQueries.byCode(formerCommuneCode, kind: .commune, on: app.db),
+           let xa = try await Person.query(on: app.db).filter(\.$username == "xa").first() {
+            let system = Access(personID: nil, tokenID: nil, displayName: "demo", grants: [Grant(role: .admin, unitID: nil)])
+            _ = try await AccountActions.grant(xa, GrantInput(role: Role.communeOfficial.rawValue, unitId: former.id!.uuidString), access: system, on: app.db)
+            lines.append("  xa  communeOfficial  \(former.name) (before 01/07/2025)")
+        }
         return lines
     }
 
-    /// Loads the official lists if missing, then Song Phượng's villages, groups and households. Does nothing when
-    /// the commune already has households.
+    /// What `serve --demo`, `thonso demo` and the home page's demo button print: the accounts (created if missing),
+    /// the demo household's card link and PIN, and the commune's page.
+    public static func startLines(_ app: Application) async throws -> [String] {
+        var lines = try await accountList(app)
+        lines += try await DemoActivity.householdLines(app)
+        if let c = try await UnitQueries.byCode(communeCode, kind: .commune, on: app.db) {
+            let base = app.config.publicBase ?? "http://\(app.config.host):\(app.config.port)"
+            lines.append("Demo commune: \(base)\(SiteURL.unit(c.id!))")
+        }
+        return lines
+    }
+
+    /// Loads the official lists if missing, then Song Phượng's villages, groups and households carried into Xã Đan
+    /// Phượng, then what the commune does with them (Demo+Activity.swift). Each step does nothing when its rows are
+    /// there. Answers the current commune.
     @discardableResult
-    public static func load(_ app: Application, log: (@Sendable (String) -> Void)? = nil) async throws -> AdminUnit {
+    public static func load(_ app: Application, log plain: (@Sendable (String) -> Void)? = nil) async throws -> AdminUnit {
         let db = app.db
-        if try await UnitQueries.byCode(communeCode, kind: .commune, on: db) == nil {
-            _ = try await OfficialUnits.load(from: OfficialUnits.directory(app), on: db, log: log)
-        }
-        guard let commune = try await UnitQueries.byCode(communeCode, kind: .commune, on: db) else {
-            throw ConfigError(message: "commune \(communeCode) is not in the official list")
-        }
-        if try await Household.query(on: db).filter(\.$communeID == commune.id!).count() > 0 { return commune }
-        var villageCodes: [String] = []
-        for (i, name) in villageNames.enumerated() {
-            let vcode = "T\(i + 1)"
-            villageCodes.append(vcode)
-            let existing = try await AdminUnit.query(on: db).filter(\.$parentID == commune.id).filter(\.$code == vcode).first()
-            var village: AdminUnit
-            if let existing { village = existing } else { village = try await UnitActions.create(UnitInput(kind: "village", code: vcode, name: name, typeName: "thôn",
-                                                                                parentId: commune.id!.uuidString), on: db) }
-            for g in 1...9 {
-                let gcode = "\(vcode)-\(String(format: "%02d", g))"
-                if try await AdminUnit.query(on: db).filter(\.$parentID == village.id).filter(\.$code == gcode).first() == nil {
-                    _ = try await UnitActions.create(UnitInput(kind: "group", code: gcode, name: "Tổ \(g)", typeName: "tổ tự quản",
-                                                               parentId: village.id!.uuidString), on: db)
-                }
+        // Each line says how long the load has taken so far.
+        let started = Date()
+        var log: (@Sendable (String) -> Void)? = nil
+        if let plain {
+            log = { @Sendable (line: String) in
+                let seconds = String(format: "%.1f", Date().timeIntervalSince(started))
+                plain("\(line) (\(seconds) s)")
             }
         }
-        let rows = rows(households: 1216, residents: 5300, villageCodes: villageCodes, groupsPerVillage: 9, codePrefix: communeCode)
-        let report = try await RegistryCSV.importRows(rows, into: commune, on: db)
-        log?("demo commune \(commune.name) (\(commune.code)): \(report.householdsAdded) households, \(report.residentsAdded) residents")
+        if try await UnitQueries.byCode(formerCommuneCode, kind: .commune, on: db) == nil {
+            _ = try await OfficialUnits.load(from: OfficialUnits.directory(app), on: db, log: log)
+        }
+        guard let former = try await UnitQueries.byCode(formerCommuneCode, kind: .commune, on: db),
+              let commune = try await UnitQueries.byCode(communeCode, kind: .commune, on: db) else {
+            throw ConfigError(message: "communes \(formerCommuneCode) and \(communeCode) are not in the official list")
+        }
+        try await registry(former: former, into: commune, on: db, log: log)
         try await ProcedureCatalogSeed.demo(commune, on: db)
+        try await DemoActivity.load(commune, app: app, log: log)
         return commune
+    }
+
+    /// Song Phượng's villages and groups, its households imported as an official's CSV would be, then the commune
+    /// carried into its successor (as an official does with the button on its page after `load-official`).
+    static func registry(former: AdminUnit, into commune: AdminUnit, on database: any Database, log: (@Sendable (String) -> Void)?) async throws {
+        if try await Household.query(on: database).filter(\.$communeID == commune.id!).count() > 0 { return }
+        if try await Household.query(on: database).filter(\.$communeID == former.id!).count() == 0 {
+            var villageCodes: [String] = []
+            for (i, name) in villageNames.enumerated() {
+                let vcode = "T\(i + 1)"
+                villageCodes.append(vcode)
+                let existing = try await AdminUnit.query(on: database).filter(\.$parentID == former.id).filter(\.$code == vcode).first()
+                var village: AdminUnit
+                if let existing { village = existing } else {
+                    village = try await UnitActions.create(UnitInput(kind: "village", code: vcode, name: name, typeName: "thôn",
+                                                                     parentId: former.id!.uuidString), on: database)
+                }
+                for g in 1...9 {
+                    let gcode = "\(vcode)-\(String(format: "%02d", g))"
+                    if try await AdminUnit.query(on: database).filter(\.$parentID == village.id).filter(\.$code == gcode).first() == nil {
+                        _ = try await UnitActions.create(UnitInput(kind: "group", code: gcode, name: "Tổ \(g)", typeName: "tổ tự quản",
+                                                                   parentId: village.id!.uuidString), on: database)
+                    }
+                }
+            }
+            let rows = rows(households: 1216, residents: 5300, villageCodes: villageCodes, groupsPerVillage: 9, codePrefix: formerCommuneCode)
+            let report = try await RegistryCSV.importRows(rows, into: former, on: database)
+            log?("demo households of \(former.name) (\(former.code)): \(report.householdsAdded) households, \(report.residentsAdded) residents")
+        }
+        let moved = try await UnitActions.carry(former, input: CarryInput(targetId: commune.id!.uuidString), on: database)
+        log?("demo commune \(commune.name) (\(commune.code)): \(moved.villagesMoved) villages of \(former.name) carried in on \(Day.display(former.validTo))")
     }
 }

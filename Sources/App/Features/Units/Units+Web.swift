@@ -104,6 +104,8 @@ struct UnitsWeb {
         var moveURL: String?
         var mergeURL: String?
         var carryURL: String?
+        /// The day listed by default for an ended unit: its last day in force.
+        var lastDay: String?
         var householdsURL: String?
         var newHouseholdURL: String?
         var importURL: String?
@@ -117,9 +119,18 @@ struct UnitsWeb {
         let unit = try await req.access.unit(req.idParameter(), .readRegistry, on: req.db)
         let page = PageRequest(req, defaultPer: req.config.pageSize)
         var f = UnitQueries.Filter(parentID: unit.id, search: req.query[String.self, at: "q"])
-        if let on = req.query[String.self, at: "on"], let d = Day.parse(on) { f.day = d }
-        let (children, total) = try await UnitQueries.list(f, page: page, on: req.db)
         let today = Day.today()
+        // An ended unit lists what it held on its last day (a commune carried into its successor keeps its villages
+        // in its history); `?on=` asks for another day.
+        var lastDay: String? = nil
+        if let on = req.query[String.self, at: "on"], let d = Day.parse(on) { f.day = d }
+        else if unit.validTo <= today, unit.validTo != Day.distantFuture { f.day = Day.adding(-1, to: unit.validTo); lastDay = f.day }
+        let (children, total) = try await UnitQueries.list(f, page: page, on: req.db)
+        // Carrying is offered while the ended commune still holds villages.
+        var holdsVillages = false
+        if unit.kind == .commune {
+            holdsVillages = try await UnitQueries.list(UnitQueries.Filter(parentID: unit.id, kind: .village), page: PageRequest(page: 1, per: 1), on: req.db).1 > 0
+        }
         let h = try await UnitQueries.history(of: unit, on: req.db)
         func row(_ d: UnitDTO) -> UnitRow {
             UnitRow(url: SiteURL.unit(d.id), code: d.code, name: d.name, typeName: d.typeName, kind: d.kind.rawValue,
@@ -142,7 +153,8 @@ struct UnitsWeb {
             editURL: SiteURL.unitEdit(id).path,
             moveURL: unit.kind == .village ? SiteURL.unitMove(id).path : nil,
             mergeURL: unit.kind == .commune ? SiteURL.unitMerge(id).path : nil,
-            carryURL: unit.kind == .commune && !h.successors.isEmpty ? SiteURL.unitCarry(id).path : nil,
+            carryURL: unit.kind == .commune && !h.successors.isEmpty && holdsVillages ? SiteURL.unitCarry(id).path : nil,
+            lastDay: lastDay.map(Day.display),
             householdsURL: holdsHouseholds ? SiteURL.unitHouseholds(id).path : nil,
             newHouseholdURL: unit.kind == .village || unit.kind == .group ? SiteURL.householdNew(id).path : nil,
             importURL: unit.kind == .commune ? SiteURL.unitImport(id).path : nil,
