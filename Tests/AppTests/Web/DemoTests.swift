@@ -24,6 +24,9 @@ struct DemoTests {
         try await withTestApp { app in
             let (commune, _) = try await Self.freshDemo(app)
             #expect(commune.code == "09784" && commune.isInForce(on: Day.today()))
+            // The official lists, the villages created and carried: the closure table equals a rebuild.
+            let (missing, extra) = try await UnitClosure.check(on: app.db)
+            #expect(missing.isEmpty && extra.isEmpty, "\(missing.prefix(3)) \(extra.prefix(3))")
             let former = try #require(try await UnitQueries.byCode("09829", kind: .commune, on: app.db))
             let xa = try await app.signIn("xa", password: Demo.demoPassword)
 
