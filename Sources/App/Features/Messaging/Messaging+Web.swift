@@ -391,6 +391,8 @@ struct MessagingWeb {
         var total: String
         var isMeeting: Bool
         var unitId: String
+        /// The list as a file: this + "csv" or "xlsx".
+        var downloadURL: String?
     }
 
     static func followRows(_ items: [FollowUpRowDTO], _ lang: Lang) -> [FollowRow] {
@@ -406,6 +408,12 @@ struct MessagingWeb {
         let a = try await req.access.announcementToView(req.idParameter(), on: req.db)
         let unit: AdminUnit?
         do { unit = try await MessagingAPI.unitParameter(req) } catch is InvalidInput { throw Abort(.notFound) }
+        if let raw = req.query[String.self, at: "format"], ["csv", "xlsx"].contains(raw.lowercased()) {
+            let format = SheetFile.Format(query: raw)
+            let file = try await FollowUpExport.file(a, unit: unit, access: req.access, format: format, lang: req.lang, on: req.db)
+            try await Audit.record("export", Delivery.schema, row: a.id, unit: unit?.id ?? a.unitID, after: ["rows": String(file.rows)], on: req.db)
+            return SheetFile.response(file.0, format: format, name: file.name)
+        }
         let page = PageRequest(req, defaultPer: req.query[String.self, at: "print"] == "1" ? 500 : req.config.pageSize)
         let result = try await MessagingQueries.followUp(a, unit: unit, access: req.access, page: page, on: req.db)
         try await Audit.record("list", Delivery.schema, row: a.id, unit: unit?.id ?? a.unitID, after: ["rows": String(result.items.count)], on: req.db)
@@ -416,7 +424,8 @@ struct MessagingWeb {
             pager: Pager(req, page: page.page, per: page.per, total: result.total), informedURL: SiteURL.noticeInformed(.id(a.id!)).path,
             back: req.url.path + (req.url.query.map { "?" + $0 } ?? ""), canInform: a.status == .published,
             printAllURL: result.total > page.per ? req.url.path + "?" + ((unit?.id).map { "unit=\($0.uuidString.lowercased())&" } ?? "") + "print=1" : nil,
-            total: req.lang.number(result.total), isMeeting: a.category == .meeting, unitId: unit?.id?.uuidString.lowercased() ?? "")).encodeResponse(for: req)
+            total: req.lang.number(result.total), isMeeting: a.category == .meeting, unitId: unit?.id?.uuidString.lowercased() ?? "",
+            downloadURL: req.url.path + "?" + ((unit?.id).map { "unit=\($0.uuidString.lowercased())&" } ?? "") + "format=")).encodeResponse(for: req)
     }
 
     struct InformedBody: Content { var householdId: String?; var back: String? }
@@ -440,7 +449,7 @@ struct MessagingWeb {
             layout: Layout(req, title: req.lang.t("msg.attendance"), crumbs: [Crumb(name: req.lang.t("msg.title"), url: SiteURL.notices.path), Crumb(name: a.title, url: SiteURL.notice(.id(a.id!)).path)]),
             title: a.title, unitName: unit?.name, rows: Self.followRows(result.items, req.lang), pager: Pager(req, page: 1, per: 500, total: result.total),
             informedURL: SiteURL.noticeAttendance(.id(a.id!)).path, back: "", canInform: a.status == .published && unit != nil, printAllURL: nil,
-            total: req.lang.number(result.total), isMeeting: true, unitId: unit?.id?.uuidString.lowercased() ?? "")).encodeResponse(for: req)
+            total: req.lang.number(result.total), isMeeting: true, unitId: unit?.id?.uuidString.lowercased() ?? "", downloadURL: nil)).encodeResponse(for: req)
     }
 
     struct AttendanceBody: Content { var unitId: String?; var householdIds: [String]? }
