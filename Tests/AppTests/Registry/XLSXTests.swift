@@ -270,7 +270,7 @@ struct XLSXImportTests {
         }
     }
 
-    @Test("a follow-up list downloads as XLSX and CSV, and the XLSX opens with the reader")
+    @Test("a follow-up list downloads as XLSX and CSV, the XLSX opens with the reader, and the list marked and uploaded back records the households told in person, all or nothing")
     func followUpList() async throws {
         try await withTestApp { app in
             let v = try await Village.make(app)
@@ -292,6 +292,30 @@ struct XLSXImportTests {
             #expect(wrong.status == .unprocessableEntity)
             let json = try await app.api(.GET, "/api/v1/announcements/\(a.id)/follow-up").decode(Paged<FollowUpRowDTO>.self)
             #expect(json.total == 8)
+
+            // The group head marks two households told in person in the downloaded sheet and uploads it back.
+            let header = try #require(sheet.rows.first).cells.map(\.text)
+            #expect(header.last == "Đã báo trực tiếp")
+            let marks = ["HH-001": "x", "HH-002": "", "HH-003": "có"]
+            let marked = try XLSX.write(sheet: "Hộ", header: header, rows: sheet.rows.dropFirst().map { r in
+                var cells = r.cells.map(\.text)
+                while cells.count < header.count { cells.append("") }
+                cells[header.count - 1] = marks[cells[0]] ?? ""
+                return cells
+            })
+            let back = try await app.upload("/notices/\(a.id)/follow-up/import?unit=\(t.group11.id)", filename: "list.xlsx", contentType: xlsxType, data: marked)
+            #expect(back.status == .ok && back.text.contains("Đã ghi nhận 2 hộ được báo trực tiếp"), "\(back.text)")
+            var reach = try await app.api(.GET, "/api/v1/announcements/\(a.id)/reach").decode(ReachDTO.self)
+            #expect(reach.delivered == 2 && reach.reachedVia["inPerson"] == 2)
+            let left = try await app.api(.GET, "/api/v1/announcements/\(a.id)/follow-up?unit=\(t.group11.id)").decode(Paged<FollowUpRowDTO>.self)
+            #expect(left.items.map(\.code) == ["HH-002"])
+            // A list with a bad mark and a household not on it names both rows and records nothing.
+            let csv = "Mã hộ,Đã báo trực tiếp\nHH-002,có lẽ\nHH-004,x\nHH-002,x\n"
+            let refused = try await app.upload("/notices/\(a.id)/follow-up/import?unit=\(t.group11.id)", filename: "list.csv", data: Data(csv.utf8))
+            #expect(refused.status == .unprocessableEntity)
+            #expect(refused.text.contains("<td>2</td><td class=\"code\">informed") && refused.text.contains("<td>3</td><td class=\"code\">household_code</td><td>Hộ HH-004 không có trong danh sách này."), "\(refused.text)")
+            reach = try await app.api(.GET, "/api/v1/announcements/\(a.id)/reach").decode(ReachDTO.self)
+            #expect(reach.delivered == 2)
         }
     }
 
