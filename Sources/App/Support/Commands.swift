@@ -26,18 +26,18 @@ struct LoadOfficialCommand: AsyncCommand {
 }
 
 struct ImportCommand: AsyncCommandGroup {
-    var help: String { "Imports: households FILE.csv --commune CODE" }
+    var help: String { "Imports: households FILE.csv|FILE.xlsx --commune CODE" }
     var commands: [String: any AnyAsyncCommand] { ["households": ImportHouseholdsCommand()] }
 }
 
 struct ImportHouseholdsCommand: AsyncCommand {
     struct Signature: CommandSignature {
-        @Argument(name: "file", help: "CSV file, one row per resident (docs/registry.md)")
+        @Argument(name: "file", help: "CSV or XLSX file, one row per resident (docs/registry.md); the format is read from the content")
         var file: String
         @Option(name: "commune", help: "Official code of the commune (5 digits)")
         var commune: String?
     }
-    var help: String { "Imports households and residents from CSV, all or nothing" }
+    var help: String { "Imports households and residents from CSV or XLSX, all or nothing" }
 
     func run(using context: CommandContext, signature: Signature) async throws {
         let app = context.application
@@ -75,7 +75,7 @@ final class ProgressBox: @unchecked Sendable {
 }
 
 struct ExportCommand: AsyncCommandGroup {
-    var help: String { "Exports: households --commune CODE [--output FILE]" }
+    var help: String { "Exports: households --commune CODE [--output FILE.csv|FILE.xlsx] [--format csv|xlsx]" }
     var commands: [String: any AnyAsyncCommand] { ["households": ExportHouseholdsCommand()] }
 }
 
@@ -85,8 +85,10 @@ struct ExportHouseholdsCommand: AsyncCommand {
         var commune: String?
         @Option(name: "output", help: "File to write (default: standard output)")
         var output: String?
+        @Option(name: "format", help: "csv or xlsx (default: the output file's extension, else csv)")
+        var format: String?
     }
-    var help: String { "Exports a commune's households and residents as CSV" }
+    var help: String { "Exports a commune's households and residents as CSV or XLSX" }
 
     func run(using context: CommandContext, signature: Signature) async throws {
         let app = context.application
@@ -94,9 +96,18 @@ struct ExportHouseholdsCommand: AsyncCommand {
             context.console.error("--commune CODE: no commune with that code")
             throw ExitCode(2)
         }
-        let csv = try await RegistryCSV.export(unit: commune, on: app.db)
-        if let out = signature.output { try csv.write(toFile: out, atomically: true, encoding: .utf8) }
-        else { print(csv, terminator: "") }
+        let format: SheetFile.Format
+        switch signature.format?.lowercased() {
+        case "csv": format = .csv
+        case "xlsx": format = .xlsx
+        case nil: format = signature.output?.lowercased().hasSuffix(".xlsx") == true ? .xlsx : .csv
+        default:
+            context.console.error("--format: csv or xlsx")
+            throw ExitCode(2)
+        }
+        let data = try await RegistryCSV.export(unit: commune, format: format, on: app.db)
+        if let out = signature.output { try data.write(to: URL(fileURLWithPath: out), options: .atomic) }
+        else { FileHandle.standardOutput.write(data) }
     }
 }
 

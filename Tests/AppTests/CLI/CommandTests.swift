@@ -51,6 +51,15 @@ struct CommandTests {
         let again = try await Self.run(["import", "households", csv, "--commune", Demo.communeCode], env: env)
         #expect(again.status == 0, "\(again.output)")
         #expect(again.output.contains("Households: 0 added, 0 updated, 1216 unchanged"))
+        // The same as an Excel workbook: the output's extension chooses it, and the import reads it by its content.
+        let xlsx = tmp.appendingPathComponent("export.xlsx").path
+        let excel = try await Self.run(["export", "households", "--commune", "09829", "--output", xlsx], env: env)
+        #expect(excel.status == 0, "\(excel.output)")
+        #expect(XLSX.isZip(try Data(contentsOf: URL(fileURLWithPath: xlsx))))
+        let fromExcel = try await Self.run(["import", "households", xlsx, "--commune", "09829"], env: env)
+        #expect(fromExcel.output.contains("Households: 0 added, 0 updated, 1216 unchanged"), "\(fromExcel.output)")
+        let badFormat = try await Self.run(["export", "households", "--commune", "09829", "--format", "pdf"], env: env)
+        #expect(badFormat.status == 2)
 
         let bad = tmp.appendingPathComponent("bad.csv").path
         try "household_code,village_code,address,full_name,phone\nX-1,T1,Số 1,Nguyễn Văn An,123\n".write(toFile: bad, atomically: true, encoding: .utf8)

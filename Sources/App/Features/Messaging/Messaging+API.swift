@@ -110,13 +110,21 @@ struct MessagingAPI {
         return u
     }
 
-    func followUp(req: Request) async throws -> Paged<FollowUpRowDTO> {
+    /// JSON pages; `?format=csv` or `?format=xlsx` gives the whole list as a file (Messaging+Export.swift).
+    func followUp(req: Request) async throws -> Response {
         let a = try await req.access.announcementToView(req.idParameter(), on: req.db)
         let unit = try await Self.unitParameter(req)
+        if let raw = req.query[String.self, at: "format"], !raw.isEmpty {
+            guard ["csv", "xlsx"].contains(raw.lowercased()) else { throw InvalidInput("format", "error.exportFormat") }
+            let format = SheetFile.Format(query: raw)
+            let file = try await FollowUpExport.file(a, unit: unit, access: req.access, format: format, lang: req.lang, on: req.db)
+            try await Audit.record("export", Delivery.schema, row: a.id, unit: unit?.id ?? a.unitID, after: ["rows": String(file.rows)], on: req.db)
+            return SheetFile.response(file.0, format: format, name: file.name)
+        }
         let page = try await MessagingQueries.followUp(a, unit: unit, access: req.access, all: req.query[String.self, at: "all"] == "1",
                                                        page: PageRequest(req, defaultPer: req.config.pageSize), on: req.db)
         try await Audit.record("list", Delivery.schema, row: a.id, unit: unit?.id ?? a.unitID, after: ["rows": String(page.items.count)], on: req.db)
-        return page
+        return try await page.encodeResponse(for: req)
     }
 
     struct InformedInput: Content { var householdId: String? }

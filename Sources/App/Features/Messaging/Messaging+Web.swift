@@ -18,6 +18,8 @@ struct MessagingWeb {
         signedIn.get(SiteURL.noticeReach(.key).components, use: reach).rule(.announcement(.publishNotices))
         signedIn.get(SiteURL.noticeFollowUp(.key).components, use: followUp).rule(.announcement(.publishNotices))
         signedIn.post(SiteURL.noticeInformed(.key).components, use: informed).rule(.announcement(.publishNotices))
+        signedIn.on(.POST, SiteURL.noticeFollowUp(.key).components + ["import"], body: .collect(maxSize: "20mb"), use: followUpImport)
+            .rule(.announcement(.publishNotices))
         signedIn.get(SiteURL.noticeAttendance(.key).components, use: attendanceForm).rule(.announcement(.publishNotices))
         signedIn.post(SiteURL.noticeAttendance(.key).components, use: attendance).rule(.announcement(.publishNotices))
         signedIn.get(SiteURL.noticeAudio(.key).components, use: audio).rule(.announcement(.publishNotices))
@@ -391,7 +393,15 @@ struct MessagingWeb {
         var total: String
         var isMeeting: Bool
         var unitId: String
+        /// The list as a file: this + "csv" or "xlsx".
+        var downloadURL: String?
+        /// Where the marked list is uploaded, what it did, and its problems.
+        var importURL: String? = nil
+        var importDone: String? = nil
+        var importErrors: [ImportIssue] = []
     }
+
+    struct ImportIssue: Encodable { var line: String; var field: String; var message: String }
 
     static func followRows(_ items: [FollowUpRowDTO], _ lang: Lang) -> [FollowRow] {
         items.map { r in
@@ -402,10 +412,38 @@ struct MessagingWeb {
         }
     }
 
+    /// The marked list uploaded back (FollowUpImport): the list again with what was recorded, or with every problem.
+    func followUpImport(req: Request) async throws -> Response {
+        let a = try await req.access.announcementToView(req.idParameter(), on: req.db)
+        let unit: AdminUnit?
+        do { unit = try await MessagingAPI.unitParameter(req) } catch is InvalidInput { throw Abort(.notFound) }
+        do {
+            let upload = try req.uploadForm(RegistryWeb.Upload.self)
+            guard let file = upload.file, file.data.readableBytes > 0 else { throw InvalidInput("file", "error.required") }
+            let r = try await FollowUpImport.run(a, data: Data(buffer: file.data), unit: unit, access: req.access, on: req.db)
+            return try await followUpPage(req, a, unit, done: req.lang.t("msg.importInformedDone", [req.lang.number(r.marked), req.lang.number(r.already)]))
+        } catch let e as InvalidInput {
+            let issues = e.issues.prefix(200).map { ImportIssue(line: $0.line.map(String.init) ?? "", field: $0.field, message: $0.message(req.lang)) }
+            return try await followUpPage(req, a, unit, errors: Array(issues), status: e.status)
+        }
+    }
+
     func followUp(req: Request) async throws -> Response {
         let a = try await req.access.announcementToView(req.idParameter(), on: req.db)
         let unit: AdminUnit?
         do { unit = try await MessagingAPI.unitParameter(req) } catch is InvalidInput { throw Abort(.notFound) }
+        return try await followUpPage(req, a, unit)
+    }
+
+    func followUpPage(_ req: Request, _ a: Announcement, _ unit: AdminUnit?, done: String? = nil, errors: [ImportIssue] = [],
+                      status: HTTPResponseStatus = .ok) async throws -> Response {
+        if let raw = req.query[String.self, at: "format"], ["csv", "xlsx"].contains(raw.lowercased()) {
+            let format = SheetFile.Format(query: raw)
+            let file = try await FollowUpExport.file(a, unit: unit, access: req.access, format: format, lang: req.lang, on: req.db)
+            try await Audit.record("export", Delivery.schema, row: a.id, unit: unit?.id ?? a.unitID, after: ["rows": String(file.rows)], on: req.db)
+            return SheetFile.response(file.0, format: format, name: file.name)
+        }
+        let unitQuery = (unit?.id).map { "unit=\($0.uuidString.lowercased())&" } ?? ""
         let page = PageRequest(req, defaultPer: req.query[String.self, at: "print"] == "1" ? 500 : req.config.pageSize)
         let result = try await MessagingQueries.followUp(a, unit: unit, access: req.access, page: page, on: req.db)
         try await Audit.record("list", Delivery.schema, row: a.id, unit: unit?.id ?? a.unitID, after: ["rows": String(result.items.count)], on: req.db)
@@ -414,9 +452,13 @@ struct MessagingWeb {
             layout: Layout(req, title: title, crumbs: [Crumb(name: req.lang.t("msg.title"), url: SiteURL.notices.path), Crumb(name: a.title, url: SiteURL.notice(.id(a.id!)).path)]),
             title: a.title, unitName: unit?.name, rows: Self.followRows(result.items, req.lang),
             pager: Pager(req, page: page.page, per: page.per, total: result.total), informedURL: SiteURL.noticeInformed(.id(a.id!)).path,
-            back: req.url.path + (req.url.query.map { "?" + $0 } ?? ""), canInform: a.status == .published,
-            printAllURL: result.total > page.per ? req.url.path + "?" + ((unit?.id).map { "unit=\($0.uuidString.lowercased())&" } ?? "") + "print=1" : nil,
-            total: req.lang.number(result.total), isMeeting: a.category == .meeting, unitId: unit?.id?.uuidString.lowercased() ?? "")).encodeResponse(for: req)
+            back: req.method == .GET ? req.url.path + (req.url.query.map { "?" + $0 } ?? "") : SiteURL.noticeFollowUp(.id(a.id!)).path + "?" + unitQuery,
+            canInform: a.status == .published,
+            printAllURL: result.total > page.per ? SiteURL.noticeFollowUp(.id(a.id!)).path + "?" + unitQuery + "print=1" : nil,
+            total: req.lang.number(result.total), isMeeting: a.category == .meeting, unitId: unit?.id?.uuidString.lowercased() ?? "",
+            downloadURL: SiteURL.noticeFollowUp(.id(a.id!)).path + "?" + unitQuery + "format=",
+            importURL: a.status == .published ? SiteURL.noticeFollowUp(.id(a.id!)).path + "/import" + (unit == nil ? "" : "?" + unitQuery.dropLast()) : nil,
+            importDone: done, importErrors: errors)).encodeResponse(status: status, for: req)
     }
 
     struct InformedBody: Content { var householdId: String?; var back: String? }
@@ -440,7 +482,7 @@ struct MessagingWeb {
             layout: Layout(req, title: req.lang.t("msg.attendance"), crumbs: [Crumb(name: req.lang.t("msg.title"), url: SiteURL.notices.path), Crumb(name: a.title, url: SiteURL.notice(.id(a.id!)).path)]),
             title: a.title, unitName: unit?.name, rows: Self.followRows(result.items, req.lang), pager: Pager(req, page: 1, per: 500, total: result.total),
             informedURL: SiteURL.noticeAttendance(.id(a.id!)).path, back: "", canInform: a.status == .published && unit != nil, printAllURL: nil,
-            total: req.lang.number(result.total), isMeeting: true, unitId: unit?.id?.uuidString.lowercased() ?? "")).encodeResponse(for: req)
+            total: req.lang.number(result.total), isMeeting: true, unitId: unit?.id?.uuidString.lowercased() ?? "", downloadURL: nil)).encodeResponse(for: req)
     }
 
     struct AttendanceBody: Content { var unitId: String?; var householdIds: [String]? }

@@ -14,6 +14,19 @@ struct RegistryAPI {
         residents.post(use: createResident).rule(.action(.writeRegistry))
         residents.get(":id", use: getResident).rule(.resident(.readRegistry))
         residents.patch(":id", use: updateResident).rule(.resident(.writeRegistry))
+        api.get("units", ":id", "households", "export", use: exportHouseholds).rule(.unit(.importExport))
+    }
+
+    /// A commune's, village's or group's households in the import's columns: `?format=csv` (default) or `xlsx`.
+    func exportHouseholds(req: Request) async throws -> Response {
+        let unit = try await req.access.unit(req.idParameter(), .importExport, on: req.db)
+        guard [.commune, .village, .group].contains(unit.kind) else { throw Abort(.notFound) }
+        let raw = req.query[String.self, at: "format"] ?? "csv"
+        guard ["csv", "xlsx"].contains(raw.lowercased()) else { throw InvalidInput("format", "error.exportFormat") }
+        let format = SheetFile.Format(query: raw)
+        let data = try await RegistryCSV.export(unit: unit, format: format, on: req.db)
+        try await Audit.record("export", Household.schema, unit: unit.id, on: req.db)
+        return SheetFile.response(data, format: format, name: "households-\(unit.code)")
     }
 
     static func unitFilter(_ req: Request) async throws -> RegistryQueries.Filter {

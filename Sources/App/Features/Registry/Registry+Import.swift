@@ -39,57 +39,41 @@ public enum RegistryCSV {
         public var representative: Bool
     }
 
-    /// The separator the header uses: a comma, or a semicolon (what Excel writes where the decimal mark is a comma,
-    /// as in a Vietnamese locale).
-    static func delimiter(of text: String) -> UnicodeScalar {
-        let header = text.prefix { $0 != "\n" && $0 != "\r" }
-        return header.filter { $0 == ";" }.count > header.filter { $0 == "," }.count ? ";" : ","
-    }
-
-    /// Whether bytes that are not UTF-8 look like Windows-1258 (older Vietnamese Excel and Windows tools): its tone
-    /// marks are combining characters at 0xCC, 0xEC, 0xD2, 0xDE and 0xF2, which follow a letter.
-    static func looksWindows1258(_ data: Data) -> Bool {
-        let marks: Set<UInt8> = [0xCC, 0xEC, 0xD2, 0xDE, 0xF2]
-        var previous: UInt8 = 0
-        for b in data.prefix(65_536) {
-            if marks.contains(b), (previous >= 0x41 && previous <= 0x7A) || previous >= 0xC0 { return true }
-            previous = b
-        }
-        return false
-    }
-
     /// Reads and checks every row's own fields. Throws InvalidInput listing every bad row.
     public static func parse(_ data: Data) throws -> [Row] {
+        try parse(SheetFile.read(data))
+    }
+
+    /// Checks the rows of a CSV or XLSX file alike (Support/SheetFile.swift).
+    static func parse(_ file: SheetFile) throws -> [Row] {
         var c = Checker()
-        // Strict UTF-8 (a spreadsheet saved in another encoding, or a binary file, is refused) without a NUL byte.
-        guard !data.contains(0), var text = String(validating: data, as: UTF8.self) else {
-            throw InvalidInput("file", looksWindows1258(data) ? "error.csvWindows1258" : "error.csvEncoding")
-        }
-        if text.hasPrefix("\u{FEFF}") { text.removeFirst() }   // spreadsheet BOM
-        let reader: CSVReader
-        do { reader = try CSVReader(string: text, hasHeaderRow: true, delimiter: delimiter(of: text)) }
-        catch { throw InvalidInput("file", "error.csvUnreadable") }
-        let header = (reader.headerRow ?? []).map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        let header = file.header.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
         var index: [String: Int] = [:]
         for (i, h) in header.enumerated() {
-            if !columns.contains(h) { c.add(h, "error.csvUnknownColumn", [h], line: 1) }
-            else if index[h] != nil { c.add(h, "error.csvDuplicateColumn", [h], line: 1) }
+            if h.isEmpty && file.format == .xlsx { continue }   // a blank header cell in a sheet is no column
+            if !columns.contains(h) { c.add(h, "error.csvUnknownColumn", [h], line: file.headerLine) }
+            else if index[h] != nil { c.add(h, "error.csvDuplicateColumn", [h], line: file.headerLine) }
             else { index[h] = i }
         }
-        for r in required.sorted() where index[r] == nil { c.add(r, "error.csvMissingColumn", [r], line: 1) }
+        for r in required.sorted() where index[r] == nil { c.add(r, "error.csvMissingColumn", [r], line: file.headerLine) }
         try c.check()
 
         var rows: [Row] = []
-        var line = 1
+        var line = file.headerLine
         let thisYear = Int(Day.today().prefix(4))!
-        while let raw = reader.next() {
-            line += 1
+        while let sheetRow = file.nextRow() {
+            line = sheetRow.line
+            let raw = sheetRow.cells
             if raw.allSatisfy({ $0.trimmingCharacters(in: .whitespaces).isEmpty }) { continue }
             func f(_ col: String) -> String {
                 guard let i = index[col], i < raw.count else { return "" }
-                // An exported cell that looked like a formula carries a quote before it (Support/CSVText.swift).
-                let v = trimmed(CSVText.restore(raw[i]))
+                let v = trimmed(raw[i])
                 return v.utf8.allSatisfy({ $0 < 0x80 }) ? v : v.precomposedStringWithCanonicalMapping
+            }
+            /// A phone the sheet holds as a number lost its leading 0: say so rather than guess it back.
+            func phoneIssue(_ col: String) -> String {
+                if let i = index[col], sheetRow.numbers.contains(i) { return "error.xlsxPhoneNumber" }
+                return "error.phone"
             }
             func text(_ col: String, max: Int, required: Bool) -> String {
                 let v = f(col)
@@ -104,7 +88,7 @@ public enum RegistryCSV {
             let address = text("address", max: 300, required: false)
             var hphone: String? = nil
             let hp = f("household_phone")
-            if !hp.isEmpty { hphone = Phone.normalize(hp); if hphone == nil { c.add("household_phone", "error.phone", line: line) } }
+            if !hp.isEmpty { hphone = Phone.normalize(hp); if hphone == nil { c.add("household_phone", phoneIssue("household_phone"), line: line) } }
             // A row with no resident fields at all declares a household without residents (as the export writes it).
             let residentless = ["gender", "birth_year", "relation", "phone", "representative"].allSatisfy { f($0).isEmpty }
             let name = text("full_name", max: 120, required: !residentless)
@@ -119,7 +103,7 @@ public enum RegistryCSV {
             if rel == nil { c.add("relation", "error.relation", line: line) }
             var phone: String? = nil
             let p = f("phone")
-            if !p.isEmpty { phone = Phone.normalize(p); if phone == nil { c.add("phone", "error.phone", line: line) } }
+            if !p.isEmpty { phone = Phone.normalize(p); if phone == nil { c.add("phone", phoneIssue("phone"), line: line) } }
             let repRaw = Fold.key(f("representative"))
             if !yes.contains(repRaw) && !no.contains(repRaw) { c.add("representative", "error.yesNo", line: line) }
             rows.append(Row(line: line, householdCode: code, villageCode: village, groupCode: group, address: address,
@@ -127,7 +111,7 @@ public enum RegistryCSV {
                             relation: rel ?? .other, phone: phone, representative: yes.contains(repRaw)))
             if c.issues.count >= 1000 { break }
         }
-        if let e = reader.error { c.add("file", "error.csvUnreadable", [String(describing: e)], line: line) }
+        if let e = file.readError { c.add("file", "error.csvUnreadable", [e], line: line) }
         if rows.isEmpty && c.issues.isEmpty { c.add("file", "error.csvEmpty") }
         try c.check()
         return rows
@@ -354,6 +338,19 @@ public enum RegistryCSV {
 
     /// The households (and their residents) of a unit as CSV in the import format, so an export imports back unchanged.
     public static func export(unit: AdminUnit, on db: any Database) async throws -> String {
+        String(decoding: try await export(unit: unit, format: .csv, on: db), as: UTF8.self)
+    }
+
+    /// The same rows as CSV or as an .xlsx sheet (birth years as numbers, everything else text).
+    static func export(unit: AdminUnit, format: SheetFile.Format, on db: any Database) async throws -> Data {
+        let rows = try await exportRows(unit: unit, on: db)
+        return try SheetFile.write(format, sheet: unit.code, header: columns, rows: rows,
+                                   numberColumns: [columns.firstIndex(of: "birth_year")!])
+    }
+
+    /// One row per resident (a household without residents is one row with the resident columns empty), households
+    /// by code, in the import's columns.
+    static func exportRows(unit: AdminUnit, on db: any Database) async throws -> [[String]] {
         guard let sql = db as? any SQLDatabase else { throw Abort(.internalServerError) }
         let column = unit.kind == .village ? "village_id" : unit.kind == .group ? "group_id" : "commune_id"
         let units = try await AdminUnit.query(on: db).filter(\.$kind ~~ [.village, .group]).filter(\.$communeID == (unit.kind == .commune ? unit.id : unit.communeID)).all()
@@ -369,8 +366,9 @@ public enum RegistryCSV {
                 people[try r.decode(column: "household_id", as: UUID.self), default: []].append(r)
             }
         }
-        return try CSVText.forSpreadsheets { w in
-            try w.write(row: columns)
+        var out: [[String]] = []
+        out.reserveCapacity(households.count * 3)
+        do {
             for h in households {
                 let id = try h.decode(column: "id", as: UUID.self)
                 let rep = try h.decode(column: "representative_id", as: UUID?.self)
@@ -380,9 +378,9 @@ public enum RegistryCSV {
                             try h.decode(column: "address", as: String.self),
                             try h.decode(column: "phone", as: String?.self) ?? ""]
                 let list = people[id] ?? []
-                if list.isEmpty { try w.write(row: base + ["", "", "", "", "", ""]) }
+                if list.isEmpty { out.append(base + ["", "", "", "", "", ""]) }
                 for p in list {
-                    try w.write(row: base + [try p.decode(column: "full_name", as: String.self),
+                    out.append(base + [try p.decode(column: "full_name", as: String.self),
                                              try p.decode(column: "gender", as: String.self),
                                              (try p.decode(column: "birth_year", as: Int?.self)).map(String.init) ?? "",
                                              try p.decode(column: "relation", as: String.self),
@@ -391,5 +389,6 @@ public enum RegistryCSV {
                 }
             }
         }
+        return out
     }
 }

@@ -363,12 +363,10 @@ struct RegistryWeb {
     func export(req: Request) async throws -> Response {
         let unit = try await req.access.unit(req.idParameter(), .importExport, on: req.db)
         guard [.commune, .village, .group].contains(unit.kind) else { throw Abort(.notFound) }
-        let csv = try await RegistryCSV.export(unit: unit, on: req.db)
+        let format = SheetFile.Format(query: req.query[String.self, at: "format"])
+        let data = try await RegistryCSV.export(unit: unit, format: format, on: req.db)
         try await Audit.record("export", Household.schema, unit: unit.id, on: req.db)
-        var headers = HTTPHeaders()
-        headers.contentType = HTTPMediaType(type: "text", subType: "csv", parameters: ["charset": "utf-8"])
-        headers.contentDisposition = .init(.attachment, filename: "households-\(unit.code).csv")
-        return Response(status: .ok, headers: headers, body: .init(string: csv))
+        return SheetFile.response(data, format: format, name: "households-\(unit.code)")
     }
 
     struct SearchPage: Encodable {
