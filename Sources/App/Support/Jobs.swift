@@ -130,6 +130,7 @@ public enum Jobs {
     public static func runOne(_ app: Application, worker: String) async throws -> Bool {
         let lease = app.config.messaging.jobLeaseSeconds
         guard let job = try await claim(worker: worker, lease: lease, on: app.db) else { return false }
+        app.logger.debug("job claimed: \(job.kind) \(job.payload) by \(worker)")
         guard let handler = app.jobHandlers.handlers[job.kind] else {
             try await fail(job, error: "no handler for \(job.kind)", maxAttempts: 1, on: app.db)
             return true

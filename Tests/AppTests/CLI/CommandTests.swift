@@ -53,12 +53,12 @@ struct CommandTests {
         #expect(again.output.contains("Households: 0 added, 0 updated, 1216 unchanged"))
         // The same as an Excel workbook: the output's extension chooses it, and the import reads it by its content.
         let xlsx = tmp.appendingPathComponent("export.xlsx").path
-        let excel = try await Self.run(["export", "households", "--commune", "09829", "--output", xlsx], env: env)
+        let excel = try await Self.run(["export", "households", "--commune", Demo.communeCode, "--output", xlsx], env: env)
         #expect(excel.status == 0, "\(excel.output)")
         #expect(XLSX.isZip(try Data(contentsOf: URL(fileURLWithPath: xlsx))))
-        let fromExcel = try await Self.run(["import", "households", xlsx, "--commune", "09829"], env: env)
+        let fromExcel = try await Self.run(["import", "households", xlsx, "--commune", Demo.communeCode], env: env)
         #expect(fromExcel.output.contains("Households: 0 added, 0 updated, 1216 unchanged"), "\(fromExcel.output)")
-        let badFormat = try await Self.run(["export", "households", "--commune", "09829", "--format", "pdf"], env: env)
+        let badFormat = try await Self.run(["export", "households", "--commune", Demo.communeCode, "--format", "pdf"], env: env)
         #expect(badFormat.status == 2)
 
         let bad = tmp.appendingPathComponent("bad.csv").path
