@@ -83,4 +83,5 @@ struct ClosureTests {
             #expect(missing3.count == 1)
         }
     }
+
 }

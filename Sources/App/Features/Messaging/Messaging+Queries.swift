@@ -28,19 +28,9 @@ extension Access {
         return try await allows(.publishNotices, owner, on: db)
     }
 
-    /// The caller's root units for a permission and every unit above them.
+    /// The caller's root units for a permission and every unit above them (current parents), in one query.
     func ancestors(_ permission: Permission, on db: any Database) async throws -> Set<UUID> {
-        var out = Set<UUID>()
-        for root in roots(permission) ?? [] {
-            var next: UUID? = root
-            var hops = 0
-            while let id = next, hops < 8, !out.contains(id) {
-                out.insert(id)
-                next = try await AdminUnit.find(id, on: db)?.parentID
-                hops += 1
-            }
-        }
-        return out
+        try await UnitClosure.ancestors(of: roots(permission) ?? [], on: db)
     }
 }
 
@@ -76,9 +66,7 @@ enum MessagingQueries {
     /// The delivery rows a caller may see of a notice: all for its owners, else those of their own units.
     static func scope(_ a: Announcement, _ access: Access, alias: String = "", on db: any Database) async throws -> SQLQueryString {
         if try await access.canEdit(a, on: db) { return "" }
-        let roots = access.roots(.publishNotices) ?? []
-        if roots.isEmpty { return "AND 1 = 0" }
-        return "AND (\(unsafeRaw: alias)village_id IN (\(binds: roots)) OR \(unsafeRaw: alias)group_id IN (\(binds: roots)))"
+        return "AND \(UnitClosure.deliveriesBelow(access.roots(.publishNotices) ?? [], alias: alias))"
     }
 
     static func percent(_ part: Int, _ whole: Int) -> Double {
@@ -92,8 +80,7 @@ enum MessagingQueries {
         let editor = try await access.canEdit(a, on: db)
         let scope: SQLQueryString
         if editor { scope = "" } else {
-            let roots = access.roots(.publishNotices) ?? []
-            scope = roots.isEmpty ? "AND 1 = 0" : "AND (village_id IN (\(binds: roots)) OR group_id IN (\(binds: roots)))"
+            scope = "AND \(UnitClosure.deliveriesBelow(access.roots(.publishNotices) ?? [], alias: ""))"
         }
         // Enum raw values (letters only), not input.
         // Aliases by position: PostgreSQL folds unquoted names to lower case.

@@ -170,6 +170,29 @@ public enum UnitClosure {
     }
 }
 
+extension UnitClosure {
+    /// Raw-SQL form of the scope predicate for rows that carry a village and a group (deliveries, households):
+    /// the village, or for a group root the group, is at or below one of `roots`.
+    public static func deliveriesBelow(_ roots: [UUID], alias: String) -> SQLQueryString {
+        if roots.isEmpty { return "1 = 0" }
+        let sub: SQLQueryString = "SELECT descendant_id FROM unit_closure WHERE ancestor_id IN (\(binds: roots)) AND is_current = \(bind: true)"
+        return "(\(unsafeRaw: alias)village_id IN (\(sub)) OR \(unsafeRaw: alias)group_id IN (\(sub)))"
+    }
+
+    /// `ids` and every unit above them through current parents.
+    public static func ancestors(of ids: [UUID], on db: any Database) async throws -> Set<UUID> {
+        guard !ids.isEmpty else { return [] }
+        var out = Set(ids)
+        for chunk in ids.chunked(900) {
+            for r in try await sql(db).select().column("ancestor_id").from(schema).where("descendant_id", .in, chunk)
+                .where("is_current", .equal, true).all() {
+                out.insert(try r.decode(column: "ancestor_id", as: UUID.self))
+            }
+        }
+        return out
+    }
+}
+
 extension SQLSelect {
     /// `SELECT descendant_id FROM unit_closure WHERE ancestor_id IN (roots) AND current`.
     static func subquery(_ roots: [UUID]) -> SQLSelect {
