@@ -33,6 +33,9 @@ public func configure(_ app: Application, _ config: AppConfig) async throws {
     app.routes.defaultMaxBodySize = "1mb"
 
     app.passwords.use(.bcrypt(cost: config.bcryptCost))
+    // Multipart bodies are checked before MultipartKit parses them (Support/Upload.swift: a byte it cannot handle in
+    // a header name stopped the process).
+    ContentConfiguration.global.use(decoder: SafeFormDataDecoder(), for: .formData)
     app.views.use(.cachedLeaf)   // Leaf, with rendered pages kept by context (Support/RenderCache.swift)
     app.leaf.tags["t"] = TranslateTag()
     app.leaf.tags["num"] = NumberTag()

@@ -52,6 +52,32 @@ struct ConcurrencyTests {
         return (h, ByteBuffer(string: "--xyz\r\nContent-Disposition form-data name=\"file\"\r\n\r\nabc"))
     }
 
+    @Test("a multipart header name with bytes from 0x80 up (which stopped MultipartKit's parser, and the server) answers 400 on the API and the pages")
+    func nonASCIIHeaderName() async throws {
+        try await withTestApp { app in
+            let t = try await Tree.make(app)
+            var h = HTTPHeaders()
+            h.replaceOrAdd(name: .contentType, value: "multipart/form-data; boundary=eb58ad60")
+            var body = ByteBuffer(string: "--eb58ad60\r\nZ")
+            body.writeBytes([0xF2, 0x99, 0xB9, 0xA2])
+            body.writeString("--eb58ad60--\r\n")
+            let api = try await app.testing().sendRequest(.POST, "/api/v1/paper-sets/\(UUID())/files", headers: h, body: body)
+            #expect(api.status == .badRequest, "\(api.status) \(api.body.string)")
+            let b = try await app.adminBrowser()
+            var ph = b.headers(h)
+            ph.replaceOrAdd(name: "X-CSRF-Token", value: b.csrf)
+            #expect(try await app.testing().sendRequest(.POST, "/units/\(t.commune.id)/import", headers: ph, body: body).status == .badRequest)
+            // A form route that decodes whatever the client says it sent: refused too, not a crash.
+            #expect(try await app.testing().sendRequest(.POST, "/account/password", headers: ph, body: body).status.code < 500)
+            // UTF-8 in a header value (a Vietnamese file name) is fine.
+            var ok = [UInt8]("--x\r\nContent-Disposition: form-data; name=\"file\"; filename=\"giấy.csv\"\r\n\r\ndata\r\n--x--\r\n".utf8)
+            #expect(SafeFormDataDecoder.headerNamesAreASCII(ok, boundary: "x"))
+            ok.insert(0xC3, at: 5)
+            #expect(!SafeFormDataDecoder.headerNamesAreASCII(ok, boundary: "x"))
+            #expect(try await app.api(.GET, "/api/v1/units").status == .ok)
+        }
+    }
+
     @Test("a malformed multipart upload answers 400 naming the file, on every upload route, and writes nothing")
     func malformedUpload() async throws {
         try await withTestApp { app in
