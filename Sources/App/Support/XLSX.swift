@@ -397,17 +397,10 @@ public enum XLSX {
         return out
     }
 
-    /// Days since 1970-01-01 → (year, month, day), Howard Hinnant's civil_from_days.
+    /// Days since 1970-01-01 → (year, month, day): the one integer calendar the app has (CAP.swift).
     static func civil(_ z0: Int) -> (Int, Int, Int) {
-        let z = z0 + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
+        let (y, m, d) = civilDate(fromDaysSinceEpoch: Int64(z0))
+        return (Int(y), Int(m), Int(d))
     }
 
     /// OOXML's escape for characters XML cannot hold: "_x000D_" is a carriage return, "_x005F_" an underscore.
