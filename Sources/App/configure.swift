@@ -56,6 +56,8 @@ public func configure(_ app: Application, _ config: AppConfig) async throws {
     app.middleware.use(AccessMiddleware())
     app.middleware.use(CSRFMiddleware())
     app.middleware.use(APIGuardMiddleware())
+    // Last: the matched route's rule, with its row loaded through the scope rule (Support/Access.swift).
+    app.middleware.use(RouteRuleMiddleware())
 
     app.asyncCommands.use(UnitsCommand(), as: "units")
     app.asyncCommands.use(ImportCommand(), as: "import")

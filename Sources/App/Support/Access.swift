@@ -50,14 +50,6 @@ public struct Access: Sendable {
         return unit
     }
 
-    /// The household, if the caller may `permission` on its group (or village).
-    public func household(_ id: UUID, _ permission: Permission, on db: any Database) async throws -> Household {
-        guard let h = try await Household.find(id, on: db),
-              let unit = try await AdminUnit.find(h.groupID ?? h.villageID, on: db),
-              try await allows(permission, unit, on: db) else { throw Abort(.notFound) }
-        return h
-    }
-
     /// Whether a grant on `unitID` (nil: system-wide) lies inside the caller's scope for `permission`.
     public func covers(_ permission: Permission, unitID: UUID?, on db: any Database) async throws -> Bool {
         guard let roots = roots(permission) else { return true }
@@ -65,47 +57,6 @@ public struct Access: Sendable {
         return try await allows(permission, unit, on: db)
     }
 
-    /// Whether the caller may manage the person holding `grants`: only when every one of those grants lies inside
-    /// the caller's units for `permission`; a system administrator's grant (whole system, or the admin role anywhere)
-    /// only by a system-wide caller; a person with no grant at all likewise.
-    public func manages(grants: [RoleGrant], _ permission: Permission, on db: any Database) async throws -> Bool {
-        if roots(permission) == nil { return true }
-        if grants.isEmpty { return false }
-        for g in grants {
-            if g.role == .admin || g.unitID == nil { return false }
-            if !(try await covers(permission, unitID: g.unitID, on: db)) { return false }
-        }
-        return true
-    }
-
-    /// The person, if the caller manages them (see `manages`); otherwise not found.
-    public func person(_ id: UUID, _ permission: Permission, on db: any Database) async throws -> Person {
-        guard let p = try await Person.find(id, on: db) else { throw Abort(.notFound) }
-        if roots(permission) == nil { return p }
-        let grants = try await RoleGrant.query(on: db).filter(\.$personID == id).all()
-        guard try await manages(grants: grants, permission, on: db) else { throw Abort(.notFound) }
-        return p
-    }
-
-    /// The grant, if the caller manages the person who holds it.
-    public func grant(_ id: UUID, _ permission: Permission, on db: any Database) async throws -> RoleGrant {
-        guard let g = try await RoleGrant.find(id, on: db), try await covers(permission, unitID: g.unitID, on: db) else { throw Abort(.notFound) }
-        _ = try await person(g.personID, permission, on: db)
-        return g
-    }
-
-    /// The token, if its grant lies inside the caller's units (a whole-system or admin token: system-wide callers only).
-    public func token(_ id: UUID, _ permission: Permission, on db: any Database) async throws -> ApiToken {
-        guard let t = try await ApiToken.find(id, on: db) else { throw Abort(.notFound) }
-        if roots(permission) == nil { return t }
-        guard t.role != .admin, t.unitID != nil, try await covers(permission, unitID: t.unitID, on: db) else { throw Abort(.notFound) }
-        return t
-    }
-
-    public func resident(_ id: UUID, _ permission: Permission, on db: any Database) async throws -> (Resident, Household) {
-        guard let r = try await Resident.find(id, on: db) else { throw Abort(.notFound) }
-        return (r, try await household(r.householdID, permission, on: db))
-    }
 }
 
 struct AccessKey: StorageKey { typealias Value = Access }
@@ -136,90 +87,71 @@ public enum Tokens {
     }
 }
 
-/// Loads the caller's Access from a bearer token (API) or the session (pages); never logs the token.
-struct AccessMiddleware: AsyncMiddleware {
-    func respond(to req: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        if let bearer = req.headers.bearerAuthorization?.token {
-            guard let token = try await ApiToken.query(on: req.db).filter(\.$tokenHash == Tokens.hash(bearer))
-                .filter(\.$revokedAt == nil).first() else { throw Abort(.unauthorized) }
-            // A read writes nothing but this, at most once a minute per token.
-            let now = Date()
-            if token.lastUsedAt.map({ now.timeIntervalSince($0) >= ApiToken.lastUsedResolution }) ?? true {
-                try await SessionStore.sql(req.db).raw("UPDATE api_tokens SET last_used_at = \(bind: now) WHERE id = \(bind: token.id!)").run()
-            }
-            req.access = Access(personID: nil, tokenID: token.id, displayName: token.name,
-                                grants: [Grant(role: token.role, unitID: token.unitID)])
-        } else if let id = req.sessionRow?.personID, let signedIn = try await Self.person(id, on: req.db) {
-            req.access = signedIn
-        } else if let id = req.sessionRow?.householdID, let h = try await Household.find(id, on: req.db), h.cardTokenHash != nil || h.pinHash != nil {
-            req.access = Access(personID: nil, tokenID: nil, displayName: h.code, grants: [], householdID: id)
-        }
-        let access = req.access
-        guard access.isSignedIn else { return try await next.respond(to: req) }
-        return try await Audit.$actor.withValue(AuditActor(personID: access.personID, tokenID: access.tokenID, name: access.displayName)) {
-            try await next.respond(to: req)
-        }
-    }
+/// The answer to a caller who is not signed in where a route needs it: pages redirect to sign-in (and back), the
+/// API answers 401.
+func askToSignIn(_ req: Request) throws -> Response {
+    if req.url.path.hasPrefix("/api/") { throw Abort(.unauthorized) }
+    let back = req.url.path + (req.url.query.map { "?" + $0 } ?? "")
+    return req.redirect(to: SiteURL.signIn.path + "?next=" + (back.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/"), redirectType: .normal)
 }
 
-extension AccessMiddleware {
-    /// An active person and their grants, in one query (a person without grants comes back with one row of NULLs).
-    static func person(_ id: UUID, on db: any Database) async throws -> Access? {
-        let rows = try await SessionStore.sql(db).raw("""
-            SELECT p.display_name, p.active, g.role, g.unit_id FROM people p LEFT JOIN role_grants g ON g.person_id = p.id
-            WHERE p.id = \(bind: id)
-            """).all()
-        guard let first = rows.first, try first.decode(column: "active", as: Bool.self) else { return nil }
-        var grants: [Grant] = []
-        for r in rows {
-            guard let raw = try r.decode(column: "role", as: String?.self) else { continue }
-            guard let role = Role(rawValue: raw) else { continue }
-            grants.append(Grant(role: role, unitID: try r.decode(column: "unit_id", as: UUID?.self)))
-        }
-        return Access(personID: id, tokenID: nil, displayName: try first.decode(column: "display_name", as: String.self), grants: grants)
-    }
-}
-
-/// Pages and API routes behind it need a signed-in caller: pages redirect to sign-in, the API answers 401.
+/// Groups the routes that need a signed-in caller. Their rules (`RouteRuleMiddleware`) already ask for it; the group
+/// says so where routes are added and answers the same way.
 struct RequireSignIn: AsyncMiddleware {
     func respond(to req: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        guard req.access.isSignedIn else {
-            if req.url.path.hasPrefix("/api/") { throw Abort(.unauthorized) }
-            let back = req.url.path + (req.url.query.map { "?" + $0 } ?? "")
-            return req.redirect(to: SiteURL.signIn.path + "?next=" + (back.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/"), redirectType: .normal)
-        }
+        guard req.access.isSignedIn else { return try askToSignIn(req) }
         return try await next.respond(to: req)
     }
 }
 
-/// What a route needs, declared where the route is registered; the scope-matrix test reads it from the router,
-/// so a route without a rule fails the test.
-public enum RouteRule: Sendable, Equatable {
+/// A row a route names by `:id`: the route's rule loads it through the scope rule before the handler runs, so a
+/// handler cannot forget the check. Each feature makes its row types conform (e.g. Features/Registry: Household).
+public protocol ScopedRow: Sendable {
+    /// The name the scope-matrix test knows this kind of row by ("unit", "household", …).
+    static var scopeKind: String { get }
+    /// The row with `id`, if the caller may `permission` on it; anything else is `Abort(.notFound)`.
+    /// A loader that finds a second row on the way (a resident's household) may keep it with `req.keepScoped`.
+    static func scoped(_ id: UUID, _ permission: Permission, for req: Request) async throws -> Self
+}
+
+/// What a route needs, declared where the route is registered and enforced there (`RouteRuleMiddleware`); the
+/// scope-matrix test reads it from the router, so a route without a rule fails the test (and answers 500).
+public enum RouteRule: Sendable, Equatable, CustomStringConvertible {
     /// Anyone: home, sign-in, language, health, the OpenAPI document.
     case open
-    /// Any signed-in caller; rows are filtered by the caller's units.
-    case list(Permission)
-    /// `:id` is a unit the caller must hold the permission on.
-    case unit(Permission)
-    /// `:id` is a household.
-    case household(Permission)
-    /// `:id` is a resident.
-    case resident(Permission)
-    /// `:id` is a person: inside only when every one of their grants is on a unit inside the caller's.
-    case person(Permission)
-    /// `:id` is a role grant.
-    case grant(Permission)
-    /// `:id` is an API token.
-    case token(Permission)
-    /// Any signed-in caller, about themselves (their own password).
+    /// Any signed-in caller, about themselves (their own password, a household's own pages).
     case signedIn
-    /// Needs the permission somewhere; what it touches is checked in the handler (bodies naming units).
+    /// Any signed-in caller; the handler filters rows by the caller's units for the permission.
+    case list(Permission)
+    /// Needs a signed-in caller; what the body names is checked by the action (bodies naming units).
     case action(Permission)
-    /// `:id` is an announcement: seen by those who may publish where it is addressed, changed by its unit's.
-    case announcement(Permission)
-    /// `:id` is a row of a commune-level feature (a procedure, QR board, question, appointment, paper set, paper
-    /// item or file, dossier): the caller must hold the permission on the row's commune.
-    case communeRow(Permission)
+    /// `:id` is a row of this type, loaded through the scope rule before the handler runs (`req.scoped(T.self)`).
+    case row(any ScopedRow.Type, Permission)
+
+    public var permission: Permission? {
+        switch self {
+        case .open, .signedIn: return nil
+        case .list(let p), .action(let p), .row(_, let p): return p
+        }
+    }
+
+    /// The row kind a `.row` rule guards ("household"), nil for the others.
+    public var rowKind: String? {
+        if case .row(let t, _) = self { return t.scopeKind }
+        return nil
+    }
+
+    public var description: String {
+        switch self {
+        case .open: return "open"
+        case .signedIn: return "signedIn"
+        case .list(let p): return "list(\(p))"
+        case .action(let p): return "action(\(p))"
+        case .row(let t, let p): return "\(t.scopeKind)(\(p))"
+        }
+    }
+
+    public static func == (a: RouteRule, b: RouteRule) -> Bool { a.description == b.description }
 }
 
 extension Route {
@@ -229,6 +161,51 @@ extension Route {
         return self
     }
     public var accessRule: RouteRule? { userInfo["rule"] as? RouteRule }
+}
+
+private struct ScopedRowsKey: StorageKey { typealias Value = [ObjectIdentifier: any Sendable] }
+
+extension Request {
+    /// The row the route's rule loaded (a `.row(T.self, …)` rule). Asking for a type the rule did not load is a
+    /// programming error the tests catch: 500, never a row loaded without the check.
+    public func scoped<T: ScopedRow>(_ type: T.Type = T.self) throws -> T {
+        guard let row = storage[ScopedRowsKey.self]?[ObjectIdentifier(type)] as? T else {
+            logger.error("route \(route?.description ?? url.path) asks for a \(T.scopeKind) its rule did not load")
+            throw Abort(.internalServerError)
+        }
+        return row
+    }
+
+    /// Keeps a row found while loading another through the scope rule (a resident's household).
+    public func keepScoped<T: ScopedRow>(_ row: T) {
+        var rows = storage[ScopedRowsKey.self] ?? [:]
+        rows[ObjectIdentifier(T.self)] = row
+        storage[ScopedRowsKey.self] = rows
+    }
+}
+
+/// Enforces the matched route's rule before its handler runs: anything but `.open` needs a signed-in caller (pages
+/// redirect to sign-in, the API answers 401); a `.row` rule loads the row named by `:id` through the scope rule and
+/// answers 404 when it is outside the caller's units. A route registered without a rule answers 500 (fail closed).
+struct RouteRuleMiddleware: AsyncMiddleware {
+    func respond(to req: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        guard let route = req.route else { return try await next.respond(to: req) }   // unmatched: 404 later
+        guard let rule = route.accessRule else {
+            req.logger.critical("route \(route.description) has no access rule")
+            throw Abort(.internalServerError)
+        }
+        if case .open = rule { return try await next.respond(to: req) }
+        guard req.access.isSignedIn else { return try askToSignIn(req) }
+        if case .row(let type, let permission) = rule {
+            try await Self.load(type, permission, req)
+        }
+        return try await next.respond(to: req)
+    }
+
+    private static func load<T: ScopedRow>(_ type: T.Type, _ permission: Permission, _ req: Request) async throws {
+        let row = try await T.scoped(try req.idParameter(), permission, for: req)
+        req.keepScoped(row)
+    }
 }
 
 extension Access {

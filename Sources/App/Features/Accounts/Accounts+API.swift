@@ -40,23 +40,23 @@ struct AccountsAPI {
     }
 
     func get(req: Request) async throws -> PersonDTO {
-        try await AccountActions.toDTO(req.access.person(req.idParameter(), .manageAccounts, on: req.db), on: req.db)
+        try await AccountActions.toDTO(req.scoped(Person.self), on: req.db)
     }
 
     func addGrant(req: Request) async throws -> Response {
-        let p = try await req.access.person(req.idParameter(), .manageAccounts, on: req.db)
+        let p = try req.scoped(Person.self)
         _ = try await AccountActions.grant(p, try req.content.decode(GrantInput.self), access: req.access, on: req.db)
         return try await AccountActions.toDTO(p, on: req.db).encodeResponse(status: .created, for: req)
     }
 
     func resetPassword(req: Request) async throws -> HTTPStatus {
-        let p = try await req.access.person(req.idParameter(), .manageAccounts, on: req.db)
+        let p = try req.scoped(Person.self)
         try await AccountActions.resetPassword(p, try req.content.decode(PasswordInput.self).password, app: req.application)
         return .noContent
     }
 
     func revoke(req: Request) async throws -> HTTPStatus {
-        let g = try await req.access.grant(req.idParameter(), .manageAccounts, on: req.db)
+        let g = try req.scoped(RoleGrant.self)
         try await AccountActions.revoke(g, on: req.db)
         return .noContent
     }
@@ -85,7 +85,7 @@ struct AccountsAPI {
     }
 
     func revokeToken(req: Request) async throws -> TokenDTO {
-        let t = try await req.access.token(req.idParameter(), .manageAccounts, on: req.db)
+        let t = try req.scoped(ApiToken.self)
         try await AccountActions.revokeToken(t, on: req.db)
         return t.toDTO()
     }

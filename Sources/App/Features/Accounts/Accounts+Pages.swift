@@ -100,11 +100,11 @@ struct AccountsPages {
     }
 
     func person(req: Request) async throws -> Response {
-        try await personPage(req, try await req.access.person(req.idParameter(), .manageAccounts, on: req.db))
+        try await personPage(req, try req.scoped(Person.self))
     }
 
     func grant(req: Request) async throws -> Response {
-        let p = try await req.access.person(req.idParameter(), .manageAccounts, on: req.db)
+        let p = try req.scoped(Person.self)
         let input = try req.content.decode(GrantInput.self)
         do {
             _ = try await AccountActions.grant(p, input, access: req.access, on: req.db)
@@ -115,7 +115,7 @@ struct AccountsPages {
     }
 
     func reset(req: Request) async throws -> Response {
-        let p = try await req.access.person(req.idParameter(), .manageAccounts, on: req.db)
+        let p = try req.scoped(Person.self)
         do {
             try await AccountActions.resetPassword(p, try req.content.decode(PasswordInput.self).password, app: req.application)
             return req.redirect(to: SiteURL.person(.id(p.id!)).path, redirectType: .normal)
@@ -125,7 +125,7 @@ struct AccountsPages {
     }
 
     func revoke(req: Request) async throws -> Response {
-        let g = try await req.access.grant(req.idParameter(), .manageAccounts, on: req.db)
+        let g = try req.scoped(RoleGrant.self)
         try await AccountActions.revoke(g, on: req.db)
         return req.redirect(to: SiteURL.person(.id(g.personID)).path, redirectType: .normal)
     }
@@ -173,7 +173,7 @@ struct AccountsPages {
     }
 
     func revokeToken(req: Request) async throws -> Response {
-        let t = try await req.access.token(req.idParameter(), .manageAccounts, on: req.db)
+        let t = try req.scoped(ApiToken.self)
         try await AccountActions.revokeToken(t, on: req.db)
         return req.redirect(to: SiteURL.tokens.path, redirectType: .normal)
     }

@@ -42,7 +42,7 @@ struct HouseholdSignIn {
     /// Prints a new card: a new token replaces the old one, which stops working, and the PIN and every session of
     /// the household end with it (whoever held the old card is out). Needs the configured public address.
     func issueCard(req: Request) async throws -> View {
-        let h = try await req.access.household(req.idParameter(), .writeRegistry, on: req.db)
+        let h = try req.scoped(Household.self)
         guard let base = req.config.publicBase else { throw InvalidInput("publicURL", "error.publicURLMissing", status: .conflict) }
         let secret = try await Self.newCard(h, on: req.db)
         let detail = try await RegistryQueries.detail(h.id!, on: req.db)
@@ -89,7 +89,7 @@ struct HouseholdSignIn {
 
     /// Revokes the card and every sign-in of the household: the card, the PIN, and its sessions.
     func revokeCard(req: Request) async throws -> Response {
-        let h = try await req.access.household(req.idParameter(), .writeRegistry, on: req.db)
+        let h = try req.scoped(Household.self)
         h.cardTokenHash = nil
         try await req.db.auditedTransaction { db in
             try await Self.endSignIns(h, on: db)

@@ -20,7 +20,7 @@ struct PersonalDataRoutes {
     }
 
     static func household(_ req: Request) async throws -> Household {
-        try await req.access.household(req.idParameter(), .personalData, on: req.db)
+        try req.scoped(Household.self)
     }
 
     // MARK: JSON

@@ -19,7 +19,7 @@ struct RegistryAPI {
 
     /// A commune's, village's or group's households in the import's columns: `?format=csv` (default) or `xlsx`.
     func exportHouseholds(req: Request) async throws -> Response {
-        let unit = try await req.access.unit(req.idParameter(), .importExport, on: req.db)
+        let unit = try req.scoped(AdminUnit.self)
         guard [.commune, .village, .group].contains(unit.kind) else { throw Abort(.notFound) }
         let raw = req.query[String.self, at: "format"] ?? "csv"
         guard ["csv", "xlsx"].contains(raw.lowercased()) else { throw InvalidInput("format", "error.exportFormat") }
@@ -49,7 +49,7 @@ struct RegistryAPI {
     }
 
     func getHousehold(req: Request) async throws -> HouseholdDetailDTO {
-        let h = try await req.access.household(req.idParameter(), .readRegistry, on: req.db)
+        let h = try req.scoped(Household.self)
         try await Audit.record("view", Household.schema, row: h.id, unit: h.groupID ?? h.villageID, on: req.db)
         return try await RegistryQueries.detail(h.id!, on: req.db)
     }
@@ -74,7 +74,7 @@ struct RegistryAPI {
     }
 
     func updateHousehold(req: Request) async throws -> HouseholdDetailDTO {
-        let h = try await req.access.household(req.idParameter(), .writeRegistry, on: req.db)
+        let h = try req.scoped(Household.self)
         let input = try req.content.decode(HouseholdInput.self)
         try await Self.checkPlacement(villageId: input.villageId ?? h.villageID.uuidString,
                                       groupId: input.groupId ?? (input.villageId == nil ? h.groupID?.uuidString : nil), req)
@@ -97,7 +97,7 @@ struct RegistryAPI {
     }
 
     func getResident(req: Request) async throws -> ResidentDTO {
-        let (r, h) = try await req.access.resident(req.idParameter(), .readRegistry, on: req.db)
+        let (r, h) = (try req.scoped(Resident.self), try req.scoped(Household.self))
         try await Audit.record("view", Resident.schema, row: r.id, unit: h.groupID ?? h.villageID, on: req.db)
         return r.toDTO(representativeID: h.representativeID)
     }
@@ -116,7 +116,7 @@ struct RegistryAPI {
     }
 
     func updateResident(req: Request) async throws -> ResidentDTO {
-        let (r, _) = try await req.access.resident(req.idParameter(), .writeRegistry, on: req.db)
+        let (r, _) = (try req.scoped(Resident.self), try req.scoped(Household.self))
         let updated = try await RegistryActions.updateResident(r, try req.content.decode(ResidentInput.self), on: req.db)
         let h = try await Household.find(r.householdID, on: req.db)
         return updated.toDTO(representativeID: h?.representativeID)

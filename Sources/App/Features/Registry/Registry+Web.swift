@@ -68,7 +68,7 @@ struct RegistryWeb {
     }
 
     func list(req: Request) async throws -> View {
-        let unit = try await req.access.unit(req.idParameter(), .readRegistry, on: req.db)
+        let unit = try req.scoped(AdminUnit.self)
         guard [.commune, .village, .group].contains(unit.kind) else { throw Abort(.notFound) }
         let page = PageRequest(req, defaultPer: req.config.pageSize)
         let q = req.query[String.self, at: "q"] ?? ""
@@ -101,7 +101,7 @@ struct RegistryWeb {
     }
 
     func show(req: Request) async throws -> View {
-        let found = try await req.access.household(req.idParameter(), .readRegistry, on: req.db)
+        let found = try req.scoped(Household.self)
         try await Audit.record("view", Household.schema, row: found.id, unit: found.groupID ?? found.villageID, on: req.db)
         let detail = try await RegistryQueries.detail(found.id!, on: req.db)
         let h = detail.household
@@ -164,7 +164,7 @@ struct RegistryWeb {
 
     /// The village a new household goes into: the unit itself, or the group's village.
     func placementUnits(_ req: Request) async throws -> (village: AdminUnit, group: AdminUnit?) {
-        let unit = try await req.access.unit(req.idParameter(), .writeRegistry, on: req.db)
+        let unit = try req.scoped(AdminUnit.self)
         switch unit.kind {
         case .village: return (unit, nil)
         case .group:
@@ -207,7 +207,7 @@ struct RegistryWeb {
     }
 
     func editHousehold(req: Request) async throws -> Response {
-        let (h, residents) = try await RegistryQueries.household(req.access.household(req.idParameter(), .writeRegistry, on: req.db).id!, on: req.db)
+        let (h, residents) = try await RegistryQueries.household(req.scoped(Household.self).id!, on: req.db)
         guard let village = try await AdminUnit.find(h.villageID, on: req.db) else { throw Abort(.notFound) }
         let values = ["code": h.code, "groupId": h.groupID?.uuidString ?? "", "address": h.address, "phone": h.phone ?? "",
                       "representativeId": h.representativeID?.uuidString ?? ""]
@@ -215,7 +215,7 @@ struct RegistryWeb {
     }
 
     func updateHousehold(req: Request) async throws -> Response {
-        let (h, residents) = try await RegistryQueries.household(req.access.household(req.idParameter(), .writeRegistry, on: req.db).id!, on: req.db)
+        let (h, residents) = try await RegistryQueries.household(req.scoped(Household.self).id!, on: req.db)
         guard let village = try await AdminUnit.find(h.villageID, on: req.db) else { throw Abort(.notFound) }
         let form = try req.content.decode(HouseholdForm.self)
         do {
@@ -277,12 +277,12 @@ struct RegistryWeb {
     }
 
     func newResident(req: Request) async throws -> Response {
-        let (h, _) = try await RegistryQueries.household(req.access.household(req.idParameter(), .writeRegistry, on: req.db).id!, on: req.db)
+        let (h, _) = try await RegistryQueries.household(req.scoped(Household.self).id!, on: req.db)
         return try await residentFormPage(req, household: h, state: FormState(values: ["relation": "child", "gender": "unknown"]), isNew: true)
     }
 
     func createResident(req: Request) async throws -> Response {
-        let (h, _) = try await RegistryQueries.household(req.access.household(req.idParameter(), .writeRegistry, on: req.db).id!, on: req.db)
+        let (h, _) = try await RegistryQueries.household(req.scoped(Household.self).id!, on: req.db)
         let form = try req.content.decode(ResidentForm.self)
         do {
             _ = try await RegistryActions.createResident(in: h, try Self.input(form), on: req.db)
@@ -293,14 +293,14 @@ struct RegistryWeb {
     }
 
     func editResident(req: Request) async throws -> Response {
-        let (r, h) = try await req.access.resident(req.idParameter(), .writeRegistry, on: req.db)
+        let (r, h) = (try req.scoped(Resident.self), try req.scoped(Household.self))
         let values = ["fullName": r.fullName, "gender": r.gender.rawValue, "birthYear": r.birthYear.map(String.init) ?? "",
                       "relation": r.relation.rawValue, "phone": r.phone ?? "", "isRepresentative": h.representativeID == r.id ? "on" : ""]
         return try await residentFormPage(req, household: h, state: FormState(values: values), isNew: false)
     }
 
     func updateResident(req: Request) async throws -> Response {
-        let (r, h) = try await req.access.resident(req.idParameter(), .writeRegistry, on: req.db)
+        let (r, h) = (try req.scoped(Resident.self), try req.scoped(Household.self))
         let form = try req.content.decode(ResidentForm.self)
         do {
             _ = try await RegistryActions.updateResident(r, try Self.input(form), on: req.db)
@@ -335,7 +335,7 @@ struct RegistryWeb {
     }
 
     func importForm(req: Request) async throws -> Response {
-        let unit = try await req.access.unit(req.idParameter(), .importExport, on: req.db)
+        let unit = try req.scoped(AdminUnit.self)
         guard unit.kind == .commune else { throw Abort(.notFound) }
         return try await importPage(req, unit)
     }
@@ -343,7 +343,7 @@ struct RegistryWeb {
     struct Upload: Content { var file: File? }
 
     func importUpload(req: Request) async throws -> Response {
-        let unit = try await req.access.unit(req.idParameter(), .importExport, on: req.db)
+        let unit = try req.scoped(AdminUnit.self)
         guard unit.kind == .commune else { throw Abort(.notFound) }
         let limit = req.config.maxUploadMB * 1_048_576
         if let len = req.body.data?.readableBytes, len > limit + 65_536 {
@@ -361,7 +361,7 @@ struct RegistryWeb {
     }
 
     func export(req: Request) async throws -> Response {
-        let unit = try await req.access.unit(req.idParameter(), .importExport, on: req.db)
+        let unit = try req.scoped(AdminUnit.self)
         guard [.commune, .village, .group].contains(unit.kind) else { throw Abort(.notFound) }
         let format = SheetFile.Format(query: req.query[String.self, at: "format"])
         let data = try await RegistryCSV.export(unit: unit, format: format, on: req.db)

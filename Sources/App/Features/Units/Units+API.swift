@@ -43,7 +43,7 @@ struct UnitsAPI {
     }
 
     func get(req: Request) async throws -> UnitDTO {
-        try await req.access.unit(req.idParameter(), .readRegistry, on: req.db).toDTO()
+        try req.scoped(AdminUnit.self).toDTO()
     }
 
     func create(req: Request) async throws -> Response {
@@ -77,21 +77,21 @@ struct UnitsAPI {
     }
 
     func update(req: Request) async throws -> UnitDTO {
-        let unit = try await req.access.unit(req.idParameter(), .manageUnits, on: req.db)
+        let unit = try req.scoped(AdminUnit.self)
         return try await UnitActions.update(unit, try req.content.decode(UnitInput.self), on: req.db).toDTO()
     }
 
     func summary(req: Request) async throws -> UnitSummary {
-        try await UnitQueries.summary(of: req.access.unit(req.idParameter(), .readRegistry, on: req.db), on: req.db)
+        try await UnitQueries.summary(of: req.scoped(AdminUnit.self), on: req.db)
     }
 
     func history(req: Request) async throws -> UnitHistoryDTO {
-        try await UnitQueries.history(of: req.access.unit(req.idParameter(), .readRegistry, on: req.db), on: req.db)
+        try await UnitQueries.history(of: req.scoped(AdminUnit.self), on: req.db)
     }
 
     /// The unit's parent on a date (`?on=2025-06-30`), from its history.
     func parent(req: Request) async throws -> UnitDTO {
-        let unit = try await req.access.unit(req.idParameter(), .readRegistry, on: req.db)
+        let unit = try req.scoped(AdminUnit.self)
         var day = Day.today()
         if let on = req.query[String.self, at: "on"], !on.isEmpty {
             guard let d = Day.parse(on) else { throw InvalidInput("on", "error.date") }
@@ -102,7 +102,7 @@ struct UnitsAPI {
     }
 
     func move(req: Request) async throws -> MoveResult {
-        let unit = try await req.access.unit(req.idParameter(), .manageUnits, on: req.db)
+        let unit = try req.scoped(AdminUnit.self)
         let input = try req.content.decode(MoveInput.self)
         _ = try await Self.manageableCommune(input.communeId, field: "communeId", req)
         return try await UnitActions.move(village: unit, input: input, on: req.db)
@@ -120,7 +120,7 @@ struct UnitsAPI {
     }
 
     func carry(req: Request) async throws -> MoveResult {
-        let unit = try await req.access.unit(req.idParameter(), .manageUnits, on: req.db)
+        let unit = try req.scoped(AdminUnit.self)
         let input = req.body.data == nil ? CarryInput() : try req.content.decode(CarryInput.self)
         return try await UnitActions.carry(unit, input: input, access: req.access, on: req.db)
     }

@@ -116,7 +116,7 @@ struct UnitsWeb {
     struct SuccessionRow: Encodable { var unit: UnitRow; var date: String; var whole: Bool; var note: String; var successorID: String }
 
     func show(req: Request) async throws -> View {
-        let unit = try await req.access.unit(req.idParameter(), .readRegistry, on: req.db)
+        let unit = try req.scoped(AdminUnit.self)
         let page = PageRequest(req, defaultPer: req.config.pageSize)
         var f = UnitQueries.Filter(parentID: unit.id, search: req.query[String.self, at: "q"])
         let today = Day.today()
@@ -216,7 +216,7 @@ struct UnitsWeb {
     }
 
     func editForm(req: Request) async throws -> View {
-        let unit = try await req.access.unit(req.idParameter(), .manageUnits, on: req.db)
+        let unit = try req.scoped(AdminUnit.self)
         let values = ["kind": unit.kind.rawValue, "code": unit.code, "name": unit.name, "typeName": unit.typeName,
                       "validFrom": unit.validFrom == Day.distantPast ? "" : unit.validFrom,
                       "validTo": unit.validTo == Day.distantFuture ? "" : unit.validTo]
@@ -225,7 +225,7 @@ struct UnitsWeb {
     }
 
     func update(req: Request) async throws -> Response {
-        let unit = try await req.access.unit(req.idParameter(), .manageUnits, on: req.db)
+        let unit = try req.scoped(AdminUnit.self)
         let input = try req.content.decode(UnitInput.self)
         do {
             _ = try await UnitActions.update(unit, input, on: req.db)
@@ -265,13 +265,13 @@ struct UnitsWeb {
     }
 
     func moveForm(req: Request) async throws -> Response {
-        let unit = try await req.access.unit(req.idParameter(), .manageUnits, on: req.db)
+        let unit = try req.scoped(AdminUnit.self)
         guard unit.kind == .village else { throw Abort(.notFound) }
         return try await changePage(req, unit, mode: "move", form: FormState(values: ["date": Day.today()]))
     }
 
     func move(req: Request) async throws -> Response {
-        let unit = try await req.access.unit(req.idParameter(), .manageUnits, on: req.db)
+        let unit = try req.scoped(AdminUnit.self)
         guard unit.kind == .village else { throw Abort(.notFound) }
         let form = try req.content.decode(ChangeForm.self)
         let values = ["communeCode": form.communeCode ?? "", "date": form.date ?? ""]
@@ -291,13 +291,13 @@ struct UnitsWeb {
     }
 
     func mergeForm(req: Request) async throws -> Response {
-        let unit = try await req.access.unit(req.idParameter(), .manageUnits, on: req.db)
+        let unit = try req.scoped(AdminUnit.self)
         guard unit.kind == .commune else { throw Abort(.notFound) }
         return try await changePage(req, unit, mode: "merge", form: FormState(values: ["date": Day.today(), "sourceCodes": unit.code]))
     }
 
     func merge(req: Request) async throws -> Response {
-        let unit = try await req.access.unit(req.idParameter(), .manageUnits, on: req.db)
+        let unit = try req.scoped(AdminUnit.self)
         guard unit.kind == .commune else { throw Abort(.notFound) }
         let form = try req.content.decode(ChangeForm.self)
         let values = ["sourceCodes": form.sourceCodes ?? "", "targetCode": form.targetCode ?? "", "newName": form.newName ?? "",
@@ -331,7 +331,7 @@ struct UnitsWeb {
     }
 
     func carry(req: Request) async throws -> Response {
-        let unit = try await req.access.unit(req.idParameter(), .manageUnits, on: req.db)
+        let unit = try req.scoped(AdminUnit.self)
         let input = try req.content.decode(CarryInput.self)
         let result = try await UnitActions.carry(unit, input: input, access: req.access, on: req.db)
         return req.redirect(to: SiteURL.unit(result.target.id), redirectType: .normal)

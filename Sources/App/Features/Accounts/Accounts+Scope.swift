@@ -1,0 +1,121 @@
+// Accounts under the one scope rule: who is calling (AccessMiddleware: a token, a person's session or a household's),
+// and who may manage whom. A manager acts on a person only when every grant of that person lies inside the manager's
+// units, and only a system-wide caller acts on an administrator (docs/security.md). Routes name people, grants and
+// tokens with `.rule(.person(p))`, `.rule(.grant(p))`, `.rule(.token(p))`; the rule loads them before the handler.
+import Fluent
+import SQLKit
+import Vapor
+
+extension Access {
+    /// Whether the caller may manage the person holding `grants`: only when every one of those grants lies inside
+    /// the caller's units for `permission`; a system administrator's grant (whole system, or the admin role anywhere)
+    /// only by a system-wide caller; a person with no grant at all likewise.
+    public func manages(grants: [RoleGrant], _ permission: Permission, on db: any Database) async throws -> Bool {
+        if roots(permission) == nil { return true }
+        if grants.isEmpty { return false }
+        for g in grants {
+            if g.role == .admin || g.unitID == nil { return false }
+            if !(try await covers(permission, unitID: g.unitID, on: db)) { return false }
+        }
+        return true
+    }
+
+    /// The person, if the caller manages them (see `manages`); otherwise not found.
+    public func person(_ id: UUID, _ permission: Permission, on db: any Database) async throws -> Person {
+        guard let p = try await Person.find(id, on: db) else { throw Abort(.notFound) }
+        if roots(permission) == nil { return p }
+        let grants = try await RoleGrant.query(on: db).filter(\.$personID == id).all()
+        guard try await manages(grants: grants, permission, on: db) else { throw Abort(.notFound) }
+        return p
+    }
+
+    /// The grant, if the caller manages the person who holds it.
+    public func grant(_ id: UUID, _ permission: Permission, on db: any Database) async throws -> RoleGrant {
+        guard let g = try await RoleGrant.find(id, on: db), try await covers(permission, unitID: g.unitID, on: db) else { throw Abort(.notFound) }
+        _ = try await person(g.personID, permission, on: db)
+        return g
+    }
+
+    /// The token, if its grant lies inside the caller's units (a whole-system or admin token: system-wide callers only).
+    public func token(_ id: UUID, _ permission: Permission, on db: any Database) async throws -> ApiToken {
+        guard let t = try await ApiToken.find(id, on: db) else { throw Abort(.notFound) }
+        if roots(permission) == nil { return t }
+        guard t.role != .admin, t.unitID != nil, try await covers(permission, unitID: t.unitID, on: db) else { throw Abort(.notFound) }
+        return t
+    }
+
+}
+
+/// Loads the caller's Access from a bearer token (API) or the session (pages); never logs the token.
+struct AccessMiddleware: AsyncMiddleware {
+    func respond(to req: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        if let bearer = req.headers.bearerAuthorization?.token {
+            guard let token = try await ApiToken.query(on: req.db).filter(\.$tokenHash == Tokens.hash(bearer))
+                .filter(\.$revokedAt == nil).first() else { throw Abort(.unauthorized) }
+            // A read writes nothing but this, at most once a minute per token.
+            let now = Date()
+            if token.lastUsedAt.map({ now.timeIntervalSince($0) >= ApiToken.lastUsedResolution }) ?? true {
+                try await SessionStore.sql(req.db).raw("UPDATE api_tokens SET last_used_at = \(bind: now) WHERE id = \(bind: token.id!)").run()
+            }
+            req.access = Access(personID: nil, tokenID: token.id, displayName: token.name,
+                                grants: [Grant(role: token.role, unitID: token.unitID)])
+        } else if let id = req.sessionRow?.personID, let signedIn = try await Self.person(id, on: req.db) {
+            req.access = signedIn
+        } else if let id = req.sessionRow?.householdID, let h = try await Household.find(id, on: req.db), h.cardTokenHash != nil || h.pinHash != nil {
+            req.access = Access(personID: nil, tokenID: nil, displayName: h.code, grants: [], householdID: id)
+        }
+        let access = req.access
+        guard access.isSignedIn else { return try await next.respond(to: req) }
+        return try await Audit.$actor.withValue(AuditActor(personID: access.personID, tokenID: access.tokenID, name: access.displayName)) {
+            try await next.respond(to: req)
+        }
+    }
+}
+
+extension AccessMiddleware {
+    /// An active person and their grants, in one query (a person without grants comes back with one row of NULLs).
+    static func person(_ id: UUID, on db: any Database) async throws -> Access? {
+        let rows = try await SessionStore.sql(db).raw("""
+            SELECT p.display_name, p.active, g.role, g.unit_id FROM people p LEFT JOIN role_grants g ON g.person_id = p.id
+            WHERE p.id = \(bind: id)
+            """).all()
+        guard let first = rows.first, try first.decode(column: "active", as: Bool.self) else { return nil }
+        var grants: [Grant] = []
+        for r in rows {
+            guard let raw = try r.decode(column: "role", as: String?.self) else { continue }
+            guard let role = Role(rawValue: raw) else { continue }
+            grants.append(Grant(role: role, unitID: try r.decode(column: "unit_id", as: UUID?.self)))
+        }
+        return Access(personID: id, tokenID: nil, displayName: try first.decode(column: "display_name", as: String.self), grants: grants)
+    }
+}
+
+extension Person: ScopedRow {
+    public static var scopeKind: String { "person" }
+    public static func scoped(_ id: UUID, _ permission: Permission, for req: Request) async throws -> Person {
+        try await req.access.person(id, permission, on: req.db)
+    }
+}
+
+extension RoleGrant: ScopedRow {
+    public static var scopeKind: String { "grant" }
+    public static func scoped(_ id: UUID, _ permission: Permission, for req: Request) async throws -> RoleGrant {
+        try await req.access.grant(id, permission, on: req.db)
+    }
+}
+
+extension ApiToken: ScopedRow {
+    public static var scopeKind: String { "token" }
+    public static func scoped(_ id: UUID, _ permission: Permission, for req: Request) async throws -> ApiToken {
+        try await req.access.token(id, permission, on: req.db)
+    }
+}
+
+extension RouteRule {
+    /// `:id` is a person: inside only when every one of their grants is on a unit inside the caller's.
+    public static func person(_ p: Permission) -> RouteRule { .row(Person.self, p) }
+    /// `:id` is a role grant: its person must be managed by the caller.
+    public static func grant(_ p: Permission) -> RouteRule { .row(RoleGrant.self, p) }
+    /// `:id` is an API token: its grant must lie inside the caller's units.
+    public static func token(_ p: Permission) -> RouteRule { .row(ApiToken.self, p) }
+}

@@ -1,0 +1,31 @@
+// Announcements under the one scope rule. Seeing one needs `publishNotices` where it is addressed (a group head sees
+// a commune-wide announcement, for their own group's households); changing one needs it on the unit that owns it.
+// Routes declare `.rule(.announcement(p))` (see) or `.rule(.announcementToChange(p))` (change), and the rule loads the
+// row before the handler runs: `req.scoped(Announcement.self)` / `req.scoped(ChangeableAnnouncement.self).row`.
+import Fluent
+import Vapor
+
+extension Announcement: ScopedRow {
+    public static var scopeKind: String { "announcement" }
+    public static func scoped(_ id: UUID, _ permission: Permission, for req: Request) async throws -> Announcement {
+        try await req.access.announcementToView(id, on: req.db)
+    }
+}
+
+/// An announcement the caller may change (owned by a unit where they hold the permission).
+public struct ChangeableAnnouncement: ScopedRow {
+    public let row: Announcement
+    public static var scopeKind: String { "announcement" }
+    public static func scoped(_ id: UUID, _ permission: Permission, for req: Request) async throws -> ChangeableAnnouncement {
+        let a = try await req.access.announcementToEdit(id, on: req.db)
+        req.keepScoped(a)
+        return ChangeableAnnouncement(row: a)
+    }
+}
+
+extension RouteRule {
+    /// `:id` is an announcement the caller may see.
+    public static func announcement(_ p: Permission) -> RouteRule { .row(Announcement.self, p) }
+    /// `:id` is an announcement the caller may change.
+    public static func announcementToChange(_ p: Permission) -> RouteRule { .row(ChangeableAnnouncement.self, p) }
+}

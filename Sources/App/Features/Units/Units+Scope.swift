@@ -1,0 +1,16 @@
+// Units under the one scope rule: a route that names a unit by `:id` declares `.rule(.unit(p))` (or `.commune(p)`
+// for commune-level pages), and the rule loads it before the handler runs; `req.scoped(AdminUnit.self)` reads it.
+import Fluent
+import Vapor
+
+extension AdminUnit: ScopedRow {
+    public static var scopeKind: String { "unit" }
+    public static func scoped(_ id: UUID, _ permission: Permission, for req: Request) async throws -> AdminUnit {
+        try await req.access.unit(id, permission, on: req.db)
+    }
+}
+
+extension RouteRule {
+    /// `:id` is a unit the caller must hold the permission on (at or below one of their units).
+    public static func unit(_ p: Permission) -> RouteRule { .row(AdminUnit.self, p) }
+}
