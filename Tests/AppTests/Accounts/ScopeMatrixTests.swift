@@ -234,6 +234,55 @@ struct ScopeMatrixTests {
             let resident = try await app.api(.POST, "/api/v1/residents", json: ResidentInput(householdId: f.outsideHousehold.household.id.uuidString, fullName: "Ai Đó"), token: token)
             #expect(resident.status == .unprocessableEntity)
             #expect(try await app.api(.GET, "/api/v1/units/\(t.village2.id)").decode(UnitDTO.self).parentId == t.commune.id)
+            // Announcements, people and tokens named on a unit outside: refused, nothing written.
+            let announcements = try await app.count("announcements")
+            let foreignNotice = try await app.api(.POST, "/api/v1/announcements", json: AnnouncementInput(title: "Lạc chỗ", body: "Nội dung", category: "notice", unitIds: [f.outsideVillage.id.uuidString]), token: token)
+            #expect(foreignNotice.status == .unprocessableEntity)
+            #expect(try await app.count("announcements") == announcements)
+            let people = try await app.count("people"), tokens = try await app.count("api_tokens")
+            let foreignPerson = try await app.api(.POST, "/api/v1/people", json: PersonInput(username: "nguoila", displayName: "Người lạ", password: testPassword, role: "villageHead", unitId: f.outsideVillage.id.uuidString), token: token)
+            #expect(foreignPerson.status == .unprocessableEntity)
+            let adminPerson = try await app.api(.POST, "/api/v1/people", json: PersonInput(username: "quantrila", displayName: "Quản trị lạ", password: testPassword, role: "admin"), token: token)
+            #expect(adminPerson.status == .unprocessableEntity)
+            let foreignToken = try await app.api(.POST, "/api/v1/tokens", json: TokenInput(name: "la", role: "villageHead", unitId: f.outsideVillage.id.uuidString), token: token)
+            #expect(foreignToken.status == .unprocessableEntity)
+            #expect(try await app.count("people") == people)
+            #expect(try await app.count("api_tokens") == tokens)
+        }
+    }
+
+    @Test("every list route shows a caller none of the rows outside their units (and shows them to a system administrator)")
+    func everyList() async throws {
+        try await withTestApp { app in
+            let f = try await Self.fixture(app)
+            let t = f.tree
+            // Names that exist only outside T's commune: the outside commune, its village, household and person, a notice.
+            let outside = ["Xã Ngoài Phạm Vi", "Thôn Ngoài", "OUT-1", "Người Ngoài Phạm Vi", "nguoingoai", "Thông báo ngoài"]
+            let commune = try #require(await AdminUnit.find(t.commune.id, on: app.db))
+            let village = try #require(await AdminUnit.find(t.village1.id, on: app.db))
+            var callers: [(String, Browser, String)] = []
+            for (role, unit) in [(Role.communeOfficial, commune), (.villageHead, village), (.justiceOfficer, commune)] {
+                let name = "l\(role.rawValue.lowercased())"
+                _ = try await AccountActions.createPerson(username: name, displayName: name, password: testPassword, role: role, unit: unit, app: app)
+                let (_, token) = try await AccountActions.createToken(name: name, role: role, unit: unit, on: app.db)
+                callers.append((name, try await app.signIn(name), token))
+            }
+            var checked = 0, adminSaw = 0
+            for route in app.routes.all where route.method == .GET {
+                guard case .list = route.accessRule else { continue }
+                let path = "/" + route.path.map(\.description).joined(separator: "/") + "?q=ngoai&per=500"
+                for (name, browser, token) in callers {
+                    let res = path.hasPrefix("/api/") ? try await app.api(.GET, path, token: token) : try await app.page(path, as: browser)
+                    #expect(res.status.code < 500, "\(name) \(path): \(res.status)")
+                    for text in outside { #expect(!res.body.string.contains(text), "\(name) \(path) shows \(text)") }
+                    checked += 1
+                }
+                let admin = path.hasPrefix("/api/") ? try await app.api(.GET, path) : try await app.page(path)
+                if outside.contains(where: { admin.body.string.contains($0) }) { adminSaw += 1 }
+            }
+            #expect(checked >= 3 * 12)
+            // The markers are real: most lists show them to someone whose scope holds them.
+            #expect(adminSaw >= 6)
         }
     }
 }
