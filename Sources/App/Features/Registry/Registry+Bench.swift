@@ -10,11 +10,6 @@ import Foundation
 import SQLKit
 import Vapor
 
-struct BenchCommand: AsyncCommandGroup {
-    var help: String { "Benchmarks: import, fanout, writes" }
-    var commands: [String: any AnyAsyncCommand] { ["import": BenchImportCommand(), "fanout": BenchFanoutCommand(), "writes": BenchWritesCommand()] }
-}
-
 struct BenchImportCommand: AsyncCommand {
     struct Signature: CommandSignature {
         @Option(name: "households", help: "How many households to generate (default 100000)")
@@ -32,7 +27,7 @@ struct BenchImportCommand: AsyncCommand {
             throw ExitCode(2)
         }
         let out = { (s: String) in context.console.print(s) }
-        let commune = try await benchCommune(db)
+        let commune = try await UnitsBench.commune(db)
         let villageCodes = ["B1", "B2", "B3", "B4"]
         let rows = Demo.rows(households: n, residents: n * 436 / 100, villageCodes: villageCodes, groupsPerVillage: 9, codePrefix: "B")
         let csv = try Self.csv(rows)
@@ -71,7 +66,7 @@ struct BenchImportCommand: AsyncCommand {
 
         // 1. Raw: one prepared INSERT per row, in one transaction.
         let perRow = rawRows()
-        let t1 = try await Self.time {
+        let t1 = try await Bench.time {
             try await db.transaction { db in
                 let sql = db as! any SQLDatabase
                 for row in perRow.households { try await sql.insert(into: "households").columns(hCols).values(row).run() }
@@ -82,7 +77,7 @@ struct BenchImportCommand: AsyncCommand {
         try await Self.clear(sql)
         // 2. Raw: multi-row prepared INSERTs, in one transaction.
         let batched = rawRows()
-        let t2 = try await Self.time {
+        let t2 = try await Bench.time {
             try await db.transaction { db in
                 let sql = db as! any SQLDatabase
                 try await Bulk.insert(sql, into: "households", columns: hCols, rows: batched.households)
@@ -92,10 +87,10 @@ struct BenchImportCommand: AsyncCommand {
         }
         try await Self.clear(sql)
         // Reading and checking the file alone, for the breakdown.
-        let tParse = try await Self.time { _ = try RegistryCSV.parse(csv) }
+        let tParse = try await Bench.time { _ = try RegistryCSV.parse(csv) }
         // 3. The import: parse, check every row against the database, write.
         var report: ImportReport? = nil
-        let t3 = try await Self.time {
+        let t3 = try await Bench.time {
             report = try await RegistryCSV.importFile(csv, into: commune, on: db)
         }
         try await Self.clear(sql)
@@ -114,12 +109,6 @@ struct BenchImportCommand: AsyncCommand {
         out(String(format: "ratio import / raw one-row-per-statement: %.2f×", t3 / t1))
     }
 
-    static func time(_ body: () async throws -> Void) async throws -> Double {
-        let start = DispatchTime.now().uptimeNanoseconds
-        try await body()
-        return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-    }
-
     static func clear(_ sql: any SQLDatabase) async throws {
         try await sql.delete(from: "residents").run()
         try await sql.delete(from: "households").run()
@@ -133,34 +122,6 @@ struct BenchImportCommand: AsyncCommand {
                                   r.gender.rawValue, r.birthYear.map(String.init) ?? "", r.relation.rawValue, r.phone ?? "",
                                   r.representative ? "yes" : ""])
             }
-        }
-    }
-
-    /// A bench province (99) and commune (99999) with 4 villages of 9 groups, made once.
-    func benchCommune(_ db: any Database) async throws -> AdminUnit {
-        if let c = try await UnitQueries.byCode("99999", kind: .commune, on: db) { return c }
-        var p = try await UnitQueries.byCode("99", kind: .province, on: db)
-        if p == nil { p = try await UnitActions.create(UnitInput(kind: "province", code: "99", name: "Tỉnh đo hiệu năng"), on: db) }
-        let province = p!
-        let c = try await UnitActions.create(UnitInput(kind: "commune", code: "99999", name: "Xã đo hiệu năng", parentId: province.id!.uuidString), on: db)
-        for v in 1...4 {
-            let village = try await UnitActions.create(UnitInput(kind: "village", code: "B\(v)", name: "Thôn \(v)", parentId: c.id!.uuidString), on: db)
-            for g in 1...9 {
-                _ = try await UnitActions.create(UnitInput(kind: "group", code: "B\(v)-\(String(format: "%02d", g))", name: "Tổ \(g)", parentId: village.id!.uuidString), on: db)
-            }
-        }
-        return c
-    }
-}
-
-extension AppConfig.Database {
-    /// For printing: the kind and place, never a password.
-    var label: String {
-        switch self {
-        case .sqlite(let path): return "SQLite \(path)"
-        case .postgres(let url):
-            let host = URL(string: url)?.host ?? "?"
-            return "PostgreSQL on \(host)"
         }
     }
 }

@@ -1,29 +1,9 @@
-// The `thonso` subcommands beyond `serve` and `migrate`: load the official units, import and export households,
-// load the demo, run benchmarks.
+// `thonso import households` and `thonso export households`: a commune's households and residents from and to CSV or
+// XLSX files (docs/registry.md).
 import ConsoleKit
 import Fluent
 import Foundation
 import Vapor
-
-struct UnitsCommand: AsyncCommandGroup {
-    var help: String { "Administrative units: load-official, check-closure" }
-    var commands: [String: any AnyAsyncCommand] { ["load-official": LoadOfficialCommand(), "check-closure": CheckClosureCommand()] }
-}
-
-struct LoadOfficialCommand: AsyncCommand {
-    struct Signature: CommandSignature {
-        @Option(name: "dir", help: "Directory with the cleaned official lists (default Resources/Data/official)")
-        var dir: String?
-    }
-    var help: String { "Loads provinces, districts (before 1 July 2025), communes and their successions" }
-
-    func run(using context: CommandContext, signature: Signature) async throws {
-        let app = context.application
-        let dir = signature.dir.map { URL(fileURLWithPath: $0) } ?? OfficialUnits.directory(app)
-        let r = try await OfficialUnits.load(from: dir, on: app.db)
-        context.console.print("Added \(r.unitsAdded) units, \(r.linksAdded) parent links, \(r.successionsAdded) successions.")
-    }
-}
 
 struct ImportCommand: AsyncCommandGroup {
     var help: String { "Imports: households FILE.csv|FILE.xlsx --commune CODE" }
@@ -67,13 +47,6 @@ struct ImportHouseholdsCommand: AsyncCommand {
     }
 }
 
-/// ActivityIndicator is a class without Sendable; the import reports progress from one task at a time.
-final class ProgressBox: @unchecked Sendable {
-    let bar: ActivityIndicator<ProgressBar>
-    init(_ bar: ActivityIndicator<ProgressBar>) { self.bar = bar }
-    func set(_ v: Double) { bar.activity.currentProgress = v }
-}
-
 struct ExportCommand: AsyncCommandGroup {
     var help: String { "Exports: households --commune CODE [--output FILE.csv|FILE.xlsx] [--format csv|xlsx]" }
     var commands: [String: any AnyAsyncCommand] { ["households": ExportHouseholdsCommand()] }
@@ -110,14 +83,3 @@ struct ExportHouseholdsCommand: AsyncCommand {
         else { FileHandle.standardOutput.write(data) }
     }
 }
-
-struct DemoCommand: AsyncCommand {
-    struct Signature: CommandSignature {}
-    var help: String { "Loads the demo commune (official lists; Song Phượng's synthetic households carried into Xã Đan Phượng; notices, reach, questions, bookings) and prints its accounts and household card" }
-    func run(using context: CommandContext, signature: Signature) async throws {
-        try await Demo.load(context.application) { context.console.print($0) }
-        for line in try await Demo.startLines(context.application) { context.console.print(line) }
-    }
-}
-
-public struct ExitCode: Error { public let code: Int32; init(_ c: Int32) { code = c } }
