@@ -1,4 +1,5 @@
-// JSON routes of the procedures feature under /api/v1 (described in Resources/openapi.json).
+// JSON routes of the procedures catalog under /api/v1 (described in Resources/openapi.json); the QR boards' are in
+// Boards/Boards+API.swift, registered here.
 import Fluent
 import Vapor
 
