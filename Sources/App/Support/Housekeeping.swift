@@ -1,24 +1,12 @@
 // The hourly housekeeping job: deletes what has outlived its purpose (ended sessions, old rate-limit windows, and
-// what later features add to `tasks`). It re-arms itself, so one row in `jobs` runs it for every instance.
+// what features add to `tasks`, listed in housekeepingTasks.swift). It re-arms itself, so one row in `jobs` runs it
+// for every instance.
 import Fluent
 import Vapor
 
 public enum Housekeeping {
     public static let kind = "housekeeping"
     public typealias Task = @Sendable (Application) async throws -> String
-
-    /// Each task deletes what is due and answers a line for the log.
-    static func tasks() -> [(String, Task)] {
-        [
-            ("sessions", { app in "\(try await SessionStore.sweep(config: app.config, on: app.db)) ended sessions" }),
-            ("rate counters", { app in "\(try await RateLimit.sweep(on: app.db)) old rate-limit windows" }),
-            ("phone confirmations", { app in "\(try await PhoneConfirm.sweep(on: app.db)) expired phone confirmations" }),
-            ("audit personal text", { app in
-                "\(try await AuditRedaction.sweep(days: app.config.auditPersonalDays, on: app.db)) audit rows older than \(app.config.auditPersonalDays) days blanked"
-            }),
-            ("hook events", { app in "\(try await HookReplay.sweep(on: app.db)) callback events past the replay window" }),
-        ]
-    }
 
     /// Runs every task once (the job, and tests).
     @discardableResult

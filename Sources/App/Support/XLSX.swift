@@ -397,7 +397,7 @@ public enum XLSX {
         return out
     }
 
-    /// Days since 1970-01-01 → (year, month, day): the one integer calendar the app has (CAP.swift).
+    /// Days since 1970-01-01 → (year, month, day): the one integer calendar the app has (Support/Moment.swift).
     static func civil(_ z0: Int) -> (Int, Int, Int) {
         let (y, m, d) = civilDate(fromDaysSinceEpoch: Int64(z0))
         return (Int(y), Int(m), Int(d))

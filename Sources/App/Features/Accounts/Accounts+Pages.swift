@@ -25,13 +25,13 @@ struct AccountsPages {
     struct PeoplePage: Encodable {
         var layout: Layout
         var people: [PersonRow]
-        var roles: [UnitsWeb.Option]
+        var roles: [SelectOption]
         var form: FormState
     }
 
-    static func roleOptions(_ req: Request, selected: String?) -> [UnitsWeb.Option] {
+    static func roleOptions(_ req: Request, selected: String?) -> [SelectOption] {
         Role.allCases.filter { $0 != .admin || req.access.roots(.manageAccounts) == nil }
-            .map { UnitsWeb.Option(value: $0.rawValue, label: req.lang.t("role.\($0.rawValue)"), selected: $0.rawValue == selected) }
+            .map { SelectOption(value: $0.rawValue, label: req.lang.t("role.\($0.rawValue)"), selected: $0.rawValue == selected) }
     }
 
     func peoplePage(_ req: Request, form: FormState = FormState(), status: HTTPResponseStatus = .ok) async throws -> Response {
@@ -77,7 +77,7 @@ struct AccountsPages {
         var phone: String
         var locked: Bool
         var grants: [GrantRow]
-        var roles: [UnitsWeb.Option]
+        var roles: [SelectOption]
         var grantURL: String
         var passwordURL: String
         var form: FormState
@@ -133,7 +133,7 @@ struct AccountsPages {
     struct TokensPage: Encodable {
         var layout: Layout
         var tokens: [TokenRow]
-        var roles: [UnitsWeb.Option]
+        var roles: [SelectOption]
         var form: FormState
         var secret: String?
     }

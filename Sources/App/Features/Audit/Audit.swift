@@ -130,13 +130,7 @@ public enum AuditQueries {
         return q.sort(\.$at, .descending)
     }
 
-    static func dayStart(_ iso: String) -> Date? {
-        let p = iso.split(separator: "-").compactMap { Int($0) }
-        guard p.count == 3 else { return nil }
-        var cal = Calendar(identifier: .gregorian)
-        cal.timeZone = Day.zone
-        return cal.date(from: DateComponents(year: p[0], month: p[1], day: p[2]))
-    }
+    static func dayStart(_ iso: String) -> Date? { Day.start(iso) }
 
     public static func page(_ f: Filter, page: PageRequest, on db: any Database) async throws -> Paged<AuditEventDTO> {
         let q = query(f, on: db)

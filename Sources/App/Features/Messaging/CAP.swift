@@ -297,25 +297,6 @@ public func capDateTime(_ date: Date) -> String {
     return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(hour, 2)):\(pad(minute, 2)):\(pad(second, 2))+07:00"
 }
 
-private func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
-    let q = a / b
-    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q
-}
-
-/// Proleptic Gregorian date from days since 1970-01-01 (H. Hinnant's "civil_from_days").
-/// Done with plain integer arithmetic, so the result never depends on the machine's calendar or locale.
-func civilDate(fromDaysSinceEpoch z0: Int64) -> (Int64, Int64, Int64) {
-    let z = z0 + 719_468
-    let era = floorDiv(z, 146_097)
-    let doe = z - era * 146_097
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-    let mp = (5 * doy + 2) / 153
-    let day = doy - (153 * mp + 2) / 5 + 1
-    let month = mp < 10 ? mp + 3 : mp - 9
-    return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
-}
-
 private func pad(_ n: Int64, _ width: Int) -> String {
     let s = String(n)
     return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s

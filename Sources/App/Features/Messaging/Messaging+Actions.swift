@@ -4,51 +4,6 @@ import Fluent
 import SQLKit
 import Vapor
 
-/// A moment people type: "2026-11-25T08:00" (HTML datetime-local, Vietnam time), "25/11/2026 08:00", or ISO 8601
-/// with a zone (API).
-public enum Moment {
-    public static func parse(_ raw: String) -> Date? {
-        let t = raw.trimmingCharacters(in: .whitespaces)
-        if t.isEmpty { return nil }
-        let iso = ISO8601DateFormatter()
-        if let d = iso.date(from: t) { return d }
-        var cal = Calendar(identifier: .gregorian)
-        cal.timeZone = Day.zone
-        let parts = t.replacingOccurrences(of: "T", with: " ").split(separator: " ", omittingEmptySubsequences: true)
-        guard parts.count == 2, let day = Day.parse(String(parts[0])) else { return nil }
-        let hm = parts[1].split(separator: ":")
-        guard hm.count >= 2, let h = Int(hm[0]), let m = Int(hm[1]), (0...23).contains(h), (0...59).contains(m) else { return nil }
-        let d = day.split(separator: "-").compactMap { Int($0) }
-        return cal.date(from: DateComponents(year: d[0], month: d[1], day: d[2], hour: h, minute: m))
-    }
-
-    /// dd/MM/yyyy HH:mm in Vietnam time.
-    public static func display(_ date: Date?) -> String {
-        guard let date else { return "" }
-        let c = civil(date)
-        return "\(two(c.day))/\(two(c.month))/\(c.year) \(two(c.hour)):\(two(c.minute))"
-    }
-
-    /// The value an HTML datetime-local input shows.
-    public static func input(_ date: Date?) -> String {
-        guard let date else { return "" }
-        let c = civil(date)
-        return "\(c.year)-\(two(c.month))-\(two(c.day))T\(two(c.hour)):\(two(c.minute))"
-    }
-
-    private static func two(_ n: Int) -> String { n < 10 ? "0\(n)" : String(n) }
-
-    /// The date and time in Vietnam time, computed (a DateFormatter made per call was a sixth of an inbox page's time).
-    static func civil(_ date: Date) -> (year: Int, month: Int, day: Int, hour: Int, minute: Int) {
-        let t = Int(date.timeIntervalSince1970.rounded(.down)) + Day.zone.secondsFromGMT(for: date)
-        let days = t >= 0 ? t / 86_400 : (t - 86_399) / 86_400
-        let rem = t - days * 86_400
-        // The same integer calendar as CAP's timestamps (CAP.swift).
-        let (year, month, day) = civilDate(fromDaysSinceEpoch: Int64(days))
-        return (Int(year), Int(month), Int(day), rem / 3600, rem % 3600 / 60)
-    }
-}
-
 /// What a form or an API body says about an announcement.
 public struct AnnouncementInput: Content, Sendable {
     public var title: String?

@@ -20,14 +20,14 @@ struct BenchFanoutCommand: AsyncCommand {
         guard let sql = db as? any SQLDatabase else { return }
         let n = max(100, signature.households ?? 1_000_000)
         let out = { (s: String) in context.console.print(s) }
-        let commune = try await BenchImportCommand().benchCommune(db)
+        let commune = try await UnitsBench.commune(db)
         let have = try await Household.query(on: db).filter(\.$communeID == commune.id!).count()
         if have != n {
             if try await Household.query(on: db).count() > 0 {
                 context.console.error("This database already holds other households; run the benchmark on a scratch database, e.g. DATABASE_PATH=/tmp/bench.sqlite")
                 throw ExitCode(2)
             }
-            let t = try await BenchImportCommand.time { try await Self.generate(n, commune: commune, on: db) }
+            let t = try await Bench.time { try await Self.generate(n, commune: commune, on: db) }
             out(String(format: "generated %d households in %.1f s", n, t))
         }
         out("database: \(app.config.database.label); households: \(n)")
@@ -51,7 +51,7 @@ struct BenchFanoutCommand: AsyncCommand {
         // Warm the page cache the same way for both: read the audience's rows once.
         _ = try await sql.raw("SELECT COUNT(*) AS n, COUNT(group_id) AS g, SUM(LENGTH(address)) AS a FROM households WHERE commune_id = \(bind: commune.id!)").first()
         // 1. Raw: one INSERT … SELECT of the same rows, in one transaction (timed again after the fan-out).
-        let raw = { try await BenchImportCommand.time {
+        let raw = { try await Bench.time {
             try await db.transaction { db in
                 let tx = db as! any SQLDatabase
                 try await tx.raw("""
@@ -67,7 +67,7 @@ struct BenchFanoutCommand: AsyncCommand {
 
         // 2. The fan-out job: batches ordered by household, each committed with its cursor.
         try await db.transaction { db in try await MessagingActions.goOut(a, now: published, on: db) }
-        let tFan = try await BenchImportCommand.time {
+        let tFan = try await Bench.time {
             while try await Jobs.runOne(app, worker: "bench") {}
         }
         let fanCount = try await Delivery.query(on: db).count()
@@ -90,12 +90,12 @@ struct BenchFanoutCommand: AsyncCommand {
         let admin = Access(personID: nil, tokenID: nil, displayName: "bench", grants: [Grant(role: .admin, unitID: nil)])
         var reachTimes: [Double] = []
         var reach: ReachDTO? = nil
-        for _ in 0..<3 { reachTimes.append(try await BenchImportCommand.time { reach = try await MessagingQueries.reach(a, admin, on: db) }) }
+        for _ in 0..<3 { reachTimes.append(try await Bench.time { reach = try await MessagingQueries.reach(a, admin, on: db) }) }
         let (_, token) = try await AccountActions.createToken(name: "bench-\(UUID().uuidString.prefix(6))", role: .admin, unit: nil, on: db)
         var pageTimes: [Double] = []
         var status = HTTPResponseStatus.ok
         for _ in 0..<3 {
-            pageTimes.append(try await BenchImportCommand.time {
+            pageTimes.append(try await Bench.time {
                 let req = Request(application: app, method: .GET, url: URI(path: SiteURL.noticeReach(.id(a.id!)).path),
                                   headers: ["Authorization": "Bearer \(token)"], on: app.eventLoopGroup.next())
                 let res = try await app.responder.current.respond(to: req).get()

@@ -6,18 +6,6 @@ import Fluent
 import SQLKit
 import Vapor
 
-enum Settings {
-    static func get(_ key: String, on db: any Database) async throws -> String? {
-        try await MessagingActions.sql(db).select().column("value").from("settings").where("key", .equal, key).first()?.decode(column: "value", as: String.self)
-    }
-
-    /// Sets it unless another instance set it first; answers the value that holds.
-    static func setOnce(_ key: String, _ value: String, on db: any Database) async throws -> String {
-        try await MessagingActions.sql(db).raw("INSERT INTO settings (key, value) VALUES (\(bind: key), \(bind: value)) ON CONFLICT (key) DO NOTHING").run()
-        return try await get(key, on: db) ?? value
-    }
-}
-
 struct VAPIDKeysKey: StorageKey { typealias Value = VAPIDKeys }
 
 enum PushSender {

@@ -34,7 +34,6 @@ struct MessagingWeb {
 
     // MARK: view models
 
-    struct Option: Encodable { var value: String; var label: String; var selected: Bool; var note: String = "" }
 
     struct NoticeRow: Encodable {
         var url: String
@@ -52,7 +51,7 @@ struct MessagingWeb {
         var rows: [NoticeRow]
         var pager: Pager
         var newURL: String
-        var filters: [Option]
+        var filters: [SelectOption]
     }
 
     static func row(_ a: AnnouncementDTO, _ lang: Lang) -> NoticeRow {
@@ -65,8 +64,8 @@ struct MessagingWeb {
         let status = AnnouncementStatus(rawValue: req.query[String.self, at: "status"] ?? "")
         let page = PageRequest(req, defaultPer: req.config.pageSize)
         let result = try await MessagingQueries.list(req.access, status: status, page: page, on: req.db)
-        let filters = [Option(value: "", label: req.lang.t("msg.filter.all"), selected: status == nil)]
-            + AnnouncementStatus.allCases.map { Option(value: $0.rawValue, label: req.lang.t("msg.status.\($0.rawValue)"), selected: status == $0) }
+        let filters = [SelectOption(value: "", label: req.lang.t("msg.filter.all"), selected: status == nil)]
+            + AnnouncementStatus.allCases.map { SelectOption(value: $0.rawValue, label: req.lang.t("msg.status.\($0.rawValue)"), selected: status == $0) }
         return try await req.view.render("messaging/index", IndexPage(
             layout: Layout(req, title: req.lang.t("msg.title"), crumbs: [Crumb(name: req.lang.t("nav.home"), url: "/")]),
             rows: result.items.map { Self.row($0, req.lang) }, pager: Pager(req, page: page.page, per: page.per, total: result.total),
@@ -79,27 +78,27 @@ struct MessagingWeb {
         var layout: Layout
         var action: String
         var form: FormState
-        var categories: [Option]
-        var units: [Option]
-        var channels: [Option]
-        var reminders: [Option]
-        var severities: [Option]
+        var categories: [SelectOption]
+        var units: [SelectOption]
+        var channels: [SelectOption]
+        var reminders: [SelectOption]
+        var severities: [SelectOption]
         var preview: String?
         var isNew: Bool
     }
 
     /// The communes, villages and groups the caller may address: their own units and what lies below them.
-    static func audienceOptions(_ req: Request, selected: Set<String>) async throws -> [Option] {
+    static func audienceOptions(_ req: Request, selected: Set<String>) async throws -> [SelectOption] {
         var roots: [AdminUnit]
         if let r = try await req.access.rootUnits(.publishNotices, on: req.db) { roots = r } else {
             let ids = try await AdminUnit.query(on: req.db).filter(\.$kind == .village).all(\.$communeID)
             roots = try await AdminUnit.query(on: req.db).filter(\.$id ~~ Array(Set(ids.compactMap { $0 }))).sort(\.$code).limit(20).all()
         }
-        var out: [Option] = []
+        var out: [SelectOption] = []
         func add(_ u: AdminUnit, depth: Int) {
             let id = u.id!.uuidString.lowercased()
             let pad = String(repeating: "— ", count: depth)
-            out.append(Option(value: id, label: pad + u.name, selected: selected.contains(id), note: req.lang.t("kind.\(u.kind.rawValue)")))
+            out.append(SelectOption(value: id, label: pad + u.name, selected: selected.contains(id), note: req.lang.t("kind.\(u.kind.rawValue)")))
         }
         let today = Day.today()
         for root in roots.sorted(by: { $0.code < $1.code }) {
@@ -134,14 +133,14 @@ struct MessagingWeb {
         let page = FormPage(
             layout: Layout(req, title: lang.t(isNew ? "msg.new" : "msg.edit"), crumbs: [Crumb(name: lang.t("msg.title"), url: SiteURL.notices.path)]),
             action: action, form: FormState(values: values, issues: issues, lang: lang),
-            categories: AnnouncementCategory.allCases.map { Option(value: $0.rawValue, label: lang.t("msg.category.\($0.rawValue)"), selected: $0.rawValue == category) },
+            categories: AnnouncementCategory.allCases.map { SelectOption(value: $0.rawValue, label: lang.t("msg.category.\($0.rawValue)"), selected: $0.rawValue == category) },
             units: try await Self.audienceOptions(req, selected: units),
             channels: [Channel.push, .zalo, .sms, .loudspeaker].map { ch in
                 let on = ch == .loudspeaker || MessagingActions.configured(ch, m)
-                return Option(value: ch.rawValue, label: lang.t("msg.channel.\(ch.rawValue)"), selected: channels.contains(ch.rawValue), note: on ? "" : lang.t("msg.channelOff"))
+                return SelectOption(value: ch.rawValue, label: lang.t("msg.channel.\(ch.rawValue)"), selected: channels.contains(ch.rawValue), note: on ? "" : lang.t("msg.channelOff"))
             },
-            reminders: Self.reminderChoices.map { Option(value: String($0), label: lang.t("msg.reminder.\($0)"), selected: reminders.contains($0)) },
-            severities: AlertSeverity.allCases.map { Option(value: $0.rawValue, label: lang.t("msg.severity.\($0.rawValue)"), selected: (values["severity"] ?? "Severe") == $0.rawValue) },
+            reminders: Self.reminderChoices.map { SelectOption(value: String($0), label: lang.t("msg.reminder.\($0)"), selected: reminders.contains($0)) },
+            severities: AlertSeverity.allCases.map { SelectOption(value: $0.rawValue, label: lang.t("msg.severity.\($0.rawValue)"), selected: (values["severity"] ?? "Severe") == $0.rawValue) },
             preview: preview.map { lang.t("msg.previewCount", [lang.number($0)]) }, isNew: isNew)
         return try await req.view.render("messaging/form", page).encodeResponse(status: status, for: req)
     }
@@ -570,7 +569,7 @@ struct MessagingWeb {
         var readURL: String
         var rsvpURL: String
         var rsvp: String?
-        var rsvpChoices: [Option]
+        var rsvpChoices: [SelectOption]
         var canAnswer: Bool
         var error: String?
         var paragraphs: [String]
@@ -592,7 +591,7 @@ struct MessagingWeb {
             corrections: fixes.map { CorrectionView(at: Moment.display($0.at), author: $0.authorName, note: $0.note, previousTitle: $0.previousTitle, previousBody: $0.previousBody) },
             read: d.state == .read, readURL: SiteURL.myNoticeRead(.id(id)).path, rsvpURL: SiteURL.myNoticeRSVP(.id(id)).path,
             rsvp: d.rsvp.map { lang.t("msg.rsvp.\($0.rawValue)") },
-            rsvpChoices: RSVP.allCases.map { Option(value: $0.rawValue, label: lang.t("msg.rsvp.\($0.rawValue)"), selected: d.rsvp == $0) },
+            rsvpChoices: RSVP.allCases.map { SelectOption(value: $0.rawValue, label: lang.t("msg.rsvp.\($0.rawValue)"), selected: d.rsvp == $0) },
             canAnswer: a.category == .meeting && open, error: error,
             paragraphs: a.body.components(separatedBy: "\n").filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty })).encodeResponse(status: status, for: req)
     }

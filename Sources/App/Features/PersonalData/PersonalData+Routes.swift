@@ -85,7 +85,7 @@ struct PersonalDataRoutes {
     func renderPage(_ req: Request, _ h: Household, form: FormState = FormState(), status: HTTPResponseStatus = .ok) async throws -> Response {
         let e = try await PersonalData.export(h, on: req.db)
         let id = Ref.id(h.id!)
-        var crumbs = try await UnitsWeb.crumbs(req, try await AdminUnit.find(h.groupID ?? h.villageID, on: req.db))
+        var crumbs = try await UnitCrumbs.trail(req, try await AdminUnit.find(h.groupID ?? h.villageID, on: req.db))
         crumbs.append(Crumb(name: h.code, url: SiteURL.household(h.id!)))
         let view = try await req.view.render("personal/data", DataPage(
             layout: Layout(req, title: req.lang.t("personal.title"), crumbs: crumbs),

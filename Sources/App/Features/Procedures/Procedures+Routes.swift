@@ -6,8 +6,8 @@ enum ProceduresRoutes {
         ProceduresWeb().addRoutes(open: open, signedIn: signedIn)
         ProceduresAPI().addRoutes(open: openAPI, signedIn: signedInAPI)
         QuestionsRoutes().addRoutes(open: open, signedIn: signedIn, openAPI: openAPI, api: signedInAPI)
-        ResidentRoutes().addRoutes(open: open, signedIn: signedIn)
-        ResidentAPI().addRoutes(openAPI: openAPI, api: signedInAPI)
+        MyProceduresRoutes().addRoutes(open: open, signedIn: signedIn)
+        MyProceduresAPI().addRoutes(openAPI: openAPI, api: signedInAPI)
         ConfirmRoutes().addRoutes(open: open, openAPI: openAPI)
         AppointmentsRoutes().addRoutes(open: open, signedIn: signedIn, openAPI: openAPI, api: signedInAPI)
         // Up to three times the papers limit is read, so a too-large file is answered with a message naming the field.

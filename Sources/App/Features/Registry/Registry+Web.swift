@@ -75,7 +75,7 @@ struct RegistryWeb {
         // The unit is inside the caller's scope (checked above), so its whole subtree is: no second scope filter.
         let result = try await RegistryQueries.households(.init(unit: unit, search: q, scope: nil), page: page, on: req.db)
         try await Audit.record("list", Household.schema, unit: unit.id, after: ["q": q, "rows": String(result.items.count)], on: req.db)
-        var crumbs = try await UnitsWeb.crumbs(req, unit)
+        var crumbs = try await UnitCrumbs.trail(req, unit)
         crumbs.append(Crumb(name: req.lang.t("households.title"), url: SiteURL.unitHouseholds(.id(unit.id!)).path))
         return try await req.view.render("registry/list", ListPage(
             layout: Layout(req, title: "\(req.lang.t("households.title")) · \(unit.name)", crumbs: crumbs),
@@ -107,7 +107,7 @@ struct RegistryWeb {
         let h = detail.household
         let village = try await AdminUnit.find(h.villageId, on: req.db)
         let group = try await h.groupId.asyncMap { try await AdminUnit.find($0, on: req.db) } ?? nil
-        var crumbs = try await UnitsWeb.crumbs(req, group ?? village)
+        var crumbs = try await UnitCrumbs.trail(req, group ?? village)
         crumbs.append(Crumb(name: h.code, url: SiteURL.household(h.id)))
         return try await req.view.render("registry/household", ShowPage(
             layout: Layout(req, title: "\(req.lang.t("household.title")) \(h.code)", crumbs: crumbs),
@@ -138,26 +138,26 @@ struct RegistryWeb {
         var form: FormState
         var action: String
         var isNew: Bool
-        var groups: [UnitsWeb.Option]
-        var residents: [UnitsWeb.Option]
-        var genders: [UnitsWeb.Option]
+        var groups: [SelectOption]
+        var residents: [SelectOption]
+        var genders: [SelectOption]
     }
 
-    static func options(_ req: Request, _ values: [String], prefix: String, selected: String?) -> [UnitsWeb.Option] {
-        values.map { UnitsWeb.Option(value: $0, label: req.lang.t("\(prefix).\($0)"), selected: $0 == selected) }
+    static func options(_ req: Request, _ values: [String], prefix: String, selected: String?) -> [SelectOption] {
+        values.map { SelectOption(value: $0, label: req.lang.t("\(prefix).\($0)"), selected: $0 == selected) }
     }
 
     func householdFormPage(_ req: Request, village: AdminUnit, state: FormState, isNew: Bool, action: String,
                            residents: [Resident] = [], status: HTTPResponseStatus = .ok) async throws -> Response {
         let groups = try await AdminUnit.query(on: req.db).filter(\.$parentID == village.id).filter(\.$kind == .group).sort(\.$code).all()
-        var groupOptions = [UnitsWeb.Option(value: "", label: "—", selected: (state.values["groupId"] ?? "").isEmpty)]
-        groupOptions += groups.map { UnitsWeb.Option(value: $0.id!.uuidString, label: $0.name, selected: $0.id!.uuidString == state.values["groupId"]) }
-        var crumbs = try await UnitsWeb.crumbs(req, village)
+        var groupOptions = [SelectOption(value: "", label: "—", selected: (state.values["groupId"] ?? "").isEmpty)]
+        groupOptions += groups.map { SelectOption(value: $0.id!.uuidString, label: $0.name, selected: $0.id!.uuidString == state.values["groupId"]) }
+        var crumbs = try await UnitCrumbs.trail(req, village)
         crumbs.append(Crumb(name: req.lang.t(isNew ? "household.new" : "household.edit"), url: action))
         let view = try await req.view.render("registry/household-form", HouseholdFormPage(
             layout: Layout(req, title: req.lang.t(isNew ? "household.new" : "household.edit"), crumbs: crumbs),
             form: state, action: action, isNew: isNew, groups: groupOptions,
-            residents: residents.map { UnitsWeb.Option(value: $0.id!.uuidString, label: $0.fullName, selected: $0.id!.uuidString == state.values["representativeId"]) },
+            residents: residents.map { SelectOption(value: $0.id!.uuidString, label: $0.fullName, selected: $0.id!.uuidString == state.values["representativeId"]) },
             genders: Self.options(req, Gender.allCases.map(\.rawValue), prefix: "gender", selected: state.values["repGender"])))
         return try await view.encodeResponse(status: status, for: req)
     }
@@ -248,13 +248,13 @@ struct RegistryWeb {
         var action: String
         var isNew: Bool
         var householdURL: String
-        var genders: [UnitsWeb.Option]
-        var relations: [UnitsWeb.Option]
+        var genders: [SelectOption]
+        var relations: [SelectOption]
     }
 
     func residentFormPage(_ req: Request, household: Household, state: FormState, isNew: Bool, status: HTTPResponseStatus = .ok) async throws -> Response {
         guard let village = try await AdminUnit.find(household.villageID, on: req.db) else { throw Abort(.notFound) }
-        var crumbs = try await UnitsWeb.crumbs(req, village)
+        var crumbs = try await UnitCrumbs.trail(req, village)
         crumbs.append(Crumb(name: household.code, url: SiteURL.household(household.id!)))
         let view = try await req.view.render("registry/resident-form", ResidentFormPage(
             layout: Layout(req, title: req.lang.t(isNew ? "resident.new" : "resident.edit"), crumbs: crumbs),
@@ -323,7 +323,7 @@ struct RegistryWeb {
     }
 
     func importPage(_ req: Request, _ unit: AdminUnit, errors: [FieldIssue] = [], report: ImportReport? = nil, status: HTTPResponseStatus = .ok) async throws -> Response {
-        var crumbs = try await UnitsWeb.crumbs(req, unit)
+        var crumbs = try await UnitCrumbs.trail(req, unit)
         crumbs.append(Crumb(name: req.lang.t("import.title"), url: req.url.path))
         let shown = errors.prefix(200)
         let view = try await req.view.render("registry/import", ImportPage(

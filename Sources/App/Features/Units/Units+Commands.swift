@@ -1,6 +1,27 @@
-// `thonso units check-closure [--repair]`: recomputes the unit closure table from the units and their links and
-// compares it with what is stored; exits 1 when they differ (and, with --repair, rebuilds it).
+// `thonso units load-official` loads the official lists. `thonso units check-closure [--repair]` recomputes the unit
+// closure table from the units and their links and compares it with what is stored; exits 1 when they differ (and,
+// with --repair, rebuilds it).
 import Vapor
+
+struct UnitsCommand: AsyncCommandGroup {
+    var help: String { "Administrative units: load-official, check-closure" }
+    var commands: [String: any AnyAsyncCommand] { ["load-official": LoadOfficialCommand(), "check-closure": CheckClosureCommand()] }
+}
+
+struct LoadOfficialCommand: AsyncCommand {
+    struct Signature: CommandSignature {
+        @Option(name: "dir", help: "Directory with the cleaned official lists (default Resources/Data/official)")
+        var dir: String?
+    }
+    var help: String { "Loads provinces, districts (before 1 July 2025), communes and their successions" }
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        let app = context.application
+        let dir = signature.dir.map { URL(fileURLWithPath: $0) } ?? OfficialUnits.directory(app)
+        let r = try await OfficialUnits.load(from: dir, on: app.db)
+        context.console.print("Added \(r.unitsAdded) units, \(r.linksAdded) parent links, \(r.successionsAdded) successions.")
+    }
+}
 
 struct CheckClosureCommand: AsyncCommand {
     struct Signature: CommandSignature {

@@ -57,13 +57,6 @@ struct UnitsWeb {
         app.post(SiteURL.unitCarry(.key).components, use: carry).rule(.unit(.manageUnits))
     }
 
-    static func crumbs(_ req: Request, _ unit: AdminUnit?) async throws -> [Crumb] {
-        var out = [Crumb(name: req.lang.t("nav.units"), url: SiteURL.units.path)]
-        guard let unit else { return out }
-        for u in try await UnitQueries.lineage(of: unit, on: req.db) { out.append(Crumb(name: u.name, url: SiteURL.unit(u.id!))) }
-        return out
-    }
-
     struct IndexPage: Encodable {
         var layout: Layout
         var units: [UnitRow]
@@ -139,7 +132,7 @@ struct UnitsWeb {
         let id = Ref.id(unit.id!)
         let holdsHouseholds = [.commune, .village, .group].contains(unit.kind)
         let ctx = ShowPage(
-            layout: Layout(req, title: unit.name, crumbs: try await Self.crumbs(req, unit)),
+            layout: Layout(req, title: unit.name, crumbs: try await UnitCrumbs.trail(req, unit)),
             unit: unit.row(today: today), kindLabel: req.lang.t("kind.\(unit.kind.rawValue)"),
             summary: try await UnitQueries.summary(of: unit, on: req.db),
             units: children.map { $0.row(today: today) }, pager: Pager(req, page: page.page, per: page.per, total: total),
@@ -169,12 +162,11 @@ struct UnitsWeb {
         var action: String
         var isNew: Bool
         var parentName: String?
-        var kinds: [Option]
+        var kinds: [SelectOption]
     }
-    struct Option: Encodable { var value: String; var label: String; var selected: Bool }
 
-    static func kindOptions(_ req: Request, allowed: [UnitKind], selected: String?) -> [Option] {
-        allowed.map { Option(value: $0.rawValue, label: req.lang.t("kind.\($0.rawValue)"), selected: $0.rawValue == selected) }
+    static func kindOptions(_ req: Request, allowed: [UnitKind], selected: String?) -> [SelectOption] {
+        allowed.map { SelectOption(value: $0.rawValue, label: req.lang.t("kind.\($0.rawValue)"), selected: $0.rawValue == selected) }
     }
 
     func newForm(req: Request) async throws -> View {
@@ -191,7 +183,7 @@ struct UnitsWeb {
 
     func renderForm(_ req: Request, parent: AdminUnit?, state: FormState, kinds: [UnitKind], isNew: Bool, action: String, status: HTTPResponseStatus) async throws -> View {
         try await req.view.render("units/form", FormPage(
-            layout: Layout(req, title: req.lang.t(isNew ? "units.new" : "units.edit"), crumbs: try await Self.crumbs(req, parent)),
+            layout: Layout(req, title: req.lang.t(isNew ? "units.new" : "units.edit"), crumbs: try await UnitCrumbs.trail(req, parent)),
             form: state, action: action, isNew: isNew, parentName: parent?.name,
             kinds: Self.kindOptions(req, allowed: kinds, selected: state.values["kind"])))
     }
@@ -259,7 +251,7 @@ struct UnitsWeb {
     func changePage(_ req: Request, _ unit: AdminUnit, mode: String, form: FormState, status: HTTPResponseStatus = .ok) async throws -> Response {
         let action = mode == "move" ? SiteURL.unitMove(.id(unit.id!)).path : SiteURL.unitMerge(.id(unit.id!)).path
         let view = try await req.view.render("units/change", ChangePage(
-            layout: Layout(req, title: req.lang.t("units.\(mode)"), crumbs: try await Self.crumbs(req, unit)),
+            layout: Layout(req, title: req.lang.t("units.\(mode)"), crumbs: try await UnitCrumbs.trail(req, unit)),
             unit: unit.row(today: Day.today()), form: form, action: action, mode: mode))
         return try await view.encodeResponse(status: status, for: req)
     }
@@ -335,12 +327,5 @@ struct UnitsWeb {
         let input = try req.content.decode(CarryInput.self)
         let result = try await UnitActions.carry(unit, input: input, access: req.access, on: req.db)
         return req.redirect(to: SiteURL.unit(result.target.id), redirectType: .normal)
-    }
-}
-
-extension Optional {
-    func asyncMap<T>(_ f: (Wrapped) async throws -> T) async rethrows -> T? {
-        guard let v = self else { return nil }
-        return try await f(v)
     }
 }

@@ -156,7 +156,6 @@ struct DossiersRoutes {
     }
 
     struct Row: Encodable { var reference: String; var procedure: String; var channel: String; var status: String; var statusKey: String; var received: String; var due: String; var done: String; var late: Bool; var statusURL: String }
-    struct Option: Encodable { var value: String; var label: String; var selected: Bool }
     struct Figure: Encodable { var label: String; var value: String; var detail: String; var url: String }
     struct Page: Encodable {
         var layout: Layout
@@ -164,9 +163,9 @@ struct DossiersRoutes {
         var rows: [Row]
         var filterName: String
         var allURL: String
-        var procedures: [Option]
-        var channels: [Option]
-        var statuses: [Option]
+        var procedures: [SelectOption]
+        var channels: [SelectOption]
+        var statuses: [SelectOption]
         var form: FormState
         var action: String
     }
@@ -181,7 +180,7 @@ struct DossiersRoutes {
         let lang = req.lang
         let title = req.lang.t("proc.dossiers")
         let view = try await req.view.render("procedures/dossiers", Page(
-            layout: Layout(req, title: "\(title) · \(commune.name)", crumbs: try await ProceduresWeb.crumbs(req, commune, Crumb(name: title, url: base))),
+            layout: Layout(req, title: "\(title) · \(commune.name)", crumbs: try await ProcedureViews.crumbs(req, commune, Crumb(name: title, url: base))),
             figures: [
                 Figure(label: lang.t("proc.onlineShare"), value: DossierActions.percent(fig.onlineShare, lang), detail: lang.t("proc.ofTotal", [lang.number(fig.online), lang.number(fig.total)]), url: base + "?show=online"),
                 Figure(label: lang.t("proc.onTimeShare"), value: DossierActions.percent(fig.onTimeShare, lang), detail: lang.t("proc.ofTotal", [lang.number(fig.onTime), lang.number(fig.finished)]), url: base + "?show=onTime"),
@@ -195,9 +194,9 @@ struct DossiersRoutes {
                            statusURL: SiteURL.dossierStatus(.id(d.id!)).path)
             },
             filterName: filter == .all ? "" : lang.t("proc.filter.\(filter.rawValue)"), allURL: base,
-            procedures: catalog.map { Option(value: $0.id!.uuidString, label: $0.name, selected: form.values["procedureId"] == $0.id!.uuidString) },
-            channels: DossierChannel.allCases.map { Option(value: $0.rawValue, label: lang.t("proc.channel.\($0.rawValue)"), selected: form.values["channel"] == $0.rawValue) },
-            statuses: DossierStatus.allCases.map { Option(value: $0.rawValue, label: lang.t("proc.dstatus.\($0.rawValue)"), selected: false) },
+            procedures: catalog.map { SelectOption(value: $0.id!.uuidString, label: $0.name, selected: form.values["procedureId"] == $0.id!.uuidString) },
+            channels: DossierChannel.allCases.map { SelectOption(value: $0.rawValue, label: lang.t("proc.channel.\($0.rawValue)"), selected: form.values["channel"] == $0.rawValue) },
+            statuses: DossierStatus.allCases.map { SelectOption(value: $0.rawValue, label: lang.t("proc.dstatus.\($0.rawValue)"), selected: false) },
             form: form, action: SiteURL.dossierNew(.id(commune.id!)).path))
         return try await view.encodeResponse(status: status, for: req)
     }

@@ -25,20 +25,6 @@ struct AppointmentsRoutes {
         openAPI.post("appointments", use: bookAPI).rule(.open)
     }
 
-    struct AppointmentItem: Encodable { var procedure: String; var day: String; var time: String; var code: String; var status: String; var reminder: String; var cancelURL: String }
-
-    static func items(_ list: [Appointment], _ req: Request, mine: Bool) async throws -> [AppointmentItem] {
-        let names = try await ResidentRoutes.names(list.map(\.procedureID), on: req.db)
-        let now = Date()
-        return list.map { a in
-            let future = (Day.instant(a.day, a.startTime) ?? now) > now
-            return AppointmentItem(procedure: names[a.procedureID] ?? "", day: Day.display(a.day), time: a.startTime, code: a.code,
-                                   status: req.lang.t("proc.status.\(a.status.rawValue)"),
-                                   reminder: a.status == .booked && future ? QuestionsRoutes.when(a.remindAt) : "",
-                                   cancelURL: a.status == .booked && future ? SiteURL.myAppointmentCancel(.id(a.id!)).path : "")
-        }
-    }
-
     static func weekdayName(_ req: Request, _ iso: String) -> String { req.lang.t("proc.weekday.\(Day.weekday(iso))") }
 
     // MARK: the officer's desk
@@ -47,7 +33,6 @@ struct AppointmentsRoutes {
     struct DayRow: Encodable { var day: String; var reason: String }
     struct OpeningRow: Encodable { var label: String; var taken: Int; var capacity: Int }
     struct BookingRow: Encodable { var day: String; var time: String; var procedure: String; var name: String; var phone: String; var code: String; var status: String; var reminder: String; var cancelURL: String }
-    struct Option: Encodable { var value: String; var label: String; var selected: Bool }
     struct DeskPage: Encodable {
         var layout: Layout
         var slots: [SlotRow]
@@ -56,7 +41,7 @@ struct AppointmentsRoutes {
         var bookings: [BookingRow]
         /// Booked appointments whose reminder is due within a day: until messaging sends them, the officer can call.
         var reminders: [BookingRow]
-        var weekdays: [Option]
+        var weekdays: [SelectOption]
         var slotForm: FormState
         var dayForm: FormState
         var slotURL: String
@@ -69,23 +54,23 @@ struct AppointmentsRoutes {
         let closed = try await ClosedDay.query(on: req.db).filter(\.$communeID == commune.id!).filter(\.$day >= today).sort(\.$day).all()
         let openings = try await AppointmentActions.openings(commune.id!, on: req.db)
         let bookings = try await Appointment.query(on: req.db).filter(\.$communeID == commune.id!).filter(\.$day >= today).sort(\.$day).sort(\.$startTime).limit(500).all()
-        let names = try await ResidentRoutes.names(bookings.map(\.procedureID), on: req.db)
+        let names = try await ProcedureViews.names(bookings.map(\.procedureID), on: req.db)
         let title = req.lang.t("proc.appointments")
         let soon = Date().addingTimeInterval(86_400)
         func row(_ a: Appointment) -> BookingRow {
             BookingRow(day: Day.display(a.day), time: a.startTime, procedure: names[a.procedureID] ?? "", name: a.name, phone: a.phone ?? "", code: a.code,
-                       status: req.lang.t("proc.status.\(a.status.rawValue)"), reminder: a.status == .booked ? QuestionsRoutes.when(a.remindAt) : "",
+                       status: req.lang.t("proc.status.\(a.status.rawValue)"), reminder: a.status == .booked ? Moment.display(a.remindAt) : "",
                        cancelURL: a.status == .booked ? SiteURL.appointmentCancel(.id(a.id!)).path : "")
         }
         let view = try await req.view.render("procedures/appointments", DeskPage(
-            layout: Layout(req, title: "\(title) · \(commune.name)", crumbs: try await ProceduresWeb.crumbs(req, commune, Crumb(name: title, url: SiteURL.appointmentsDesk(.id(commune.id!)).path))),
+            layout: Layout(req, title: "\(title) · \(commune.name)", crumbs: try await ProcedureViews.crumbs(req, commune, Crumb(name: title, url: SiteURL.appointmentsDesk(.id(commune.id!)).path))),
             slots: slots.map { SlotRow(weekday: req.lang.t("proc.weekday.\($0.weekday)"), time: $0.startTime, minutes: $0.minutes, capacity: $0.capacity,
                                         retireURL: SiteURL.slotRetire(.id($0.id!)).path) },
             closed: closed.map { DayRow(day: Day.display($0.day), reason: $0.reason) },
             openings: openings.map { OpeningRow(label: "\(Self.weekdayName(req, $0.day)) \(Day.display($0.day)) \($0.startTime)", taken: $0.taken, capacity: $0.capacity) },
             bookings: bookings.map(row),
             reminders: bookings.filter { $0.status == .booked && $0.remindAt <= soon && (Day.instant($0.day, $0.startTime) ?? .distantPast) > Date() }.map(row),
-            weekdays: (1...7).map { Option(value: String($0), label: req.lang.t("proc.weekday.\($0)"), selected: slotForm.values["weekday"] == String($0)) },
+            weekdays: (1...7).map { SelectOption(value: String($0), label: req.lang.t("proc.weekday.\($0)"), selected: slotForm.values["weekday"] == String($0)) },
             slotForm: slotForm, dayForm: dayForm,
             slotURL: SiteURL.slotNew(.id(commune.id!)).path, dayURL: SiteURL.closedDayNew(.id(commune.id!)).path))
         return try await view.encodeResponse(status: status, for: req)
@@ -141,7 +126,7 @@ struct AppointmentsRoutes {
         var layout: Layout
         var procedure: String
         var guideURL: String
-        var openings: [Option]
+        var openings: [SelectOption]
         var disabled: [String]
         var form: FormState
         var confirmation: String?
@@ -151,14 +136,14 @@ struct AppointmentsRoutes {
     }
 
     func bookPageResponse(_ req: Request, form: FormState = FormState(), confirmation: String? = nil, confirm: ConfirmBox? = nil, status: HTTPResponseStatus = .ok) async throws -> Response {
-        let (commune, p) = try await ProceduresWeb.guideTarget(req)
+        let (commune, p) = try await Guide.target(req)
         let openings = try await AppointmentActions.openings(commune.id!, on: req.db)
         let view = try await req.view.render("procedures/book", BookPage(
             layout: Layout(req, title: "\(req.lang.t("proc.book")) · \(p.name)", needsToken: true), procedure: p.name,
             guideURL: SiteURL.guide(commune.code, p.key).path,
             openings: openings.filter { $0.taken < $0.capacity }.map { o in
                 let value = "\(o.slotId.uuidString)|\(o.day)"
-                return Option(value: value, label: "\(Self.weekdayName(req, o.day)) \(Day.display(o.day)) · \(o.startTime) · \(req.lang.t("proc.placesLeft", [String(o.capacity - o.taken)]))",
+                return SelectOption(value: value, label: "\(Self.weekdayName(req, o.day)) \(Day.display(o.day)) · \(o.startTime) · \(req.lang.t("proc.placesLeft", [String(o.capacity - o.taken)]))",
                               selected: form.values["opening"] == value)
             },
             disabled: openings.filter { $0.taken >= $0.capacity }.map { "\(Self.weekdayName(req, $0.day)) \(Day.display($0.day)) · \($0.startTime) · \(req.lang.t("proc.full"))" },
@@ -169,7 +154,7 @@ struct AppointmentsRoutes {
     func bookPage(req: Request) async throws -> Response { try await bookPageResponse(req) }
 
     func book(req: Request) async throws -> Response {
-        let (_, p) = try await ProceduresWeb.guideTarget(req)
+        let (_, p) = try await Guide.target(req)
         let f = (try? req.content.decode([String: String].self)) ?? [:]
         let parts = (f["opening"] ?? "").split(separator: "|").map(String.init)
         do {
@@ -177,7 +162,7 @@ struct AppointmentsRoutes {
                                                                    name: f["name"], phone: f["phone"]), householdID: req.access.householdID,
                                                       origin: Origin(req), on: req.db)
             let outcome = try await PhoneConfirm.afterSubmit(.appointment(a.id!), phone: a.phone, householdID: a.householdID, communeID: a.communeID, req)
-            let msg = req.lang.t("proc.booked", ["\(Self.weekdayName(req, a.day)) \(Day.display(a.day))", a.startTime, a.code, QuestionsRoutes.when(a.remindAt)])
+            let msg = req.lang.t("proc.booked", ["\(Self.weekdayName(req, a.day)) \(Day.display(a.day))", a.startTime, a.code, Moment.display(a.remindAt)])
             return try await bookPageResponse(req, confirmation: msg, confirm: PhoneConfirm.box(outcome, phone: a.phone, req))
         } catch let e as InvalidInput {
             // The slot and the day are one choice on the page.

@@ -1,4 +1,5 @@
-// JSON routes of the procedures feature under /api/v1 (described in Resources/openapi.json).
+// JSON routes of the procedures catalog under /api/v1 (described in Resources/openapi.json); the QR boards' are in
+// Boards/Boards+API.swift, registered here.
 import Fluent
 import Vapor
 
@@ -40,31 +41,5 @@ struct ProceduresAPI {
         var input = try req.content.decode(ProcedureInput.self)
         input.key = nil
         return try await CatalogActions.update(p, input, communeCode: commune.code, on: req.db).toDTO(communeCode: commune.code)
-    }
-
-    func listBoards(req: Request) async throws -> [BoardDTO] {
-        let commune = try await ProcScope.commune(req, .manageProcedures)
-        var out: [BoardDTO] = []
-        for b in try await QrBoard.query(on: req.db).filter(\.$communeID == commune.id!).sort(\.$place).all() {
-            out.append(try await BoardActions.dto(b, base: try BoardActions.base(req), on: req.db))
-        }
-        return out
-    }
-
-    func createBoard(req: Request) async throws -> Response {
-        let commune = try await ProcScope.commune(req, .manageProcedures)
-        let input = try req.content.decode(BoardInput.self)
-        _ = try await CatalogActions.list(commune, on: req.db)
-        let b = try await BoardActions.create(in: commune, input, on: req.db)
-        let res = try await BoardActions.dto(b, base: try BoardActions.base(req), on: req.db).encodeResponse(status: .created, for: req)
-        res.headers.replaceOrAdd(name: .location, value: "/api/v1/boards/\(b.id!.uuidString.lowercased())")
-        return res
-    }
-
-    func getBoard(req: Request) async throws -> BoardDetailDTO {
-        let b = try await ProcScope.row(QrBoard.self, req, .manageProcedures) { $0.communeID }
-        return BoardDetailDTO(board: try await BoardActions.dto(b, base: try BoardActions.base(req), on: req.db),
-                              byDay: try await BoardActions.figures(boardID: b.id!, byMonth: false, since: Day.adding(-29, to: Day.today()), on: req.db),
-                              byMonth: try await BoardActions.figures(boardID: b.id!, byMonth: true, since: Day.adding(-365, to: Day.today()), on: req.db))
     }
 }

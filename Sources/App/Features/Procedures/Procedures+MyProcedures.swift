@@ -3,7 +3,7 @@
 import Fluent
 import Vapor
 
-struct ResidentRoutes {
+struct MyProceduresRoutes {
     func addRoutes(open: any RoutesBuilder, signedIn: any RoutesBuilder) {
         signedIn.get(SiteURL.myProcedures.components, use: mine).rule(.signedIn)
         open.get(SiteURL.lookup.components, use: lookup).rule(.open)
@@ -13,8 +13,8 @@ struct ResidentRoutes {
     struct MinePage: Encodable {
         var layout: Layout
         var questions: [QuestionItem]
-        var appointments: [AppointmentsRoutes.AppointmentItem]
-        var papers: [PapersRoutes.SetItem]
+        var appointments: [AppointmentViews.AppointmentItem]
+        var papers: [PaperViews.SetItem]
         var lookup: Bool
         var phone: String
         var code: String
@@ -29,7 +29,7 @@ struct ResidentRoutes {
     static func questionItems(_ qs: [ProcedureQuestion], on db: any Database) async throws -> [QuestionItem] {
         let names = try await names(qs.map(\.procedureID), on: db)
         return qs.map { QuestionItem(procedure: names[$0.procedureID] ?? "", question: $0.question, code: $0.code,
-                                     askedAt: QuestionsRoutes.when($0.askedAt), answer: $0.answer) }
+                                     askedAt: Moment.display($0.askedAt), answer: $0.answer) }
     }
 
     func mine(req: Request) async throws -> Response {
@@ -39,8 +39,8 @@ struct ResidentRoutes {
         let sets = try await PaperSet.query(on: req.db).filter(\.$householdID == hid).sort(\.$createdAt, .descending).all()
         let view = try await req.view.render("procedures/mine", MinePage(
             layout: Layout(req, title: req.lang.t("proc.mine")), questions: try await Self.questionItems(qs, on: req.db),
-            appointments: try await AppointmentsRoutes.items(appts, req, mine: true),
-            papers: try await PapersRoutes.items(sets, req, mine: true),
+            appointments: try await AppointmentViews.items(appts, req, mine: true),
+            papers: try await PaperViews.items(sets, req, mine: true),
             lookup: false, phone: "", code: "", searched: false))
         return try await view.encodeResponse(for: req)
     }
@@ -58,8 +58,8 @@ struct ResidentRoutes {
         }
         return try await req.view.render("procedures/mine", MinePage(
             layout: Layout(req, title: req.lang.t("proc.lookup"), needsToken: true), questions: try await Self.questionItems(qs, on: req.db),
-            appointments: try await AppointmentsRoutes.items(appts, req, mine: false),
-            papers: try await PapersRoutes.items(sets, req, mine: false),
+            appointments: try await AppointmentViews.items(appts, req, mine: false),
+            papers: try await PaperViews.items(sets, req, mine: false),
             lookup: true, phone: phoneRaw, code: code, searched: searched))
     }
 }

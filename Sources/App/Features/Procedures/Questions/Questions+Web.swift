@@ -17,7 +17,7 @@ struct QuestionsRoutes {
     // MARK: pages
 
     func askPage(req: Request) async throws -> Response {
-        let (_, p) = try await ProceduresWeb.guideTarget(req)
+        let (_, p) = try await Guide.target(req)
         struct Form: Content { var question: String?; var phone: String? }
         let f = (try? req.content.decode(Form.self)) ?? Form()
         let values = ["question": f.question ?? "", "phone": f.phone ?? ""]
@@ -25,11 +25,11 @@ struct QuestionsRoutes {
             let q = try await QuestionActions.ask(p, QuestionInput(procedureId: nil, question: f.question, phone: f.phone), householdID: req.access.householdID,
                                                   origin: Origin(req), on: req.db)
             let outcome = try await PhoneConfirm.afterSubmit(.question(q.id!), phone: q.phone, householdID: q.householdID, communeID: q.communeID, req)
-            return try await ProceduresWeb.guidePage(req, asked: q.code, confirm: PhoneConfirm.box(outcome, phone: q.phone, req))
+            return try await Guide.page(req, asked: q.code, confirm: PhoneConfirm.box(outcome, phone: q.phone, req))
         } catch let e as InvalidInput {
-            return try await ProceduresWeb.guidePage(req, form: FormState(values: values, issues: e.issues, lang: req.lang), status: e.status)
+            return try await Guide.page(req, form: FormState(values: values, issues: e.issues, lang: req.lang), status: e.status)
         } catch let e as TooManyRequests {
-            return try await ProceduresWeb.guidePage(req, form: FormState(values: values, errors: ["limit": req.lang.t(e.key)]), status: .tooManyRequests)
+            return try await Guide.page(req, form: FormState(values: values, errors: ["limit": req.lang.t(e.key)]), status: .tooManyRequests)
         }
     }
 
@@ -46,13 +46,6 @@ struct QuestionsRoutes {
     }
     struct QueuePage: Encodable { var layout: Layout; var rows: [QuestionRow]; var unanswered: Int; var median: String }
 
-    static func when(_ d: Date) -> String {
-        let f = DateFormatter()
-        f.timeZone = Day.zone
-        f.dateFormat = "dd/MM/yyyy HH:mm"
-        return f.string(from: d)
-    }
-
     func queuePage(req: Request) async throws -> View {
         let commune = try await ProcScope.commune(req, .serveProcedures)
         let queue = try await QuestionActions.queue(commune.id!, on: req.db)
@@ -62,11 +55,11 @@ struct QuestionsRoutes {
         let codes = Dictionary(uniqueKeysWithValues: households.map { ($0.id!, $0.code) })
         let title = req.lang.t("proc.questions")
         return try await req.view.render("procedures/questions", QueuePage(
-            layout: Layout(req, title: "\(title) · \(commune.name)", crumbs: try await ProceduresWeb.crumbs(req, commune, Crumb(name: title, url: req.url.path))),
+            layout: Layout(req, title: "\(title) · \(commune.name)", crumbs: try await ProcedureViews.crumbs(req, commune, Crumb(name: title, url: req.url.path))),
             rows: queue.items.map { q in
                 QuestionRow(procedure: names[q.procedureId] ?? "", question: q.question,
                             askedBy: q.householdId.flatMap { codes[$0] }.map { req.lang.t("proc.household", [$0]) } ?? (q.phone ?? ""),
-                            askedAt: Self.when(q.askedAt), answer: q.answer, published: q.published,
+                            askedAt: Moment.display(q.askedAt), answer: q.answer, published: q.published,
                             answerURL: SiteURL.questionAnswer(.id(q.id)).path, publishURL: SiteURL.questionPublish(.id(q.id)).path, code: q.code)
             },
             unanswered: queue.unanswered,

@@ -25,34 +25,12 @@ struct PapersRoutes {
         api.get("paper-files", ":id", use: file).rule(.communeRow(.serveProcedures))
     }
 
-    struct FileItem: Encodable { var name: String; var url: String }
-    struct ItemRow: Encodable { var id: String; var label: String; var status: String; var statusKey: String; var note: String; var files: [FileItem]; var markURL: String }
-    struct SetItem: Encodable { var procedure: String; var code: String; var missing: String; var items: [ItemRow]; var uploadURL: String; var fileHint: String; var url: String; var who: String }
-
-    static func items(_ sets: [PaperSet], _ req: Request, mine: Bool, officer: Bool = false) async throws -> [SetItem] {
-        let names = try await ResidentRoutes.names(sets.map(\.procedureID), on: req.db)
-        var out: [SetItem] = []
-        for s in sets {
-            let d = try await PaperActions.dto(s, on: req.db)
-            out.append(SetItem(procedure: names[s.procedureID] ?? "", code: s.code, missing: d.missing.joined(separator: "; "),
-                               items: d.items.map { i in
-                                   ItemRow(id: i.id.uuidString, label: i.label, status: req.lang.t("proc.paper.\(i.status.rawValue)"), statusKey: i.status.rawValue,
-                                           note: i.note ?? "",
-                                           files: i.files.map { FileItem(name: $0.name, url: officer ? SiteURL.paperFile(.id($0.id)).path : mine ? SiteURL.myPaperFile(.id($0.id)).path : "") },
-                                           markURL: SiteURL.paperItemMark(.id(i.id)).path)
-                               },
-                               uploadURL: SiteURL.papersUpload.path, fileHint: req.lang.t("proc.file", [String(req.config.papersMaxMB)]),
-                               url: SiteURL.paperSet(.id(s.id!)).path, who: s.phone ?? ""))
-        }
-        return out
-    }
-
     // MARK: resident
 
     struct StartPage: Encodable { var layout: Layout; var procedure: String; var dossier: [String]; var form: FormState; var householdSignedIn: Bool; var action: String; var guideURL: String }
 
     func startPageResponse(_ req: Request, form: FormState = FormState(), status: HTTPResponseStatus = .ok) async throws -> Response {
-        let (commune, p) = try await ProceduresWeb.guideTarget(req)
+        let (commune, p) = try await Guide.target(req)
         let view = try await req.view.render("procedures/papers-start", StartPage(
             layout: Layout(req, title: "\(req.lang.t("proc.sendPapers")) · \(p.name)", needsToken: true), procedure: p.name, dossier: p.dossierList,
             form: form, householdSignedIn: req.access.householdID != nil, action: req.url.path, guideURL: SiteURL.guide(commune.code, p.key).path))
@@ -62,7 +40,7 @@ struct PapersRoutes {
     func startPage(req: Request) async throws -> Response { try await startPageResponse(req) }
 
     func start(req: Request) async throws -> Response {
-        let (_, p) = try await ProceduresWeb.guideTarget(req)
+        let (_, p) = try await Guide.target(req)
         let f = (try? req.content.decode([String: String].self)) ?? [:]
         do {
             let s = try await PaperActions.start(p, PaperSetInput(phone: f["phone"], appointmentCode: f["appointmentCode"]), householdID: req.access.householdID,
@@ -100,29 +78,28 @@ struct PapersRoutes {
 
     // MARK: officer
 
-    struct ListPage: Encodable { var layout: Layout; var sets: [SetItem] }
+    struct ListPage: Encodable { var layout: Layout; var sets: [PaperViews.SetItem] }
 
     func list(req: Request) async throws -> View {
         let commune = try await ProcScope.commune(req, .serveProcedures)
         let sets = try await PaperSet.query(on: req.db).filter(\.$communeID == commune.id!).sort(\.$createdAt, .descending).limit(200).all()
         let title = req.lang.t("proc.papers")
         return try await req.view.render("procedures/papers", ListPage(
-            layout: Layout(req, title: "\(title) · \(commune.name)", crumbs: try await ProceduresWeb.crumbs(req, commune, Crumb(name: title, url: req.url.path))),
-            sets: try await Self.items(sets, req, mine: false, officer: true)))
+            layout: Layout(req, title: "\(title) · \(commune.name)", crumbs: try await ProcedureViews.crumbs(req, commune, Crumb(name: title, url: req.url.path))),
+            sets: try await PaperViews.items(sets, req, mine: false, officer: true)))
     }
 
-    struct Option: Encodable { var value: String; var label: String }
-    struct ShowPage: Encodable { var layout: Layout; var set: SetItem; var statuses: [Option] }
+    struct ShowPage: Encodable { var layout: Layout; var set: PaperViews.SetItem; var statuses: [SelectOption] }
 
     func show(req: Request) async throws -> View {
         let s = try await ProcScope.row(PaperSet.self, req, .serveProcedures) { $0.communeID }
         guard let commune = try await AdminUnit.find(s.communeID, on: req.db) else { throw Abort(.notFound) }
         try await Audit.record("view", PaperSet.schema, row: s.id, unit: s.communeID, on: req.db)
-        let item = try await Self.items([s], req, mine: false, officer: true)[0]
+        let item = try await PaperViews.items([s], req, mine: false, officer: true)[0]
         return try await req.view.render("procedures/paper-set", ShowPage(
             layout: Layout(req, title: "\(req.lang.t("proc.papers")) · \(s.code)",
-                           crumbs: try await ProceduresWeb.crumbs(req, commune, Crumb(name: req.lang.t("proc.papers"), url: SiteURL.paperSets(.id(commune.id!)).path))),
-            set: item, statuses: PaperStatus.allCases.map { Option(value: $0.rawValue, label: req.lang.t("proc.paper.\($0.rawValue)")) }))
+                           crumbs: try await ProcedureViews.crumbs(req, commune, Crumb(name: req.lang.t("proc.papers"), url: SiteURL.paperSets(.id(commune.id!)).path))),
+            set: item, statuses: PaperStatus.allCases.map { SelectOption(value: $0.rawValue, label: req.lang.t("proc.paper.\($0.rawValue)")) }))
     }
 
     static func item(_ req: Request) async throws -> (PaperItem, PaperSet) {

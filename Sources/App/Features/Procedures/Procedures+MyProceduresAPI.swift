@@ -18,7 +18,7 @@ public struct PublishInput: Content {
     public var published: Bool?
 }
 
-struct ResidentAPI {
+struct MyProceduresAPI {
     func addRoutes(openAPI: any RoutesBuilder, api: any RoutesBuilder) {
         openAPI.get("lookup", use: lookup).rule(.open)
         openAPI.post("lookup", "cancel", use: cancel).rule(.open)

@@ -1,0 +1,19 @@
+// What the hourly housekeeping job (Support/Housekeeping.swift) deletes: one line per task, support's and features'.
+// Like routes.swift and migrations.swift, this is where features join the app.
+import Fluent
+import Vapor
+
+extension Housekeeping {
+    /// Each task deletes what is due and answers a line for the log.
+    static func tasks() -> [(String, Task)] {
+        [
+            ("sessions", { app in "\(try await SessionStore.sweep(config: app.config, on: app.db)) ended sessions" }),
+            ("rate counters", { app in "\(try await RateLimit.sweep(on: app.db)) old rate-limit windows" }),
+            ("phone confirmations", { app in "\(try await PhoneConfirm.sweep(on: app.db)) expired phone confirmations" }),
+            ("audit personal text", { app in
+                "\(try await AuditRedaction.sweep(days: app.config.auditPersonalDays, on: app.db)) audit rows older than \(app.config.auditPersonalDays) days blanked"
+            }),
+            ("hook events", { app in "\(try await HookReplay.sweep(on: app.db)) callback events past the replay window" }),
+        ]
+    }
+}
