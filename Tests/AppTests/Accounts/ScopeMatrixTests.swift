@@ -123,6 +123,8 @@ struct ScopeMatrixTests {
                     targets = [(UUID(), t.village1.id, false), (out.id!, f.outsideUnit.id, true), (adminToken.id!, f.outsideUnit.id, true)]
                     let db = app.db
                     fresh = { try await AccountActions.createToken(name: "in", role: .villageHead, unit: village, on: db).0.id! }
+                case "commune":
+                    targets = [(t.commune.id, t.commune.id, false), (f.outsideUnit.id, f.outsideUnit.id, true)]
                 case "unit":
                     let insideUnit = path.contains("import") || path.contains(".csv") || path.contains("merge") || path.contains("carry")
                         || path.contains("communes/") ? t.commune.id : path.contains("move") ? t.village1.id : t.group11.id
@@ -329,7 +331,7 @@ struct RouteRuleTests {
     @Test("every registered route declares a rule, and row rules name a row kind the scope matrix knows")
     func everyRoute() async throws {
         try await withTestApp { app in
-            let known: Set<String> = ["unit", "household", "resident", "person", "grant", "token", "announcement", "procedure", "board",
+            let known: Set<String> = ["unit", "commune", "household", "resident", "person", "grant", "token", "announcement", "procedure", "board",
                                       "question", "slot", "appointment", "paperSet", "paperItem", "paperFile", "dossier"]
             for route in app.routes.all {
                 let rule = try #require(route.accessRule, "\(route.description) has no rule")

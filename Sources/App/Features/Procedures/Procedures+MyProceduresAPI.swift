@@ -23,8 +23,8 @@ struct MyProceduresAPI {
         openAPI.get("lookup", use: lookup).rule(.open)
         openAPI.post("lookup", "cancel", use: cancel).rule(.open)
         api.get("my", "procedures", use: mine).rule(.signedIn)
-        api.post("questions", ":id", "publish", use: publish).rule(.communeRow(.serveProcedures))
-        api.get("communes", ":id", "closed-days", use: closedDays).rule(.unit(.serveProcedures))
+        api.post("questions", ":id", "publish", use: publish).rule(.question(.serveProcedures))
+        api.get("communes", ":id", "closed-days", use: closedDays).rule(.commune(.serveProcedures))
     }
 
     static func view(questions: [ProcedureQuestion], appointments: [Appointment], sets: [PaperSet], on db: any Database) async throws -> ResidentViewDTO {
@@ -64,14 +64,14 @@ struct MyProceduresAPI {
     }
 
     func publish(req: Request) async throws -> QuestionDTO {
-        let q = try await ProcScope.row(ProcedureQuestion.self, req, .serveProcedures) { $0.communeID }
+        let q = try req.scoped(ProcedureQuestion.self)
         let input = try req.content.decode(PublishInput.self)
         guard let on = input.published else { throw InvalidInput("published", "error.required") }
         return try await QuestionActions.publish(q, on, db: req.db).toDTO()
     }
 
     func closedDays(req: Request) async throws -> [ClosedDayDTO] {
-        let commune = try await ProcScope.commune(req, .serveProcedures)
+        let commune = try req.scoped(ScopedCommune.self).unit
         return try await ClosedDay.query(on: req.db).filter(\.$communeID == commune.id!).filter(\.$day >= Day.today()).sort(\.$day).all()
             .map { ClosedDayDTO(id: $0.id!, day: $0.day, reason: $0.reason) }
     }

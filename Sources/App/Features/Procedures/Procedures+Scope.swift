@@ -20,20 +20,6 @@ enum ProcCodes {
 }
 
 enum ProcScope {
-    /// The commune named by `:id`, if the caller holds `permission` on it; anything else is not found.
-    static func commune(_ req: Request, _ permission: Permission) async throws -> AdminUnit {
-        let u = try await req.access.unit(req.idParameter(), permission, on: req.db)
-        guard u.kind == .commune else { throw Abort(.notFound) }
-        return u
-    }
-
-    /// A row of this feature: found only when the caller holds `permission` on its commune.
-    static func row<M: Model>(_ type: M.Type, _ req: Request, _ permission: Permission, commune: (M) -> UUID) async throws -> M where M.IDValue == UUID {
-        guard let row = try await M.find(req.idParameter(), on: req.db) else { throw Abort(.notFound) }
-        _ = try await req.access.unit(commune(row), permission, on: req.db)
-        return row
-    }
-
     static func communeByCode(_ code: String, on db: any Database) async throws -> AdminUnit {
         guard code.count <= 10, let c = try await UnitQueries.byCode(code, kind: .commune, on: db) else { throw Abort(.notFound) }
         return c
@@ -91,6 +77,4 @@ extension RouteRule {
     public static func paperItem(_ p: Permission) -> RouteRule { .row(PaperItem.self, p) }
     public static func paperFile(_ p: Permission) -> RouteRule { .row(PaperFile.self, p) }
     public static func dossier(_ p: Permission) -> RouteRule { .row(Dossier.self, p) }
-    /// Until each registration names its row type (done after the file moves land): checked in the handler.
-    static func communeRow(_ p: Permission) -> RouteRule { .action(p) }
 }

@@ -5,22 +5,22 @@ import Vapor
 
 struct AppointmentsRoutes {
     func addRoutes(open: any RoutesBuilder, signedIn: any RoutesBuilder, openAPI: any RoutesBuilder, api: any RoutesBuilder) {
-        signedIn.get(SiteURL.appointmentsDesk(.key).components, use: desk).rule(.unit(.serveProcedures))
-        signedIn.post(SiteURL.slotNew(.key).components, use: createSlot).rule(.unit(.serveProcedures))
-        signedIn.post(SiteURL.closedDayNew(.key).components, use: createClosedDay).rule(.unit(.serveProcedures))
-        signedIn.post(SiteURL.appointmentCancel(.key).components, use: officerCancel).rule(.communeRow(.serveProcedures))
-        signedIn.post(SiteURL.slotRetire(.key).components, use: retire).rule(.communeRow(.serveProcedures))
-        api.post("slots", ":id", "retire", use: retireAPI).rule(.communeRow(.serveProcedures))
+        signedIn.get(SiteURL.appointmentsDesk(.key).components, use: desk).rule(.commune(.serveProcedures))
+        signedIn.post(SiteURL.slotNew(.key).components, use: createSlot).rule(.commune(.serveProcedures))
+        signedIn.post(SiteURL.closedDayNew(.key).components, use: createClosedDay).rule(.commune(.serveProcedures))
+        signedIn.post(SiteURL.appointmentCancel(.key).components, use: officerCancel).rule(.appointment(.serveProcedures))
+        signedIn.post(SiteURL.slotRetire(.key).components, use: retire).rule(.slot(.serveProcedures))
+        api.post("slots", ":id", "retire", use: retireAPI).rule(.slot(.serveProcedures))
         open.get(SiteURL.guideBook(":commune", ":key").components, use: bookPage).rule(.open)
         open.post(SiteURL.guideBook(":commune", ":key").components, use: book).rule(.open)
         // The resident's own cancel: the household session that booked, or the phone it was booked with.
         open.post(SiteURL.myAppointmentCancel(.key).components, use: residentCancel).rule(.open)
 
-        api.get("communes", ":id", "slots", use: slotsAPI).rule(.unit(.serveProcedures))
-        api.post("communes", ":id", "slots", use: createSlotAPI).rule(.unit(.serveProcedures))
-        api.post("communes", ":id", "closed-days", use: closedDayAPI).rule(.unit(.serveProcedures))
-        api.get("communes", ":id", "appointments", use: appointmentsAPI).rule(.unit(.serveProcedures))
-        api.post("appointments", ":id", "cancel", use: cancelAPI).rule(.communeRow(.serveProcedures))
+        api.get("communes", ":id", "slots", use: slotsAPI).rule(.commune(.serveProcedures))
+        api.post("communes", ":id", "slots", use: createSlotAPI).rule(.commune(.serveProcedures))
+        api.post("communes", ":id", "closed-days", use: closedDayAPI).rule(.commune(.serveProcedures))
+        api.get("communes", ":id", "appointments", use: appointmentsAPI).rule(.commune(.serveProcedures))
+        api.post("appointments", ":id", "cancel", use: cancelAPI).rule(.appointment(.serveProcedures))
         openAPI.get("communes", ":id", "openings", use: openingsAPI).rule(.open)
         openAPI.post("appointments", use: bookAPI).rule(.open)
     }
@@ -77,11 +77,11 @@ struct AppointmentsRoutes {
     }
 
     func desk(req: Request) async throws -> Response {
-        try await deskPage(req, try await ProcScope.commune(req, .serveProcedures))
+        try await deskPage(req, try req.scoped(ScopedCommune.self).unit)
     }
 
     func createSlot(req: Request) async throws -> Response {
-        let commune = try await ProcScope.commune(req, .serveProcedures)
+        let commune = try req.scoped(ScopedCommune.self).unit
         let f = (try? req.content.decode([String: String].self)) ?? [:]
         do {
             _ = try await AppointmentActions.createSlot(in: commune, SlotInput(weekday: Int(f["weekday"] ?? ""), startTime: f["startTime"],
@@ -93,7 +93,7 @@ struct AppointmentsRoutes {
     }
 
     func createClosedDay(req: Request) async throws -> Response {
-        let commune = try await ProcScope.commune(req, .serveProcedures)
+        let commune = try req.scoped(ScopedCommune.self).unit
         let f = (try? req.content.decode([String: String].self)) ?? [:]
         do {
             _ = try await AppointmentActions.closeDay(in: commune, ClosedDayInput(day: f["day"], reason: f["reason"]), on: req.db)
@@ -104,18 +104,18 @@ struct AppointmentsRoutes {
     }
 
     func retire(req: Request) async throws -> Response {
-        let s = try await ProcScope.row(AppointmentSlot.self, req, .serveProcedures) { $0.communeID }
+        let s = try req.scoped(AppointmentSlot.self)
         _ = try await AppointmentActions.retire(s, on: req.db)
         return req.redirect(to: SiteURL.appointmentsDesk(.id(s.communeID)).path, redirectType: .normal)
     }
 
     func retireAPI(req: Request) async throws -> SlotDTO {
-        let s = try await ProcScope.row(AppointmentSlot.self, req, .serveProcedures) { $0.communeID }
+        let s = try req.scoped(AppointmentSlot.self)
         return try await AppointmentActions.retire(s, on: req.db).toDTO()
     }
 
     func officerCancel(req: Request) async throws -> Response {
-        let a = try await ProcScope.row(Appointment.self, req, .serveProcedures) { $0.communeID }
+        let a = try req.scoped(Appointment.self)
         _ = try await AppointmentActions.cancel(a, on: req.db)
         return req.redirect(to: SiteURL.appointmentsDesk(.id(a.communeID)).path, redirectType: .normal)
     }
@@ -186,29 +186,29 @@ struct AppointmentsRoutes {
     // MARK: JSON
 
     func slotsAPI(req: Request) async throws -> [SlotDTO] {
-        let commune = try await ProcScope.commune(req, .serveProcedures)
+        let commune = try req.scoped(ScopedCommune.self).unit
         return try await AppointmentSlot.query(on: req.db).filter(\.$communeID == commune.id!).sort(\.$weekday).sort(\.$startTime).all().map { $0.toDTO() }
     }
 
     func createSlotAPI(req: Request) async throws -> Response {
-        let commune = try await ProcScope.commune(req, .serveProcedures)
+        let commune = try req.scoped(ScopedCommune.self).unit
         return try await AppointmentActions.createSlot(in: commune, try req.content.decode(SlotInput.self), on: req.db).toDTO().encodeResponse(status: .created, for: req)
     }
 
     func closedDayAPI(req: Request) async throws -> Response {
-        let commune = try await ProcScope.commune(req, .serveProcedures)
+        let commune = try req.scoped(ScopedCommune.self).unit
         let d = try await AppointmentActions.closeDay(in: commune, try req.content.decode(ClosedDayInput.self), on: req.db)
         return try await ClosedDayDTO(id: d.id!, day: d.day, reason: d.reason).encodeResponse(status: .created, for: req)
     }
 
     func appointmentsAPI(req: Request) async throws -> [AppointmentDTO] {
-        let commune = try await ProcScope.commune(req, .serveProcedures)
+        let commune = try req.scoped(ScopedCommune.self).unit
         return try await Appointment.query(on: req.db).filter(\.$communeID == commune.id!).filter(\.$day >= Day.today())
             .sort(\.$day).sort(\.$startTime).limit(1000).all().map { $0.toDTO() }
     }
 
     func cancelAPI(req: Request) async throws -> AppointmentDTO {
-        let a = try await ProcScope.row(Appointment.self, req, .serveProcedures) { $0.communeID }
+        let a = try req.scoped(Appointment.self)
         return try await AppointmentActions.cancel(a, on: req.db).toDTO()
     }
 

@@ -4,7 +4,7 @@ import Vapor
 
 extension ProceduresAPI {
     func listBoards(req: Request) async throws -> [BoardDTO] {
-        let commune = try await ProcScope.commune(req, .manageProcedures)
+        let commune = try req.scoped(ScopedCommune.self).unit
         var out: [BoardDTO] = []
         for b in try await QrBoard.query(on: req.db).filter(\.$communeID == commune.id!).sort(\.$place).all() {
             out.append(try await BoardActions.dto(b, base: try BoardActions.base(req), on: req.db))
@@ -13,7 +13,7 @@ extension ProceduresAPI {
     }
 
     func createBoard(req: Request) async throws -> Response {
-        let commune = try await ProcScope.commune(req, .manageProcedures)
+        let commune = try req.scoped(ScopedCommune.self).unit
         let input = try req.content.decode(BoardInput.self)
         _ = try await CatalogActions.list(commune, on: req.db)
         let b = try await BoardActions.create(in: commune, input, on: req.db)
@@ -23,7 +23,7 @@ extension ProceduresAPI {
     }
 
     func getBoard(req: Request) async throws -> BoardDetailDTO {
-        let b = try await ProcScope.row(QrBoard.self, req, .manageProcedures) { $0.communeID }
+        let b = try req.scoped(QrBoard.self)
         return BoardDetailDTO(board: try await BoardActions.dto(b, base: try BoardActions.base(req), on: req.db),
                               byDay: try await BoardActions.figures(boardID: b.id!, byMonth: false, since: Day.adding(-29, to: Day.today()), on: req.db),
                               byMonth: try await BoardActions.figures(boardID: b.id!, byMonth: true, since: Day.adding(-365, to: Day.today()), on: req.db))

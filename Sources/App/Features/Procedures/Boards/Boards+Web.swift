@@ -40,13 +40,13 @@ extension ProceduresWeb {
     }
 
     func boards(req: Request) async throws -> Response {
-        try await boardsPage(req, try await ProcScope.commune(req, .manageProcedures))
+        try await boardsPage(req, try req.scoped(ScopedCommune.self).unit)
     }
 
     struct BoardForm: Content { var villageId: String?; var place: String?; var latitude: String?; var longitude: String?; var contact: String?; var procedureIds: [String]? }
 
     func createBoard(req: Request) async throws -> Response {
-        let commune = try await ProcScope.commune(req, .manageProcedures)
+        let commune = try req.scoped(ScopedCommune.self).unit
         let f = (try? req.content.decode(BoardForm.self)) ?? BoardForm()
         let values = ["villageId": f.villageId ?? "", "place": f.place ?? "", "latitude": f.latitude ?? "", "longitude": f.longitude ?? "", "contact": f.contact ?? ""]
         do {
@@ -96,7 +96,7 @@ extension ProceduresWeb {
     }
 
     func board(req: Request) async throws -> View {
-        let b = try await ProcScope.row(QrBoard.self, req, .manageProcedures) { $0.communeID }
+        let b = try req.scoped(QrBoard.self)
         guard let commune = try await AdminUnit.find(b.communeID, on: req.db) else { throw Abort(.notFound) }
         let base = try BoardActions.base(req)
         let dto = try await BoardActions.dto(b, base: base, on: req.db)
@@ -134,7 +134,7 @@ extension ProceduresWeb {
     }
 
     func poster(req: Request) async throws -> View {
-        let b = try await ProcScope.row(QrBoard.self, req, .manageProcedures) { $0.communeID }
+        let b = try req.scoped(QrBoard.self)
         guard let commune = try await AdminUnit.find(b.communeID, on: req.db) else { throw Abort(.notFound) }
         let dto = try await BoardActions.dto(b, base: try BoardActions.base(req), on: req.db)
         let procs = try await Procedure.query(on: req.db).filter(\.$id ~~ dto.procedures.map(\.procedureId)).all()

@@ -5,22 +5,22 @@ import Vapor
 
 struct ProceduresAPI {
     func addRoutes(open: any RoutesBuilder, signedIn api: any RoutesBuilder) {
-        api.get("communes", ":id", "procedures", use: listProcedures).rule(.unit(.manageProcedures))
-        api.post("communes", ":id", "procedures", use: createProcedure).rule(.unit(.manageProcedures))
-        api.get("procedures", ":id", use: getProcedure).rule(.communeRow(.manageProcedures))
-        api.patch("procedures", ":id", use: updateProcedure).rule(.communeRow(.manageProcedures))
-        api.get("communes", ":id", "boards", use: listBoards).rule(.unit(.manageProcedures))
-        api.post("communes", ":id", "boards", use: createBoard).rule(.unit(.manageProcedures))
-        api.get("boards", ":id", use: getBoard).rule(.communeRow(.manageProcedures))
+        api.get("communes", ":id", "procedures", use: listProcedures).rule(.commune(.manageProcedures))
+        api.post("communes", ":id", "procedures", use: createProcedure).rule(.commune(.manageProcedures))
+        api.get("procedures", ":id", use: getProcedure).rule(.procedure(.manageProcedures))
+        api.patch("procedures", ":id", use: updateProcedure).rule(.procedure(.manageProcedures))
+        api.get("communes", ":id", "boards", use: listBoards).rule(.commune(.manageProcedures))
+        api.post("communes", ":id", "boards", use: createBoard).rule(.commune(.manageProcedures))
+        api.get("boards", ":id", use: getBoard).rule(.board(.manageProcedures))
     }
 
     func listProcedures(req: Request) async throws -> [ProcedureDTO] {
-        let commune = try await ProcScope.commune(req, .manageProcedures)
+        let commune = try req.scoped(ScopedCommune.self).unit
         return try await CatalogActions.list(commune, on: req.db).map { $0.toDTO(communeCode: commune.code) }
     }
 
     func createProcedure(req: Request) async throws -> Response {
-        let commune = try await ProcScope.commune(req, .manageProcedures)
+        let commune = try req.scoped(ScopedCommune.self).unit
         let input = try req.content.decode(ProcedureInput.self)
         _ = try await CatalogActions.list(commune, on: req.db)
         let p = try await CatalogActions.create(in: commune, input, on: req.db)
@@ -30,13 +30,13 @@ struct ProceduresAPI {
     }
 
     func getProcedure(req: Request) async throws -> ProcedureDTO {
-        let p = try await ProcScope.row(Procedure.self, req, .manageProcedures) { $0.communeID }
+        let p = try req.scoped(Procedure.self)
         guard let commune = try await AdminUnit.find(p.communeID, on: req.db) else { throw Abort(.notFound) }
         return p.toDTO(communeCode: commune.code)
     }
 
     func updateProcedure(req: Request) async throws -> ProcedureDTO {
-        let p = try await ProcScope.row(Procedure.self, req, .manageProcedures) { $0.communeID }
+        let p = try req.scoped(Procedure.self)
         guard let commune = try await AdminUnit.find(p.communeID, on: req.db) else { throw Abort(.notFound) }
         var input = try req.content.decode(ProcedureInput.self)
         input.key = nil

@@ -4,21 +4,21 @@ import Vapor
 
 struct ProceduresWeb {
     func addRoutes(open: any RoutesBuilder, signedIn: any RoutesBuilder) {
-        signedIn.get(SiteURL.catalog(.key).components, use: catalog).rule(.unit(.manageProcedures))
+        signedIn.get(SiteURL.catalog(.key).components, use: catalog).rule(.commune(.manageProcedures))
         // From a unit's page (units/show.leaf links `<unit url>/procedures`): on to the commune's catalog.
         signedIn.get(SiteURL.unitProcedures(.key).components) { req async throws -> Response in
             let u = try await req.access.unit(req.idParameter(), .manageProcedures, on: req.db)
             return req.redirect(to: SiteURL.catalog(.id(u.id!)).path, redirectType: .normal)
-        }.rule(.unit(.manageProcedures))
-        signedIn.get(SiteURL.procedureNew(.key).components, use: newProcedure).rule(.unit(.manageProcedures))
-        signedIn.post(SiteURL.procedureNew(.key).components, use: createProcedure).rule(.unit(.manageProcedures))
-        signedIn.get(SiteURL.procedureEdit(.key).components, use: editProcedure).rule(.communeRow(.manageProcedures))
-        signedIn.post(SiteURL.procedureEdit(.key).components, use: updateProcedure).rule(.communeRow(.manageProcedures))
+        }.rule(.commune(.manageProcedures))
+        signedIn.get(SiteURL.procedureNew(.key).components, use: newProcedure).rule(.commune(.manageProcedures))
+        signedIn.post(SiteURL.procedureNew(.key).components, use: createProcedure).rule(.commune(.manageProcedures))
+        signedIn.get(SiteURL.procedureEdit(.key).components, use: editProcedure).rule(.procedure(.manageProcedures))
+        signedIn.post(SiteURL.procedureEdit(.key).components, use: updateProcedure).rule(.procedure(.manageProcedures))
         open.get(SiteURL.guide(":commune", ":key").components, use: guide).rule(.open)
-        signedIn.get(SiteURL.boards(.key).components, use: boards).rule(.unit(.manageProcedures))
-        signedIn.post(SiteURL.boards(.key).components, use: createBoard).rule(.unit(.manageProcedures))
-        signedIn.get(SiteURL.board(.key).components, use: board).rule(.communeRow(.manageProcedures))
-        signedIn.get(SiteURL.boardPoster(.key).components, use: poster).rule(.communeRow(.manageProcedures))
+        signedIn.get(SiteURL.boards(.key).components, use: boards).rule(.commune(.manageProcedures))
+        signedIn.post(SiteURL.boards(.key).components, use: createBoard).rule(.commune(.manageProcedures))
+        signedIn.get(SiteURL.board(.key).components, use: board).rule(.board(.manageProcedures))
+        signedIn.get(SiteURL.boardPoster(.key).components, use: poster).rule(.board(.manageProcedures))
         open.get(SiteURL.scan(":code").components, use: scan).rule(.open)
         open.get(SiteURL.scanSVG(":code").components, use: qrSVG).rule(.open)
         open.get(SiteURL.scanPNG(":code").components, use: qrPNG).rule(.open)
@@ -40,7 +40,7 @@ struct ProceduresWeb {
     }
 
     func catalog(req: Request) async throws -> View {
-        let commune = try await ProcScope.commune(req, .manageProcedures)
+        let commune = try req.scoped(ScopedCommune.self).unit
         let list = try await CatalogActions.list(commune, on: req.db)
         let id = Ref.id(commune.id!)
         return try await req.view.render("procedures/catalog", CatalogPage(
@@ -91,13 +91,13 @@ struct ProceduresWeb {
     }
 
     func newProcedure(req: Request) async throws -> Response {
-        let commune = try await ProcScope.commune(req, .manageProcedures)
+        let commune = try req.scoped(ScopedCommune.self).unit
         return try await formPage(req, commune: commune, values: ["handledBy": ProcedureCatalogSeed.handledBy, "onlineUrl": ProcedureCatalogSeed.portal, "workingDays": "0"],
                                   issues: [], isNew: true, action: req.url.path)
     }
 
     func createProcedure(req: Request) async throws -> Response {
-        let commune = try await ProcScope.commune(req, .manageProcedures)
+        let commune = try req.scoped(ScopedCommune.self).unit
         let f = try req.content.decode([String: String].self)
         var issues: [FieldIssue] = []
         let input = Self.input(f, issues: &issues)
@@ -112,13 +112,13 @@ struct ProceduresWeb {
     }
 
     func editProcedure(req: Request) async throws -> Response {
-        let p = try await ProcScope.row(Procedure.self, req, .manageProcedures) { $0.communeID }
+        let p = try req.scoped(Procedure.self)
         guard let commune = try await AdminUnit.find(p.communeID, on: req.db) else { throw Abort(.notFound) }
         return try await formPage(req, commune: commune, values: Self.values(p), issues: [], isNew: false, action: req.url.path)
     }
 
     func updateProcedure(req: Request) async throws -> Response {
-        let p = try await ProcScope.row(Procedure.self, req, .manageProcedures) { $0.communeID }
+        let p = try req.scoped(Procedure.self)
         guard let commune = try await AdminUnit.find(p.communeID, on: req.db) else { throw Abort(.notFound) }
         let f = try req.content.decode([String: String].self)
         var issues: [FieldIssue] = []

@@ -146,13 +146,13 @@ public enum DossierActions {
 
 struct DossiersRoutes {
     func addRoutes(signedIn: any RoutesBuilder, api: any RoutesBuilder) {
-        signedIn.get(SiteURL.dossiers(.key).components, use: page).rule(.unit(.serveProcedures))
-        signedIn.post(SiteURL.dossierNew(.key).components, use: create).rule(.unit(.serveProcedures))
-        signedIn.post(SiteURL.dossierStatus(.key).components, use: status).rule(.communeRow(.serveProcedures))
-        api.get("communes", ":id", "dossiers", use: listAPI).rule(.unit(.serveProcedures))
-        api.post("communes", ":id", "dossiers", use: createAPI).rule(.unit(.serveProcedures))
-        api.get("communes", ":id", "dossier-figures", use: figuresAPI).rule(.unit(.serveProcedures))
-        api.patch("dossiers", ":id", use: statusAPI).rule(.communeRow(.serveProcedures))
+        signedIn.get(SiteURL.dossiers(.key).components, use: page).rule(.commune(.serveProcedures))
+        signedIn.post(SiteURL.dossierNew(.key).components, use: create).rule(.commune(.serveProcedures))
+        signedIn.post(SiteURL.dossierStatus(.key).components, use: status).rule(.dossier(.serveProcedures))
+        api.get("communes", ":id", "dossiers", use: listAPI).rule(.commune(.serveProcedures))
+        api.post("communes", ":id", "dossiers", use: createAPI).rule(.commune(.serveProcedures))
+        api.get("communes", ":id", "dossier-figures", use: figuresAPI).rule(.commune(.serveProcedures))
+        api.patch("dossiers", ":id", use: statusAPI).rule(.dossier(.serveProcedures))
     }
 
     struct Row: Encodable { var reference: String; var procedure: String; var channel: String; var status: String; var statusKey: String; var received: String; var due: String; var done: String; var late: Bool; var statusURL: String }
@@ -201,10 +201,10 @@ struct DossiersRoutes {
         return try await view.encodeResponse(status: status, for: req)
     }
 
-    func page(req: Request) async throws -> Response { try await render(req, try await ProcScope.commune(req, .serveProcedures)) }
+    func page(req: Request) async throws -> Response { try await render(req, try req.scoped(ScopedCommune.self).unit) }
 
     func create(req: Request) async throws -> Response {
-        let commune = try await ProcScope.commune(req, .serveProcedures)
+        let commune = try req.scoped(ScopedCommune.self).unit
         let f = (try? req.content.decode([String: String].self)) ?? [:]
         do {
             _ = try await DossierActions.create(in: commune, DossierInput(procedureId: f["procedureId"], channel: f["channel"], reference: f["reference"], receivedOn: f["receivedOn"]), on: req.db)
@@ -215,31 +215,31 @@ struct DossiersRoutes {
     }
 
     func status(req: Request) async throws -> Response {
-        let d = try await ProcScope.row(Dossier.self, req, .serveProcedures) { $0.communeID }
+        let d = try req.scoped(Dossier.self)
         let f = (try? req.content.decode([String: String].self)) ?? [:]
         _ = try await DossierActions.setStatus(d, DossierStatusInput(status: f["status"], doneOn: f["doneOn"]), on: req.db)
         return req.redirect(to: SiteURL.dossiers(.id(d.communeID)).path, redirectType: .normal)
     }
 
     func listAPI(req: Request) async throws -> [DossierDTO] {
-        let commune = try await ProcScope.commune(req, .serveProcedures)
+        let commune = try req.scoped(ScopedCommune.self).unit
         let raw = req.query[String.self, at: "show"] ?? "all"
         guard let filter = DossierActions.Filter(rawValue: raw) else { throw InvalidInput("show", "error.proc.filter") }
         return try await DossierActions.list(commune.id!, filter: filter, on: req.db).map { $0.toDTO() }
     }
 
     func createAPI(req: Request) async throws -> Response {
-        let commune = try await ProcScope.commune(req, .serveProcedures)
+        let commune = try req.scoped(ScopedCommune.self).unit
         return try await DossierActions.create(in: commune, try req.content.decode(DossierInput.self), on: req.db).toDTO().encodeResponse(status: .created, for: req)
     }
 
     func figuresAPI(req: Request) async throws -> DossierFiguresDTO {
-        let commune = try await ProcScope.commune(req, .serveProcedures)
+        let commune = try req.scoped(ScopedCommune.self).unit
         return try await DossierActions.figures(commune.id!, on: req.db)
     }
 
     func statusAPI(req: Request) async throws -> DossierDTO {
-        let d = try await ProcScope.row(Dossier.self, req, .serveProcedures) { $0.communeID }
+        let d = try req.scoped(Dossier.self)
         return try await DossierActions.setStatus(d, try req.content.decode(DossierStatusInput.self), on: req.db).toDTO()
     }
 }

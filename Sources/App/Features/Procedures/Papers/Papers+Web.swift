@@ -11,18 +11,18 @@ struct PapersRoutes {
         open.get(SiteURL.guidePapers(":commune", ":key").components, use: startPage).rule(.open)
         open.post(SiteURL.guidePapers(":commune", ":key").components, use: start).rule(.open)
         open.on(.POST, SiteURL.papersUpload.components, body: .collect(maxSize: limit), use: upload).rule(.open).maxBody(maxBody)
-        signedIn.get(SiteURL.paperSets(.key).components, use: list).rule(.unit(.serveProcedures))
-        signedIn.get(SiteURL.paperSet(.key).components, use: show).rule(.communeRow(.serveProcedures))
-        signedIn.post(SiteURL.paperItemMark(.key).components, use: mark).rule(.communeRow(.serveProcedures))
-        signedIn.get(SiteURL.paperFile(.key).components, use: file).rule(.communeRow(.serveProcedures))
+        signedIn.get(SiteURL.paperSets(.key).components, use: list).rule(.commune(.serveProcedures))
+        signedIn.get(SiteURL.paperSet(.key).components, use: show).rule(.paperSet(.serveProcedures))
+        signedIn.post(SiteURL.paperItemMark(.key).components, use: mark).rule(.paperItem(.serveProcedures))
+        signedIn.get(SiteURL.paperFile(.key).components, use: file).rule(.paperFile(.serveProcedures))
         signedIn.get(SiteURL.myPaperFile(.key).components, use: myFile).rule(.signedIn)
 
         openAPI.post("paper-sets", use: startAPI).rule(.open)
         openAPI.on(.POST, "paper-sets", ":id", "files", body: .collect(maxSize: limit), use: uploadAPI).rule(.open).maxBody(maxBody)
-        api.get("communes", ":id", "paper-sets", use: listAPI).rule(.unit(.serveProcedures))
-        api.get("paper-sets", ":id", use: showAPI).rule(.communeRow(.serveProcedures))
-        api.post("paper-items", ":id", use: markAPI).rule(.communeRow(.serveProcedures))
-        api.get("paper-files", ":id", use: file).rule(.communeRow(.serveProcedures))
+        api.get("communes", ":id", "paper-sets", use: listAPI).rule(.commune(.serveProcedures))
+        api.get("paper-sets", ":id", use: showAPI).rule(.paperSet(.serveProcedures))
+        api.post("paper-items", ":id", use: markAPI).rule(.paperItem(.serveProcedures))
+        api.get("paper-files", ":id", use: file).rule(.paperFile(.serveProcedures))
     }
 
     // MARK: resident
@@ -81,7 +81,7 @@ struct PapersRoutes {
     struct ListPage: Encodable { var layout: Layout; var sets: [PaperViews.SetItem] }
 
     func list(req: Request) async throws -> View {
-        let commune = try await ProcScope.commune(req, .serveProcedures)
+        let commune = try req.scoped(ScopedCommune.self).unit
         let sets = try await PaperSet.query(on: req.db).filter(\.$communeID == commune.id!).sort(\.$createdAt, .descending).limit(200).all()
         let title = req.lang.t("proc.papers")
         return try await req.view.render("procedures/papers", ListPage(
@@ -92,7 +92,7 @@ struct PapersRoutes {
     struct ShowPage: Encodable { var layout: Layout; var set: PaperViews.SetItem; var statuses: [SelectOption] }
 
     func show(req: Request) async throws -> View {
-        let s = try await ProcScope.row(PaperSet.self, req, .serveProcedures) { $0.communeID }
+        let s = try req.scoped(PaperSet.self)
         guard let commune = try await AdminUnit.find(s.communeID, on: req.db) else { throw Abort(.notFound) }
         try await Audit.record("view", PaperSet.schema, row: s.id, unit: s.communeID, on: req.db)
         let item = try await PaperViews.items([s], req, mine: false, officer: true)[0]
@@ -102,22 +102,20 @@ struct PapersRoutes {
             set: item, statuses: PaperStatus.allCases.map { SelectOption(value: $0.rawValue, label: req.lang.t("proc.paper.\($0.rawValue)")) }))
     }
 
-    static func item(_ req: Request) async throws -> (PaperItem, PaperSet) {
-        guard let i = try await PaperItem.find(req.idParameter(), on: req.db), let s = try await PaperSet.find(i.setID, on: req.db) else { throw Abort(.notFound) }
-        _ = try await req.access.unit(s.communeID, .serveProcedures, on: req.db)
-        return (i, s)
+    /// The item the route's rule loaded, with its set.
+    static func item(_ req: Request) throws -> (PaperItem, PaperSet) {
+        (try req.scoped(PaperItem.self), try req.scoped(PaperSet.self))
     }
 
     func mark(req: Request) async throws -> Response {
-        let (i, s) = try await Self.item(req)
+        let (i, s) = try Self.item(req)
         let f = (try? req.content.decode([String: String].self)) ?? [:]
         _ = try await PaperActions.mark(i, PaperMarkInput(status: f["status"], note: f["note"]), communeID: s.communeID, on: req.db)
         return req.redirect(to: SiteURL.paperSet(.id(s.id!)).path, redirectType: .normal)
     }
 
     func file(req: Request) async throws -> Response {
-        guard let f = try await PaperFile.find(req.idParameter(), on: req.db), let s = try await PaperSet.find(f.setID, on: req.db) else { throw Abort(.notFound) }
-        _ = try await req.access.unit(s.communeID, .serveProcedures, on: req.db)
+        let (f, s) = (try req.scoped(PaperFile.self), try req.scoped(PaperSet.self))
         try await Audit.record("view", PaperFile.schema, row: f.id, unit: s.communeID, on: req.db)
         return try await PaperActions.serve(f, req)
     }
@@ -148,7 +146,7 @@ struct PapersRoutes {
     }
 
     func listAPI(req: Request) async throws -> [PaperSetDTO] {
-        let commune = try await ProcScope.commune(req, .serveProcedures)
+        let commune = try req.scoped(ScopedCommune.self).unit
         var out: [PaperSetDTO] = []
         for s in try await PaperSet.query(on: req.db).filter(\.$communeID == commune.id!).sort(\.$createdAt, .descending).limit(200).all() {
             out.append(try await PaperActions.dto(s, on: req.db))
@@ -157,12 +155,12 @@ struct PapersRoutes {
     }
 
     func showAPI(req: Request) async throws -> PaperSetDTO {
-        let s = try await ProcScope.row(PaperSet.self, req, .serveProcedures) { $0.communeID }
+        let s = try req.scoped(PaperSet.self)
         return try await PaperActions.dto(s, on: req.db)
     }
 
     func markAPI(req: Request) async throws -> PaperItemDTO {
-        let (i, s) = try await Self.item(req)
+        let (i, s) = try Self.item(req)
         let done = try await PaperActions.mark(i, try req.content.decode(PaperMarkInput.self), communeID: s.communeID, on: req.db)
         let files = try await PaperFile.query(on: req.db).filter(\.$itemID == done.id!).all()
         return PaperItemDTO(id: done.id!, position: done.position, label: done.label, status: done.status, note: done.note, files: files.map { $0.toDTO() })

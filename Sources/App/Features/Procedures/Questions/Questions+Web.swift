@@ -6,12 +6,12 @@ import Vapor
 struct QuestionsRoutes {
     func addRoutes(open: any RoutesBuilder, signedIn: any RoutesBuilder, openAPI: any RoutesBuilder, api: any RoutesBuilder) {
         open.post(SiteURL.guideAsk(":commune", ":key").components, use: askPage).rule(.open)
-        signedIn.get(SiteURL.questions(.key).components, use: queuePage).rule(.unit(.serveProcedures))
-        signedIn.post(SiteURL.questionAnswer(.key).components, use: answerPage).rule(.communeRow(.serveProcedures))
-        signedIn.post(SiteURL.questionPublish(.key).components, use: publishPage).rule(.communeRow(.serveProcedures))
+        signedIn.get(SiteURL.questions(.key).components, use: queuePage).rule(.commune(.serveProcedures))
+        signedIn.post(SiteURL.questionAnswer(.key).components, use: answerPage).rule(.question(.serveProcedures))
+        signedIn.post(SiteURL.questionPublish(.key).components, use: publishPage).rule(.question(.serveProcedures))
         openAPI.post("questions", use: askAPI).rule(.open)
-        api.get("communes", ":id", "questions", use: queueAPI).rule(.unit(.serveProcedures))
-        api.post("questions", ":id", "answer", use: answerAPI).rule(.communeRow(.serveProcedures))
+        api.get("communes", ":id", "questions", use: queueAPI).rule(.commune(.serveProcedures))
+        api.post("questions", ":id", "answer", use: answerAPI).rule(.question(.serveProcedures))
     }
 
     // MARK: pages
@@ -47,7 +47,7 @@ struct QuestionsRoutes {
     struct QueuePage: Encodable { var layout: Layout; var rows: [QuestionRow]; var unanswered: Int; var median: String }
 
     func queuePage(req: Request) async throws -> View {
-        let commune = try await ProcScope.commune(req, .serveProcedures)
+        let commune = try req.scoped(ScopedCommune.self).unit
         let queue = try await QuestionActions.queue(commune.id!, on: req.db)
         let procs = try await Procedure.query(on: req.db).filter(\.$communeID == commune.id!).all()
         let names = Dictionary(uniqueKeysWithValues: procs.map { ($0.id!, $0.name) })
@@ -67,7 +67,7 @@ struct QuestionsRoutes {
     }
 
     func answerPage(req: Request) async throws -> Response {
-        let q = try await ProcScope.row(ProcedureQuestion.self, req, .serveProcedures) { $0.communeID }
+        let q = try req.scoped(ProcedureQuestion.self)
         struct Form: Content { var answer: String?; var publish: String? }
         let f = (try? req.content.decode(Form.self)) ?? Form()
         _ = try await QuestionActions.answer(q, AnswerInput(answer: f.answer, publish: f.publish == "1" || f.publish == "on"), by: req.access.displayName, on: req.db)
@@ -75,7 +75,7 @@ struct QuestionsRoutes {
     }
 
     func publishPage(req: Request) async throws -> Response {
-        let q = try await ProcScope.row(ProcedureQuestion.self, req, .serveProcedures) { $0.communeID }
+        let q = try req.scoped(ProcedureQuestion.self)
         struct Form: Content { var published: String? }
         let f = (try? req.content.decode(Form.self)) ?? Form()
         guard let v = f.published, v == "1" || v == "0" else { throw InvalidInput("published", "error.proc.status") }
@@ -102,12 +102,12 @@ struct QuestionsRoutes {
     }
 
     func queueAPI(req: Request) async throws -> QuestionQueueDTO {
-        let commune = try await ProcScope.commune(req, .serveProcedures)
+        let commune = try req.scoped(ScopedCommune.self).unit
         return try await QuestionActions.queue(commune.id!, on: req.db)
     }
 
     func answerAPI(req: Request) async throws -> QuestionDTO {
-        let q = try await ProcScope.row(ProcedureQuestion.self, req, .serveProcedures) { $0.communeID }
+        let q = try req.scoped(ProcedureQuestion.self)
         return try await QuestionActions.answer(q, try req.content.decode(AnswerInput.self), by: req.access.displayName, on: req.db).toDTO()
     }
 }
