@@ -118,7 +118,7 @@ public enum PersonalData {
         let log = try await AuditEvent.query(on: db).filter(\.$rowID ~~ rowIDs).sort(\.$at, .descending).limit(500).all()
         return PersonalDataExport(household: detail.household, village: village?.name ?? "", group: group?.name,
                                   residents: detail.residents, consents: try await consents(of: h.id!, on: db).map { $0.toDTO() },
-                                  accessLog: log.map { $0.toDTO() }, exportedAt: Date())
+                                  accessLog: log.map { $0.toDTO() }, exportedAt: AppClock.now)
     }
 
     /// Anonymises the household: names, phones and the address are replaced; gender, birth year, relation, the

@@ -29,7 +29,7 @@ struct AppointmentsRoutes {
 
     static func items(_ list: [Appointment], _ req: Request, mine: Bool) async throws -> [AppointmentItem] {
         let names = try await ResidentRoutes.names(list.map(\.procedureID), on: req.db)
-        let now = Date()
+        let now = req.now
         return list.map { a in
             let future = (Day.instant(a.day, a.startTime) ?? now) > now
             return AppointmentItem(procedure: names[a.procedureID] ?? "", day: Day.display(a.day), time: a.startTime, code: a.code,
@@ -71,7 +71,7 @@ struct AppointmentsRoutes {
         let bookings = try await Appointment.query(on: req.db).filter(\.$communeID == commune.id!).filter(\.$day >= today).sort(\.$day).sort(\.$startTime).limit(500).all()
         let names = try await ResidentRoutes.names(bookings.map(\.procedureID), on: req.db)
         let title = req.lang.t("proc.appointments")
-        let soon = Date().addingTimeInterval(86_400)
+        let soon = req.now.addingTimeInterval(86_400)
         func row(_ a: Appointment) -> BookingRow {
             BookingRow(day: Day.display(a.day), time: a.startTime, procedure: names[a.procedureID] ?? "", name: a.name, phone: a.phone ?? "", code: a.code,
                        status: req.lang.t("proc.status.\(a.status.rawValue)"), reminder: a.status == .booked ? QuestionsRoutes.when(a.remindAt) : "",
@@ -84,7 +84,7 @@ struct AppointmentsRoutes {
             closed: closed.map { DayRow(day: Day.display($0.day), reason: $0.reason) },
             openings: openings.map { OpeningRow(label: "\(Self.weekdayName(req, $0.day)) \(Day.display($0.day)) \($0.startTime)", taken: $0.taken, capacity: $0.capacity) },
             bookings: bookings.map(row),
-            reminders: bookings.filter { $0.status == .booked && $0.remindAt <= soon && (Day.instant($0.day, $0.startTime) ?? .distantPast) > Date() }.map(row),
+            reminders: bookings.filter { $0.status == .booked && $0.remindAt <= soon && (Day.instant($0.day, $0.startTime) ?? .distantPast) > req.now }.map(row),
             weekdays: (1...7).map { Option(value: String($0), label: req.lang.t("proc.weekday.\($0)"), selected: slotForm.values["weekday"] == String($0)) },
             slotForm: slotForm, dayForm: dayForm,
             slotURL: SiteURL.slotNew(.id(commune.id!)).path, dayURL: SiteURL.closedDayNew(.id(commune.id!)).path))
