@@ -8,6 +8,7 @@
 // clock: they measure the machine, not the calendar.
 import Foundation
 import NIOConcurrencyHelpers
+import FluentKit
 import Vapor
 
 /// Where the current time comes from.
@@ -79,4 +80,21 @@ struct ClockMiddleware: AsyncMiddleware {
     func respond(to req: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         try await AppClock.$source.withValue(req.application.clock) { try await next.respond(to: req) }
     }
+}
+
+/// Fluent's `@Timestamp` stamps rows with the system time (`Date()` inside FluentKit); models declare
+/// `format: .appClock` so that the stamp is moved by the app clock's distance from the system time, i.e. reads the
+/// app's clock. No model sets these properties itself, so the only dates serialised here are Fluent's stamps.
+public struct AppClockTimestampFormat: TimestampFormat {
+    public typealias Value = Date
+    public func parse(_ value: Date) -> Date? { value }
+    public func serialize(_ date: Date) -> Date? {
+        let clock = AppClock.source
+        if clock is SystemTime { return date }
+        return date.addingTimeInterval(clock.now.timeIntervalSince(Date()))
+    }
+}
+
+extension TimestampFormatFactory {
+    public static var appClock: TimestampFormatFactory<AppClockTimestampFormat> { .init { AppClockTimestampFormat() } }
 }

@@ -14,7 +14,7 @@ public final class Consent: Model, @unchecked Sendable {
     @Field(key: "given_on") public var givenOn: String
     @Field(key: "collected_by") public var collectedBy: String
     @OptionalField(key: "withdrawn_on") public var withdrawnOn: String?
-    @Timestamp(key: "created_at", on: .create) public var createdAt: Date?
+    @Timestamp(key: "created_at", on: .create, format: .appClock) public var createdAt: Date?
 
     public init() {}
 }
