@@ -87,6 +87,7 @@ struct KillTests {
                 #expect(last.terminationStatus == 0)
                 let waiting = try await ChannelDelivery.query(on: app.db).filter(\.$state == .queued).count()
                 if waiting == 0 || round == 3 { break }
+                // The workers are other processes, on the system clock: the test clock cannot move them, so the back-off is ended in the rows.
                 try await sql.raw("UPDATE channel_deliveries SET next_attempt_at = \(bind: Date().addingTimeInterval(-1)) WHERE state = 'queued'").run()
                 try await sql.raw("UPDATE jobs SET run_at = \(bind: Date().addingTimeInterval(-1)) WHERE state = 'queued'").run()
             }
