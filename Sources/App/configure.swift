@@ -44,6 +44,7 @@ public func configure(_ app: Application, _ config: AppConfig) async throws {
 
     Monitoring.install(app)
     app.middleware = .init()
+    app.middleware.use(ClockMiddleware())   // first: everything after it reads the app's clock (Support/Clock.swift)
     app.middleware.use(RequestMetricsMiddleware(registry: app.storage[Monitoring.RegistryKey.self]!))
     app.middleware.use(RedactingRouteLogging())
     app.middleware.use(LanguageMiddleware())

@@ -8,7 +8,8 @@ public enum Day {
     public static let reform2025 = "2025-07-01"
     public static let zone = TimeZone(identifier: "Asia/Ho_Chi_Minh")!
 
-    public static func today(_ now: Date = Date()) -> String {
+    /// Today on the app's clock (Support/Clock.swift), in Vietnam's calendar day.
+    public static func today(_ now: Date = AppClock.now) -> String {
         var cal = Calendar(identifier: .gregorian)
         cal.timeZone = zone
         let c = cal.dateComponents([.year, .month, .day], from: now)

@@ -22,7 +22,7 @@ public enum Housekeeping {
     static func register(_ app: Application) {
         app.jobHandlers.handlers[kind] = { _, ctx in
             for line in try await run(ctx.app) { ctx.app.logger.info("housekeeping: \(line)") }
-            return .later(Date().addingTimeInterval(3600))
+            return .later(ctx.app.now.addingTimeInterval(3600))
         }
         // Freed memory goes back to the system once load subsides (Support/MemoryTrim.swift).
         if app.environment != .testing { app.lifecycle.use(MemoryTrim.Watcher()) }
@@ -30,6 +30,6 @@ public enum Housekeeping {
 
     /// Makes sure the job exists (at start); it keeps its own schedule afterwards.
     static func schedule(on db: any Database) async throws {
-        try await Jobs.enqueue(kind, key: kind, at: Date().addingTimeInterval(60), on: db)
+        try await Jobs.enqueue(kind, key: kind, at: AppClock.now.addingTimeInterval(60), on: db)
     }
 }

@@ -36,8 +36,8 @@ public struct JobContext: Sendable {
     public func saveCursor(_ job: JobRow, _ cursor: String, on db: any Database) async throws {
         guard let sql = db as? any SQLDatabase else { return }
         try await sql.update("jobs").set("cursor", to: cursor)
-            .set("locked_until", to: Date().addingTimeInterval(app.config.messaging.jobLeaseSeconds))
-            .set("updated_at", to: Date()).where("id", .equal, job.id).run()
+            .set("locked_until", to: app.now.addingTimeInterval(app.config.messaging.jobLeaseSeconds))
+            .set("updated_at", to: app.now).where("id", .equal, job.id).run()
     }
 }
 
@@ -62,9 +62,9 @@ public enum Jobs {
 
     /// Adds a job, or re-arms the one with the same key: a job already done runs again, a job waiting or running
     /// gets a new generation, so a worker finishing it just now runs it once more instead of missing new work.
-    public static func enqueue(_ kind: String, key: String, payload: String = "", at runAt: Date = Date(), on db: any Database) async throws {
+    public static func enqueue(_ kind: String, key: String, payload: String = "", at runAt: Date = AppClock.now, on db: any Database) async throws {
         let sql = try sql(db)
-        let now = Date()
+        let now = AppClock.now
         try await sql.raw("""
             INSERT INTO jobs (id, kind, unique_key, payload, state, run_at, attempts, generation, created_at, updated_at)
             VALUES (\(bind: UUID()), \(bind: kind), \(bind: key), \(bind: payload), 'queued', \(bind: runAt), 0, 0, \(bind: now), \(bind: now))
@@ -77,7 +77,7 @@ public enum Jobs {
     /// Claims one due job (or one whose lease ran out) for `worker`.
     static func claim(worker: String, lease: TimeInterval, on db: any Database) async throws -> JobRow? {
         let sql = try sql(db)
-        let now = Date()
+        let now = AppClock.now
         let lock: SQLQueryString = sql.dialect.name == "postgresql" ? " FOR UPDATE SKIP LOCKED" : ""
         let row = try await sql.raw("""
             UPDATE jobs SET state = 'running', locked_by = \(bind: worker), locked_until = \(bind: now.addingTimeInterval(lease)),
@@ -95,7 +95,7 @@ public enum Jobs {
 
     static func finish(_ job: JobRow, _ outcome: JobOutcome, on db: any Database) async throws {
         let sql = try sql(db)
-        let now = Date()
+        let now = AppClock.now
         switch outcome {
         case .done:
             // Re-armed while it ran (a newer generation): run it again now rather than miss that work.
@@ -116,7 +116,7 @@ public enum Jobs {
     /// Back-off after a failure: 10 s, 40 s, 160 s … at most an hour; after `maxAttempts` the job is failed.
     static func fail(_ job: JobRow, error: String, maxAttempts: Int, on db: any Database) async throws {
         let sql = try sql(db)
-        let now = Date()
+        let now = AppClock.now
         let giveUp = job.attempts >= maxAttempts
         let delay = min(3600, 10 * pow(4, Double(max(0, job.attempts - 1))))
         try await sql.raw("""
@@ -126,8 +126,12 @@ public enum Jobs {
             """).run()
     }
 
-    /// Runs one due job, if any; answers whether one ran.
+    /// Runs one due job, if any; answers whether one ran. The job reads the app's clock (`AppClock.now` included).
     public static func runOne(_ app: Application, worker: String) async throws -> Bool {
+        try await app.withClock { try await runOneOnClock(app, worker: worker) }
+    }
+
+    static func runOneOnClock(_ app: Application, worker: String) async throws -> Bool {
         let lease = app.config.messaging.jobLeaseSeconds
         guard let job = try await claim(worker: worker, lease: lease, on: app.db) else { return false }
         app.logger.debug("job claimed: \(job.kind) \(job.payload) by \(worker)")
@@ -141,7 +145,7 @@ public enum Jobs {
         } catch where Task.isCancelled {
             // Stopped (SIGTERM): not a failure. Everything committed so far stays, with its cursor; the job is handed
             // back at once, so the next worker to start goes on from there without waiting for the lease or a back-off.
-            try await finish(job, .later(Date()), on: app.db)
+            try await finish(job, .later(app.now), on: app.db)
             return false
         } catch {
             app.logger.warning("job \(job.kind) \(job.id) failed: \(String(reflecting: error))")

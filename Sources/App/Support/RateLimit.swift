@@ -21,7 +21,7 @@ public enum RateLimit {
 
     /// Counts one hit of `key` in the current window of `window` seconds; answers the hits counted there, this one included.
     @discardableResult
-    public static func hit(_ key: String, window: Int, on db: any Database, now: Date = Date()) async throws -> Int {
+    public static func hit(_ key: String, window: Int, on db: any Database, now: Date = AppClock.now) async throws -> Int {
         let start = windowStart(window, now: now)
         let k = String(key.prefix(200))
         let row = try await sql(db).raw("""
@@ -33,12 +33,12 @@ public enum RateLimit {
     }
 
     /// Counts a hit and answers whether it is within `limit` for the window.
-    public static func allow(_ key: String, limit: Int, window: Int, on db: any Database, now: Date = Date()) async throws -> Bool {
+    public static func allow(_ key: String, limit: Int, window: Int, on db: any Database, now: Date = AppClock.now) async throws -> Bool {
         try await hit(key, window: window, on: db, now: now) <= limit
     }
 
     /// The hits counted so far in the current window, without counting one.
-    public static func count(_ key: String, window: Int, on db: any Database, now: Date = Date()) async throws -> Int {
+    public static func count(_ key: String, window: Int, on db: any Database, now: Date = AppClock.now) async throws -> Int {
         let row = try await sql(db).raw("""
             SELECT hits FROM rate_counters WHERE key = \(bind: String(key.prefix(200))) AND window_start = \(bind: windowStart(window, now: now))
             """).first()
@@ -46,7 +46,7 @@ public enum RateLimit {
     }
 
     /// Forgets a key's current window (a successful sign-in clears its account's failures).
-    public static func reset(_ key: String, window: Int, on db: any Database, now: Date = Date()) async throws {
+    public static func reset(_ key: String, window: Int, on db: any Database, now: Date = AppClock.now) async throws {
         try await sql(db).raw("""
             DELETE FROM rate_counters WHERE key = \(bind: String(key.prefix(200))) AND window_start = \(bind: windowStart(window, now: now))
             """).run()
@@ -54,7 +54,7 @@ public enum RateLimit {
 
     /// Deletes windows that ended more than two days ago (no limit uses a window longer than a day).
     @discardableResult
-    public static func sweep(on db: any Database, now: Date = Date()) async throws -> Int {
+    public static func sweep(on db: any Database, now: Date = AppClock.now) async throws -> Int {
         let before = Int64(now.timeIntervalSince1970) - 2 * Int64(day)
         let row = try await sql(db).raw("SELECT COUNT(*) AS n FROM rate_counters WHERE window_start < \(bind: before)").first()
         try await sql(db).raw("DELETE FROM rate_counters WHERE window_start < \(bind: before)").run()

@@ -66,14 +66,14 @@ public enum SessionStore {
     }
 
     /// Whether the row is still good at `now` under the configured limits.
-    static func alive(_ row: SessionRow, config: AppConfig, now: Date = Date()) -> Bool {
+    static func alive(_ row: SessionRow, config: AppConfig, now: Date = AppClock.now) -> Bool {
         now.timeIntervalSince(row.lastSeenAt) < Double(config.sessionIdleMinutes) * 60
             && now.timeIntervalSince(row.createdAt) < Double(config.sessionMaxHours) * 3600
     }
 
     static func create(person: UUID?, household: UUID?, method: String, on db: any Database) async throws -> (SessionRow, String) {
         let secret = sessionPrefix + String(Tokens.generate().dropFirst(3))
-        let now = Date()
+        let now = AppClock.now
         let row = SessionRow(id: UUID(), personID: person, householdID: household, method: method, createdAt: now, lastSeenAt: now)
         try await sql(db).raw("""
             INSERT INTO sessions (id, token_hash, person_id, household_id, method, created_at, last_seen_at)
@@ -122,7 +122,7 @@ public enum SessionStore {
 
     /// Deletes sessions past either limit (the hourly housekeeping job).
     @discardableResult
-    public static func sweep(config: AppConfig, on db: any Database, now: Date = Date()) async throws -> Int {
+    public static func sweep(config: AppConfig, on db: any Database, now: Date = AppClock.now) async throws -> Int {
         let idle = now.addingTimeInterval(-Double(config.sessionIdleMinutes) * 60)
         let old = now.addingTimeInterval(-Double(config.sessionMaxHours) * 3600)
         let row = try await sql(db).raw("SELECT COUNT(*) AS n FROM sessions WHERE last_seen_at < \(bind: idle) OR created_at < \(bind: old)").first()
@@ -148,7 +148,7 @@ struct SessionMiddleware: AsyncMiddleware {
         if let c = cookie, c.hasPrefix(SessionStore.sessionPrefix) {
             row = try await SessionStore.load(c, on: req.db)
             if let r = row {
-                let now = Date()
+                let now = req.now
                 if !SessionStore.alive(r, config: req.config, now: now) {
                     try await SessionStore.delete(r.id, on: req.db)
                     row = nil

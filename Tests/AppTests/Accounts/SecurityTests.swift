@@ -57,7 +57,6 @@ struct SecurityTests {
             let t = try await Tree.make(app)
             let commune = try #require(await AdminUnit.find(t.commune.id, on: app.db))
             let p = try await AccountActions.createPerson(username: "canbo", displayName: "Cán bộ", password: testPassword, role: .communeOfficial, unit: commune, app: app)
-            let sql = app.db as! any SQLDatabase
             func alive(_ b: Browser) async throws -> Bool { try await app.page("/units", as: b).status == .ok }
 
             let before = try await app.count("sessions")
@@ -83,17 +82,19 @@ struct SecurityTests {
 
             let d = try await app.signIn("canbo", password: "mat-khau-moi-3")
             #expect(try await alive(d))
-            try await sql.raw("UPDATE sessions SET last_seen_at = \(bind: Date().addingTimeInterval(-241 * 60)) WHERE person_id = \(bind: p.id!)").run()
+            app.testClock.advance(by: 241 * 60)   // past the idle limit
             #expect(try await !alive(d))
             #expect(try await SessionStore.count(person: p.id!, household: nil, on: app.db) == 0)
 
             let e = try await app.signIn("canbo", password: "mat-khau-moi-3")
-            try await sql.raw("UPDATE sessions SET created_at = \(bind: Date().addingTimeInterval(-25 * 3600)) WHERE person_id = \(bind: p.id!)").run()
+            // In use all day long (never idle for the idle limit) until 25 hours after signing in.
+            for _ in 0..<9 { app.testClock.advance(by: 150 * 60); _ = try await alive(e) }
+            app.testClock.advance(by: 150 * 60)
             #expect(try await !alive(e))
 
             // The housekeeping job sweeps what nobody comes back to.
             _ = try await app.signIn("canbo", password: "mat-khau-moi-3")
-            try await sql.raw("UPDATE sessions SET last_seen_at = \(bind: Date().addingTimeInterval(-300 * 60)) WHERE person_id = \(bind: p.id!)").run()
+            app.testClock.advance(by: 300 * 60)
             let swept = try await Housekeeping.run(app)
             #expect(swept.first == "sessions: 1 ended sessions")
             #expect(try await SessionStore.count(person: p.id!, household: nil, on: app.db) == 0)
@@ -130,7 +131,7 @@ struct SecurityTests {
             // Fresh from the card, the PIN is set without a current one, and the household's own phone is told.
             #expect(try await app.form("/my/pin", ["phone": "0999 555 111", "pin": "1357"], as: holder).status == .ok)
             // A card session that is no longer fresh needs the current PIN too.
-            try await (app.db as! any SQLDatabase).raw("UPDATE sessions SET created_at = \(bind: Date().addingTimeInterval(-11 * 60)) WHERE method = 'card'").run()
+            app.testClock.advance(by: 11 * 60)
             #expect(try await app.form("/my/pin", ["phone": "0999 555 111", "pin": "9999"], as: holder).status == .unprocessableEntity)
             let told = try await (app.db as! any SQLDatabase).raw("SELECT COUNT(*) AS n FROM jobs WHERE unique_key LIKE 'direct:pinSet:%'").first()
             #expect(try told?.decode(column: "n", as: Int.self) == 1)
@@ -163,9 +164,9 @@ struct SecurityTests {
     func bruteForce() async throws {
         try await withTestApp { app in
             // The windows are fixed (15 minutes), and every attempt below must fall in one: start right after a
-            // boundary if one is near.
-            let intoWindow = Int(Date().timeIntervalSince1970) % AccountsWeb.window
-            if intoWindow > AccountsWeb.window - 90 { try await Task.sleep(for: .seconds(AccountsWeb.window - intoWindow + 1)) }
+            // boundary.
+            let intoWindow = Int(app.now.timeIntervalSince1970) % AccountsWeb.window
+            app.testClock.advance(by: TimeInterval(AccountsWeb.window - intoWindow + 1))
             let t = try await Tree.make(app)
             let commune = try #require(await AdminUnit.find(t.commune.id, on: app.db))
             _ = try await AccountActions.createPerson(username: "muctieu", displayName: "Mục tiêu", password: testPassword, role: .communeOfficial, unit: commune, app: app)

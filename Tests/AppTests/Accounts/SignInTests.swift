@@ -22,7 +22,7 @@ struct SignInTests {
             #expect(try await app.api(.GET, "/api/v1/units", token: secret).status == .ok)
             let stored = try #require(await ApiToken.find(token.id, on: app.db))
             #expect(stored.tokenHash != secret && stored.lastUsedAt != nil)
-            stored.revokedAt = Date()
+            stored.revokedAt = app.now
             try await stored.update(on: app.db)
             #expect(try await app.api(.GET, "/api/v1/units", token: secret).status == .unauthorized)
             #expect(try await app.anonymousPage("/healthz").status == .ok)
@@ -59,8 +59,7 @@ struct SignInTests {
             #expect(person.lockedUntil != nil && !person.passwordHash.contains(testPassword))
 
             // Unlocked (the lock has passed), the right password signs in; signing out ends the session.
-            person.lockedUntil = Date().addingTimeInterval(-1)
-            try await person.update(on: app.db)
+            app.testClock.set(try #require(person.lockedUntil).addingTimeInterval(1))
             let ok = try await attempt(testPassword)
             #expect(ok.status == .seeOther)
             // The session id planted before sign-in is not the one signed in.

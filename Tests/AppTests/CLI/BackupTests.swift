@@ -95,8 +95,8 @@ struct BackupTests {
             #expect(fm.fileExists(atPath: target.messaging.audioDir + "/a.wav"))
 
             // Retention: two more archives, the newest two kept.
-            _ = try await Backup.make(app, dir: scratch, keep: 2, now: Date().addingTimeInterval(60))
-            _ = try await Backup.make(app, dir: scratch, keep: 2, now: Date().addingTimeInterval(120))
+            _ = try await Backup.make(app, dir: scratch, keep: 2, now: app.now.addingTimeInterval(60))
+            _ = try await Backup.make(app, dir: scratch, keep: 2, now: app.now.addingTimeInterval(120))
             let kept = try fm.contentsOfDirectory(atPath: scratch).filter { $0.hasSuffix(".tar.gz") }
             #expect(kept.count == 2 && !kept.contains((archive as NSString).lastPathComponent))
         }

@@ -79,7 +79,7 @@ struct ChannelTests {
         try await withTestApp({ $0.messaging.sms = .init(url: gateway.base + "/send", user: "thonso", password: "bi-mat", sender: "UBND XA", template: "{unit}: {title}. Xem: {link}") }) { app in
             let v = try await Village.make(app, perGroup: 3, inT2: 0)
             let a = try await publish(app, notice("Cắt điện", units: [v.tree.group11], channels: ["sms"]))
-            let before = Date()
+            let before = app.now
             try await Jobs.runUntilIdle(app)
             let sent = gateway.received
             #expect(sent.count == 3)
@@ -96,8 +96,7 @@ struct ChannelTests {
             // The send job waits for the retry; when it comes due the message goes out.
             let job = try await (app.db as! any SQLDatabase).raw("SELECT state, run_at FROM jobs WHERE kind = 'send'").first()
             #expect(try job?.decode(column: "state", as: String.self) == "queued")
-            try await (app.db as! any SQLDatabase).raw("UPDATE channel_deliveries SET next_attempt_at = \(bind: Date().addingTimeInterval(-1))").run()
-            try await (app.db as! any SQLDatabase).raw("UPDATE jobs SET run_at = \(bind: Date().addingTimeInterval(-1))").run()
+            app.testClock.set(rows[1].nextAttemptAt.addingTimeInterval(1))
             let ran = try await Jobs.runUntilIdle(app)
             #expect(ran == 1)
             rows = try await ChannelDelivery.query(on: app.db).filter(\.$channel == .sms).sort(\.$address).all()
@@ -106,7 +105,7 @@ struct ChannelTests {
 
             // A delivery report, signed with the gateway's secret.
             let report = "{\"reference\":\"\(rows[0].id!.uuidString.lowercased())\",\"status\":\"delivered\"}"
-            let ts = String(Int(Date().timeIntervalSince1970))
+            let ts = String(Int(app.now.timeIntervalSince1970))
             let mac = HMAC<SHA256>.authenticationCode(for: Data((ts + "." + report).utf8), using: SymmetricKey(data: Data("bi-mat".utf8))).map { String(format: "%02x", $0) }.joined()
             let forged = try await app.testing().sendRequest(.POST, "/hooks/sms", headers: ["X-Timestamp": ts, "X-Signature": "sha256=" + String(repeating: "0", count: 64), "Content-Type": "application/json"], body: ByteBuffer(string: report))
             #expect(forged.status == .unauthorized)
@@ -141,7 +140,7 @@ struct ChannelTests {
             #expect(rows.allSatisfy { $0.state == .sent && $0.externalID?.hasPrefix("zmsg-") == true })
 
             func event(_ name: String, _ msg: String) -> (String, String) {
-                let ts = String(Int64(Date().timeIntervalSince1970 * 1000))
+                let ts = String(Int64(app.now.timeIntervalSince1970 * 1000))
                 let e = "{\"app_id\":\"4455\",\"event_name\":\"\(name)\",\"timestamp\":\"\(ts)\",\"message\":{\"msg_id\":\"\(msg)\"}}"
                 let mac = SHA256.hash(data: Data(("4455" + e + ts + "zalo-secret").utf8)).map { String(format: "%02x", $0) }.joined()
                 return (e, mac)

@@ -52,10 +52,10 @@ struct KillTests {
             let commune = t.commune.id
             for i in 0..<Self.households {
                 let (village, group) = i % 3 == 2 ? (t.village2.id, UUID?.none) : (t.village1.id, Optional(i % 2 == 0 ? t.group11.id : t.group12.id))
-                rows.append([UUID(), String(format: "K-%04d", i), commune, village, group, "Số \(i)", String(format: "09980%05d", i), "k \(i)", Date(), Date()])
+                rows.append([UUID(), String(format: "K-%04d", i), commune, village, group, "Số \(i)", String(format: "09980%05d", i), "k \(i)", app.now, app.now])
             }
             try await Bulk.insert(sql, into: "households", columns: ["id", "code", "commune_id", "village_id", "group_id", "address", "phone", "search_key", "created_at", "updated_at"], rows: rows)
-            try await Task.sleep(nanoseconds: 5_000_000)
+            app.testClock.advance(by: 0.01)   // the notice published next comes after them
             let a = try await publish(app, notice("Thử tắt đột ngột", units: [t.commune], channels: ["sms"]))
 
             var env = ["SMS_URL": gateway.base + "/send", "SMS_USER": "u", "SMS_PASSWORD": "p", "JOB_LEASE_SECONDS": "1",
@@ -87,6 +87,7 @@ struct KillTests {
                 #expect(last.terminationStatus == 0)
                 let waiting = try await ChannelDelivery.query(on: app.db).filter(\.$state == .queued).count()
                 if waiting == 0 || round == 3 { break }
+                // The workers are other processes, on the system clock: the test clock cannot move them, so the back-off is ended in the rows.
                 try await sql.raw("UPDATE channel_deliveries SET next_attempt_at = \(bind: Date().addingTimeInterval(-1)) WHERE state = 'queued'").run()
                 try await sql.raw("UPDATE jobs SET run_at = \(bind: Date().addingTimeInterval(-1)) WHERE state = 'queued'").run()
             }

@@ -68,7 +68,7 @@ struct MessagingTests {
             let a = try await publish(app, notice(units: [t.commune]))
             #expect(a.status == .published && a.publishedAt != nil)
             // A household added after publishing is not in the frozen audience.
-            try await Task.sleep(nanoseconds: 20_000_000)
+            app.testClock.advance(by: 1)
             _ = try await app.api(.POST, "/api/v1/households", json: householdInput("HH-LATE", village: t.village2))
             #expect(try await Jobs.runUntilIdle(app) >= 2)
             #expect(try await app.count("deliveries") == 8)
@@ -212,13 +212,13 @@ struct MessagingTests {
     func scheduled() async throws {
         try await withTestApp { app in
             let v = try await Village.make(app, perGroup: 1, inT2: 0)
-            let later = Moment.input(Date().addingTimeInterval(3600))
+            let later = Moment.input(app.now.addingTimeInterval(3600))
             let a = try await publish(app, notice("Hẹn giờ", units: [v.tree.commune], publishAt: later))
             #expect(a.status == .scheduled)
             try await Jobs.runUntilIdle(app)
             #expect(try await app.count("deliveries") == 0)
             // An hour passes.
-            try await (app.db as! any SQLDatabase).raw("UPDATE jobs SET run_at = \(bind: Date().addingTimeInterval(-1)) WHERE kind = 'publish'").run()
+            app.testClock.advance(by: 3600)
             try await Jobs.runUntilIdle(app)
             #expect(try await app.count("deliveries") == 2)
             #expect(try await app.api(.GET, "/api/v1/announcements/\(a.id)").decode(AnnouncementDTO.self).status == .published)
@@ -230,7 +230,7 @@ struct MessagingTests {
         try await withTestApp { app in
             let v = try await Village.make(app, perGroup: 2, inT2: 0)
             let t = v.tree
-            let starts = Date().addingTimeInterval(3 * 86_400)
+            let starts = app.now.addingTimeInterval(3 * 86_400)
             var input = notice("Họp thôn Đông", units: [t.village1], category: "meeting", channels: ["push"], startsAt: Moment.input(starts), place: "Nhà văn hóa thôn Đông")
             input.reminders = [1440, 120]
             let m = try await publish(app, input)
@@ -253,7 +253,8 @@ struct MessagingTests {
 
             // A household subscribed to push; the reminder a day before goes to everyone not declining.
             for h in hs { _ = try await PushSender.subscribe(household: h.id, PushSubscriptionInput(endpoint: "https://push.invalid/\(h.code)", keys: .init(p256dh: PushSubscriberKeys().p256dh, auth: PushSubscriberKeys().auth)), config: app.config.messaging, on: app.db) }
-            try await (app.db as! any SQLDatabase).raw("UPDATE jobs SET run_at = \(bind: Date().addingTimeInterval(-1)) WHERE unique_key = \(bind: "remind:\(m.id):1440")").run()
+            app.testClock.set(first.addingTimeInterval(1))   // a day before the meeting: the first reminder is due
+            app.testAuth.browser = nil                        // the administrator's session has lapsed meanwhile: sign in again
             try await (app.db as! any SQLDatabase).raw("UPDATE jobs SET state = 'done' WHERE kind = 'send'").run()
             _ = try await Jobs.runOne(app, worker: "t")
             let reminded = try await ChannelDelivery.query(on: app.db).filter(\.$purpose == "reminder-1440").all()

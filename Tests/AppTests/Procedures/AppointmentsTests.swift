@@ -105,7 +105,7 @@ struct ProceduresAppointmentsTests {
             let early = try await app.api(.POST, "/api/v1/communes/\(c)/slots", json: SlotInput(weekday: Day.weekday(tomorrow), startTime: "00:30", minutes: 30, capacity: 1), token: f.officerToken).decode(SlotDTO.self)
             let soon = try await app.api(.POST, "/api/v1/appointments", json: BookingInput(slotId: early.id.uuidString, day: tomorrow, procedureId: birth.id.uuidString, name: "Phùng Văn Sớm", phone: "0999222666"), token: "")
             #expect(soon.status == .created)
-            #expect(try soon.decode(AppointmentDTO.self).remindAt <= Date().addingTimeInterval(86_400))
+            #expect(try soon.decode(AppointmentDTO.self).remindAt <= app.now.addingTimeInterval(86_400))
             let deskSoon = try await app.page("/communes/\(c)/appointments", as: f.officer)
             #expect(deskSoon.text.contains("Nhắc lịch đến hạn trong 24 giờ") && deskSoon.text.contains("Phùng Văn Sớm"))
         }

@@ -107,7 +107,7 @@ struct ProceduresQuestionsTests {
         try await withTestApp { app in
             let f = try await ProcFixture.make(app)
             let p = try #require(await Procedure.find(try await f.procedure(app, "certificationCopy").id, on: app.db))
-            let t0 = Date().addingTimeInterval(-86_400)
+            let t0 = app.now.addingTimeInterval(-86_400)
             for (i, minutes) in [30.0, 60.0, 240.0].enumerated() {
                 let q = try await QuestionActions.ask(p, QuestionInput(question: "Câu hỏi \(i)", phone: "099900000\(i)"), householdID: nil, on: app.db, now: t0)
                 _ = try await QuestionActions.answer(q, AnswerInput(answer: "Trả lời"), by: "test", on: app.db, now: t0.addingTimeInterval(minutes * 60))

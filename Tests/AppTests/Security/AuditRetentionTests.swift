@@ -11,7 +11,7 @@ struct AuditRetentionTests {
     static func event(_ app: Application, daysAgo: Double, actor: String) async throws -> AuditEvent {
         let e = AuditEvent()
         e.id = UUID()
-        e.at = Date().addingTimeInterval(-daysAgo * 86_400)
+        e.at = app.now.addingTimeInterval(-daysAgo * 86_400)
         e.personID = UUID()
         e.actor = actor
         e.action = "update"
@@ -57,10 +57,10 @@ struct AuditRetentionTests {
             await #expect(throws: (any Error).self) { try await sql.update("audit_events").set("actor", to: "Người Khác").where("id", .equal, recent.id!).run() }
             await #expect(throws: (any Error).self) {
                 try await sql.update("audit_events").set("actor", to: AuditRedaction.marker).set("before", to: SQLLiteral.null).set("after", to: SQLLiteral.null)
-                    .set("redacted_at", to: Date()).set("action", to: "view").where("id", .equal, recent.id!).run()
+                    .set("redacted_at", to: app.now).set("action", to: "view").where("id", .equal, recent.id!).run()
             }
             await #expect(throws: (any Error).self) { try await sql.update("audit_events").set("actor", to: "Cán bộ Cũ").where("id", .equal, old.id!).run() }
-            await #expect(throws: (any Error).self) { try await sql.update("audit_events").set("redacted_at", to: Date()).where("id", .equal, old.id!).run() }
+            await #expect(throws: (any Error).self) { try await sql.update("audit_events").set("redacted_at", to: app.now).where("id", .equal, old.id!).run() }
             let still = try #require(await AuditEvent.find(recent.id, on: app.db))
             #expect(still.actor == "Cán bộ Mới" && still.action == "update" && still.redactedAt == nil)
             #expect(try await app.count("audit_events") >= 3)

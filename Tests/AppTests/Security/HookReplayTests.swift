@@ -31,23 +31,23 @@ struct HookReplayTests {
             let delivered = "{\"reference\":\"\(rows[0].id!.uuidString.lowercased())\",\"status\":\"delivered\"}"
 
             // Old, from the future, or without a timestamp: refused, nothing written.
-            let stale = try await Self.smsRequest(app, delivered, at: Date().addingTimeInterval(-600))
+            let stale = try await Self.smsRequest(app, delivered, at: app.now.addingTimeInterval(-600))
             #expect(stale.status == .badRequest)
             #expect(try stale.decode(ErrorBody.self).message.contains("5 phút"))
-            #expect(try await Self.smsRequest(app, delivered, at: Date().addingTimeInterval(600)).status == .badRequest)
+            #expect(try await Self.smsRequest(app, delivered, at: app.now.addingTimeInterval(600)).status == .badRequest)
             let mac = HMAC<SHA256>.authenticationCode(for: Data(("." + delivered).utf8), using: SymmetricKey(data: Data("bi-mat".utf8))).map { String(format: "%02x", $0) }.joined()
             let bare = try await app.testing().sendRequest(.POST, "/hooks/sms", headers: ["X-Signature": "sha256=" + mac, "Content-Type": "application/json"], body: ByteBuffer(string: delivered))
             #expect(bare.status == .badRequest)
             // The signature covers the timestamp: a fresh timestamp on an old signature does not verify.
-            let old = Date().addingTimeInterval(-600)
+            let old = app.now.addingTimeInterval(-600)
             let oldMac = HMAC<SHA256>.authenticationCode(for: Data((String(Int(old.timeIntervalSince1970)) + "." + delivered).utf8), using: SymmetricKey(data: Data("bi-mat".utf8))).map { String(format: "%02x", $0) }.joined()
-            let moved = try await app.testing().sendRequest(.POST, "/hooks/sms", headers: ["X-Timestamp": String(Int(Date().timeIntervalSince1970)), "X-Signature": "sha256=" + oldMac, "Content-Type": "application/json"], body: ByteBuffer(string: delivered))
+            let moved = try await app.testing().sendRequest(.POST, "/hooks/sms", headers: ["X-Timestamp": String(Int(app.now.timeIntervalSince1970)), "X-Signature": "sha256=" + oldMac, "Content-Type": "application/json"], body: ByteBuffer(string: delivered))
             #expect(moved.status == .unauthorized)
             #expect(try await state(0) == .sent)
             #expect(try await app.count("hook_events") == 0)
 
             // Fresh: accepted.
-            let now = Date()
+            let now = app.now
             #expect(try await Self.smsRequest(app, delivered, at: now).status == .ok)
             #expect(try await state(0) == .delivered)
 
@@ -63,8 +63,8 @@ struct HookReplayTests {
             #expect(try await app.count("hook_events") == 2)
 
             // Housekeeping forgets events once their timestamp left the window; the timestamp check refuses them then.
-            #expect(try await HookReplay.sweep(on: app.db, now: Date().addingTimeInterval(60)) == 0)
-            #expect(try await HookReplay.sweep(on: app.db, now: Date().addingTimeInterval(HookReplay.window + 5)) == 2)
+            #expect(try await HookReplay.sweep(on: app.db, now: app.now.addingTimeInterval(60)) == 0)
+            #expect(try await HookReplay.sweep(on: app.db, now: app.now.addingTimeInterval(HookReplay.window + 5)) == 2)
             #expect(try await app.count("hook_events") == 0)
         }
     }
@@ -89,10 +89,10 @@ struct HookReplayTests {
             }
             func delivered() async throws -> Int { try await app.api(.GET, "/api/v1/announcements/\(a.id)/reach").decode(ReachDTO.self).delivered }
 
-            #expect(try await send(event(Date().addingTimeInterval(-600))) == .badRequest)
+            #expect(try await send(event(app.now.addingTimeInterval(-600))) == .badRequest)
             #expect(try await delivered() == 0)
             #expect(try await app.count("hook_events") == 0)
-            let fresh = event(Date())
+            let fresh = event(app.now)
             #expect(try await send(fresh) == .ok)
             #expect(try await delivered() == 1)
             #expect(try await send(fresh) == .conflict)

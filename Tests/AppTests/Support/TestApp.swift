@@ -34,11 +34,13 @@ func withTestApp(_ adjust: (inout AppConfig) -> Void = { _ in }, _ body: (Applic
     config.uploadsDir = FileManager.default.temporaryDirectory.appendingPathComponent("thonso-uploads-\(UUID().uuidString)").path
     config.messaging.audioDir = FileManager.default.temporaryDirectory.appendingPathComponent("thonso-audio-\(UUID().uuidString)").path
     adjust(&config)
+    // The app's clock is one the test moves (`app.testClock.advance(by:)`), bound to the test's task as well.
+    app.clock = TestClock()
     defer {
         try? FileManager.default.removeItem(atPath: config.uploadsDir)
         try? FileManager.default.removeItem(atPath: config.messaging.audioDir)
     }
-    do {
+    do { try await app.withClock {
         try await configure(app, config)
         // Every test starts with a system administrator, signed in through the API token and a browser session.
         _ = try await AccountActions.createPerson(username: "admin", displayName: "Quản trị thử", password: testPassword,
@@ -46,7 +48,7 @@ func withTestApp(_ adjust: (inout AppConfig) -> Void = { _ in }, _ body: (Applic
         let (_, token) = try await AccountActions.createToken(name: "tests", role: .admin, unit: nil, on: app.db)
         app.storage[TestAuthKey.self] = TestAuth(token: token)
         try await body(app)
-    } catch {
+    } } catch {
         await cleanUp(app, schema: String(schema), sqlitePath: sqlitePath)
         throw error
     }
@@ -90,6 +92,9 @@ func scrapeCSRF(_ html: String) -> String? {
 }
 
 extension Application {
+    /// The clock the harness installed: tests move it instead of rewriting rows or sleeping (docs/clock.md).
+    var testClock: TestClock { clock as! TestClock }
+
     var testAuth: TestAuth {
         get { storage[TestAuthKey.self]! }
         set { storage[TestAuthKey.self] = newValue }

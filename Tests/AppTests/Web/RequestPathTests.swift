@@ -100,13 +100,13 @@ struct RequestPathTests {
             #expect(try await app.api(.GET, "/api/v1/units").status == .ok)
             #expect(try await lastUsed() == first)
             // A minute later the next use is written.
-            let old = Date().addingTimeInterval(-120)
-            try await sql.raw("UPDATE api_tokens SET last_used_at = \(bind: old) WHERE name = 'tests'").run()
+            let old = first
+            app.testClock.advance(by: 120)
             #expect(try await app.api(.GET, "/api/v1/units").status == .ok)
             let second = try #require(try await lastUsed())
             #expect(second.timeIntervalSince(old) > 100)
             // A revoked token is refused.
-            try await sql.raw("UPDATE api_tokens SET revoked_at = \(bind: Date()) WHERE name = 'tests'").run()
+            try await sql.raw("UPDATE api_tokens SET revoked_at = \(bind: app.now) WHERE name = 'tests'").run()
             #expect(try await app.api(.GET, "/api/v1/units").status == .unauthorized)
         }
     }

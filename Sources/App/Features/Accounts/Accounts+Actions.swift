@@ -162,7 +162,7 @@ extension AccountActions {
     /// Revokes an API token (once); it stops working at once.
     public static func revokeToken(_ t: ApiToken, on db: any Database) async throws {
         guard t.revokedAt == nil else { return }
-        t.revokedAt = Date()
+        t.revokedAt = AppClock.now
         try await db.auditedTransaction { db in
             try await t.update(on: db)
             try await Audit.record("revoke", ApiToken.schema, row: t.id, unit: t.unitID, on: db)
@@ -211,7 +211,7 @@ extension AccountActions {
         let units = try await AdminUnit.query(on: db).filter(\.$id ~~ grants.compactMap(\.unitID)).all()
         let names = Dictionary(uniqueKeysWithValues: units.map { ($0.id!, $0.name) })
         return PersonDTO(id: p.id!, username: p.username, displayName: p.displayName, phone: p.phone, active: p.active,
-                         locked: (p.lockedUntil ?? .distantPast) > Date(),
+                         locked: (p.lockedUntil ?? .distantPast) > AppClock.now,
                          grants: grants.map { GrantDTO(id: $0.id!, personId: $0.personID, role: $0.role, unitId: $0.unitID,
                                                        unitName: $0.unitID.flatMap { names[$0] }) })
     }

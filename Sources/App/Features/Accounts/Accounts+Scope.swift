@@ -53,7 +53,7 @@ struct AccessMiddleware: AsyncMiddleware {
             guard let token = try await ApiToken.query(on: req.db).filter(\.$tokenHash == Tokens.hash(bearer))
                 .filter(\.$revokedAt == nil).first() else { throw Abort(.unauthorized) }
             // A read writes nothing but this, at most once a minute per token.
-            let now = Date()
+            let now = req.now
             if token.lastUsedAt.map({ now.timeIntervalSince($0) >= ApiToken.lastUsedResolution }) ?? true {
                 try await SessionStore.sql(req.db).raw("UPDATE api_tokens SET last_used_at = \(bind: now) WHERE id = \(bind: token.id!)").run()
             }

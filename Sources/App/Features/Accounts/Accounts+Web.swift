@@ -75,7 +75,7 @@ struct AccountsWeb {
         } else {
             person = try await Person.query(on: req.db).filter(\.$username == name).first()
         }
-        let now = Date()
+        let now = req.now
         let ok: Bool
         if let p = person, p.active, (p.lockedUntil ?? .distantPast) <= now {
             ok = (try? await req.password.async.verify(password, created: p.passwordHash)) ?? false

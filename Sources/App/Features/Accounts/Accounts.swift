@@ -57,8 +57,8 @@ public final class Person: Model, @unchecked Sendable {
     @Field(key: "failed_count") public var failedCount: Int
     @OptionalField(key: "locked_until") public var lockedUntil: Date?
     @Field(key: "active") public var active: Bool
-    @Timestamp(key: "created_at", on: .create) public var createdAt: Date?
-    @Timestamp(key: "updated_at", on: .update) public var updatedAt: Date?
+    @Timestamp(key: "created_at", on: .create, format: .appClock) public var createdAt: Date?
+    @Timestamp(key: "updated_at", on: .update, format: .appClock) public var updatedAt: Date?
 
     public init() {}
 }
@@ -71,7 +71,7 @@ public final class RoleGrant: Model, @unchecked Sendable {
     @Field(key: "role") public var role: Role
     /// nil: the whole system (system administrators only).
     @OptionalField(key: "unit_id") public var unitID: UUID?
-    @Timestamp(key: "created_at", on: .create) public var createdAt: Date?
+    @Timestamp(key: "created_at", on: .create, format: .appClock) public var createdAt: Date?
 
     public init() {}
     public init(personID: UUID, role: Role, unitID: UUID?) {
@@ -95,7 +95,7 @@ public final class ApiToken: Model, @unchecked Sendable {
     @OptionalField(key: "last_used_at") public var lastUsedAt: Date?
     public static let lastUsedResolution: TimeInterval = 60
     @OptionalField(key: "revoked_at") public var revokedAt: Date?
-    @Timestamp(key: "created_at", on: .create) public var createdAt: Date?
+    @Timestamp(key: "created_at", on: .create, format: .appClock) public var createdAt: Date?
 
     public init() {}
 }

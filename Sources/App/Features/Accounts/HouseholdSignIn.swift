@@ -59,7 +59,7 @@ struct HouseholdSignIn {
     static func newCard(_ h: Household, on db: any Database) async throws -> String {
         let secret = Tokens.generate()
         h.cardTokenHash = Tokens.hash(secret)
-        h.cardIssuedAt = Date()
+        h.cardIssuedAt = AppClock.now
         try await db.auditedTransaction { db in
             try await Self.endSignIns(h, on: db)
             try await Audit.record("issueCard", Household.schema, row: h.id, unit: h.groupID ?? h.villageID, on: db)
@@ -82,7 +82,7 @@ struct HouseholdSignIn {
             try await SessionStore.end(household: id, except: keeping, on: db)
             try await Audit.record("setPin", Household.schema, row: h.id, unit: h.groupID ?? h.villageID, on: db)
             // Told on the household's registered phone (not the one just typed), so an intruder is noticed.
-            try await DirectMessage.enqueue(key: "pinSet:\(id):\(Int(Date().timeIntervalSince1970))", .init(
+            try await DirectMessage.enqueue(key: "pinSet:\(id):\(Int(AppClock.now.timeIntervalSince1970))", .init(
                 householdID: id, phone: nil, unit: unit?.name ?? "", title: Lang.vi.t("mine.pinSetMessage"), path: SiteURL.myHousehold.path), on: db)
         }
     }
@@ -141,7 +141,7 @@ struct HouseholdSignIn {
     /// Whether this session may set a PIN without the current one: it came from the card within the last minutes.
     static func freshCard(_ req: Request) -> Bool {
         guard let s = req.sessionRow, s.method == "card" else { return false }
-        return Date().timeIntervalSince(s.createdAt) < freshCardMinutes * 60
+        return req.now.timeIntervalSince(s.createdAt) < freshCardMinutes * 60
     }
 
     func minePage(_ req: Request, form: FormState = FormState(), saved: Bool = false, status: HTTPResponseStatus = .ok) async throws -> Response {
@@ -195,7 +195,7 @@ struct HouseholdSignIn {
     /// PIN, or a PIN locked after five failures (for fifteen minutes) — alike, so nothing tells them apart.
     static func verifyPin(phone: String, pin: String, req: Request) async throws -> Household? {
         guard let h = try await Household.query(on: req.db).filter(\.$pinPhone == phone).first(), let hash = h.pinHash else { return nil }
-        let now = Date()
+        let now = req.now
         if let until = h.pinLockedUntil, until > now { return nil }
         if (try? await req.password.async.verify(String(pin.prefix(16)), created: hash)) == true {
             if (h.pinFailed ?? 0) != 0 || h.pinLockedUntil != nil {

@@ -13,7 +13,7 @@ public enum AuditRedaction {
 
     /// Blanks the personal text of rows older than `days` days; answers how many rows it blanked.
     @discardableResult
-    public static func sweep(days: Int, on db: any Database, now: Date = Date()) async throws -> Int {
+    public static func sweep(days: Int, on db: any Database, now: Date = AppClock.now) async throws -> Int {
         guard let sql = db as? any SQLDatabase else { return 0 }
         let cutoff = now.addingTimeInterval(-Double(days) * 86_400)
         var total = 0

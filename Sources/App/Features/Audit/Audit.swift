@@ -58,7 +58,7 @@ public enum Audit {
         let who = override ?? actor ?? AuditActor(personID: nil, tokenID: nil, name: "system")
         let e = AuditEvent()
         e.id = UUID()
-        e.at = Date()
+        e.at = AppClock.now
         e.personID = who.personID
         e.tokenID = who.tokenID
         e.actor = who.name

@@ -83,7 +83,7 @@ enum DemoActivity {
         let db = app.db
         if try await Announcement.query(on: db).filter(\.$communeID == commune.id!).count() > 0 { return }
         let official = Access(personID: nil, tokenID: nil, displayName: officialName, grants: [Grant(role: .communeOfficial, unitID: commune.id!)])
-        let now = Date()
+        let now = app.now
         // The households were registered before these notices went out (the fan-out reaches the households that
         // existed when a notice was published): the registry's own date, set in one statement as the import sets it.
         let registered = now.addingTimeInterval(-400 * 86_400)
@@ -138,8 +138,8 @@ enum DemoActivity {
                     outcomes["informed", default: []].append(h.id!)
                 }
             }
-            let published = a.publishedAt ?? Date()
-            let at = min(Date(), published.addingTimeInterval(5 * 3600))
+            let published = a.publishedAt ?? AppClock.now
+            let at = min(AppClock.now, published.addingTimeInterval(5 * 3600))
             let marks = outcomes
             try await db.writeTransaction { tx in
                 for (outcome, ids) in marks.sorted(by: { $0.key < $1.key }) {
@@ -185,7 +185,7 @@ enum DemoActivity {
         guard let birth = catalog["birthRegistration"], let marriage = catalog["marriageRegistration"],
               let marital = catalog["maritalStatusConfirmation"], let copy = catalog["certificationCopy"],
               let death = catalog["deathRegistration"] else { return }
-        let now = Date()
+        let now = AppClock.now
         let day = 86_400.0
         let pick = [demo] + stride(from: 37, to: households.count, by: 97).map { households[$0] }
 

@@ -269,8 +269,8 @@ struct MessagingHooks {
         guard let c = row, c.channel == channel else { return }
         if state.rank > c.state.rank {
             c.state = state
-            if state == .delivered || c.deliveredAt == nil { c.deliveredAt = Date() }
-            if state == .read { c.readAt = Date() }
+            if state == .delivered || c.deliveredAt == nil { c.deliveredAt = AppClock.now }
+            if state == .read { c.readAt = AppClock.now }
             try await c.update(on: db)
         }
         try await MessagingActions.advance(c.deliveryID, to: state, via: channel, on: db)

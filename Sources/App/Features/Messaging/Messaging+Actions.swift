@@ -55,7 +55,7 @@ public enum MessagingActions {
 
     /// Checks every field; the audience must be communes, villages or groups of one commune, all inside the caller's
     /// units for publishing (others are "unknown").
-    static func check(_ input: AnnouncementInput, access: Access, config: MessagingConfig, on db: any Database, now: Date = Date()) async throws -> CheckedAnnouncement {
+    static func check(_ input: AnnouncementInput, access: Access, config: MessagingConfig, on db: any Database, now: Date = AppClock.now) async throws -> CheckedAnnouncement {
         var c = Checker()
         let title = c.text("title", input.title, max: 200)
         let body = c.text("body", input.body.map { $0.replacingOccurrences(of: "\r\n", with: "\n") }, max: 4000, multiline: true)
@@ -172,7 +172,7 @@ public enum MessagingActions {
     }
 
     /// Publishes a draft now, or schedules it for its time. The audience is frozen when it goes out.
-    static func publish(_ a: Announcement, on db: any Database, now: Date = Date()) async throws {
+    static func publish(_ a: Announcement, on db: any Database, now: Date = AppClock.now) async throws {
         guard a.status == .draft else { throw InvalidInput("status", "error.msg.notDraft", status: .conflict) }
         if let at = a.publishAt, at <= now { throw InvalidInput("publishAt", "error.msg.past") }
         try await db.auditedTransaction { db in
@@ -214,7 +214,7 @@ public enum MessagingActions {
         let fix = AnnouncementCorrection()
         fix.id = UUID()
         fix.announcementID = a.id!
-        fix.at = Date()
+        fix.at = AppClock.now
         fix.authorName = access.displayName
         fix.note = note
         fix.previousTitle = a.title
@@ -239,7 +239,7 @@ public enum MessagingActions {
         try c.check()
         let before = AnnouncementDTO(a, units: [])
         a.status = .withdrawn
-        a.withdrawnAt = Date()
+        a.withdrawnAt = AppClock.now
         a.withdrawReason = reason
         try await db.auditedTransaction { db in
             try await a.update(on: db)
@@ -311,7 +311,7 @@ public enum MessagingActions {
         // Withdrawn or changed back meanwhile: nothing to do.
         guard a.status == .scheduled else { return .done }
         try await ctx.db.writeTransaction { db in
-            try await goOut(a, now: Date(), on: db)
+            try await goOut(a, now: ctx.app.now, on: db)
             try await Audit.record("publish", Announcement.schema, row: a.id, unit: a.unitID, after: AnnouncementDTO(a, units: []), on: db,
                                    actor: AuditActor(personID: nil, tokenID: nil, name: "system"))
         }
@@ -333,7 +333,7 @@ public enum MessagingActions {
         let last = try await sql.raw("SELECT h.id FROM households h WHERE \(audience.condition) \(after) ORDER BY h.id LIMIT 1 OFFSET \(unsafeRaw: String(batch - 1))")
             .first().map { try $0.decode(column: "id", as: UUID.self) }
         let upTo: SQLQueryString = last.map { "AND h.id <= \(bind: $0)" } ?? ""
-        let now = Date()
+        let now = ctx.app.now
         try await ctx.db.writeTransaction { db in
             let tx = try Self.sql(db)
             try await tx.raw("""
@@ -350,7 +350,7 @@ public enum MessagingActions {
             // turns at it.
             let pause = ctx.app.config.messaging.fanoutPauseMS
             if pause > 0 { try await Task.sleep(nanoseconds: UInt64(pause) * 1_000_000) }
-            return .later(Date())
+            return .later(ctx.app.now)
         }
         let count = try await Delivery.query(on: ctx.db).filter(\.$announcementID == id).count()
         try await ctx.db.writeTransaction { db in
@@ -381,7 +381,7 @@ public enum MessagingActions {
 
     static func queueChannels(_ a: Announcement, purpose: String, onlyAttending: Bool, ctx: JobContext) async throws {
         let sql = try sql(ctx.db)
-        let now = Date()
+        let now = ctx.app.now
         let attending: SQLQueryString = onlyAttending ? "AND (d.rsvp IS NULL OR d.rsvp <> 'no')" : ""
         for ch in a.channelList where Channel.sent.contains(ch) && configured(ch, ctx.app.config.messaging) {
             let address: SQLQueryString
@@ -413,7 +413,7 @@ public enum MessagingActions {
         guard parts.count == 2, let id = UUID(uuidString: parts[0]), let minutes = Int(parts[1]),
               let a = try await Announcement.find(id, on: ctx.db), a.status == .published else { return .done }
         // The fan-out must be complete first, or the reminder would miss households.
-        if a.audienceCount == nil { return .later(Date().addingTimeInterval(5)) }
+        if a.audienceCount == nil { return .later(ctx.app.now.addingTimeInterval(5)) }
         try await queueChannels(a, purpose: "reminder-\(minutes)", onlyAttending: true, ctx: ctx)
         return .done
     }
@@ -422,7 +422,7 @@ public enum MessagingActions {
 
     /// Moves a household's delivery forward (never back), recording the channel that first reached it.
     static func advance(_ deliveryID: UUID, to state: DeliveryState, via channel: Channel, informedBy: String? = nil, on db: any Database) async throws {
-        let now = Date()
+        let now = AppClock.now
         let sql = try sql(db)
         let lower = DeliveryState.allCases.filter { $0.rank < state.rank }.map(\.rawValue)
         let readAt: SQLQueryString = state == .read ? ", read_at = \(bind: now)" : ""
@@ -449,9 +449,9 @@ public enum MessagingActions {
         guard announcement.category == .meeting, let d = try await Delivery.query(on: db).filter(\.$announcementID == announcement.id!)
             .filter(\.$householdID == household).first() else { throw Abort(.notFound) }
         guard let rsvp = RSVP(rawValue: raw ?? "") else { throw InvalidInput("rsvp", "error.msg.rsvp") }
-        if let starts = announcement.startsAt, starts < Date() { throw InvalidInput("rsvp", "error.msg.meetingOver", status: .conflict) }
+        if let starts = announcement.startsAt, starts < AppClock.now { throw InvalidInput("rsvp", "error.msg.meetingOver", status: .conflict) }
         d.rsvp = rsvp
-        d.rsvpAt = Date()
+        d.rsvpAt = AppClock.now
         try await db.auditedTransaction { db in
             try await d.update(on: db)
             try await advance(d.id!, to: .read, via: .inbox, on: db)

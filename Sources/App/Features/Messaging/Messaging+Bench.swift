@@ -46,7 +46,7 @@ struct BenchFanoutCommand: AsyncCommand {
         a.authorName = "bench"
         try await a.create(on: db)
         try await AnnouncementUnit(announcementID: a.id!, unitID: commune.id!).create(on: db)
-        let published = Date()
+        let published = AppClock.now
 
         // Warm the page cache the same way for both: read the audience's rows once.
         _ = try await sql.raw("SELECT COUNT(*) AS n, COUNT(group_id) AS g, SUM(LENGTH(address)) AS a FROM households WHERE commune_id = \(bind: commune.id!)").first()
@@ -118,7 +118,7 @@ struct BenchFanoutCommand: AsyncCommand {
         let villages = try await AdminUnit.query(on: db).filter(\.$parentID == commune.id).sort(\.$code).all()
         let groups = try await AdminUnit.query(on: db).filter(\.$parentID ~~ villages.map { $0.id! }).sort(\.$code).all()
         let cols = ["id", "code", "commune_id", "village_id", "group_id", "address", "phone", "search_key", "created_at", "updated_at"]
-        let now = Date().addingTimeInterval(-60)
+        let now = AppClock.now.addingTimeInterval(-60)
         var i = 0
         while i < n {
             let end = min(n, i + 20_000)

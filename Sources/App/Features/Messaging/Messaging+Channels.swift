@@ -38,7 +38,7 @@ enum Sending {
         let unit = try await AdminUnit.find(a.unitID, on: ctx.db)?.name ?? ""
         let sql = try MessagingActions.sql(ctx.db)
         while true {
-            let now = Date()
+            let now = ctx.app.now
             let rows = try await ChannelDelivery.query(on: ctx.db).filter(\.$announcementID == id).filter(\.$channel == channel)
                 .filter(\.$state == .queued).filter(\.$nextAttemptAt <= now).sort(\.$nextAttemptAt).limit(batch).all()
             if rows.isEmpty { break }
@@ -77,7 +77,7 @@ enum Sending {
     }
 
     static func record(_ row: ChannelDelivery, _ result: SendResult, channel: Channel, sql: any SQLDatabase, db: any Database) async throws {
-        let now = Date()
+        let now = AppClock.now
         let attempts = row.attempts + 1
         switch result {
         case .sent(let external):

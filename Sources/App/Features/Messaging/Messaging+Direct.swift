@@ -21,7 +21,7 @@ enum DirectMessage {
         var confirmationID: UUID?
     }
 
-    static func enqueue(key: String, _ p: Payload, at: Date = Date(), on db: any Database) async throws {
+    static func enqueue(key: String, _ p: Payload, at: Date = AppClock.now, on db: any Database) async throws {
         let json = String(decoding: try JSONEncoder().encode(p), as: UTF8.self)
         try await Jobs.enqueue("direct", key: "direct:" + key, payload: json, at: at, on: db)
     }

@@ -123,7 +123,7 @@ enum PushSender {
         guard let c = try await ChannelDelivery.find(channelDelivery, on: db), c.householdID == household, c.channel == .push else { throw Abort(.notFound) }
         if c.state == .sent || c.state == .queued {
             c.state = .delivered
-            c.deliveredAt = Date()
+            c.deliveredAt = AppClock.now
             try await c.update(on: db)
         }
         try await MessagingActions.advance(c.deliveryID, to: .delivered, via: .push, on: db)

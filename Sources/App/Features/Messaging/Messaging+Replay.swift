@@ -25,7 +25,7 @@ public enum HookReplay {
 
     /// The signed timestamp (Unix seconds, or milliseconds as Zalo sends them) when it is within the window;
     /// nil when it is missing, unreadable, too old or too far ahead.
-    static func fresh(_ raw: String?, now: Date = Date()) -> Date? {
+    static func fresh(_ raw: String?, now: Date = AppClock.now) -> Date? {
         guard let raw, let n = Int64(raw.trimmingCharacters(in: .whitespaces)), n > 0 else { return nil }
         let at = Date(timeIntervalSince1970: n > 100_000_000_000 ? Double(n) / 1000 : Double(n))
         return abs(at.timeIntervalSince(now)) <= window ? at : nil
@@ -59,7 +59,7 @@ public enum HookReplay {
     static var stale: HookRefusal { HookRefusal(status: .badRequest, code: "stale", key: "error.msg.hookStale") }
 
     /// Forgets keys whose timestamp left the window (the housekeeping job).
-    static func sweep(on db: any Database, now: Date = Date()) async throws -> Int {
+    static func sweep(on db: any Database, now: Date = AppClock.now) async throws -> Int {
         let cutoff = now.addingTimeInterval(-window)
         let n = try await HookEvent.query(on: db).filter(\.$at < cutoff).count()
         try await HookEvent.query(on: db).filter(\.$at < cutoff).delete()

@@ -23,7 +23,7 @@ enum Speech {
     }
 
     static func announcement(_ a: Announcement, app: Application) async throws -> String {
-        let stamp = Int((a.updatedAt ?? a.createdAt ?? Date()).timeIntervalSince1970)
+        let stamp = Int((a.updatedAt ?? a.createdAt ?? app.now).timeIntervalSince1970)
         let path = try directory(app) + "/notice-\(a.id!.uuidString.lowercased())-\(stamp).wav"
         if FileManager.default.fileExists(atPath: path) { return path }
         let unit = try await AdminUnit.find(a.unitID, on: app.db)?.name ?? ""
@@ -46,7 +46,7 @@ enum Speech {
         let notices = try await Announcement.query(on: app.db).filter(\.$id ~~ Array(Set(ids))).filter(\.$status == .published)
             .filter(\.$publishedAt >= start).filter(\.$publishedAt < end).sort(\.$publishedAt).all()
         if notices.isEmpty { return nil }
-        let stamp = notices.map { Int(($0.updatedAt ?? Date()).timeIntervalSince1970) }.max() ?? 0
+        let stamp = notices.map { Int(($0.updatedAt ?? app.now).timeIntervalSince1970) }.max() ?? 0
         let path = try directory(app) + "/bulletin-\(unit.id!.uuidString.lowercased())-\(day)-\(notices.count)-\(stamp).wav"
         if FileManager.default.fileExists(atPath: path) { return path }
         var text = Lang.vi.t("msg.speech.bulletin", [unit.name, Day.display(day), String(notices.count)])
@@ -134,7 +134,7 @@ enum AlertsCAP {
         let owner = try await AdminUnit.find(a.unitID, on: db)?.name ?? ""
         let fixes = try await AnnouncementCorrection.query(on: db).filter(\.$announcementID == a.id!).count()
         let base = a.id!.uuidString.lowercased()
-        let first = a.publishedAt ?? a.createdAt ?? Date()
+        let first = a.publishedAt ?? a.createdAt ?? app.now
         let original: CAPAlert.Reference = (sender: sender, identifier: base, sent: first)
         var msgType = CAPAlert.MsgType.alert
         var identifier = base
@@ -143,12 +143,12 @@ enum AlertsCAP {
         if a.status == .withdrawn {
             msgType = .cancel
             identifier = base + ".cancel"
-            sent = a.withdrawnAt ?? Date()
+            sent = a.withdrawnAt ?? app.now
             references = [original]
         } else if fixes > 0 {
             msgType = .update
             identifier = base + ".\(fixes)"
-            sent = a.updatedAt ?? Date()
+            sent = a.updatedAt ?? app.now
             references = [original]
         }
         let severity = CAPInfo.Severity(rawValue: a.severity?.rawValue ?? "Severe") ?? .severe

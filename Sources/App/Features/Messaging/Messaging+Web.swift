@@ -584,7 +584,7 @@ struct MessagingWeb {
         let fixes = try await AnnouncementCorrection.query(on: req.db).filter(\.$announcementID == id).sort(\.$at).all()
         let item = InboxItemDTO(id: id, category: a.category, status: a.status, title: a.title, body: a.body, unitName: unit, publishedAt: a.publishedAt,
                                 corrected: !fixes.isEmpty, withdrawReason: a.withdrawReason, state: d.state, rsvp: d.rsvp, startsAt: a.startsAt, place: a.place)
-        let open = a.status == .published && (a.startsAt ?? .distantFuture) > Date()
+        let open = a.status == .published && (a.startsAt ?? .distantFuture) > req.now
         return try await req.view.render("messaging/mine", MyNoticePage(
             layout: Layout(req, title: a.title, crumbs: [Crumb(name: lang.t("msg.inbox"), url: SiteURL.myNotices.path)]),
             notice: item, category: lang.t("msg.category.\(a.category.rawValue)"), when: Moment.display(a.publishedAt), starts: Moment.display(a.startsAt),
@@ -626,7 +626,7 @@ struct MessagingWeb {
         var entries: [(alert: CAPAlert, url: String)] = []
         for a in alerts { entries.append((try await AlertsCAP.alert(a, app: req.application, on: req.db), base + SiteURL.capAlert(.id(a.id!)).path)) }
         let xml = capAtomFeed(id: base + SiteURL.capFeed.path, title: Lang.vi.t("msg.capFeedTitle"), selfURL: base + SiteURL.capFeed.path,
-                              updated: alerts.first.flatMap { $0.updatedAt ?? $0.publishedAt } ?? Date(), entries: entries)
+                              updated: alerts.first.flatMap { $0.updatedAt ?? $0.publishedAt } ?? req.now, entries: entries)
         let res = Response(status: .ok, body: .init(string: xml))
         res.headers.contentType = HTTPMediaType(type: "application", subType: "atom+xml", parameters: ["charset": "utf-8"])
         return res

@@ -84,8 +84,8 @@ public final class Announcement: Model, @unchecked Sendable {
     /// Urgent alerts: CAP severity and when the alert expires.
     @OptionalField(key: "severity") public var severity: AlertSeverity?
     @OptionalField(key: "expires_at") public var expiresAt: Date?
-    @Timestamp(key: "created_at", on: .create) public var createdAt: Date?
-    @Timestamp(key: "updated_at", on: .update) public var updatedAt: Date?
+    @Timestamp(key: "created_at", on: .create, format: .appClock) public var createdAt: Date?
+    @Timestamp(key: "updated_at", on: .update, format: .appClock) public var updatedAt: Date?
 
     public init() {}
 
@@ -181,7 +181,7 @@ public final class PushSubscription: Model, @unchecked Sendable {
     @Field(key: "p256dh") public var p256dh: String
     @Field(key: "auth") public var auth: String
     @Field(key: "failures") public var failures: Int
-    @Timestamp(key: "created_at", on: .create) public var createdAt: Date?
+    @Timestamp(key: "created_at", on: .create, format: .appClock) public var createdAt: Date?
 
     public init() {}
 }

@@ -147,7 +147,7 @@ public func vapidAuthorization(
     subject: String,
     keys: VAPIDKeys,
     expiresIn: TimeInterval = 12 * 3600,
-    now: Date = Date()
+    now: Date = AppClock.now
 ) throws -> String {
     let audience = try webPushAudience(for: endpoint)
     guard isValidVAPIDSubject(subject) else { throw WebPushError.invalidSubject }
@@ -346,7 +346,7 @@ public func makeWebPushRequest(
     urgency: WebPushUrgency? = nil,
     topic: String? = nil,
     tokenLifetime: TimeInterval = 12 * 3600,
-    now: Date = Date()
+    now: Date = AppClock.now
 ) throws -> WebPushRequest {
     let authorization = try vapidAuthorization(
         endpoint: endpoint, subject: subject, keys: vapidKeys, expiresIn: tokenLifetime, now: now)

@@ -55,7 +55,7 @@ public enum Backup {
     }
 
     /// Writes an archive into `dir` and answers its path; keeps the newest `keep` archives there.
-    public static func make(_ app: Application, dir: String, keep: Int, now: Date = Date()) async throws -> String {
+    public static func make(_ app: Application, dir: String, keep: Int, now: Date = AppClock.now) async throws -> String {
         let fm = FileManager.default
         try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let stamp: String = {

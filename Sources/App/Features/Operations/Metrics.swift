@@ -80,7 +80,7 @@ public enum Monitoring {
     /// job since it last changed. Grouped counts over the `jobs_due` index.
     static func jobs(_ db: any Database, into text: inout TextFormat) async throws {
         let sql = try Jobs.sql(db)
-        let now = Date()
+        let now = AppClock.now
         var counts = Dictionary(uniqueKeysWithValues: jobStates.map { ($0, 0) })
         for r in try await sql.raw("SELECT state, COUNT(*) AS n FROM jobs GROUP BY state").all() {
             counts[try r.decode(column: "state", as: String.self)] = try r.decode(column: "n", as: Int.self)
@@ -103,7 +103,7 @@ public enum Monitoring {
     /// state, and how long the oldest due queued one has waited per channel.
     static func deliveries(_ db: any Database, into text: inout TextFormat) async throws {
         let sql = try Jobs.sql(db)
-        let now = Date()
+        let now = AppClock.now
         let since = now.addingTimeInterval(-Double(deliveryDays) * 86_400)
         var counts: [String: [String: Int]] = [:]
         for c in deliveryChannels { counts[c] = Dictionary(uniqueKeysWithValues: deliveryStates.map { ($0, 0) }) }
@@ -214,7 +214,7 @@ final class WorkerHeartbeat: Sendable {
 
     /// This process runs a worker: readiness waits for its loop.
     func expect() { state.withLockedValue { $0.expected = true } }
-    func beat(_ at: Date = Date()) { state.withLockedValue { $0.last = at } }
+    func beat(_ at: Date = Date()) { state.withLockedValue { $0.last = at } }  // system clock: whether the loop turns, not a calendar time
     var reading: (expected: Bool, last: Date?) { state.withLockedValue { $0 } }
 }
 
@@ -269,7 +269,7 @@ public enum Readiness {
                 body.worker = "starting"; body.status = "unavailable"; body.reason = "job worker not started"
                 return (.serviceUnavailable, body)
             }
-            if Date().timeIntervalSince(last) > stallSeconds(req.config) {
+            if Date().timeIntervalSince(last) > stallSeconds(req.config) {  // elapsed time: system clock, as `beat`
                 body.worker = "stalled"; body.status = "unavailable"; body.reason = "job worker stalled"
                 return (.serviceUnavailable, body)
             }

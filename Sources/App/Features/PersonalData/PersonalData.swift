@@ -14,7 +14,7 @@ public final class Consent: Model, @unchecked Sendable {
     @Field(key: "given_on") public var givenOn: String
     @Field(key: "collected_by") public var collectedBy: String
     @OptionalField(key: "withdrawn_on") public var withdrawnOn: String?
-    @Timestamp(key: "created_at", on: .create) public var createdAt: Date?
+    @Timestamp(key: "created_at", on: .create, format: .appClock) public var createdAt: Date?
 
     public init() {}
 }
@@ -118,7 +118,7 @@ public enum PersonalData {
         let log = try await AuditEvent.query(on: db).filter(\.$rowID ~~ rowIDs).sort(\.$at, .descending).limit(500).all()
         return PersonalDataExport(household: detail.household, village: village?.name ?? "", group: group?.name,
                                   residents: detail.residents, consents: try await consents(of: h.id!, on: db).map { $0.toDTO() },
-                                  accessLog: log.map { $0.toDTO() }, exportedAt: Date())
+                                  accessLog: log.map { $0.toDTO() }, exportedAt: AppClock.now)
     }
 
     /// Anonymises the household: names, phones and the address are replaced; gender, birth year, relation, the

@@ -27,7 +27,7 @@ enum AnonymousLimit {
     static func admit(_ kind: String, communeID: UUID, origin: Origin, on db: any Database) async throws {
         let limits = origin.config.procedures
         // The day's window ends at midnight UTC (RateLimit's fixed windows): Retry-After says how far off that is.
-        let now = Int(Date().timeIntervalSince1970)
+        let now = Int(AppClock.now.timeIntervalSince1970)
         let wait = RateLimit.day - now % RateLimit.day
         guard try await RateLimit.allow("proc:\(kind):addr:\(origin.address)", limit: limits.perAddressDay, window: RateLimit.day, on: db) else {
             throw TooManyRequests("error.proc.tooManyFromAddress", retryAfter: wait)
@@ -116,7 +116,7 @@ enum PhoneConfirm {
 
     /// After an anonymous submission with a phone: a code to that phone, if the limits allow it today.
     static func request(_ subject: Subject, phone: String?, communeID: UUID, origin: Origin, app: Application, on db: any Database,
-                        now: Date = Date()) async throws -> Outcome {
+                        now: Date = AppClock.now) async throws -> Outcome {
         guard let phone else { return .notNeeded }
         let config = origin.config
         guard config.messaging.sms != nil || config.messaging.zalo != nil else { return .notNeeded }
@@ -153,14 +153,14 @@ enum PhoneConfirm {
     }
 
     /// The text of the code's message, made when it is sent; nil when the confirmation is done, expired or gone.
-    static func message(_ id: UUID, app: Application, on db: any Database, now: Date = Date()) async throws -> String? {
+    static func message(_ id: UUID, app: Application, on db: any Database, now: Date = AppClock.now) async throws -> String? {
         guard let c = try await PhoneConfirmation.find(id, on: db), c.confirmedAt == nil, c.expiresAt > now else { return nil }
         return Lang.vi.t("proc.confirm.sms", [code(id, key: try await secret(app))])
     }
 
     /// Checks a typed code. A right one confirms the phone of the row waiting for it and sends what was held back; a
     /// wrong one answers 422 on `code`; after CONFIRM_ATTEMPTS wrong ones (or after expiry) the code is void.
-    static func confirm(_ c: PhoneConfirmation, code raw: String?, config: AppConfig, on db: any Database, now: Date = Date()) async throws -> PhoneConfirmation {
+    static func confirm(_ c: PhoneConfirmation, code raw: String?, config: AppConfig, on db: any Database, now: Date = AppClock.now) async throws -> PhoneConfirmation {
         if c.confirmedAt != nil { return c }
         let typed = (raw ?? "").filter { !$0.isWhitespace }
         guard typed.count == 6, typed.allSatisfy({ $0.isASCII && $0.isNumber }) else { throw InvalidInput("code", "error.proc.confirmFormat") }
@@ -216,7 +216,7 @@ enum PhoneConfirm {
     }
 
     /// Confirmations whose time is long past (housekeeping).
-    static func sweep(on db: any Database, now: Date = Date()) async throws -> Int {
+    static func sweep(on db: any Database, now: Date = AppClock.now) async throws -> Int {
         let before = now.addingTimeInterval(-2 * 86_400)
         let n = try await PhoneConfirmation.query(on: db).filter(\.$expiresAt < before).count()
         try await PhoneConfirmation.query(on: db).filter(\.$expiresAt < before).delete()
@@ -288,7 +288,7 @@ struct ConfirmRoutes {
     func render(_ req: Request, _ c: PhoneConfirmation, form: FormState = FormState(), status: HTTPResponseStatus = .ok) async throws -> Response {
         let view = try await req.view.render("procedures/confirm", Page(
             layout: Layout(req, title: req.lang.t("proc.confirm.title"), needsToken: true), phone: PhoneConfirm.masked(c.phone),
-            confirmed: c.confirmedAt != nil, expired: c.confirmedAt == nil && (c.expiresAt <= Date() || c.attempts >= req.config.procedures.confirmAttempts),
+            confirmed: c.confirmedAt != nil, expired: c.confirmedAt == nil && (c.expiresAt <= req.now || c.attempts >= req.config.procedures.confirmAttempts),
             form: form, action: req.url.path, nextURL: try await Self.next(c, on: req.db)))
         return try await view.encodeResponse(status: status, for: req)
     }

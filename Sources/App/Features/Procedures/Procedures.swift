@@ -30,8 +30,8 @@ public final class Procedure: Model, @unchecked Sendable {
     @Field(key: "online") public var online: String
     @Field(key: "handled_by") public var handledBy: String
     @Field(key: "position") public var position: Int
-    @Timestamp(key: "created_at", on: .create) public var createdAt: Date?
-    @Timestamp(key: "updated_at", on: .update) public var updatedAt: Date?
+    @Timestamp(key: "created_at", on: .create, format: .appClock) public var createdAt: Date?
+    @Timestamp(key: "updated_at", on: .update, format: .appClock) public var updatedAt: Date?
     public init() {}
 
     var stepList: [String] { Self.lines(steps) }
@@ -52,7 +52,7 @@ public final class QrBoard: Model, @unchecked Sendable {
     @OptionalField(key: "longitude") public var longitude: Double?
     /// Who to ask, printed on the poster: the justice officer's name, phone and hours ("" prints who handles it).
     @Field(key: "contact") public var contact: String
-    @Timestamp(key: "created_at", on: .create) public var createdAt: Date?
+    @Timestamp(key: "created_at", on: .create, format: .appClock) public var createdAt: Date?
     public init() {}
 }
 
@@ -99,7 +99,7 @@ public final class AppointmentSlot: Model, @unchecked Sendable {
     @Field(key: "minutes") public var minutes: Int
     @Field(key: "capacity") public var capacity: Int
     @Field(key: "active") public var active: Bool
-    @Timestamp(key: "created_at", on: .create) public var createdAt: Date?
+    @Timestamp(key: "created_at", on: .create, format: .appClock) public var createdAt: Date?
     public init() {}
 }
 
@@ -141,7 +141,7 @@ public final class Appointment: Model, @unchecked Sendable {
     @Field(key: "status") public var status: AppointmentStatus
     /// When the reminder is due (the day before, 17:00); messaging's jobs will send it.
     @Field(key: "remind_at") public var remindAt: Date
-    @Timestamp(key: "created_at", on: .create) public var createdAt: Date?
+    @Timestamp(key: "created_at", on: .create, format: .appClock) public var createdAt: Date?
     @OptionalField(key: "cancelled_at") public var cancelledAt: Date?
     /// Set when an anonymous sender confirmed the phone (PhoneConfirm): only then is anything sent to it.
     @OptionalField(key: "phone_confirmed_at") public var phoneConfirmedAt: Date?
@@ -158,7 +158,7 @@ public final class PaperSet: Model, @unchecked Sendable {
     @OptionalField(key: "household_id") public var householdID: UUID?
     @OptionalField(key: "phone") public var phone: String?
     @Field(key: "code") public var code: String
-    @Timestamp(key: "created_at", on: .create) public var createdAt: Date?
+    @Timestamp(key: "created_at", on: .create, format: .appClock) public var createdAt: Date?
     /// Set when an anonymous sender confirmed the phone (PhoneConfirm): only then is anything sent to it.
     @OptionalField(key: "phone_confirmed_at") public var phoneConfirmedAt: Date?
     public init() {}
@@ -187,7 +187,7 @@ public final class PaperFile: Model, @unchecked Sendable {
     @Field(key: "original_name") public var originalName: String
     @Field(key: "content_type") public var contentType: String
     @Field(key: "size") public var size: Int
-    @Timestamp(key: "created_at", on: .create) public var createdAt: Date?
+    @Timestamp(key: "created_at", on: .create, format: .appClock) public var createdAt: Date?
     public init() {}
 }
 
@@ -207,7 +207,7 @@ public final class Dossier: Model, @unchecked Sendable {
     @Field(key: "due_on") public var dueOn: String
     /// The day it became ready for pick-up or done.
     @OptionalField(key: "done_on") public var doneOn: String?
-    @Timestamp(key: "created_at", on: .create) public var createdAt: Date?
-    @Timestamp(key: "updated_at", on: .update) public var updatedAt: Date?
+    @Timestamp(key: "created_at", on: .create, format: .appClock) public var createdAt: Date?
+    @Timestamp(key: "updated_at", on: .update, format: .appClock) public var updatedAt: Date?
     public init() {}
 }

@@ -41,7 +41,7 @@ struct BenchImportCommand: AsyncCommand {
         func rawRows() -> (households: [[SQLValue]], residents: [[SQLValue]], audit: [[SQLValue]]) {
             var hh: [[SQLValue]] = [], rs: [[SQLValue]] = [], au: [[SQLValue]] = []
             var current = "", hid = UUID()
-            let now = Date()
+            let now = AppClock.now
             func audit(_ table: String, _ row: UUID, _ unit: UUID, _ after: any Encodable) -> [SQLValue] {
                 [UUID(), now, nil as UUID?, nil as UUID?, "bench", "create", table, row, unit, nil as String?, Audit.json(after)]
             }

@@ -248,7 +248,7 @@ public enum RegistryCSV {
 
         var report = ImportReport(rows: rows.count, householdsAdded: 0, householdsUpdated: 0, householdsUnchanged: 0,
                                   residentsAdded: 0, residentsUpdated: 0, residentsUnchanged: 0)
-        let now = Date()
+        let now = AppClock.now
         var householdRows: [[SQLValue]] = []
         var residentRows: [[SQLValue]] = []
         var householdUpdates: [(UUID, PlannedHousehold, UUID?, String)] = []

@@ -35,7 +35,7 @@ public enum WriteLoad {
 
     public static func run(base: String, token: String, village: UUID, clients: Int, writes: Int, tag: String = "w",
                            client: any Client) async throws -> Result {
-        let start = Date()
+        let start = Date()  // elapsed time of the load: system clock (Support/Clock.swift)
         let results = try await withThrowingTaskGroup(of: Result.self) { group in
             for c in 0..<clients {
                 group.addTask { try await one(c, base: base, token: token, village: village, writes: writes, tag: tag, client: client) }

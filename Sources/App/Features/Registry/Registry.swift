@@ -32,8 +32,8 @@ public final class Household: Model, @unchecked Sendable {
     @OptionalField(key: "pin_hash") public var pinHash: String?
     @OptionalField(key: "pin_failed") public var pinFailed: Int?
     @OptionalField(key: "pin_locked_until") public var pinLockedUntil: Date?
-    @Timestamp(key: "created_at", on: .create) public var createdAt: Date?
-    @Timestamp(key: "updated_at", on: .update) public var updatedAt: Date?
+    @Timestamp(key: "created_at", on: .create, format: .appClock) public var createdAt: Date?
+    @Timestamp(key: "updated_at", on: .update, format: .appClock) public var updatedAt: Date?
 
     public init() {}
 }
@@ -49,8 +49,8 @@ public final class Resident: Model, @unchecked Sendable {
     @Field(key: "relation") public var relation: Relation
     @OptionalField(key: "phone") public var phone: String?
     @Field(key: "search_key") public var searchKey: String
-    @Timestamp(key: "created_at", on: .create) public var createdAt: Date?
-    @Timestamp(key: "updated_at", on: .update) public var updatedAt: Date?
+    @Timestamp(key: "created_at", on: .create, format: .appClock) public var createdAt: Date?
+    @Timestamp(key: "updated_at", on: .update, format: .appClock) public var updatedAt: Date?
 
     public init() {}
 }

@@ -48,7 +48,7 @@ public enum OfficialUnits {
             }
             var unitRows: [[SQLValue]] = []
             var linkRows: [[SQLValue]] = []
-            let now = Date()
+            let now = AppClock.now
             func unit(_ kind: UnitKind, _ code: String, _ name: String, _ type: String, parent: UUID?, from: String, to: String) -> UUID {
                 let key = "\(kind.rawValue)|\(code)|\(from)"
                 if let id = existing[key] { return id }

@@ -59,8 +59,8 @@ public final class AdminUnit: Model, @unchecked Sendable {
     @Field(key: "valid_from") public var validFrom: String
     @Field(key: "valid_to") public var validTo: String
     @Field(key: "search_key") public var searchKey: String
-    @Timestamp(key: "created_at", on: .create) public var createdAt: Date?
-    @Timestamp(key: "updated_at", on: .update) public var updatedAt: Date?
+    @Timestamp(key: "created_at", on: .create, format: .appClock) public var createdAt: Date?
+    @Timestamp(key: "updated_at", on: .update, format: .appClock) public var updatedAt: Date?
 
     public init() {}
 

@@ -7,7 +7,7 @@ enum AppointmentViews {
 
     static func items(_ list: [Appointment], _ req: Request, mine: Bool) async throws -> [AppointmentItem] {
         let names = try await ProcedureViews.names(list.map(\.procedureID), on: req.db)
-        let now = Date()
+        let now = req.now
         return list.map { a in
             let future = (Day.instant(a.day, a.startTime) ?? now) > now
             return AppointmentItem(procedure: names[a.procedureID] ?? "", day: Day.display(a.day), time: a.startTime, code: a.code,

@@ -56,7 +56,7 @@ struct AppointmentsRoutes {
         let bookings = try await Appointment.query(on: req.db).filter(\.$communeID == commune.id!).filter(\.$day >= today).sort(\.$day).sort(\.$startTime).limit(500).all()
         let names = try await ProcedureViews.names(bookings.map(\.procedureID), on: req.db)
         let title = req.lang.t("proc.appointments")
-        let soon = Date().addingTimeInterval(86_400)
+        let soon = req.now.addingTimeInterval(86_400)
         func row(_ a: Appointment) -> BookingRow {
             BookingRow(day: Day.display(a.day), time: a.startTime, procedure: names[a.procedureID] ?? "", name: a.name, phone: a.phone ?? "", code: a.code,
                        status: req.lang.t("proc.status.\(a.status.rawValue)"), reminder: a.status == .booked ? Moment.display(a.remindAt) : "",
@@ -69,7 +69,7 @@ struct AppointmentsRoutes {
             closed: closed.map { DayRow(day: Day.display($0.day), reason: $0.reason) },
             openings: openings.map { OpeningRow(label: "\(Self.weekdayName(req, $0.day)) \(Day.display($0.day)) \($0.startTime)", taken: $0.taken, capacity: $0.capacity) },
             bookings: bookings.map(row),
-            reminders: bookings.filter { $0.status == .booked && $0.remindAt <= soon && (Day.instant($0.day, $0.startTime) ?? .distantPast) > Date() }.map(row),
+            reminders: bookings.filter { $0.status == .booked && $0.remindAt <= soon && (Day.instant($0.day, $0.startTime) ?? .distantPast) > req.now }.map(row),
             weekdays: (1...7).map { SelectOption(value: String($0), label: req.lang.t("proc.weekday.\($0)"), selected: slotForm.values["weekday"] == String($0)) },
             slotForm: slotForm, dayForm: dayForm,
             slotURL: SiteURL.slotNew(.id(commune.id!)).path, dayURL: SiteURL.closedDayNew(.id(commune.id!)).path))

@@ -81,7 +81,7 @@ extension Appointment {
 
 extension Day {
     /// "HH:mm" now in Asia/Ho_Chi_Minh.
-    static func clock(_ now: Date = Date()) -> String {
+    static func clock(_ now: Date = AppClock.now) -> String {
         var cal = Calendar(identifier: .gregorian)
         cal.timeZone = zone
         let c = cal.dateComponents([.hour, .minute], from: now)
@@ -180,7 +180,7 @@ public enum AppointmentActions {
         }
     }
 
-    public static func openings(_ communeID: UUID, days: Int = 14, on db: any Database, now: Date = Date()) async throws -> [OpeningDTO] {
+    public static func openings(_ communeID: UUID, days: Int = 14, on db: any Database, now: Date = AppClock.now) async throws -> [OpeningDTO] {
         let slots = try await AppointmentSlot.query(on: db).filter(\.$communeID == communeID).filter(\.$active == true).all()
         let today = Day.today(now)
         let closed = Set(try await ClosedDay.query(on: db).filter(\.$communeID == communeID).filter(\.$day >= today).all().map(\.day))
@@ -194,7 +194,7 @@ public enum AppointmentActions {
     }
 
     /// An anonymous booking (no household) is limited per phone, and with its `origin` per address and per commune.
-    public static func book(_ input: BookingInput, householdID: UUID?, origin: Origin? = nil, on db: any Database, now: Date = Date()) async throws -> Appointment {
+    public static func book(_ input: BookingInput, householdID: UUID?, origin: Origin? = nil, on db: any Database, now: Date = AppClock.now) async throws -> Appointment {
         var c = Checker()
         var slot: AppointmentSlot? = nil
         let rawSlot = (input.slotId ?? "").trimmingCharacters(in: .whitespaces)
@@ -257,7 +257,7 @@ public enum AppointmentActions {
         }
     }
 
-    public static func cancel(_ a: Appointment, on db: any Database, now: Date = Date()) async throws -> Appointment {
+    public static func cancel(_ a: Appointment, on db: any Database, now: Date = AppClock.now) async throws -> Appointment {
         if a.status == .cancelled { throw InvalidInput("code", "error.proc.alreadyCancelled", status: .conflict) }
         if let start = Day.instant(a.day, a.startTime), start <= now { throw InvalidInput("day", "error.proc.slotPast") }
         return try await db.auditedTransaction { db in
@@ -284,7 +284,7 @@ extension ProcedureNotify {
         let when = "\(a.startTime) \(Day.display(a.day))"
         try await DirectMessage.enqueue(key: "booked:\(a.id!)", .init(householdID: a.householdID, phone: PhoneConfirm.recipient(a.householdID, a.phone), unit: unit,
                                                                       title: Lang.vi.t("proc.notify.booked", [when, a.code]), path: path), on: db)
-        if a.remindAt > Date() {
+        if a.remindAt > AppClock.now {
             try await DirectMessage.enqueue(key: "reminder:\(a.id!)", .init(householdID: a.householdID, phone: PhoneConfirm.recipient(a.householdID, a.phone), unit: unit,
                                                                             title: Lang.vi.t("proc.notify.reminder", [when, a.code]), path: path,
                                                                             appointmentID: a.id), at: a.remindAt, on: db)

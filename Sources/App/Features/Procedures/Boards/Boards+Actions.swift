@@ -66,7 +66,7 @@ public enum BoardActions {
     /// Counts a scan of a board's short code and answers where to send the person; nil for an unknown code.
     /// A scan writes no row of its own: it raises the counter of its board, procedure and day by one (an upsert),
     /// so repeating a GET costs one small update, not a new row.
-    static func scan(_ code: String, on db: any Database, at now: Date = Date()) async throws -> (Procedure, AdminUnit)? {
+    static func scan(_ code: String, on db: any Database, at now: Date = AppClock.now) async throws -> (Procedure, AdminUnit)? {
         guard code.count <= 12, let bp = try await BoardProcedure.query(on: db).filter(\.$shortCode == code).first(),
               let p = try await Procedure.find(bp.procedureID, on: db), let commune = try await AdminUnit.find(p.communeID, on: db) else { return nil }
         guard let sql = db as? any SQLDatabase else { throw Abort(.internalServerError) }

@@ -214,6 +214,6 @@ extension ProcedureNotify {
         try await DirectMessage.enqueue(key: "papers:\(setID)", .init(
             householdID: set.householdID, phone: PhoneConfirm.recipient(set.householdID, set.phone), unit: try await communeName(set.communeID, on: db),
             title: Lang.vi.t("proc.notify.papers"), path: set.householdID == nil ? SiteURL.lookup.path : SiteURL.myProcedures.path),
-            at: Date().addingTimeInterval(600), on: db)
+            at: AppClock.now.addingTimeInterval(600), on: db)
     }
 }

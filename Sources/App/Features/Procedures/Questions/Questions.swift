@@ -66,7 +66,7 @@ enum ProcedureNotify {
 public enum QuestionActions {
     /// An anonymous question (no household) is limited per phone (PROC_PER_PHONE_DAY, so a typo'd or hostile number
     /// cannot flood the queue), and, with its `origin`, per address and per commune (AnonymousLimit).
-    public static func ask(_ p: Procedure, _ input: QuestionInput, householdID: UUID?, origin: Origin? = nil, on db: any Database, now: Date = Date()) async throws -> ProcedureQuestion {
+    public static func ask(_ p: Procedure, _ input: QuestionInput, householdID: UUID?, origin: Origin? = nil, on db: any Database, now: Date = AppClock.now) async throws -> ProcedureQuestion {
         var c = Checker()
         let text = c.text("question", input.question, max: 2000)
         if !text.isEmpty && text.count < 5 { c.add("question", "error.proc.questionShort") }
@@ -95,7 +95,7 @@ public enum QuestionActions {
         }
     }
 
-    public static func answer(_ q: ProcedureQuestion, _ input: AnswerInput, by name: String, on db: any Database, now: Date = Date()) async throws -> ProcedureQuestion {
+    public static func answer(_ q: ProcedureQuestion, _ input: AnswerInput, by name: String, on db: any Database, now: Date = AppClock.now) async throws -> ProcedureQuestion {
         var c = Checker()
         let text = c.text("answer", input.answer, max: 4000)
         try c.check()
