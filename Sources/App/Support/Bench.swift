@@ -11,8 +11,8 @@ import SQLKit
 import Vapor
 
 struct BenchCommand: AsyncCommandGroup {
-    var help: String { "Benchmarks: import, fanout, writes" }
-    var commands: [String: any AnyAsyncCommand] { ["import": BenchImportCommand(), "fanout": BenchFanoutCommand(), "writes": BenchWritesCommand()] }
+    var help: String { "Benchmarks: import, fanout, writes, scope" }
+    var commands: [String: any AnyAsyncCommand] { ["import": BenchImportCommand(), "fanout": BenchFanoutCommand(), "writes": BenchWritesCommand(), "scope": BenchScopeCommand()] }
 }
 
 struct BenchImportCommand: AsyncCommand {
