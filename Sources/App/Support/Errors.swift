@@ -56,11 +56,19 @@ public struct Checker: Sendable {
     /// Trimmed and NFC; the CSV import checks half a million rows through here, so a text with nothing to trim skips
     /// Foundation's trimming, and an ASCII one (always NFC) its normalisation.
     static func clean(_ raw: String) -> String {
-        let scalars = raw.unicodeScalars
-        guard let first = scalars.first, let last = scalars.last else { return raw }
-        let spaces = CharacterSet.whitespacesAndNewlines
-        let t = spaces.contains(first) || spaces.contains(last) ? raw.trimmingCharacters(in: spaces) : raw
+        let t = trim(raw, .whitespacesAndNewlines)
         return t.utf8.allSatisfy({ $0 < 0x80 }) ? t : t.precomposedStringWithCanonicalMapping
+    }
+
+    /// `raw` without the characters of `set` at its ends; Foundation's trimming only when an end may be one of them
+    /// (an ASCII letter, digit or mark at both ends is none of the white-space sets).
+    static func trim(_ raw: String, _ set: CharacterSet) -> String {
+        let u = raw.utf8
+        guard let first = u.first, let last = u.last else { return raw }
+        func plain(_ b: UInt8) -> Bool { b > 0x20 && b < 0x7F }
+        if plain(first) && plain(last) { return raw }
+        let scalars = raw.unicodeScalars
+        return set.contains(scalars.first!) || set.contains(scalars.last!) ? raw.trimmingCharacters(in: set) : raw
     }
 
     /// Whether the text holds a control character (general category Cc: U+0000–U+001F, U+007F–U+009F); `multiline`
@@ -77,7 +85,7 @@ public struct Checker: Sendable {
 
     /// A Vietnamese phone number: 10 digits starting with 0 (spaces, dots and +84 accepted and normalised).
     public mutating func phone(_ field: String, _ value: String?, required: Bool = false) -> String? {
-        let raw = (value ?? "").trimmingCharacters(in: .whitespaces)
+        let raw = Self.trim(value ?? "", .whitespaces)
         if raw.isEmpty {
             if required { add(field, "error.required") }
             return nil

@@ -39,7 +39,7 @@ extension ResidentInput {
             if let v = Gender(rawValue: g) { gender = v } else { c.add(prefix + "gender", "error.gender") }
         }
         var year = birthYear
-        if let text = birthYearText?.trimmingCharacters(in: .whitespaces), !text.isEmpty { year = Int(text) ?? Int.min }
+        if let text = birthYearText.map({ Checker.trim($0, .whitespaces) }), !text.isEmpty { year = Int(text) ?? Int.min }
         if let y = year, !(1900...thisYear).contains(y) { c.add(prefix + "birthYear", "error.birthYear", [String(thisYear)]); year = nil }
         var relation = Relation.other
         if let r = Self.choice(self.relation) {
@@ -51,7 +51,7 @@ extension ResidentInput {
 
     /// A choice's value without spaces around it; nil when blank (the default then applies).
     private static func choice(_ raw: String?) -> String? {
-        guard let v = raw?.trimmingCharacters(in: .whitespaces), !v.isEmpty else { return nil }
+        guard let v = raw.map({ Checker.trim($0, .whitespaces) }), !v.isEmpty else { return nil }
         return v
     }
 
