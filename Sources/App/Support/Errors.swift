@@ -42,20 +42,50 @@ public struct Checker: Sendable {
 
     /// A required, trimmed, NFC text of at most `max` characters; `multiline` lets line breaks and tabs through.
     public mutating func text(_ field: String, _ value: String?, max: Int, required: Bool = true, multiline: Bool = false) -> String {
-        let v = (value ?? "").trimmingCharacters(in: .whitespacesAndNewlines).precomposedStringWithCanonicalMapping
+        let v = Self.clean(value ?? "")
         if v.isEmpty {
             if required { add(field, "error.required") }
         } else if v.count > max {
             add(field, "error.tooLong", [String(max)])
-        } else if v.unicodeScalars.contains(where: { $0.properties.generalCategory == .control && !(multiline && ($0 == "\n" || $0 == "\t")) }) {
+        } else if Self.hasControl(v, multiline: multiline) {
             add(field, "error.controlChars")
         }
         return v
     }
 
+    /// Trimmed and NFC; the CSV import checks half a million rows through here, so a text with nothing to trim skips
+    /// Foundation's trimming, and an ASCII one (always NFC) its normalisation.
+    static func clean(_ raw: String) -> String {
+        let t = trim(raw, .whitespacesAndNewlines)
+        return t.utf8.allSatisfy({ $0 < 0x80 }) ? t : t.precomposedStringWithCanonicalMapping
+    }
+
+    /// `raw` without the characters of `set` at its ends; Foundation's trimming only when an end may be one of them
+    /// (an ASCII letter, digit or mark at both ends is none of the white-space sets).
+    static func trim(_ raw: String, _ set: CharacterSet) -> String {
+        let u = raw.utf8
+        guard let first = u.first, let last = u.last else { return raw }
+        func plain(_ b: UInt8) -> Bool { b > 0x20 && b < 0x7F }
+        if plain(first) && plain(last) { return raw }
+        let scalars = raw.unicodeScalars
+        return set.contains(scalars.first!) || set.contains(scalars.last!) ? raw.trimmingCharacters(in: set) : raw
+    }
+
+    /// Whether the text holds a control character (general category Cc: U+0000–U+001F, U+007F–U+009F); `multiline`
+    /// lets line breaks and tabs through.
+    static func hasControl(_ v: String, multiline: Bool) -> Bool {
+        var previous: UInt8 = 0
+        for b in v.utf8 {
+            if b < 0x20 && !(multiline && (b == 0x0A || b == 0x09)) { return true }
+            if b == 0x7F || (previous == 0xC2 && b >= 0x80 && b <= 0x9F) { return true }
+            previous = b
+        }
+        return false
+    }
+
     /// A Vietnamese phone number: 10 digits starting with 0 (spaces, dots and +84 accepted and normalised).
     public mutating func phone(_ field: String, _ value: String?, required: Bool = false) -> String? {
-        let raw = (value ?? "").trimmingCharacters(in: .whitespaces)
+        let raw = Self.trim(value ?? "", .whitespaces)
         if raw.isEmpty {
             if required { add(field, "error.required") }
             return nil

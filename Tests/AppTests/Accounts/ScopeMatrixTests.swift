@@ -196,6 +196,17 @@ struct ScopeMatrixTests {
             #expect(Set(units.items.map(\.code)) == ["T1"])
             let top = try await app.api(.GET, "/api/v1/units", token: token).decode(Paged<UnitDTO>.self)
             #expect(top.items.map(\.id) == [t.village1.id])
+            // A group head: their group's households only (a group root is matched on the group); someone who heads
+            // a group here and a village elsewhere sees both.
+            let group11 = try #require(await AdminUnit.find(t.group11.id, on: app.db)), group12 = try #require(await AdminUnit.find(t.group12.id, on: app.db))
+            let (_, g11) = try await AccountActions.createToken(name: "to11", role: .groupHead, unit: group11, on: app.db)
+            let (_, g12) = try await AccountActions.createToken(name: "to12", role: .groupHead, unit: group12, on: app.db)
+            #expect(try await app.api(.GET, "/api/v1/households?per=500", token: g11).decode(Paged<HouseholdDTO>.self).items.map(\.code) == ["IN-1"])
+            #expect(try await app.api(.GET, "/api/v1/households?per=500", token: g12).decode(Paged<HouseholdDTO>.self).items.isEmpty)
+            let both = try await AccountActions.createPerson(username: "haivaitro", displayName: "Hai vai trò", password: testPassword, role: .groupHead, unit: group12, app: app)
+            try await RoleGrant(personID: both.id!, role: .villageHead, unitID: f.outsideVillage.id).create(on: app.db)
+            let bothPage = try await app.page("/search?q=o", as: try await app.signIn("haivaitro"))
+            #expect(bothPage.text.contains("OUT-1") && !bothPage.text.contains("IN-1"))
             let foreign = try await app.api(.GET, "/api/v1/households?unit=\(f.outsideUnit.id)", token: token)
             #expect(foreign.status == .unprocessableEntity)
             let children = try await app.api(.GET, "/api/v1/units?parent=\(t.commune.id)", token: token)

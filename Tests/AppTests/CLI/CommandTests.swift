@@ -68,6 +68,13 @@ struct CommandTests {
         #expect(refused.output.contains("line 2, phone"))
         let unknown = try await Self.run(["import", "households", bad, "--commune", "00000"], env: env)
         #expect(unknown.status == 2)
+        // The import checks a row by the same rules as the form and the API (Registry+Rules.swift): a control
+        // character in a name is refused as it is there.
+        let control = tmp.appendingPathComponent("control.csv").path
+        try "household_code,village_code,address,full_name\nX-2,T1,Số 2,Nguyễn\u{7}Văn An\n".write(toFile: control, atomically: true, encoding: .utf8)
+        let controlled = try await Self.run(["import", "households", control, "--commune", Demo.communeCode], env: env)
+        #expect(controlled.status == 1)
+        #expect(controlled.output.contains("line 2, full_name: \(Lang.en.t("error.controlChars"))"), "\(controlled.output)")
 
         // Cells a spreadsheet would run as formulas come out of `thonso export` with a quote before them, and
         // the export still imports back unchanged.

@@ -22,31 +22,12 @@ public enum RegistryActions {
         return (village, group)
     }
 
-    static func checkResident(_ input: ResidentInput, into c: inout Checker, prefix: String = "") -> (name: String, gender: Gender, year: Int?, relation: Relation, phone: String?) {
-        let name = c.text(prefix + "fullName", input.fullName, max: 120)
-        var gender = Gender.unknown
-        if let g = input.gender?.trimmingCharacters(in: .whitespaces), !g.isEmpty {
-            if let v = Gender(rawValue: g) { gender = v } else { c.add(prefix + "gender", "error.gender") }
-        }
-        let thisYear = Int(Day.today().prefix(4))!
-        if let y = input.birthYear, !(1900...thisYear).contains(y) { c.add(prefix + "birthYear", "error.birthYear", [String(thisYear)]) }
-        var relation = Relation.other
-        if let r = input.relation?.trimmingCharacters(in: .whitespaces), !r.isEmpty {
-            if let v = Relation(rawValue: r) { relation = v } else { c.add(prefix + "relation", "error.relation") }
-        }
-        let phone = c.phone(prefix + "phone", input.phone)
-        return (name, gender, input.birthYear, relation, phone)
-    }
-
     public static func createHousehold(_ input: HouseholdInput, on db: any Database) async throws -> Household {
         try await db.auditedTransaction { db in
             var c = Checker()
-            let code = c.text("code", input.code, max: 30)
-            if !code.isEmpty, !Codes.isLocal(code, max: 30) { c.add("code", "error.localCode") }
+            let fields = input.validate(into: &c)
+            let (code, address, phone, rep) = (fields.code, fields.address, fields.phone, fields.representative)
             let (village, group) = try await placement(villageRaw: input.villageId, groupRaw: input.groupId, into: &c, db: db)
-            let address = c.text("address", input.address, max: 300)
-            let phone = c.phone("phone", input.phone)
-            let rep = input.representative.map { checkResident($0, into: &c, prefix: "representative.") }
             try c.check()
             if try await Household.query(on: db).filter(\.$code == code).count() > 0 {
                 throw InvalidInput("code", "error.duplicateCode", [code])
@@ -63,7 +44,7 @@ public enum RegistryActions {
                 let r = Resident()
                 r.id = UUID()
                 r.householdID = h.id!
-                r.fullName = rep.name; r.gender = rep.gender; r.birthYear = rep.year
+                r.fullName = rep.name; r.gender = rep.gender; r.birthYear = rep.birthYear
                 r.relation = input.representative?.relation == nil ? .head : rep.relation
                 r.phone = rep.phone
                 r.searchKey = Resident.searchKey(name: rep.name, phone: rep.phone)
@@ -84,12 +65,17 @@ public enum RegistryActions {
     public static func updateHousehold(_ h: Household, _ input: HouseholdInput, on db: any Database) async throws -> Household {
         try await db.auditedTransaction { db in
             var c = Checker()
-            let code = c.text("code", input.code ?? h.code, max: 30)
-            if !code.isEmpty, !Codes.isLocal(code, max: 30) { c.add("code", "error.localCode") }
+            // The fields not sent keep their values; the household's rules check the result (a representative is
+            // named by id here, among the household's residents).
+            var merged = input
+            merged.code = input.code ?? h.code
+            merged.address = input.address ?? h.address
+            merged.phone = input.phone ?? h.phone
+            merged.representative = nil
+            let fields = merged.validate(into: &c)
+            let (code, address, phone) = (fields.code, fields.address, fields.phone)
             let (village, group) = try await placement(villageRaw: input.villageId ?? h.villageID.uuidString,
                                                        groupRaw: input.groupId ?? h.groupID?.uuidString, into: &c, db: db)
-            let address = c.text("address", input.address ?? h.address, max: 300)
-            let phone = input.phone == nil ? h.phone : c.phone("phone", input.phone)
             var rep: Resident? = nil
             if let raw = input.representativeId, !raw.isEmpty {
                 if let id = UUID(uuidString: raw), let r = try await Resident.find(id, on: db), r.householdID == h.id { rep = r }
@@ -120,13 +106,11 @@ public enum RegistryActions {
 
     public static func createResident(in h: Household, _ input: ResidentInput, on db: any Database) async throws -> Resident {
         try await db.auditedTransaction { db in
-            var c = Checker()
-            let v = checkResident(input, into: &c)
-            try c.check()
+            let v = try input.validate()
             let r = Resident()
             r.id = UUID()
             r.householdID = h.id!
-            r.fullName = v.name; r.gender = v.gender; r.birthYear = v.year; r.relation = v.relation; r.phone = v.phone
+            r.fullName = v.name; r.gender = v.gender; r.birthYear = v.birthYear; r.relation = v.relation; r.phone = v.phone
             r.searchKey = Resident.searchKey(name: v.name, phone: v.phone)
             try await r.create(on: db)
             try await Audit.record("create", Resident.schema, row: r.id, unit: h.groupID ?? h.villageID, after: r.toDTO(representativeID: nil), on: db)
@@ -139,17 +123,15 @@ public enum RegistryActions {
 
     public static func updateResident(_ r: Resident, _ input: ResidentInput, on db: any Database) async throws -> Resident {
         try await db.auditedTransaction { db in
-            var c = Checker()
             var merged = input
             merged.fullName = input.fullName ?? r.fullName
             merged.gender = input.gender ?? r.gender.rawValue
             merged.birthYear = input.birthYear ?? r.birthYear
             merged.relation = input.relation ?? r.relation.rawValue
             merged.phone = input.phone ?? r.phone
-            let v = checkResident(merged, into: &c)
-            try c.check()
+            let v = try merged.validate()
             let before = r.toDTO(representativeID: nil)
-            r.fullName = v.name; r.gender = v.gender; r.birthYear = v.year; r.relation = v.relation; r.phone = v.phone
+            r.fullName = v.name; r.gender = v.gender; r.birthYear = v.birthYear; r.relation = v.relation; r.phone = v.phone
             r.searchKey = Resident.searchKey(name: v.name, phone: v.phone)
             guard let h = try await Household.find(r.householdID, on: db) else { throw Abort(.notFound) }
             if r.hasChanges {
@@ -185,10 +167,8 @@ public enum RegistryQueries {
     static func scoped<M: Model>(_ q: QueryBuilder<M>, _ f: Filter, on db: any Database) async throws {
         if let roots = f.scope {
             // Below the caller's roots through the unit closure table: the household's village (or, for a group
-            // root, its group) is one of the roots' descendants.
-            let ids = roots.map { $0.id! }
-            q.filter(.sql(SQLGroupExpression(SQLBinaryExpression(UnitClosure.below(Household.schema, "village_id", ids), .or,
-                                                                 UnitClosure.below(Household.schema, "group_id", ids)))))
+            // root, its group) is at or below one of them.
+            q.filter(.sql(UnitClosure.villageOrGroupBelow(Household.schema, roots: roots)))
         }
         guard let unit = f.unit else { return }
         switch unit.kind {

@@ -49,6 +49,10 @@ public struct ResidentInput: Content {
     public var relation: String?
     public var phone: String?
     public var isRepresentative: Bool?
+    /// The birth year as typed on a form or in a file (not part of the JSON body): see `ResidentInput.validate`.
+    public var birthYearText: String? = nil
+
+    enum CodingKeys: String, CodingKey { case householdId, fullName, gender, birthYear, relation, phone, isRepresentative }
 }
 
 public struct ImportReport: Content, Equatable {

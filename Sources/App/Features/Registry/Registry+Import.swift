@@ -75,40 +75,50 @@ public enum RegistryCSV {
                 if let i = index[col], sheetRow.numbers.contains(i) { return "error.xlsxPhoneNumber" }
                 return "error.phone"
             }
-            func text(_ col: String, max: Int, required: Bool) -> String {
+            /// A unit's code: looked up among the commune's units, never stored.
+            func text(_ col: String, max: Int) -> String {
                 let v = f(col)
-                if v.isEmpty { if required { c.add(col, "error.required", line: line) } }
-                else if v.count > max { c.add(col, "error.tooLong", [String(max)], line: line) }
+                if v.count > max { c.add(col, "error.tooLong", [String(max)], line: line) }
                 return v
             }
-            let code = text("household_code", max: 30, required: true)
-            if !code.isEmpty, !Codes.isLocal(code, max: 30) { c.add("household_code", "error.localCode", line: line) }
-            let village = text("village_code", max: 20, required: false)
-            let group = text("group_code", max: 20, required: false)
-            let address = text("address", max: 300, required: false)
-            var hphone: String? = nil
-            let hp = f("household_phone")
-            if !hp.isEmpty { hphone = Phone.normalize(hp); if hphone == nil { c.add("household_phone", phoneIssue("household_phone"), line: line) } }
-            // A row with no resident fields at all declares a household without residents (as the export writes it).
-            let residentless = ["gender", "birth_year", "relation", "phone", "representative"].allSatisfy { f($0).isEmpty }
-            let name = text("full_name", max: 120, required: !residentless)
-            let g = genders[Fold.key(f("gender"))]
-            if g == nil { c.add("gender", "error.gender", line: line) }
-            var year: Int? = nil
-            let y = f("birth_year")
-            if !y.isEmpty {
-                if let v = Int(y), (1900...thisYear).contains(v) { year = v } else { c.add("birth_year", "error.birthYear", [String(thisYear)], line: line) }
+            /// A cell as read (trimmed, not yet composed): the rules compose what they keep.
+            func cell(_ col: String) -> String {
+                guard let i = index[col], i < raw.count else { return "" }
+                return trimmed(raw[i])
             }
-            let rel = relations[Fold.key(f("relation"))]
-            if rel == nil { c.add("relation", "error.relation", line: line) }
-            var phone: String? = nil
-            let p = f("phone")
-            if !p.isEmpty { phone = Phone.normalize(p); if phone == nil { c.add("phone", phoneIssue("phone"), line: line) } }
+            /// The rules' issues under this file's column names and this row's line; a phone kept as a number says so.
+            func report(_ issues: [FieldIssue], _ columns: [String: String]) {
+                for i in issues {
+                    let col = columns[i.field] ?? i.field
+                    c.add(col, i.key == "error.phone" ? phoneIssue(col) : i.key, i.args, line: line)
+                }
+            }
+            let village = text("village_code", max: 20)
+            let group = text("group_code", max: 20)
+            // The household's columns by the household's rules; its address may be left blank on a row that continues
+            // a household above it (the first row of each household must hold it: importRows).
+            var hc = Checker()
+            let household = HouseholdInput(code: cell("household_code"), address: cell("address"), phone: cell("household_phone"))
+                .validate(into: &hc, addressRequired: false, thisYear: thisYear)
+            report(hc.issues, ["code": "household_code", "phone": "household_phone"])
+            // A row with no resident fields at all declares a household without residents (as the export writes it);
+            // any other row is a resident, checked by the resident's rules. The file's words for a gender or a
+            // relation ("nữ", "chủ hộ") are read as the values they stand for.
+            let residentless = ["gender", "birth_year", "relation", "phone", "representative"].allSatisfy { cell($0).isEmpty }
+            var person = ResidentFields(name: "", gender: .unknown, birthYear: nil, relation: .other, phone: nil)
+            if !(residentless && cell("full_name").isEmpty) {
+                var rc = Checker()
+                person = ResidentInput(fullName: cell("full_name"), gender: genders[Fold.key(f("gender"))]?.rawValue ?? f("gender"),
+                                       relation: relations[Fold.key(f("relation"))]?.rawValue ?? f("relation"), phone: cell("phone"),
+                                       birthYearText: cell("birth_year"))
+                    .validate(into: &rc, thisYear: thisYear)
+                report(rc.issues, ["fullName": "full_name", "birthYear": "birth_year"])
+            }
             let repRaw = Fold.key(f("representative"))
             if !yes.contains(repRaw) && !no.contains(repRaw) { c.add("representative", "error.yesNo", line: line) }
-            rows.append(Row(line: line, householdCode: code, villageCode: village, groupCode: group, address: address,
-                            householdPhone: hphone, fullName: name, gender: g ?? .unknown, birthYear: year,
-                            relation: rel ?? .other, phone: phone, representative: yes.contains(repRaw)))
+            rows.append(Row(line: line, householdCode: household.code, villageCode: village, groupCode: group, address: household.address,
+                            householdPhone: household.phone, fullName: person.name, gender: person.gender, birthYear: person.birthYear,
+                            relation: person.relation, phone: person.phone, representative: yes.contains(repRaw)))
             if c.issues.count >= 1000 { break }
         }
         if let e = file.readError { c.add("file", "error.csvUnreadable", [e], line: line) }

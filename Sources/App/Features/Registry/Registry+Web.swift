@@ -186,14 +186,10 @@ struct RegistryWeb {
         var values = ["code": form.code ?? "", "groupId": form.groupId ?? "", "address": form.address ?? "", "phone": form.phone ?? "",
                       "repName": form.repName ?? "", "repGender": form.repGender ?? "", "repBirthYear": form.repBirthYear ?? ""]
         do {
-            var rep: ResidentInput? = nil
-            if !(form.repName ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
-                let year = (form.repBirthYear ?? "").trimmingCharacters(in: .whitespaces)
-                if !year.isEmpty && Int(year) == nil { throw InvalidInput("repBirthYear", "error.birthYear", [String(Day.today().prefix(4))]) }
-                rep = ResidentInput(fullName: form.repName, gender: form.repGender, birthYear: Int(year), relation: "head", isRepresentative: true)
-            } else {
-                throw InvalidInput("repName", "error.required")
-            }
+            // The form holds the first resident's fields, so a household created here always has its representative
+            // (the rule is stated in Registry+Rules.swift).
+            let rep = ResidentInput(fullName: form.repName ?? "", gender: form.repGender, relation: "head", isRepresentative: true,
+                                    birthYearText: form.repBirthYear ?? "")
             try await RegistryAPI.checkPlacement(villageId: village.id!.uuidString, groupId: form.groupId, req)
             let h = try await RegistryActions.createHousehold(HouseholdInput(code: form.code, villageId: village.id!.uuidString, groupId: form.groupId,
                                                                              address: form.address, phone: form.phone, representative: rep), on: req.db)
@@ -264,11 +260,9 @@ struct RegistryWeb {
         return try await view.encodeResponse(status: status, for: req)
     }
 
-    static func input(_ f: ResidentForm) throws -> ResidentInput {
-        let year = (f.birthYear ?? "").trimmingCharacters(in: .whitespaces)
-        if !year.isEmpty && Int(year) == nil { throw InvalidInput("birthYear", "error.birthYear", [String(Day.today().prefix(4))]) }
-        return ResidentInput(fullName: f.fullName ?? "", gender: f.gender, birthYear: Int(year), relation: f.relation,
-                             phone: f.phone ?? "", isRepresentative: f.isRepresentative == "on" || f.isRepresentative == "true")
+    static func input(_ f: ResidentForm) -> ResidentInput {
+        ResidentInput(fullName: f.fullName ?? "", gender: f.gender, relation: f.relation, phone: f.phone ?? "",
+                      isRepresentative: f.isRepresentative == "on" || f.isRepresentative == "true", birthYearText: f.birthYear ?? "")
     }
 
     static func values(_ f: ResidentForm) -> [String: String] {
@@ -285,7 +279,7 @@ struct RegistryWeb {
         let (h, _) = try await RegistryQueries.household(req.scoped(Household.self).id!, on: req.db)
         let form = try req.content.decode(ResidentForm.self)
         do {
-            _ = try await RegistryActions.createResident(in: h, try Self.input(form), on: req.db)
+            _ = try await RegistryActions.createResident(in: h, Self.input(form), on: req.db)
             return req.redirect(to: SiteURL.household(h.id!), redirectType: .normal)
         } catch let e as InvalidInput {
             return try await residentFormPage(req, household: h, state: FormState(values: Self.values(form), issues: e.issues, lang: req.lang), isNew: true, status: e.status)
@@ -303,7 +297,7 @@ struct RegistryWeb {
         let (r, h) = (try req.scoped(Resident.self), try req.scoped(Household.self))
         let form = try req.content.decode(ResidentForm.self)
         do {
-            _ = try await RegistryActions.updateResident(r, try Self.input(form), on: req.db)
+            _ = try await RegistryActions.updateResident(r, Self.input(form), on: req.db)
             return req.redirect(to: SiteURL.household(h.id!), redirectType: .normal)
         } catch let e as InvalidInput {
             return try await residentFormPage(req, household: h, state: FormState(values: Self.values(form), issues: e.issues, lang: req.lang), isNew: false, status: e.status)

@@ -160,6 +160,24 @@ public enum UnitClosure {
             right: SQLGroupExpression(SQLSelect.subquery(roots)))
     }
 
+    /// SQL: whether a row that carries a village and an optional group (a household) lies at or below one of
+    /// `roots`. A group has nothing below it, so a group root is matched on the group column directly and every
+    /// other root through the closure table on the village column. With no group among the roots (the usual case)
+    /// this is one `IN (subquery)`, which PostgreSQL plans as a semi-join; `village IN (…) OR group IN (…)` made it
+    /// test every row of the table (docs/benchmarks.md, "Scope").
+    public static func villageOrGroupBelow(_ table: String, roots: [AdminUnit]) -> any SQLExpression {
+        let groups = roots.filter { $0.kind == .group }.compactMap(\.id)
+        let others = roots.filter { $0.kind != .group }.compactMap(\.id)
+        let byGroup = SQLBinaryExpression(left: SQLColumn("group_id", table: table), op: SQLBinaryOperator.in,
+                                          right: SQLGroupExpression(groups.map { SQLBind($0) as any SQLExpression }))
+        switch (others.isEmpty, groups.isEmpty) {
+        case (true, true): return SQLRaw("1 = 0")
+        case (false, true): return below(table, "village_id", others)
+        case (true, false): return byGroup
+        case (false, false): return SQLGroupExpression(SQLBinaryExpression(below(table, "village_id", others), .or, byGroup))
+        }
+    }
+
     /// Whether `unit` is at or below one of `roots` (through current parents): one indexed lookup.
     public static func isBelow(_ unit: UUID, roots: [UUID], on db: any Database) async throws -> Bool {
         guard !roots.isEmpty else { return false }
