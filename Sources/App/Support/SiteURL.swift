@@ -26,9 +26,9 @@ public enum SiteURL: Sendable {
     case household(Ref), householdEdit(Ref), residentNew(Ref), residentEdit(Ref)
     case householdData(Ref), householdDataJSON(Ref), consentNew(Ref), consentWithdraw(Ref), householdErase(Ref)
     // messaging
-    case notices, noticeNew, notice(Ref), noticeEdit(Ref), noticePublish(Ref), noticeCorrect(Ref), noticeWithdraw(Ref)
-    case noticeReach(Ref), noticeFollowUp(Ref), noticeInformed(Ref), noticeAttendance(Ref), noticeAudio(Ref), unitBulletin(Ref)
-    case myNotices, myNotice(Ref), myNoticeRead(Ref), myNoticeRSVP(Ref), pushReceipt(Ref), serviceWorker
+    case announcements, announcementNew, announcement(Ref), announcementEdit(Ref), announcementPublish(Ref), announcementCorrect(Ref), announcementWithdraw(Ref)
+    case announcementReach(Ref), announcementFollowUp(Ref), announcementInformed(Ref), announcementAttendance(Ref), announcementAudio(Ref), unitBulletin(Ref)
+    case myAnnouncements, myAnnouncement(Ref), myAnnouncementRead(Ref), myAnnouncementRSVP(Ref), pushReceipt(Ref), serviceWorker
     case hooksZalo, hooksSMS, capFeed, capAlert(Ref)
     // procedures
     case catalog(Ref), procedureNew(Ref), procedureEdit(Ref)
@@ -86,23 +86,23 @@ public enum SiteURL: Sendable {
         case .consentWithdraw(let r): return "/households/\(r.text)/consent/withdraw"
         case .householdErase(let r): return "/households/\(r.text)/erase"
         // messaging
-        case .notices: return "/notices"
-        case .noticeNew: return "/notices/new"
-        case .notice(let r): return "/notices/\(r.text)"
-        case .noticeEdit(let r): return "/notices/\(r.text)/edit"
-        case .noticePublish(let r): return "/notices/\(r.text)/publish"
-        case .noticeCorrect(let r): return "/notices/\(r.text)/correct"
-        case .noticeWithdraw(let r): return "/notices/\(r.text)/withdraw"
-        case .noticeReach(let r): return "/notices/\(r.text)/reach"
-        case .noticeFollowUp(let r): return "/notices/\(r.text)/follow-up"
-        case .noticeInformed(let r): return "/notices/\(r.text)/informed"
-        case .noticeAttendance(let r): return "/notices/\(r.text)/attendance"
-        case .noticeAudio(let r): return "/notices/\(r.text)/audio.wav"
+        case .announcements: return "/announcements"
+        case .announcementNew: return "/announcements/new"
+        case .announcement(let r): return "/announcements/\(r.text)"
+        case .announcementEdit(let r): return "/announcements/\(r.text)/edit"
+        case .announcementPublish(let r): return "/announcements/\(r.text)/publish"
+        case .announcementCorrect(let r): return "/announcements/\(r.text)/correct"
+        case .announcementWithdraw(let r): return "/announcements/\(r.text)/withdraw"
+        case .announcementReach(let r): return "/announcements/\(r.text)/reach"
+        case .announcementFollowUp(let r): return "/announcements/\(r.text)/follow-up"
+        case .announcementInformed(let r): return "/announcements/\(r.text)/informed"
+        case .announcementAttendance(let r): return "/announcements/\(r.text)/attendance"
+        case .announcementAudio(let r): return "/announcements/\(r.text)/audio.wav"
         case .unitBulletin(let r): return "/units/\(r.text)/bulletin.wav"
-        case .myNotices: return "/my/notices"
-        case .myNotice(let r): return "/my/notices/\(r.text)"
-        case .myNoticeRead(let r): return "/my/notices/\(r.text)/read"
-        case .myNoticeRSVP(let r): return "/my/notices/\(r.text)/rsvp"
+        case .myAnnouncements: return "/my/announcements"
+        case .myAnnouncement(let r): return "/my/announcements/\(r.text)"
+        case .myAnnouncementRead(let r): return "/my/announcements/\(r.text)/read"
+        case .myAnnouncementRSVP(let r): return "/my/announcements/\(r.text)/rsvp"
         case .pushReceipt(let r): return "/api/v1/my/push-receipts/\(r.text)"
         case .serviceWorker: return "/sw.js"
         case .hooksZalo: return "/hooks/zalo"
@@ -147,6 +147,10 @@ public enum SiteURL: Sendable {
         case .phoneConfirm(let r): return "/confirm/\(r.text)"
         }
     }
+
+    /// Paths announcements had before they were named so (`/notices/…`): each is answered with a 301 to the same
+    /// place under its new path (Messaging+Web.swift), so printed links and bookmarks keep working.
+    public static let formerPaths: [(old: String, new: SiteURL)] = [("/notices", .announcements), ("/my/notices", .myAnnouncements)]
 
     public var components: [PathComponent] {
         path.split(separator: "/").map { PathComponent(stringLiteral: String($0)) }

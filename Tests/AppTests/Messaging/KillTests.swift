@@ -56,7 +56,7 @@ struct KillTests {
             }
             try await Bulk.insert(sql, into: "households", columns: ["id", "code", "commune_id", "village_id", "group_id", "address", "phone", "search_key", "created_at", "updated_at"], rows: rows)
             try await Task.sleep(nanoseconds: 5_000_000)
-            let a = try await publish(app, notice("Thử tắt đột ngột", units: [t.commune], channels: ["sms"]))
+            let a = try await publish(app, announcement("Thử tắt đột ngột", units: [t.commune], channels: ["sms"]))
 
             var env = ["SMS_URL": gateway.base + "/send", "SMS_USER": "u", "SMS_PASSWORD": "p", "JOB_LEASE_SECONDS": "1",
                        "JOB_POLL_SECONDS": "0.05", "FANOUT_BATCH": "20", "FANOUT_PAUSE_MS": "15", "LOG_LEVEL": "error"]

@@ -30,8 +30,8 @@ struct MessagingLogicTests {
 
     @Test("channel texts and Zalo's signature")
     func channels() {
-        let m = OutgoingMessage(id: UUID(uuidString: "0F2B7C1E-0000-4000-8000-000000000000")!, title: "Cắt điện", unit: "Thôn Đông", link: "http://x/my/notices/1", body: "")
-        #expect(SMSGateway.text("{unit}: {title}. Xem: {link} ({code})", m) == "Thôn Đông: Cắt điện. Xem: http://x/my/notices/1 (0F2B7C1E)")
+        let m = OutgoingMessage(id: UUID(uuidString: "0F2B7C1E-0000-4000-8000-000000000000")!, title: "Cắt điện", unit: "Thôn Đông", link: "http://x/my/announcements/1", body: "")
+        #expect(SMSGateway.text("{unit}: {title}. Xem: {link} ({code})", m) == "Thôn Đông: Cắt điện. Xem: http://x/my/announcements/1 (0F2B7C1E)")
         #expect(ZaloGateway.international("0912345678") == "84912345678")
         let config = MessagingConfig.Zalo(url: "http://z", accessToken: "t", templateID: "1", appID: "app", secret: "s")
         let body = "{\"event_name\":\"user_received_message\"}"

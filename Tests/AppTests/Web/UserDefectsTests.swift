@@ -39,7 +39,7 @@ struct UserDefectsTests {
     func capGroup() async throws {
         try await withTestApp { app in
             let v = try await Village.make(app, perGroup: 1, inT2: 0)
-            var input = notice("Lũ quét", units: [v.tree.group11], category: "urgent")
+            var input = announcement("Lũ quét", units: [v.tree.group11], category: "urgent")
             input.severity = "Severe"
             let a = try await publish(app, input)
             let xml = try await app.anonymousPage("/cap/alerts/\(a.id)")

@@ -31,7 +31,7 @@ struct MessagingAPI {
     func list(req: Request) async throws -> Paged<AnnouncementDTO> {
         let raw = req.query[String.self, at: "status"] ?? ""
         let status = AnnouncementStatus(rawValue: raw)
-        if !raw.isEmpty && status == nil { throw InvalidInput("status", "error.msg.status") }
+        if !raw.isEmpty && status == nil { throw InvalidInput("status", "error.announcement.status") }
         return try await MessagingQueries.list(req.access, status: status, page: PageRequest(req, defaultPer: req.config.pageSize), on: req.db)
     }
 
@@ -55,11 +55,11 @@ struct MessagingAPI {
         var ids: [UUID] = []
         for raw in input.unitIds ?? [] {
             guard let id = UUID(uuidString: raw), let u = try await AdminUnit.find(id, on: req.db), try await req.access.allows(.publishNotices, u, on: req.db) else {
-                throw InvalidInput("unitIds", "error.msg.unknownUnit")
+                throw InvalidInput("unitIds", "error.announcement.unknownUnit")
             }
             ids.append(id)
         }
-        if ids.isEmpty { throw InvalidInput("unitIds", "error.msg.audience") }
+        if ids.isEmpty { throw InvalidInput("unitIds", "error.announcement.audience") }
         return PreviewDTO(households: try await MessagingActions.previewCount(ids, on: req.db))
     }
 
@@ -106,7 +106,7 @@ struct MessagingAPI {
     static func unitParameter(_ req: Request) async throws -> AdminUnit? {
         guard let raw = req.query[String.self, at: "unit"], !raw.isEmpty else { return nil }
         guard let id = UUID(uuidString: raw), let u = try await AdminUnit.find(id, on: req.db), [.village, .group].contains(u.kind),
-              try await req.access.allows(.publishNotices, u, on: req.db) else { throw InvalidInput("unit", "error.msg.unknownUnit") }
+              try await req.access.allows(.publishNotices, u, on: req.db) else { throw InvalidInput("unit", "error.announcement.unknownUnit") }
         return u
     }
 
@@ -141,7 +141,7 @@ struct MessagingAPI {
         let a = try await req.access.announcementToView(req.idParameter(), on: req.db)
         let input = try req.content.decode(AttendanceInput.self)
         guard let id = UUID(uuidString: input.unitId ?? ""), let unit = try await AdminUnit.find(id, on: req.db), [.village, .group].contains(unit.kind) else {
-            throw InvalidInput("unitId", "error.msg.unknownUnit")
+            throw InvalidInput("unitId", "error.announcement.unknownUnit")
         }
         let n = try await MessagingActions.recordAttendance(a, unit: unit, present: input.householdIds ?? [], access: req.access, on: req.db)
         return try await ["present": n].encodeResponse(for: req)
