@@ -28,7 +28,7 @@ public enum SiteURL: Sendable {
     // messaging
     case announcements, announcementNew, announcement(Ref), announcementEdit(Ref), announcementPublish(Ref), announcementCorrect(Ref), announcementWithdraw(Ref)
     case announcementReach(Ref), announcementFollowUp(Ref), announcementInformed(Ref), announcementAttendance(Ref), announcementAudio(Ref), unitBulletin(Ref)
-    case myAnnouncements, myAnnouncement(Ref), myAnnouncementRead(Ref), myAnnouncementRSVP(Ref), pushReceipt(Ref), serviceWorker
+    case myAnnouncements, myAnnouncement(Ref), myAnnouncementRead(Ref), myAnnouncementRSVP(Ref), serviceWorker
     case hooksZalo, hooksSMS, capFeed, capAlert(Ref)
     // procedures
     case catalog(Ref), procedureNew(Ref), procedureEdit(Ref)
@@ -103,7 +103,6 @@ public enum SiteURL: Sendable {
         case .myAnnouncement(let r): return "/my/announcements/\(r.text)"
         case .myAnnouncementRead(let r): return "/my/announcements/\(r.text)/read"
         case .myAnnouncementRSVP(let r): return "/my/announcements/\(r.text)/rsvp"
-        case .pushReceipt(let r): return "/api/v1/my/push-receipts/\(r.text)"
         case .serviceWorker: return "/sw.js"
         case .hooksZalo: return "/hooks/zalo"
         case .hooksSMS: return "/hooks/sms"
@@ -158,6 +157,116 @@ public enum SiteURL: Sendable {
 
     public static func unit(_ id: UUID) -> String { SiteURL.unit(.id(id)).path }
     public static func household(_ id: UUID) -> String { SiteURL.household(.id(id)).path }
+}
+
+/// Every JSON path under `/api/v1` (described in Resources/openapi.json), from one enum used to register the routes
+/// and to build `Location` headers and links, as `SiteURL` does for pages.
+public enum APIURL: Sendable {
+    case openAPI
+    // units
+    case units, unitsMerge, unit(Ref), unitSummary(Ref), unitHistory(Ref), unitParent(Ref), unitMove(Ref), unitCarry(Ref)
+    // registry and personal data
+    case households, household(Ref), residents, resident(Ref), unitHouseholdsExport(Ref)
+    case householdConsents(Ref), householdConsentsWithdraw(Ref), householdPersonalData(Ref), householdErase(Ref)
+    // accounts and audit
+    case people, person(Ref), personGrants(Ref), personPassword(Ref), grant(Ref), tokens, token(Ref), audit
+    // messaging
+    case announcements, announcementsPreview, announcement(Ref), announcementPublish(Ref), announcementCorrect(Ref)
+    case announcementWithdraw(Ref), announcementReach(Ref), announcementFollowUp(Ref), announcementInformed(Ref)
+    case announcementAttendance(Ref), myInbox, myInboxRead(Ref), myInboxRSVP(Ref), pushSubscriptions, pushReceipt(Ref), pushKey
+    // procedures
+    case communeProcedures(Ref), procedure(Ref), communeBoards(Ref), board(Ref)
+    case questions, communeQuestions(Ref), questionAnswer(Ref), questionPublish(Ref)
+    case lookup, lookupCancel, myProcedures, communeClosedDays(Ref), phoneConfirmation(Ref)
+    case communeDossiers(Ref), communeDossierFigures(Ref), dossier(Ref)
+    case slotRetire(Ref), communeSlots(Ref), communeAppointments(Ref), appointmentCancel(Ref), communeOpenings(Ref), appointments
+    case paperSets, paperSetFiles(Ref), communePaperSets(Ref), paperSet(Ref), paperItem(Ref), paperFile(Ref)
+
+    public static let prefix = "/api/v1"
+
+    public var path: String { Self.prefix + tail }
+
+    /// The path below `/api/v1`.
+    var tail: String {
+        switch self {
+        case .openAPI: return "/openapi.json"
+        case .units: return "/units"
+        case .unitsMerge: return "/units/merge"
+        case .unit(let r): return "/units/\(r.text)"
+        case .unitSummary(let r): return "/units/\(r.text)/summary"
+        case .unitHistory(let r): return "/units/\(r.text)/history"
+        case .unitParent(let r): return "/units/\(r.text)/parent"
+        case .unitMove(let r): return "/units/\(r.text)/move"
+        case .unitCarry(let r): return "/units/\(r.text)/carry"
+        case .households: return "/households"
+        case .household(let r): return "/households/\(r.text)"
+        case .residents: return "/residents"
+        case .resident(let r): return "/residents/\(r.text)"
+        case .unitHouseholdsExport(let r): return "/units/\(r.text)/households/export"
+        case .householdConsents(let r): return "/households/\(r.text)/consents"
+        case .householdConsentsWithdraw(let r): return "/households/\(r.text)/consents/withdraw"
+        case .householdPersonalData(let r): return "/households/\(r.text)/personal-data"
+        case .householdErase(let r): return "/households/\(r.text)/erase"
+        case .people: return "/people"
+        case .person(let r): return "/people/\(r.text)"
+        case .personGrants(let r): return "/people/\(r.text)/grants"
+        case .personPassword(let r): return "/people/\(r.text)/password"
+        case .grant(let r): return "/grants/\(r.text)"
+        case .tokens: return "/tokens"
+        case .token(let r): return "/tokens/\(r.text)"
+        case .audit: return "/audit"
+        case .announcements: return "/announcements"
+        case .announcementsPreview: return "/announcements/preview"
+        case .announcement(let r): return "/announcements/\(r.text)"
+        case .announcementPublish(let r): return "/announcements/\(r.text)/publish"
+        case .announcementCorrect(let r): return "/announcements/\(r.text)/correct"
+        case .announcementWithdraw(let r): return "/announcements/\(r.text)/withdraw"
+        case .announcementReach(let r): return "/announcements/\(r.text)/reach"
+        case .announcementFollowUp(let r): return "/announcements/\(r.text)/follow-up"
+        case .announcementInformed(let r): return "/announcements/\(r.text)/informed"
+        case .announcementAttendance(let r): return "/announcements/\(r.text)/attendance"
+        // A household's inbox kept its first API path (clients depend on it); the web's is /my/announcements.
+        case .myInbox: return "/my/notices"
+        case .myInboxRead(let r): return "/my/notices/\(r.text)/read"
+        case .myInboxRSVP(let r): return "/my/notices/\(r.text)/rsvp"
+        case .pushSubscriptions: return "/my/push-subscriptions"
+        case .pushReceipt(let r): return "/my/push-receipts/\(r.text)"
+        case .pushKey: return "/push/key"
+        case .communeProcedures(let r): return "/communes/\(r.text)/procedures"
+        case .procedure(let r): return "/procedures/\(r.text)"
+        case .communeBoards(let r): return "/communes/\(r.text)/boards"
+        case .board(let r): return "/boards/\(r.text)"
+        case .questions: return "/questions"
+        case .communeQuestions(let r): return "/communes/\(r.text)/questions"
+        case .questionAnswer(let r): return "/questions/\(r.text)/answer"
+        case .questionPublish(let r): return "/questions/\(r.text)/publish"
+        case .lookup: return "/lookup"
+        case .lookupCancel: return "/lookup/cancel"
+        case .myProcedures: return "/my/procedures"
+        case .communeClosedDays(let r): return "/communes/\(r.text)/closed-days"
+        case .phoneConfirmation(let r): return "/phone-confirmations/\(r.text)"
+        case .communeDossiers(let r): return "/communes/\(r.text)/dossiers"
+        case .communeDossierFigures(let r): return "/communes/\(r.text)/dossier-figures"
+        case .dossier(let r): return "/dossiers/\(r.text)"
+        case .slotRetire(let r): return "/slots/\(r.text)/retire"
+        case .communeSlots(let r): return "/communes/\(r.text)/slots"
+        case .communeAppointments(let r): return "/communes/\(r.text)/appointments"
+        case .appointmentCancel(let r): return "/appointments/\(r.text)/cancel"
+        case .communeOpenings(let r): return "/communes/\(r.text)/openings"
+        case .appointments: return "/appointments"
+        case .paperSets: return "/paper-sets"
+        case .paperSetFiles(let r): return "/paper-sets/\(r.text)/files"
+        case .communePaperSets(let r): return "/communes/\(r.text)/paper-sets"
+        case .paperSet(let r): return "/paper-sets/\(r.text)"
+        case .paperItem(let r): return "/paper-items/\(r.text)"
+        case .paperFile(let r): return "/paper-files/\(r.text)"
+        }
+    }
+
+    /// The whole path's components (`api`, `v1`, …), for registering on the application's root builders.
+    public var components: [PathComponent] {
+        path.split(separator: "/").map { PathComponent(stringLiteral: String($0)) }
+    }
 }
 
 extension Request {

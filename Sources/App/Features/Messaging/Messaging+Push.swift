@@ -40,7 +40,7 @@ enum PushSender {
         if subs.isEmpty { return .permanent("no browser subscribed") }
         let keys = try await keys(ctx.app)
         let payload = try JSONEncoder().encode(Payload(id: m.id.uuidString.lowercased(), title: m.title, body: String(m.body.prefix(300)),
-                                                      url: m.link, receipt: SiteURL.pushReceipt(.id(m.id)).path))
+                                                      url: m.link, receipt: APIURL.pushReceipt(.id(m.id)).path))
         let allowPrivate = ctx.app.config.messaging.pushAllowPrivateHosts
         let client = PushEndpoint.client(ctx.app)
         var accepted = 0

@@ -565,8 +565,8 @@ struct MessagingWeb {
                          categoryKey: i.category.rawValue, unit: i.unitName, when: Moment.display(i.publishedAt), unread: i.state != .read,
                          withdrawn: i.status == .withdrawn, corrected: i.corrected, starts: i.startsAt.map { Moment.display($0) })
             },
-            pager: Pager(req, page: page.page, per: page.per, total: result.total), pushKeyURL: "/api/v1/push/key",
-            pushSubscribeURL: "/api/v1/my/push-subscriptions")).encodeResponse(for: req)
+            pager: Pager(req, page: page.page, per: page.per, total: result.total), pushKeyURL: APIURL.pushKey.path,
+            pushSubscribeURL: APIURL.pushSubscriptions.path)).encodeResponse(for: req)
     }
 
     struct MyAnnouncementPage: Encodable {

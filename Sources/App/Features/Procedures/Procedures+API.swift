@@ -4,13 +4,13 @@ import Vapor
 
 struct ProceduresAPI {
     func addRoutes(open: any RoutesBuilder, signedIn api: any RoutesBuilder) {
-        api.get("communes", ":id", "procedures", use: listProcedures).rule(.unit(.manageProcedures))
-        api.post("communes", ":id", "procedures", use: createProcedure).rule(.unit(.manageProcedures))
-        api.get("procedures", ":id", use: getProcedure).rule(.communeRow(.manageProcedures))
-        api.patch("procedures", ":id", use: updateProcedure).rule(.communeRow(.manageProcedures))
-        api.get("communes", ":id", "boards", use: listBoards).rule(.unit(.manageProcedures))
-        api.post("communes", ":id", "boards", use: createBoard).rule(.unit(.manageProcedures))
-        api.get("boards", ":id", use: getBoard).rule(.communeRow(.manageProcedures))
+        api.get(APIURL.communeProcedures(.key).components, use: listProcedures).rule(.unit(.manageProcedures))
+        api.post(APIURL.communeProcedures(.key).components, use: createProcedure).rule(.unit(.manageProcedures))
+        api.get(APIURL.procedure(.key).components, use: getProcedure).rule(.communeRow(.manageProcedures))
+        api.patch(APIURL.procedure(.key).components, use: updateProcedure).rule(.communeRow(.manageProcedures))
+        api.get(APIURL.communeBoards(.key).components, use: listBoards).rule(.unit(.manageProcedures))
+        api.post(APIURL.communeBoards(.key).components, use: createBoard).rule(.unit(.manageProcedures))
+        api.get(APIURL.board(.key).components, use: getBoard).rule(.communeRow(.manageProcedures))
     }
 
     func listProcedures(req: Request) async throws -> [ProcedureDTO] {
@@ -24,7 +24,7 @@ struct ProceduresAPI {
         _ = try await CatalogActions.list(commune, on: req.db)
         let p = try await CatalogActions.create(in: commune, input, on: req.db)
         let res = try await p.toDTO(communeCode: commune.code).encodeResponse(status: .created, for: req)
-        res.headers.replaceOrAdd(name: .location, value: "/api/v1/procedures/\(p.id!.uuidString.lowercased())")
+        res.headers.replaceOrAdd(name: .location, value: APIURL.procedure(.id(p.id!)).path)
         return res
     }
 
@@ -57,7 +57,7 @@ struct ProceduresAPI {
         _ = try await CatalogActions.list(commune, on: req.db)
         let b = try await BoardActions.create(in: commune, input, on: req.db)
         let res = try await BoardActions.dto(b, base: try BoardActions.base(req), on: req.db).encodeResponse(status: .created, for: req)
-        res.headers.replaceOrAdd(name: .location, value: "/api/v1/boards/\(b.id!.uuidString.lowercased())")
+        res.headers.replaceOrAdd(name: .location, value: APIURL.board(.id(b.id!)).path)
         return res
     }
 

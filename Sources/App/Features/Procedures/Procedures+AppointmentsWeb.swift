@@ -10,19 +10,19 @@ struct AppointmentsRoutes {
         signedIn.post(SiteURL.closedDayNew(.key).components, use: createClosedDay).rule(.unit(.serveProcedures))
         signedIn.post(SiteURL.appointmentCancel(.key).components, use: officerCancel).rule(.communeRow(.serveProcedures))
         signedIn.post(SiteURL.slotRetire(.key).components, use: retire).rule(.communeRow(.serveProcedures))
-        api.post("slots", ":id", "retire", use: retireAPI).rule(.communeRow(.serveProcedures))
+        api.post(APIURL.slotRetire(.key).components, use: retireAPI).rule(.communeRow(.serveProcedures))
         open.get(SiteURL.guideBook(":commune", ":key").components, use: bookPage).rule(.open)
         open.post(SiteURL.guideBook(":commune", ":key").components, use: book).rule(.open)
         // The resident's own cancel: the household session that booked, or the phone it was booked with.
         open.post(SiteURL.myAppointmentCancel(.key).components, use: residentCancel).rule(.open)
 
-        api.get("communes", ":id", "slots", use: slotsAPI).rule(.unit(.serveProcedures))
-        api.post("communes", ":id", "slots", use: createSlotAPI).rule(.unit(.serveProcedures))
-        api.post("communes", ":id", "closed-days", use: closedDayAPI).rule(.unit(.serveProcedures))
-        api.get("communes", ":id", "appointments", use: appointmentsAPI).rule(.unit(.serveProcedures))
-        api.post("appointments", ":id", "cancel", use: cancelAPI).rule(.communeRow(.serveProcedures))
-        openAPI.get("communes", ":id", "openings", use: openingsAPI).rule(.open)
-        openAPI.post("appointments", use: bookAPI).rule(.open)
+        api.get(APIURL.communeSlots(.key).components, use: slotsAPI).rule(.unit(.serveProcedures))
+        api.post(APIURL.communeSlots(.key).components, use: createSlotAPI).rule(.unit(.serveProcedures))
+        api.post(APIURL.communeClosedDays(.key).components, use: closedDayAPI).rule(.unit(.serveProcedures))
+        api.get(APIURL.communeAppointments(.key).components, use: appointmentsAPI).rule(.unit(.serveProcedures))
+        api.post(APIURL.appointmentCancel(.key).components, use: cancelAPI).rule(.communeRow(.serveProcedures))
+        openAPI.get(APIURL.communeOpenings(.key).components, use: openingsAPI).rule(.open)
+        openAPI.post(APIURL.appointments.components, use: bookAPI).rule(.open)
     }
 
     struct AppointmentItem: Encodable { var procedure: String; var day: String; var time: String; var code: String; var status: String; var reminder: String; var cancelURL: String }

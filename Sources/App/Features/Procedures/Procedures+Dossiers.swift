@@ -149,10 +149,10 @@ struct DossiersRoutes {
         signedIn.get(SiteURL.dossiers(.key).components, use: page).rule(.unit(.serveProcedures))
         signedIn.post(SiteURL.dossierNew(.key).components, use: create).rule(.unit(.serveProcedures))
         signedIn.post(SiteURL.dossierStatus(.key).components, use: status).rule(.communeRow(.serveProcedures))
-        api.get("communes", ":id", "dossiers", use: listAPI).rule(.unit(.serveProcedures))
-        api.post("communes", ":id", "dossiers", use: createAPI).rule(.unit(.serveProcedures))
-        api.get("communes", ":id", "dossier-figures", use: figuresAPI).rule(.unit(.serveProcedures))
-        api.patch("dossiers", ":id", use: statusAPI).rule(.communeRow(.serveProcedures))
+        api.get(APIURL.communeDossiers(.key).components, use: listAPI).rule(.unit(.serveProcedures))
+        api.post(APIURL.communeDossiers(.key).components, use: createAPI).rule(.unit(.serveProcedures))
+        api.get(APIURL.communeDossierFigures(.key).components, use: figuresAPI).rule(.unit(.serveProcedures))
+        api.patch(APIURL.dossier(.key).components, use: statusAPI).rule(.communeRow(.serveProcedures))
     }
 
     struct Row: Encodable { var reference: String; var procedure: String; var channel: String; var status: String; var statusKey: String; var received: String; var due: String; var done: String; var late: Bool; var statusURL: String }

@@ -9,9 +9,9 @@ struct QuestionsRoutes {
         signedIn.get(SiteURL.questions(.key).components, use: queuePage).rule(.unit(.serveProcedures))
         signedIn.post(SiteURL.questionAnswer(.key).components, use: answerPage).rule(.communeRow(.serveProcedures))
         signedIn.post(SiteURL.questionPublish(.key).components, use: publishPage).rule(.communeRow(.serveProcedures))
-        openAPI.post("questions", use: askAPI).rule(.open)
-        api.get("communes", ":id", "questions", use: queueAPI).rule(.unit(.serveProcedures))
-        api.post("questions", ":id", "answer", use: answerAPI).rule(.communeRow(.serveProcedures))
+        openAPI.post(APIURL.questions.components, use: askAPI).rule(.open)
+        api.get(APIURL.communeQuestions(.key).components, use: queueAPI).rule(.unit(.serveProcedures))
+        api.post(APIURL.questionAnswer(.key).components, use: answerAPI).rule(.communeRow(.serveProcedures))
     }
 
     // MARK: pages
