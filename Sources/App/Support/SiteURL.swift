@@ -15,10 +15,26 @@ public enum Ref: Sendable {
     }
 }
 
+/// A path component that is a secret (a household card's token): its placeholder when registering, or the secret.
+public enum Secret: Sendable {
+    /// The route parameter placeholder, when registering.
+    case key
+    case value(String)
+
+    var text: String {
+        switch self {
+        case .key: return ":token"
+        case .value(let s): return s
+        }
+    }
+}
+
 public enum SiteURL: Sendable {
     case home, demo, healthz, search, css, signIn, signOut, audit, auditCSV, people, tokens, myPassword
     case person(Ref), personGrants(Ref), personPassword(Ref), grantRevoke(Ref), tokenRevoke(Ref)
     case householdCard(Ref), householdCardRevoke(Ref), myHousehold, myPin
+    /// The printed card's link: its last component is the card's secret token (see `isSecret`).
+    case cardLink(Secret)
     case language(Lang)
     case units, unitNew
     case unit(Ref), unitEdit(Ref), unitMerge(Ref), unitMove(Ref), unitCarry(Ref)
@@ -62,6 +78,7 @@ public enum SiteURL: Sendable {
         case .tokenRevoke(let r): return "/tokens/\(r.text)/revoke"
         case .householdCard(let r): return "/households/\(r.text)/card"
         case .householdCardRevoke(let r): return "/households/\(r.text)/card/revoke"
+        case .cardLink(let s): return "/card/\(s.text)"
         case .myHousehold: return "/my"
         case .myPin: return "/my/pin"
         case .language(let l): return "/lang/\(l.rawValue)"
@@ -145,6 +162,39 @@ public enum SiteURL: Sendable {
         case .slotRetire(let r): return "/slots/\(r.text)/retire"
         case .phoneConfirm(let r): return "/confirm/\(r.text)"
         }
+    }
+
+    /// Whether the path carries a secret (a `Secret` component): such a path never reaches a log line or a metrics
+    /// label as sent (`redacted`). Every case taking a `Secret` answers true and is listed in `secretRoutes`.
+    public var isSecret: Bool {
+        if case .cardLink = self { return true }
+        return false
+    }
+
+    /// The patterns of the routes that carry a secret, as registered.
+    public static let secretRoutes: [SiteURL] = [.cardLink(.key)]
+
+    /// A path as logs and metrics may show it: on a route that carries a secret (matched by its fixed components
+    /// from the map, so a renamed route stays covered), each secret component becomes "…"; a registered pattern's
+    /// placeholder (`:token`) is kept. Any other path is answered unchanged.
+    public static func redacted(_ path: String) -> String {
+        let parts = path.split(separator: "/", omittingEmptySubsequences: false)
+        for route in secretRoutes {
+            let pattern = route.path.split(separator: "/", omittingEmptySubsequences: false)
+            guard parts.count >= pattern.count else { continue }
+            var out = parts.map(String.init)
+            var matches = true
+            for (i, p) in pattern.enumerated() {
+                if p.hasPrefix(":") {
+                    if !parts[i].hasPrefix(":") { out[i] = "…" }
+                } else if p != parts[i] {
+                    matches = false
+                    break
+                }
+            }
+            if matches { return out.joined(separator: "/") }
+        }
+        return path
     }
 
     /// Paths announcements had before they were named so (`/notices/…`): each is answered with a 301 to the same

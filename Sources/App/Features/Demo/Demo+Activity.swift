@@ -264,17 +264,17 @@ enum DemoActivity {
         if let base = app.config.publicBase {
             lines.append("  card link  \(cardURL(base: base, secret: secret))")
         } else {
-            lines.append("  card link  (set PUBLIC_URL to print it: \(SiteURL.home.path)card/…)")
+            lines.append("  card link  (set PUBLIC_URL to print it: \(SiteURL.cardLink(.value("…")).path))")
         }
         if let phone = h.pinPhone, h.pinHash != nil { lines.append("  or sign in with phone \(phone) and PIN \(householdPIN)") }
         return lines
     }
 
-    static func cardURL(base: String, secret: String) -> String { base + "/card/" + secret }
+    static func cardURL(base: String, secret: String) -> String { base + SiteURL.cardLink(.value(secret)).path }
 
     /// The card link itself, for tests and the home page.
     static func cardPath(_ app: Application) async throws -> String? {
         guard let secret = try await Settings.get(cardSetting, on: app.db) else { return nil }
-        return "/card/" + secret
+        return SiteURL.cardLink(.value(secret)).path
     }
 }
