@@ -58,7 +58,7 @@ struct MessagingLogicTests {
         let off = try AppConfig.fromEnvironment([:])
         #expect(off.messaging.sms == nil && off.messaging.zalo == nil && off.messaging.pushEnabled && off.messaging.defaultReminders == [1440, 120])
         let on = try AppConfig.fromEnvironment(["SMS_URL": "http://127.0.0.1:9/send", "REMINDERS": "60, 10", "BASE_URL": "https://xa.example/", "PUSH": "0"])
-        #expect(on.messaging.sms?.url == "http://127.0.0.1:9/send" && on.messaging.defaultReminders == [60, 10] && on.messaging.baseURL == "https://xa.example" && !on.messaging.pushEnabled)
+        #expect(on.messaging.sms?.url == "http://127.0.0.1:9/send" && on.messaging.defaultReminders == [60, 10] && on.linkBase == "https://xa.example" && !on.messaging.pushEnabled)
         for bad in [["SMS_URL": "ftp://x"], ["ZALO_URL": "http://z"], ["REMINDERS": "0"], ["JOB_LEASE_SECONDS": "0"], ["PUSH_SUBJECT": "admin"], ["BASE_URL": "xa"]] {
             #expect(throws: ConfigError.self, "\(bad)") { try AppConfig.fromEnvironment(bad) }
         }

@@ -43,10 +43,10 @@ struct HouseholdSignIn {
     /// the household end with it (whoever held the old card is out). Needs the configured public address.
     func issueCard(req: Request) async throws -> View {
         let h = try await req.access.household(req.idParameter(), .writeRegistry, on: req.db)
-        guard let base = req.config.publicBase else { throw InvalidInput("publicURL", "error.publicURLMissing", status: .conflict) }
+        try req.config.requirePrintable()
         let secret = try await Self.newCard(h, on: req.db)
         let detail = try await RegistryQueries.detail(h.id!, on: req.db)
-        let url = base + SiteURL.cardLink(.value(secret)).path
+        let url = try req.config.printedURL(.cardLink(.value(secret)))
         return try await req.view.render("household/card", CardPage(
             layout: Layout(req, title: req.lang.t("card.title")), code: h.code,
             representative: detail.household.representativeName ?? "", village: try await AdminUnit.find(h.villageID, on: req.db)?.name ?? "",

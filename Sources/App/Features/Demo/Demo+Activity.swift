@@ -261,16 +261,14 @@ enum DemoActivity {
               h.cardTokenHash == Tokens.hash(secret) else { return [] }
         let village = try await AdminUnit.find(h.villageID, on: app.db)?.name ?? ""
         var lines = ["Demo household \(h.code) (\(village)), its representative's own pages:"]
-        if let base = app.config.publicBase {
-            lines.append("  card link  \(cardURL(base: base, secret: secret))")
+        if app.config.publicBase != nil {
+            lines.append("  card link  \(app.config.externalURL(.cardLink(.value(secret))))")
         } else {
             lines.append("  card link  (set PUBLIC_URL to print it: \(SiteURL.cardLink(.value("…")).path))")
         }
         if let phone = h.pinPhone, h.pinHash != nil { lines.append("  or sign in with phone \(phone) and PIN \(householdPIN)") }
         return lines
     }
-
-    static func cardURL(base: String, secret: String) -> String { base + SiteURL.cardLink(.value(secret)).path }
 
     /// The card link itself, for tests and the home page.
     static func cardPath(_ app: Application) async throws -> String? {

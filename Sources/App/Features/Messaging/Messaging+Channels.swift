@@ -50,7 +50,7 @@ enum Sending {
                     guard let row = it.next() else { return }
                     running += 1
                     let message = OutgoingMessage(id: row.id!, title: prefix(row.purpose, ctx) + a.title, unit: unit,
-                                                  link: ctx.app.config.messaging.baseURL + SiteURL.myAnnouncement(.id(id)).path, body: a.body)
+                                                  link: ctx.app.config.externalURL(.myAnnouncement(.id(id))), body: a.body)
                     group.addTask { (row, await send(channel, row, message, ctx)) }
                 }
                 for _ in 0..<8 { next() }

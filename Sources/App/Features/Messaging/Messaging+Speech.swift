@@ -155,7 +155,7 @@ enum AlertsCAP {
         let info = CAPInfo(language: "vi-VN", categories: [.safety], event: a.title, urgency: .immediate, severity: severity, certainty: .likely,
                            expires: a.expiresAt, senderName: owner, headline: a.title,
                            description: a.status == .withdrawn ? (a.withdrawReason ?? a.body) : a.body,
-                           web: app.config.messaging.baseURL + SiteURL.capAlert(.id(a.id!)).path, areas: areas)
+                           web: app.config.externalURL(.capAlert(.id(a.id!))), areas: areas)
         return CAPAlert(identifier: identifier, sender: sender, sent: sent, msgType: msgType, references: references, infos: [info])
     }
 }

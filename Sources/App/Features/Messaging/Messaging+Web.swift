@@ -633,10 +633,9 @@ struct MessagingWeb {
     func capFeed(req: Request) async throws -> Response {
         let alerts = try await Announcement.query(on: req.db).filter(\.$category == .urgent).filter(\.$status ~~ [.published, .withdrawn])
             .sort(\.$publishedAt, .descending).limit(50).all()
-        let base = req.config.messaging.baseURL
         var entries: [(alert: CAPAlert, url: String)] = []
-        for a in alerts { entries.append((try await AlertsCAP.alert(a, app: req.application, on: req.db), base + SiteURL.capAlert(.id(a.id!)).path)) }
-        let xml = capAtomFeed(id: base + SiteURL.capFeed.path, title: Lang.vi.t("announcement.capFeedTitle"), selfURL: base + SiteURL.capFeed.path,
+        for a in alerts { entries.append((try await AlertsCAP.alert(a, app: req.application, on: req.db), req.config.externalURL(.capAlert(.id(a.id!))))) }
+        let xml = capAtomFeed(id: req.config.externalURL(.capFeed), title: Lang.vi.t("announcement.capFeedTitle"), selfURL: req.config.externalURL(.capFeed),
                               updated: alerts.first.flatMap { $0.updatedAt ?? $0.publishedAt } ?? Date(), entries: entries)
         let res = Response(status: .ok, body: .init(string: xml))
         res.headers.contentType = HTTPMediaType(type: "application", subType: "atom+xml", parameters: ["charset": "utf-8"])
