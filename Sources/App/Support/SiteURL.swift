@@ -1,5 +1,6 @@
 // Every HTML path, from one enum used both to register routes and to build links,
 // so a renamed path cannot leave a dead link.
+import Leaf
 import Vapor
 
 public enum Ref: Sendable {
@@ -30,7 +31,7 @@ public enum Secret: Sendable {
 }
 
 public enum SiteURL: Sendable {
-    case home, demo, healthz, search, css, signIn, signOut, audit, auditCSV, people, tokens, myPassword
+    case home, demo, healthz, search, css, pushScript, householdsTemplate, signIn, signOut, audit, auditCSV, people, tokens, myPassword
     case person(Ref), personGrants(Ref), personPassword(Ref), grantRevoke(Ref), tokenRevoke(Ref)
     case householdCard(Ref), householdCardRevoke(Ref), myHousehold, myPin
     /// The printed card's link: its last component is the card's secret token (see `isSecret`).
@@ -64,6 +65,8 @@ public enum SiteURL: Sendable {
         case .healthz: return "/healthz"
         case .search: return "/search"
         case .css: return "/css/app.css"
+        case .pushScript: return "/js/push.js"
+        case .householdsTemplate: return "/templates/households.csv"
         case .signIn: return "/signin"
         case .signOut: return "/signout"
         case .audit: return "/audit"
@@ -316,6 +319,50 @@ public enum APIURL: Sendable {
     /// The whole path's components (`api`, `v1`, …), for registering on the application's root builders.
     public var components: [PathComponent] {
         path.split(separator: "/").map { PathComponent(stringLiteral: String($0)) }
+    }
+}
+
+// MARK: links in views
+
+/// An unknown name or wrong arguments in a view's `#url(…)`: a defect, so the page fails loudly (500) in tests.
+public struct UnknownURLName: Error, CustomStringConvertible {
+    public var name: String
+    public var args: [String]
+    public var description: String { "#url: no page named \"\(name)\" taking \(args.count) argument(s) in SiteURL" }
+}
+
+extension SiteURL {
+    /// The pages views link to, by name: `#url("units")`, `#url("unit", u.id)`. Every name is a SiteURL case, so a
+    /// renamed path changes here and in every view at once.
+    static let byName: [String: @Sendable ([String]) -> SiteURL?] = {
+        func fixed(_ u: SiteURL) -> @Sendable ([String]) -> SiteURL? { { $0.isEmpty ? u : nil } }
+        func ref(_ make: @escaping @Sendable (Ref) -> SiteURL) -> @Sendable ([String]) -> SiteURL? {
+            { a in a.count == 1 ? UUID(uuidString: a[0]).map { make(.id($0)) } : nil }
+        }
+        return [
+            "home": fixed(.home), "css": fixed(.css), "pushScript": fixed(.pushScript), "householdsTemplate": fixed(.householdsTemplate),
+            "search": fixed(.search), "signIn": fixed(.signIn), "units": fixed(.units), "audit": fixed(.audit),
+            "people": fixed(.people), "tokens": fixed(.tokens), "myPassword": fixed(.myPassword), "myHousehold": fixed(.myHousehold),
+            "myPin": fixed(.myPin), "myProcedures": fixed(.myProcedures), "myAnnouncements": fixed(.myAnnouncements),
+            "announcements": fixed(.announcements), "lookup": fixed(.lookup),
+            "unit": ref { .unit($0) }, "household": ref { .household($0) }, "person": ref { .person($0) },
+            "announcement": ref { .announcement($0) }, "myAnnouncement": ref { .myAnnouncement($0) }, "board": ref { .board($0) },
+        ]
+    }()
+
+    /// The page a view names, or `UnknownURLName`.
+    public static func named(_ name: String, _ args: [String] = []) throws -> SiteURL {
+        guard let make = byName[name], let url = make(args) else { throw UnknownURLName(name: name, args: args) }
+        return url
+    }
+}
+
+/// `#url("name", args…)`: a path from the URL map for a view (Resources/Views), never a literal path.
+struct URLTag: LeafTag {
+    func render(_ ctx: LeafContext) throws -> LeafData {
+        guard let name = ctx.parameters.first?.string else { throw UnknownURLName(name: "", args: []) }
+        let args = ctx.parameters.dropFirst().map { $0.string ?? "" }
+        return .string(try SiteURL.named(name, Array(args)).path)
     }
 }
 
