@@ -44,7 +44,7 @@ public enum SiteURL: Sendable {
     case householdData(Ref), householdDataJSON(Ref), consentNew(Ref), consentWithdraw(Ref), householdErase(Ref)
     // messaging
     case announcements, announcementNew, announcement(Ref), announcementEdit(Ref), announcementPublish(Ref), announcementCorrect(Ref), announcementWithdraw(Ref)
-    case announcementReach(Ref), announcementFollowUp(Ref), announcementInformed(Ref), announcementAttendance(Ref), announcementAudio(Ref), unitBulletin(Ref)
+    case announcementReach(Ref), announcementFollowUp(Ref), announcementFollowUpImport(Ref), announcementInformed(Ref), announcementAttendance(Ref), announcementAudio(Ref), unitBulletin(Ref)
     case myAnnouncements, myAnnouncement(Ref), myAnnouncementRead(Ref), myAnnouncementRSVP(Ref), serviceWorker
     case hooksZalo, hooksSMS, capFeed, capAlert(Ref)
     // procedures
@@ -115,6 +115,7 @@ public enum SiteURL: Sendable {
         case .announcementWithdraw(let r): return "/announcements/\(r.text)/withdraw"
         case .announcementReach(let r): return "/announcements/\(r.text)/reach"
         case .announcementFollowUp(let r): return "/announcements/\(r.text)/follow-up"
+        case .announcementFollowUpImport(let r): return "/announcements/\(r.text)/follow-up/import"
         case .announcementInformed(let r): return "/announcements/\(r.text)/informed"
         case .announcementAttendance(let r): return "/announcements/\(r.text)/attendance"
         case .announcementAudio(let r): return "/announcements/\(r.text)/audio.wav"

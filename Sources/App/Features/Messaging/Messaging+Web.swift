@@ -18,7 +18,7 @@ struct MessagingWeb {
         signedIn.get(SiteURL.announcementReach(.key).components, use: reach).rule(.announcement(.publishNotices))
         signedIn.get(SiteURL.announcementFollowUp(.key).components, use: followUp).rule(.announcement(.publishNotices))
         signedIn.post(SiteURL.announcementInformed(.key).components, use: informed).rule(.announcement(.publishNotices))
-        signedIn.on(.POST, SiteURL.announcementFollowUp(.key).components + ["import"], body: .collect(maxSize: "20mb"), use: followUpImport)
+        signedIn.on(.POST, SiteURL.announcementFollowUpImport(.key).components, body: .collect(maxSize: "20mb"), use: followUpImport)
             .rule(.announcement(.publishNotices))
         signedIn.get(SiteURL.announcementAttendance(.key).components, use: attendanceForm).rule(.announcement(.publishNotices))
         signedIn.post(SiteURL.announcementAttendance(.key).components, use: attendance).rule(.announcement(.publishNotices))
@@ -467,7 +467,7 @@ struct MessagingWeb {
             printAllURL: result.total > page.per ? SiteURL.announcementFollowUp(.id(a.id!)).path + "?" + unitQuery + "print=1" : nil,
             total: req.lang.number(result.total), isMeeting: a.category == .meeting, unitId: unit?.id?.uuidString.lowercased() ?? "",
             downloadURL: SiteURL.announcementFollowUp(.id(a.id!)).path + "?" + unitQuery + "format=",
-            importURL: a.status == .published ? SiteURL.announcementFollowUp(.id(a.id!)).path + "/import" + (unit == nil ? "" : "?" + unitQuery.dropLast()) : nil,
+            importURL: a.status == .published ? SiteURL.announcementFollowUpImport(.id(a.id!)).path + (unit == nil ? "" : "?" + unitQuery.dropLast()) : nil,
             importDone: done, importErrors: errors)).encodeResponse(status: status, for: req)
     }
 
