@@ -40,6 +40,7 @@ public func configure(_ app: Application, _ config: AppConfig) async throws {
     app.leaf.tags["t"] = TranslateTag()
     app.leaf.tags["num"] = NumberTag()
     app.leaf.tags["day"] = DayTag()
+    app.leaf.tags["url"] = URLTag()
     if app.environment == .testing { app.leaf.cache.isEnabled = true }
 
     Monitoring.install(app)

@@ -37,8 +37,9 @@ func routes(_ app: Application) throws {
     UnitsWeb().addRoutes(to: signedIn)
     RegistryWeb(maxUploadBytes: app.config.maxUploadMB * 1_048_576).addRoutes(to: signedIn)
 
-    let api = app.grouped("api", "v1")
-    api.get("openapi.json") { req async throws -> Response in
+    // JSON routes are registered with their whole path from APIURL (`/api/v1/…`), as pages are with SiteURL's.
+    let api: any RoutesBuilder = app
+    api.get(APIURL.openAPI.components) { req async throws -> Response in
         let path = req.application.directory.resourcesDirectory + "openapi.json"
         return try await req.fileio.asyncStreamFile(at: path, mediaType: .json)
     }.rule(.open)

@@ -132,7 +132,6 @@ public struct AppConfig: Sendable {
             }
             config.publicURL = u.hasSuffix("/") ? String(u.dropLast()) : u
         }
-        config.messaging.baseURL = config.publicURL ?? "http://\(config.host):\(config.port)"
         config.secureCookies = flag("COOKIE_SECURE", config.publicURL?.hasPrefix("https://") ?? false)
         if let d = env["UPLOADS_DIR"], !d.isEmpty { config.uploadsDir = d }
         config.papersMaxMB = try int("PAPERS_MAX_MB", 10, 1...100)
@@ -189,15 +188,36 @@ extension AppConfig {
         }
         if let h = value(["--hostname", "-H"]), !h.isEmpty { host = h }
         if let raw = value(["--port", "-p"]), let p = Int(raw), (1...65535).contains(p) { port = p }
-        if publicURL == nil { messaging.baseURL = "http://\(host):\(port)" }
     }
 
     /// Whether the server listens on a loopback address only (development on this machine).
     public var listensLocally: Bool { ["127.0.0.1", "::1", "localhost"].contains(host) }
 
-    /// The address external links are built from: PUBLIC_URL, or http://HOST:PORT when listening locally; nil when
-    /// neither (printing cards and posters is then refused).
-    public var publicBase: String? { publicURL ?? (listensLocally ? "http://\(host):\(port)" : nil) }
+    /// The one address every external link starts with: PUBLIC_URL, or http://HOST:PORT when it is unset.
+    public var linkBase: String { publicURL ?? "http://\(host):\(port)" }
+
+    /// The address printed links are built from: `linkBase` when PUBLIC_URL is set or the server listens locally; nil
+    /// when neither (printing cards and posters is then refused).
+    public var publicBase: String? { publicURL != nil || listensLocally ? linkBase : nil }
+
+    /// The one function every external link is built with (household card and its QR, board and poster QR codes,
+    /// announcement links in SMS, Zalo, Web Push and the CAP feed, confirmation links): `linkBase` + the path from the
+    /// URL map. Never the request's Host header.
+    public func externalURL(_ url: SiteURL) -> String { externalURL(path: url.path) }
+
+    /// The same, for a path kept from the map earlier (a queued message's link).
+    public func externalURL(path: String) -> String { linkBase + path }
+
+    /// Refuses (409, naming PUBLIC_URL) when a link is to be printed and no public address is known.
+    public func requirePrintable() throws {
+        guard publicBase != nil else { throw InvalidInput("publicURL", "error.publicURLMissing", status: .conflict) }
+    }
+
+    /// A link to print (card, board, poster): `externalURL`, once `requirePrintable` allows it.
+    public func printedURL(_ url: SiteURL) throws -> String {
+        try requirePrintable()
+        return externalURL(url)
+    }
 }
 
 public struct ConfigError: Error, CustomStringConvertible {

@@ -21,7 +21,7 @@ public struct Layout: Encodable {
     var signOutURL: String
     var signInURL: String
     /// Notices: for those who publish them, and a household's inbox.
-    var noticesURL: String?
+    var announcementsURL: String?
     /// Officials search the registry; a household representative does not.
     var canSearch = false
     var inboxURL: String?
@@ -45,8 +45,8 @@ public struct Layout: Encodable {
         canSearch = req.access.personID != nil
         signOutURL = SiteURL.signOut.path
         signInURL = SiteURL.signIn.path
-        noticesURL = req.access.has(.publishNotices) ? SiteURL.notices.path : nil
-        inboxURL = req.access.householdID != nil ? SiteURL.myNotices.path : nil
+        announcementsURL = req.access.has(.publishNotices) ? SiteURL.announcements.path : nil
+        inboxURL = req.access.householdID != nil ? SiteURL.myAnnouncements.path : nil
     }
 }
 

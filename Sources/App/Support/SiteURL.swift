@@ -1,5 +1,6 @@
 // Every HTML path, from one enum used both to register routes and to build links,
 // so a renamed path cannot leave a dead link.
+import Leaf
 import Vapor
 
 public enum Ref: Sendable {
@@ -15,10 +16,26 @@ public enum Ref: Sendable {
     }
 }
 
+/// A path component that is a secret (a household card's token): its placeholder when registering, or the secret.
+public enum Secret: Sendable {
+    /// The route parameter placeholder, when registering.
+    case key
+    case value(String)
+
+    var text: String {
+        switch self {
+        case .key: return ":token"
+        case .value(let s): return s
+        }
+    }
+}
+
 public enum SiteURL: Sendable {
-    case home, demo, healthz, search, css, signIn, signOut, audit, auditCSV, people, tokens, myPassword
+    case home, demo, healthz, search, css, pushScript, householdsTemplate, signIn, signOut, audit, auditCSV, people, tokens, myPassword
     case person(Ref), personGrants(Ref), personPassword(Ref), grantRevoke(Ref), tokenRevoke(Ref)
     case householdCard(Ref), householdCardRevoke(Ref), myHousehold, myPin
+    /// The printed card's link: its last component is the card's secret token (see `isSecret`).
+    case cardLink(Secret)
     case language(Lang)
     case units, unitNew
     case unit(Ref), unitEdit(Ref), unitMerge(Ref), unitMove(Ref), unitCarry(Ref)
@@ -26,9 +43,9 @@ public enum SiteURL: Sendable {
     case household(Ref), householdEdit(Ref), residentNew(Ref), residentEdit(Ref)
     case householdData(Ref), householdDataJSON(Ref), consentNew(Ref), consentWithdraw(Ref), householdErase(Ref)
     // messaging
-    case notices, noticeNew, notice(Ref), noticeEdit(Ref), noticePublish(Ref), noticeCorrect(Ref), noticeWithdraw(Ref)
-    case noticeReach(Ref), noticeFollowUp(Ref), noticeInformed(Ref), noticeAttendance(Ref), noticeAudio(Ref), unitBulletin(Ref)
-    case myNotices, myNotice(Ref), myNoticeRead(Ref), myNoticeRSVP(Ref), pushReceipt(Ref), serviceWorker
+    case announcements, announcementNew, announcement(Ref), announcementEdit(Ref), announcementPublish(Ref), announcementCorrect(Ref), announcementWithdraw(Ref)
+    case announcementReach(Ref), announcementFollowUp(Ref), announcementFollowUpImport(Ref), announcementInformed(Ref), announcementAttendance(Ref), announcementAudio(Ref), unitBulletin(Ref)
+    case myAnnouncements, myAnnouncement(Ref), myAnnouncementRead(Ref), myAnnouncementRSVP(Ref), serviceWorker
     case hooksZalo, hooksSMS, capFeed, capAlert(Ref)
     // procedures
     case catalog(Ref), procedureNew(Ref), procedureEdit(Ref)
@@ -48,6 +65,8 @@ public enum SiteURL: Sendable {
         case .healthz: return "/healthz"
         case .search: return "/search"
         case .css: return "/css/app.css"
+        case .pushScript: return "/js/push.js"
+        case .householdsTemplate: return "/templates/households.csv"
         case .signIn: return "/signin"
         case .signOut: return "/signout"
         case .audit: return "/audit"
@@ -62,6 +81,7 @@ public enum SiteURL: Sendable {
         case .tokenRevoke(let r): return "/tokens/\(r.text)/revoke"
         case .householdCard(let r): return "/households/\(r.text)/card"
         case .householdCardRevoke(let r): return "/households/\(r.text)/card/revoke"
+        case .cardLink(let s): return "/card/\(s.text)"
         case .myHousehold: return "/my"
         case .myPin: return "/my/pin"
         case .language(let l): return "/lang/\(l.rawValue)"
@@ -86,24 +106,24 @@ public enum SiteURL: Sendable {
         case .consentWithdraw(let r): return "/households/\(r.text)/consent/withdraw"
         case .householdErase(let r): return "/households/\(r.text)/erase"
         // messaging
-        case .notices: return "/notices"
-        case .noticeNew: return "/notices/new"
-        case .notice(let r): return "/notices/\(r.text)"
-        case .noticeEdit(let r): return "/notices/\(r.text)/edit"
-        case .noticePublish(let r): return "/notices/\(r.text)/publish"
-        case .noticeCorrect(let r): return "/notices/\(r.text)/correct"
-        case .noticeWithdraw(let r): return "/notices/\(r.text)/withdraw"
-        case .noticeReach(let r): return "/notices/\(r.text)/reach"
-        case .noticeFollowUp(let r): return "/notices/\(r.text)/follow-up"
-        case .noticeInformed(let r): return "/notices/\(r.text)/informed"
-        case .noticeAttendance(let r): return "/notices/\(r.text)/attendance"
-        case .noticeAudio(let r): return "/notices/\(r.text)/audio.wav"
+        case .announcements: return "/announcements"
+        case .announcementNew: return "/announcements/new"
+        case .announcement(let r): return "/announcements/\(r.text)"
+        case .announcementEdit(let r): return "/announcements/\(r.text)/edit"
+        case .announcementPublish(let r): return "/announcements/\(r.text)/publish"
+        case .announcementCorrect(let r): return "/announcements/\(r.text)/correct"
+        case .announcementWithdraw(let r): return "/announcements/\(r.text)/withdraw"
+        case .announcementReach(let r): return "/announcements/\(r.text)/reach"
+        case .announcementFollowUp(let r): return "/announcements/\(r.text)/follow-up"
+        case .announcementFollowUpImport(let r): return "/announcements/\(r.text)/follow-up/import"
+        case .announcementInformed(let r): return "/announcements/\(r.text)/informed"
+        case .announcementAttendance(let r): return "/announcements/\(r.text)/attendance"
+        case .announcementAudio(let r): return "/announcements/\(r.text)/audio.wav"
         case .unitBulletin(let r): return "/units/\(r.text)/bulletin.wav"
-        case .myNotices: return "/my/notices"
-        case .myNotice(let r): return "/my/notices/\(r.text)"
-        case .myNoticeRead(let r): return "/my/notices/\(r.text)/read"
-        case .myNoticeRSVP(let r): return "/my/notices/\(r.text)/rsvp"
-        case .pushReceipt(let r): return "/api/v1/my/push-receipts/\(r.text)"
+        case .myAnnouncements: return "/my/announcements"
+        case .myAnnouncement(let r): return "/my/announcements/\(r.text)"
+        case .myAnnouncementRead(let r): return "/my/announcements/\(r.text)/read"
+        case .myAnnouncementRSVP(let r): return "/my/announcements/\(r.text)/rsvp"
         case .serviceWorker: return "/sw.js"
         case .hooksZalo: return "/hooks/zalo"
         case .hooksSMS: return "/hooks/sms"
@@ -148,12 +168,203 @@ public enum SiteURL: Sendable {
         }
     }
 
+    /// Whether the path carries a secret (a `Secret` component): such a path never reaches a log line or a metrics
+    /// label as sent (`redacted`). Every case taking a `Secret` answers true and is listed in `secretRoutes`.
+    public var isSecret: Bool {
+        if case .cardLink = self { return true }
+        return false
+    }
+
+    /// The patterns of the routes that carry a secret, as registered.
+    public static let secretRoutes: [SiteURL] = [.cardLink(.key)]
+
+    /// A path as logs and metrics may show it: on a route that carries a secret (matched by its fixed components
+    /// from the map, so a renamed route stays covered), each secret component becomes "…"; a registered pattern's
+    /// placeholder (`:token`) is kept. Any other path is answered unchanged.
+    public static func redacted(_ path: String) -> String {
+        let parts = path.split(separator: "/", omittingEmptySubsequences: false)
+        for route in secretRoutes {
+            let pattern = route.path.split(separator: "/", omittingEmptySubsequences: false)
+            guard parts.count >= pattern.count else { continue }
+            var out = parts.map(String.init)
+            var matches = true
+            for (i, p) in pattern.enumerated() {
+                if p.hasPrefix(":") {
+                    if !parts[i].hasPrefix(":") { out[i] = "…" }
+                } else if p != parts[i] {
+                    matches = false
+                    break
+                }
+            }
+            if matches { return out.joined(separator: "/") }
+        }
+        return path
+    }
+
+    /// Paths announcements had before they were named so (`/notices/…`): each is answered with a 301 to the same
+    /// place under its new path (Messaging+Web.swift), so printed links and bookmarks keep working.
+    public static let formerPaths: [(old: String, new: SiteURL)] = [("/notices", .announcements), ("/my/notices", .myAnnouncements)]
+
     public var components: [PathComponent] {
         path.split(separator: "/").map { PathComponent(stringLiteral: String($0)) }
     }
 
     public static func unit(_ id: UUID) -> String { SiteURL.unit(.id(id)).path }
     public static func household(_ id: UUID) -> String { SiteURL.household(.id(id)).path }
+}
+
+/// Every JSON path under `/api/v1` (described in Resources/openapi.json), from one enum used to register the routes
+/// and to build `Location` headers and links, as `SiteURL` does for pages.
+public enum APIURL: Sendable {
+    case openAPI
+    // units
+    case units, unitsMerge, unit(Ref), unitSummary(Ref), unitHistory(Ref), unitParent(Ref), unitMove(Ref), unitCarry(Ref)
+    // registry and personal data
+    case households, household(Ref), residents, resident(Ref), unitHouseholdsExport(Ref)
+    case householdConsents(Ref), householdConsentsWithdraw(Ref), householdPersonalData(Ref), householdErase(Ref)
+    // accounts and audit
+    case people, person(Ref), personGrants(Ref), personPassword(Ref), grant(Ref), tokens, token(Ref), audit
+    // messaging
+    case announcements, announcementsPreview, announcement(Ref), announcementPublish(Ref), announcementCorrect(Ref)
+    case announcementWithdraw(Ref), announcementReach(Ref), announcementFollowUp(Ref), announcementInformed(Ref)
+    case announcementAttendance(Ref), myInbox, myInboxRead(Ref), myInboxRSVP(Ref), pushSubscriptions, pushReceipt(Ref), pushKey
+    // procedures
+    case communeProcedures(Ref), procedure(Ref), communeBoards(Ref), board(Ref)
+    case questions, communeQuestions(Ref), questionAnswer(Ref), questionPublish(Ref)
+    case lookup, lookupCancel, myProcedures, communeClosedDays(Ref), phoneConfirmation(Ref)
+    case communeDossiers(Ref), communeDossierFigures(Ref), dossier(Ref)
+    case slotRetire(Ref), communeSlots(Ref), communeAppointments(Ref), appointmentCancel(Ref), communeOpenings(Ref), appointments
+    case paperSets, paperSetFiles(Ref), communePaperSets(Ref), paperSet(Ref), paperItem(Ref), paperFile(Ref)
+
+    public static let prefix = "/api/v1"
+
+    public var path: String { Self.prefix + tail }
+
+    /// The path below `/api/v1`.
+    var tail: String {
+        switch self {
+        case .openAPI: return "/openapi.json"
+        case .units: return "/units"
+        case .unitsMerge: return "/units/merge"
+        case .unit(let r): return "/units/\(r.text)"
+        case .unitSummary(let r): return "/units/\(r.text)/summary"
+        case .unitHistory(let r): return "/units/\(r.text)/history"
+        case .unitParent(let r): return "/units/\(r.text)/parent"
+        case .unitMove(let r): return "/units/\(r.text)/move"
+        case .unitCarry(let r): return "/units/\(r.text)/carry"
+        case .households: return "/households"
+        case .household(let r): return "/households/\(r.text)"
+        case .residents: return "/residents"
+        case .resident(let r): return "/residents/\(r.text)"
+        case .unitHouseholdsExport(let r): return "/units/\(r.text)/households/export"
+        case .householdConsents(let r): return "/households/\(r.text)/consents"
+        case .householdConsentsWithdraw(let r): return "/households/\(r.text)/consents/withdraw"
+        case .householdPersonalData(let r): return "/households/\(r.text)/personal-data"
+        case .householdErase(let r): return "/households/\(r.text)/erase"
+        case .people: return "/people"
+        case .person(let r): return "/people/\(r.text)"
+        case .personGrants(let r): return "/people/\(r.text)/grants"
+        case .personPassword(let r): return "/people/\(r.text)/password"
+        case .grant(let r): return "/grants/\(r.text)"
+        case .tokens: return "/tokens"
+        case .token(let r): return "/tokens/\(r.text)"
+        case .audit: return "/audit"
+        case .announcements: return "/announcements"
+        case .announcementsPreview: return "/announcements/preview"
+        case .announcement(let r): return "/announcements/\(r.text)"
+        case .announcementPublish(let r): return "/announcements/\(r.text)/publish"
+        case .announcementCorrect(let r): return "/announcements/\(r.text)/correct"
+        case .announcementWithdraw(let r): return "/announcements/\(r.text)/withdraw"
+        case .announcementReach(let r): return "/announcements/\(r.text)/reach"
+        case .announcementFollowUp(let r): return "/announcements/\(r.text)/follow-up"
+        case .announcementInformed(let r): return "/announcements/\(r.text)/informed"
+        case .announcementAttendance(let r): return "/announcements/\(r.text)/attendance"
+        // A household's inbox kept its first API path (clients depend on it); the web's is /my/announcements.
+        case .myInbox: return "/my/notices"
+        case .myInboxRead(let r): return "/my/notices/\(r.text)/read"
+        case .myInboxRSVP(let r): return "/my/notices/\(r.text)/rsvp"
+        case .pushSubscriptions: return "/my/push-subscriptions"
+        case .pushReceipt(let r): return "/my/push-receipts/\(r.text)"
+        case .pushKey: return "/push/key"
+        case .communeProcedures(let r): return "/communes/\(r.text)/procedures"
+        case .procedure(let r): return "/procedures/\(r.text)"
+        case .communeBoards(let r): return "/communes/\(r.text)/boards"
+        case .board(let r): return "/boards/\(r.text)"
+        case .questions: return "/questions"
+        case .communeQuestions(let r): return "/communes/\(r.text)/questions"
+        case .questionAnswer(let r): return "/questions/\(r.text)/answer"
+        case .questionPublish(let r): return "/questions/\(r.text)/publish"
+        case .lookup: return "/lookup"
+        case .lookupCancel: return "/lookup/cancel"
+        case .myProcedures: return "/my/procedures"
+        case .communeClosedDays(let r): return "/communes/\(r.text)/closed-days"
+        case .phoneConfirmation(let r): return "/phone-confirmations/\(r.text)"
+        case .communeDossiers(let r): return "/communes/\(r.text)/dossiers"
+        case .communeDossierFigures(let r): return "/communes/\(r.text)/dossier-figures"
+        case .dossier(let r): return "/dossiers/\(r.text)"
+        case .slotRetire(let r): return "/slots/\(r.text)/retire"
+        case .communeSlots(let r): return "/communes/\(r.text)/slots"
+        case .communeAppointments(let r): return "/communes/\(r.text)/appointments"
+        case .appointmentCancel(let r): return "/appointments/\(r.text)/cancel"
+        case .communeOpenings(let r): return "/communes/\(r.text)/openings"
+        case .appointments: return "/appointments"
+        case .paperSets: return "/paper-sets"
+        case .paperSetFiles(let r): return "/paper-sets/\(r.text)/files"
+        case .communePaperSets(let r): return "/communes/\(r.text)/paper-sets"
+        case .paperSet(let r): return "/paper-sets/\(r.text)"
+        case .paperItem(let r): return "/paper-items/\(r.text)"
+        case .paperFile(let r): return "/paper-files/\(r.text)"
+        }
+    }
+
+    /// The whole path's components (`api`, `v1`, …), for registering on the application's root builders.
+    public var components: [PathComponent] {
+        path.split(separator: "/").map { PathComponent(stringLiteral: String($0)) }
+    }
+}
+
+// MARK: links in views
+
+/// An unknown name or wrong arguments in a view's `#url(…)`: a defect, so the page fails loudly (500) in tests.
+public struct UnknownURLName: Error, CustomStringConvertible {
+    public var name: String
+    public var args: [String]
+    public var description: String { "#url: no page named \"\(name)\" taking \(args.count) argument(s) in SiteURL" }
+}
+
+extension SiteURL {
+    /// The pages views link to, by name: `#url("units")`, `#url("unit", u.id)`. Every name is a SiteURL case, so a
+    /// renamed path changes here and in every view at once.
+    static let byName: [String: @Sendable ([String]) -> SiteURL?] = {
+        func fixed(_ u: SiteURL) -> @Sendable ([String]) -> SiteURL? { { $0.isEmpty ? u : nil } }
+        func ref(_ make: @escaping @Sendable (Ref) -> SiteURL) -> @Sendable ([String]) -> SiteURL? {
+            { a in a.count == 1 ? UUID(uuidString: a[0]).map { make(.id($0)) } : nil }
+        }
+        return [
+            "home": fixed(.home), "css": fixed(.css), "pushScript": fixed(.pushScript), "householdsTemplate": fixed(.householdsTemplate),
+            "search": fixed(.search), "signIn": fixed(.signIn), "units": fixed(.units), "audit": fixed(.audit),
+            "people": fixed(.people), "tokens": fixed(.tokens), "myPassword": fixed(.myPassword), "myHousehold": fixed(.myHousehold),
+            "myPin": fixed(.myPin), "myProcedures": fixed(.myProcedures), "myAnnouncements": fixed(.myAnnouncements),
+            "announcements": fixed(.announcements), "lookup": fixed(.lookup),
+            "unit": ref { .unit($0) }, "household": ref { .household($0) }, "person": ref { .person($0) },
+            "announcement": ref { .announcement($0) }, "myAnnouncement": ref { .myAnnouncement($0) }, "board": ref { .board($0) },
+        ]
+    }()
+
+    /// The page a view names, or `UnknownURLName`.
+    public static func named(_ name: String, _ args: [String] = []) throws -> SiteURL {
+        guard let make = byName[name], let url = make(args) else { throw UnknownURLName(name: name, args: args) }
+        return url
+    }
+}
+
+/// `#url("name", args…)`: a path from the URL map for a view (Resources/Views), never a literal path.
+struct URLTag: LeafTag {
+    func render(_ ctx: LeafContext) throws -> LeafData {
+        guard let name = ctx.parameters.first?.string else { throw UnknownURLName(name: "", args: []) }
+        let args = ctx.parameters.dropFirst().map { $0.string ?? "" }
+        return .string(try SiteURL.named(name, Array(args)).path)
+    }
 }
 
 extension Request {

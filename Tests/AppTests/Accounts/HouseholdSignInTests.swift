@@ -47,6 +47,32 @@ struct HouseholdSignInTests {
         }
     }
 
+    @Test("at debug level the card link is logged without its token: the route's secret component comes from the URL map")
+    func cardLinkNotLogged() async throws {
+        try await withTestApp { app in
+            let t = try await Tree.make(app)
+            let h = try await app.api(.POST, "/api/v1/households", json: householdInput("HH-L", village: t.village1)).decode(HouseholdDetailDTO.self)
+            let card = try await app.form("/households/\(h.household.id)/card", [:])
+            let start = try #require(card.text.range(of: "/card/ts_"))
+            let path = String(card.text[start.lowerBound...].prefix { $0 != "<" && $0 != "\"" })
+            let token = String(path.dropFirst("/card/".count))
+            #expect(token.count >= 20 && path == SiteURL.cardLink(.value(token)).path)
+
+            let lines = LogLines()
+            app.logger = Logger(label: "test") { _ in CapturingLogHandler(lines: lines) }
+            app.logger.logLevel = .debug
+            #expect(try await app.cardSignIn(path).status == .seeOther)              // the link's GET, then the POST
+            #expect(try await app.anonymousPage(path + "/more").status == .notFound)   // no route, still redacted
+            let logged = lines.all
+            for line in ["GET /card/… ", "POST /card/… ", "GET /card/…/more "] {
+                #expect(logged.contains { $0.hasPrefix(line) }, "\(line)in \(logged)")
+            }
+            #expect(!logged.contains { $0.contains(token) })
+            // The pattern a metrics label shows is kept; only a sent secret is replaced.
+            #expect(SiteURL.redacted("/card/:token") == "/card/:token" && SiteURL.redacted("/households/\(h.household.id)") == "/households/\(h.household.id)")
+        }
+    }
+
     @Test("the representative sets a PIN and signs in with phone and PIN; wrong PINs lock it")
     func pin() async throws {
         try await withTestApp { app in
@@ -110,5 +136,27 @@ struct HouseholdSignInTests {
         p.executableURL = URL(fileURLWithPath: tool)
         p.arguments = ["--quiet", "--raw", file.path]
         return try await Subprocess.run(p).text.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}
+
+/// Log lines (message and metadata), gathered from every request of a test.
+final class LogLines: @unchecked Sendable {
+    private let lock = NSLock()
+    private var lines: [String] = []
+    func append(_ line: String) { lock.lock(); lines.append(line); lock.unlock() }
+    var all: [String] { lock.lock(); defer { lock.unlock() }; return lines }
+}
+
+struct CapturingLogHandler: LogHandler {
+    let lines: LogLines
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+    func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String, function: String, line: UInt) {
+        let all = self.metadata.merging(metadata ?? [:]) { $1 }
+        lines.append(all.isEmpty ? message.description : message.description + " " + all.map { "\($0)=\($1)" }.sorted().joined(separator: " "))
     }
 }

@@ -17,8 +17,8 @@ struct ScopeMatrixTests {
         var outsideHousehold: HouseholdDetailDTO
         var personInside: UUID
         var personOutside: UUID
-        var noticeInside: UUID          // a draft owned by group T1-01
-        var noticeOutside: UUID         // a draft owned by village X1 of commune 00003
+        var announcementInside: UUID          // a draft owned by group T1-01
+        var announcementOutside: UUID         // a draft owned by village X1 of commune 00003
         /// unit id → its parent, for the test's own idea of "inside".
         var parent: [UUID: UUID]
     }
@@ -39,7 +39,7 @@ struct ScopeMatrixTests {
         let nin = try await app.api(.POST, "/api/v1/announcements", json: AnnouncementInput(title: "Họp tổ", body: "Nội dung", category: "notice", unitIds: [t.group11.id.uuidString])).decode(AnnouncementDTO.self)
         let nout = try await app.api(.POST, "/api/v1/announcements", json: AnnouncementInput(title: "Thông báo ngoài", body: "Nội dung", category: "notice", unitIds: [x1.id.uuidString])).decode(AnnouncementDTO.self)
         return Fixture(tree: t, h1: h1, outsideUnit: c3, outsideVillage: x1, outsideHousehold: out, personInside: pin.id!, personOutside: pout.id!,
-                       noticeInside: nin.id, noticeOutside: nout.id, parent: parent)
+                       announcementInside: nin.id, announcementOutside: nout.id, parent: parent)
     }
 
     struct Caller {
@@ -135,7 +135,7 @@ struct ScopeMatrixTests {
                 case "resident":
                     targets = [(resident, t.group11.id, false), (outsideResident, f.outsideVillage.id, true)]
                 case "announcement":
-                    targets = [(f.noticeInside, t.group11.id, false), (f.noticeOutside, f.outsideVillage.id, true)]
+                    targets = [(f.announcementInside, t.group11.id, false), (f.announcementOutside, f.outsideVillage.id, true)]
                 case "procedure", "board", "question", "slot", "appointment", "paperSet", "paperItem", "paperFile", "dossier":
                     let (a, b) = try ProcScopeRows.target(path, inside: procInside, outside: procOutside)
                     targets = [(a, t.commune.id, false), (b, f.outsideUnit.id, true)]

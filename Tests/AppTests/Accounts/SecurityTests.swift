@@ -304,6 +304,13 @@ struct SecurityTests {
             let h = try await app.api(.POST, "/api/v1/households", json: householdInput("L-1", village: t.village1)).decode(HouseholdDetailDTO.self)
             let card = try await app.form("/households/\(h.household.id)/card", [:], headers: ["Host": "evil.example"])
             #expect(card.text.contains("https://thonso.example.vn/card/ts_") && !card.text.contains("evil.example"))
+            // The CAP feed's links, and the link an SMS carries, come from the same address.
+            var urgent = announcement("Bão số 3", units: [t.village1], category: "urgent")
+            urgent.severity = "Extreme"
+            let a = try await publish(app, urgent)
+            let feed = try await app.anonymousPage("/cap/alerts.atom", headers: ["Host": "evil.example"])
+            #expect(feed.text.contains("https://thonso.example.vn/cap/alerts/\(a.id.uuidString.lowercased())") && !feed.text.contains("evil.example"))
+            #expect(app.config.externalURL(.myAnnouncement(.id(a.id))) == "https://thonso.example.vn/my/announcements/\(a.id.uuidString.lowercased())")
         }
         try await withTestApp({ $0.host = "0.0.0.0" }) { app in
             let t = try await Tree.make(app)
@@ -313,7 +320,7 @@ struct SecurityTests {
             #expect(try #require(await Household.find(h.household.id, on: app.db)).cardTokenHash == nil)
         }
         let https = try AppConfig.fromEnvironment(["PUBLIC_URL": "https://thonso.example.vn/"])
-        #expect(https.secureCookies && https.publicURL == "https://thonso.example.vn" && https.messaging.baseURL == "https://thonso.example.vn")
+        #expect(https.secureCookies && https.publicURL == "https://thonso.example.vn" && https.linkBase == "https://thonso.example.vn")
         #expect(try !AppConfig.fromEnvironment(["PUBLIC_URL": "http://192.0.2.1:8080"]).secureCookies)
         #expect(try !AppConfig.fromEnvironment(["PUBLIC_URL": "https://a.example", "COOKIE_SECURE": "0"]).secureCookies)
         #expect(try AppConfig.fromEnvironment(["BASE_URL": "https://b.example"]).publicURL == "https://b.example")

@@ -78,7 +78,7 @@ struct ProcessTests {
         try await withTestApp { app in
             let t = try await Tree.make(app)
             try await Self.households(app, t, 3000)
-            let a = try await publish(app, notice("Hai tiến trình cùng ghi", units: [t.commune]))
+            let a = try await publish(app, announcement("Hai tiến trình cùng ghi", units: [t.commune]))
             let port = Int.random(in: 20_000...40_000)
             let (serveLog, jobsLog) = (Self.tmp("serve"), Self.tmp("jobs"))
             defer { try? FileManager.default.removeItem(at: serveLog); try? FileManager.default.removeItem(at: jobsLog) }
@@ -168,7 +168,7 @@ struct ProcessTests {
             let t = try await Tree.make(app)
             let n = 1500
             try await Self.households(app, t, n)
-            let a = try await publish(app, notice("Dừng nhẹ nhàng", units: [t.commune]))
+            let a = try await publish(app, announcement("Dừng nhẹ nhàng", units: [t.commune]))
             let sql = app.db as! any SQLDatabase
             let log = Self.tmp("term")
             defer { try? FileManager.default.removeItem(at: log) }

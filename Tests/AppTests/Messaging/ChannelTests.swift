@@ -78,14 +78,14 @@ struct ChannelTests {
         defer { Task { await gateway.stop() } }
         try await withTestApp({ $0.messaging.sms = .init(url: gateway.base + "/send", user: "thonso", password: "bi-mat", sender: "UBND XA", template: "{unit}: {title}. Xem: {link}") }) { app in
             let v = try await Village.make(app, perGroup: 3, inT2: 0)
-            let a = try await publish(app, notice("Cắt điện", units: [v.tree.group11], channels: ["sms"]))
+            let a = try await publish(app, announcement("Cắt điện", units: [v.tree.group11], channels: ["sms"]))
             let before = app.now
             try await Jobs.runUntilIdle(app)
             let sent = gateway.received
             #expect(sent.count == 3)
             let first = try #require(sent.first { String(decoding: $0.body, as: UTF8.self).contains("0999000001") })
             let body = try #require(try JSONSerialization.jsonObject(with: first.body) as? [String: String])
-            #expect(body["from"] == "UBND XA" && body["text"] == "Tổ 1: Cắt điện. Xem: http://127.0.0.1:8080/my/notices/\(a.id.uuidString.lowercased())")
+            #expect(body["from"] == "UBND XA" && body["text"] == "Tổ 1: Cắt điện. Xem: http://127.0.0.1:8080/my/announcements/\(a.id.uuidString.lowercased())")
             #expect(first.headers.basicAuthorization?.username == "thonso" && first.headers.basicAuthorization?.password == "bi-mat")
             #expect(first.headers.first(name: "Idempotency-Key") == body["reference"])
 
@@ -128,7 +128,7 @@ struct ChannelTests {
         let config = MessagingConfig.Zalo(url: api.base + "/v2", accessToken: "oa-token", templateID: "301234", appID: "4455", secret: "zalo-secret")
         try await withTestApp({ $0.messaging.zalo = config }) { app in
             let v = try await Village.make(app, perGroup: 2, inT2: 0)
-            let a = try await publish(app, notice("Họp tổ", units: [v.tree.group11], channels: ["zalo"]))
+            let a = try await publish(app, announcement("Họp tổ", units: [v.tree.group11], channels: ["zalo"]))
             try await Jobs.runUntilIdle(app)
             #expect(api.received.count == 2)
             let r = try #require(api.received.first)
@@ -193,12 +193,12 @@ struct ChannelTests {
             #expect(Set(try badKeys.decode(ErrorBody.self).fields?.map(\.field) ?? []) == ["endpoint", "keys"])
             #expect(try await app.count("push_subscriptions") == 2)
 
-            let a = try await publish(app, notice("Bão số 3", units: [v.tree.group11], category: "urgent", channels: ["push"]))
+            let a = try await publish(app, announcement("Bão số 3", units: [v.tree.group11], category: "urgent", channels: ["push"]))
             try await Jobs.runUntilIdle(app)
             let got = decrypted.withLockedValue { $0 }
             #expect(got.count == 1)
             let payload = try JSONDecoder().decode(PushSender.Payload.self, from: Data(try #require(got.first).utf8))
-            #expect(payload.title == "Bão số 3" && payload.url.hasSuffix("/my/notices/\(a.id.uuidString.lowercased())"))
+            #expect(payload.title == "Bão số 3" && payload.url.hasSuffix("/my/announcements/\(a.id.uuidString.lowercased())"))
             #expect(try await app.count("push_subscriptions") == 1)
             // The service worker's receipt: delivered, by push.
             let receipt = try await app.testing().sendRequest(.POST, payload.receipt, headers: b.headers(["Content-Type": "application/json"]), body: ByteBuffer(string: "{}"))

@@ -55,8 +55,8 @@ struct KillTests {
                 rows.append([UUID(), String(format: "K-%04d", i), commune, village, group, "Số \(i)", String(format: "09980%05d", i), "k \(i)", app.now, app.now])
             }
             try await Bulk.insert(sql, into: "households", columns: ["id", "code", "commune_id", "village_id", "group_id", "address", "phone", "search_key", "created_at", "updated_at"], rows: rows)
-            app.testClock.advance(by: 0.01)   // the notice published next comes after them
-            let a = try await publish(app, notice("Thử tắt đột ngột", units: [t.commune], channels: ["sms"]))
+            app.testClock.advance(by: 0.01)   // the announcement published next comes after them
+            let a = try await publish(app, announcement("Thử tắt đột ngột", units: [t.commune], channels: ["sms"]))
 
             var env = ["SMS_URL": gateway.base + "/send", "SMS_USER": "u", "SMS_PASSWORD": "p", "JOB_LEASE_SECONDS": "1",
                        "JOB_POLL_SECONDS": "0.05", "FANOUT_BATCH": "20", "FANOUT_PAUSE_MS": "15", "LOG_LEVEL": "error"]

@@ -30,8 +30,8 @@ struct MessagingLogicTests {
 
     @Test("channel texts and Zalo's signature")
     func channels() {
-        let m = OutgoingMessage(id: UUID(uuidString: "0F2B7C1E-0000-4000-8000-000000000000")!, title: "Cắt điện", unit: "Thôn Đông", link: "http://x/my/notices/1", body: "")
-        #expect(SMSGateway.text("{unit}: {title}. Xem: {link} ({code})", m) == "Thôn Đông: Cắt điện. Xem: http://x/my/notices/1 (0F2B7C1E)")
+        let m = OutgoingMessage(id: UUID(uuidString: "0F2B7C1E-0000-4000-8000-000000000000")!, title: "Cắt điện", unit: "Thôn Đông", link: "http://x/my/announcements/1", body: "")
+        #expect(SMSGateway.text("{unit}: {title}. Xem: {link} ({code})", m) == "Thôn Đông: Cắt điện. Xem: http://x/my/announcements/1 (0F2B7C1E)")
         #expect(ZaloGateway.international("0912345678") == "84912345678")
         let config = MessagingConfig.Zalo(url: "http://z", accessToken: "t", templateID: "1", appID: "app", secret: "s")
         let body = "{\"event_name\":\"user_received_message\"}"
@@ -58,7 +58,7 @@ struct MessagingLogicTests {
         let off = try AppConfig.fromEnvironment([:])
         #expect(off.messaging.sms == nil && off.messaging.zalo == nil && off.messaging.pushEnabled && off.messaging.defaultReminders == [1440, 120])
         let on = try AppConfig.fromEnvironment(["SMS_URL": "http://127.0.0.1:9/send", "REMINDERS": "60, 10", "BASE_URL": "https://xa.example/", "PUSH": "0"])
-        #expect(on.messaging.sms?.url == "http://127.0.0.1:9/send" && on.messaging.defaultReminders == [60, 10] && on.messaging.baseURL == "https://xa.example" && !on.messaging.pushEnabled)
+        #expect(on.messaging.sms?.url == "http://127.0.0.1:9/send" && on.messaging.defaultReminders == [60, 10] && on.linkBase == "https://xa.example" && !on.messaging.pushEnabled)
         for bad in [["SMS_URL": "ftp://x"], ["ZALO_URL": "http://z"], ["REMINDERS": "0"], ["JOB_LEASE_SECONDS": "0"], ["PUSH_SUBJECT": "admin"], ["BASE_URL": "xa"]] {
             #expect(throws: ConfigError.self, "\(bad)") { try AppConfig.fromEnvironment(bad) }
         }

@@ -40,7 +40,7 @@ struct Village {
     }
 }
 
-func notice(_ title: String = "Tiêm phòng dại", units: [UnitDTO], category: String = "notice", channels: [String] = [], startsAt: String? = nil,
+func announcement(_ title: String = "Tiêm phòng dại", units: [UnitDTO], category: String = "notice", channels: [String] = [], startsAt: String? = nil,
             place: String? = nil, publishAt: String? = nil) -> AnnouncementInput {
     AnnouncementInput(title: title, body: "Sáng thứ Bảy tại nhà văn hóa.\nĐề nghị các hộ đến đúng giờ.", category: category, unitIds: units.map(\.id.uuidString),
                       channels: channels, publishAt: publishAt, startsAt: startsAt, place: place)
@@ -65,7 +65,7 @@ struct MessagingTests {
             let preview = try await app.api(.POST, "/api/v1/announcements/preview", json: ["unitIds": [t.village1.id.uuidString]])
             #expect(try preview.decode(PreviewDTO.self).households == 6)
 
-            let a = try await publish(app, notice(units: [t.commune]))
+            let a = try await publish(app, announcement(units: [t.commune]))
             #expect(a.status == .published && a.publishedAt != nil)
             // A household added after publishing is not in the frozen audience.
             app.testClock.advance(by: 1)
@@ -87,13 +87,13 @@ struct MessagingTests {
             // The representative of HH-001 opens the inbox (delivered) and acknowledges (read).
             let h1 = v.households[0].household
             let b = try await householdBrowser(app, h1.id)
-            let inbox = try await app.page("/my/notices", as: b)
+            let inbox = try await app.page("/my/announcements", as: b)
             #expect(inbox.status == .ok && inbox.text.contains("Tiêm phòng dại"))
             reach = try await app.api(.GET, "/api/v1/announcements/\(a.id)/reach").decode(ReachDTO.self)
             #expect(reach.delivered == 1 && reach.read == 0 && reach.reachedVia["inbox"] == 1)
-            let page = try await app.page("/my/notices/\(a.id)", as: b)
+            let page = try await app.page("/my/announcements/\(a.id)", as: b)
             #expect(page.text.contains("Đề nghị các hộ đến đúng giờ") && page.text.contains("Đã nhận thông báo"))
-            let ack = try await app.form("/my/notices/\(a.id)/read", [:], as: b)
+            let ack = try await app.form("/my/announcements/\(a.id)/read", [:], as: b)
             #expect(ack.status == .seeOther)
             reach = try await app.api(.GET, "/api/v1/announcements/\(a.id)/reach").decode(ReachDTO.self)
             #expect(reach.delivered == 1 && reach.read == 1 && reach.readPercent == 12.5)
@@ -106,9 +106,9 @@ struct MessagingTests {
             #expect(told.status == .ok)
             reach = try await app.api(.GET, "/api/v1/announcements/\(a.id)/reach").decode(ReachDTO.self)
             #expect(reach.delivered == 2 && reach.reachedVia["inPerson"] == 1)
-            let printed = try await app.page("/notices/\(a.id)/follow-up?unit=\(t.group11.id)")
+            let printed = try await app.page("/announcements/\(a.id)/follow-up?unit=\(t.group11.id)")
             #expect(printed.status == .ok && printed.text.contains("HH-003") && !printed.text.contains("HH-002") && !printed.text.contains("HH-001"))
-            let reachPage = try await app.page("/notices/\(a.id)/reach")
+            let reachPage = try await app.page("/announcements/\(a.id)/reach")
             #expect(reachPage.status == .ok && reachPage.text.contains("25%") && reachPage.text.contains("<svg"))
         }
     }
@@ -121,15 +121,15 @@ struct MessagingTests {
             let group = try #require(await AdminUnit.find(t.group11.id, on: app.db))
             let (_, head) = try await AccountActions.createToken(name: "to1", role: .groupHead, unit: group, on: app.db)
             let before = try await app.count("announcements")
-            let wide = try await app.api(.POST, "/api/v1/announcements", json: notice(units: [t.village1]), token: head)
+            let wide = try await app.api(.POST, "/api/v1/announcements", json: announcement(units: [t.village1]), token: head)
             #expect(wide.status == .unprocessableEntity)
             #expect(try wide.decode(ErrorBody.self).fields?.first?.field == "unitIds")
             #expect(try await app.count("announcements") == before)
-            let own = try await publish(app, notice("Họp tổ 1", units: [t.group11]), token: head)
+            let own = try await publish(app, announcement("Họp tổ 1", units: [t.group11]), token: head)
             #expect(own.unitId == t.group11.id)
 
             // A commune-wide notice: the group head sees it, but only their group's rows.
-            let communeWide = try await publish(app, notice("Toàn xã", units: [t.commune]))
+            let communeWide = try await publish(app, announcement("Toàn xã", units: [t.commune]))
             try await Jobs.runUntilIdle(app)
             let seen = try await app.api(.GET, "/api/v1/announcements/\(communeWide.id)/reach", token: head).decode(ReachDTO.self)
             #expect(seen.households == 3)
@@ -142,12 +142,12 @@ struct MessagingTests {
             #expect(withdraw.status == .notFound)
             // A household of T2 is not told about group T1-01's meeting.
             let t2 = try await householdBrowser(app, v.households[6].household.id)
-            let other = try await app.page("/my/notices/\(own.id)", as: t2)
+            let other = try await app.page("/my/announcements/\(own.id)", as: t2)
             #expect(other.status == .notFound)
-            let inbox = try await app.page("/my/notices", as: t2)
+            let inbox = try await app.page("/my/announcements", as: t2)
             #expect(inbox.text.contains("Toàn xã") && !inbox.text.contains("Họp tổ 1"))
             // An official's pages are not a household's.
-            #expect(try await app.page("/notices/\(own.id)", as: t2).status == .notFound)
+            #expect(try await app.page("/announcements/\(own.id)", as: t2).status == .notFound)
         }
     }
 
@@ -157,7 +157,7 @@ struct MessagingTests {
             let v = try await Village.make(app, perGroup: 1, inT2: 0)
             let t = v.tree
             let before = try await app.count("announcements")
-            var bad = notice(units: [t.commune, t.otherVillage], category: "meeting", startsAt: "01/01/2020 08:00")
+            var bad = announcement(units: [t.commune, t.otherVillage], category: "meeting", startsAt: "01/01/2020 08:00")
             bad.title = " "
             let res = try await app.api(.POST, "/api/v1/announcements", json: bad)
             #expect(res.status == .unprocessableEntity)
@@ -167,7 +167,7 @@ struct MessagingTests {
             #expect(Set(try unknown.decode(ErrorBody.self).fields?.map(\.field) ?? []) == ["category", "unitIds", "channels"])
             #expect(try await app.count("announcements") == before)
             // The form answers in Vietnamese next to the field and keeps what was typed.
-            let form = try await app.form("/notices/new", ["title": "Giữ lại", "body": "", "category": "notice", "intent": "publish"])
+            let form = try await app.form("/announcements/new", ["title": "Giữ lại", "body": "", "category": "notice", "intent": "publish"])
             #expect(form.status == .unprocessableEntity && form.text.contains("Giữ lại") && form.text.contains("Chọn ít nhất một đơn vị nhận"))
             #expect(try await app.count("announcements") == before)
         }
@@ -178,8 +178,8 @@ struct MessagingTests {
         try await withTestApp { app in
             let v = try await Village.make(app, perGroup: 1, inT2: 1)
             let t = v.tree
-            let draft = try await app.api(.POST, "/api/v1/announcements", json: notice("Nháp", units: [t.commune])).decode(AnnouncementDTO.self)
-            var change = notice("Bản đã sửa", units: [t.village1])
+            let draft = try await app.api(.POST, "/api/v1/announcements", json: announcement("Nháp", units: [t.commune])).decode(AnnouncementDTO.self)
+            var change = announcement("Bản đã sửa", units: [t.village1])
             change.body = "Nội dung mới"
             let edited = try await app.api(.PATCH, "/api/v1/announcements/\(draft.id)", json: change).decode(AnnouncementDTO.self)
             #expect(edited.title == "Bản đã sửa" && edited.unitIds == [t.village1.id] && edited.unitId == t.village1.id)
@@ -193,14 +193,14 @@ struct MessagingTests {
             let fixed = try fix.decode(AnnouncementDTO.self)
             #expect(fixed.body == "Nội dung đúng" && fixed.corrections?.first?.previousBody == "Nội dung mới")
             let b = try await householdBrowser(app, v.households[0].household.id)
-            let seen = try await app.page("/my/notices/\(draft.id)", as: b)
+            let seen = try await app.page("/my/announcements/\(draft.id)", as: b)
             #expect(seen.text.contains("Nội dung đúng") && seen.text.contains("Nội dung mới") && seen.text.contains("Sai giờ"))
 
             let noReason = try await app.api(.POST, "/api/v1/announcements/\(draft.id)/withdraw", json: ["reason": ""])
             #expect(noReason.status == .unprocessableEntity)
             let gone = try await app.api(.POST, "/api/v1/announcements/\(draft.id)/withdraw", json: ["reason": "Hoãn lịch"]).decode(AnnouncementDTO.self)
             #expect(gone.status == .withdrawn)
-            let inbox = try await app.page("/my/notices/\(draft.id)", as: b)
+            let inbox = try await app.page("/my/announcements/\(draft.id)", as: b)
             #expect(inbox.text.contains("Hoãn lịch") && !inbox.text.contains("Đã nhận thông báo</button>"))
             // The audit log holds each step.
             let actions = try await AuditEvent.query(on: app.db).filter(\.$tableName == Announcement.schema).all().map(\.action)
@@ -213,7 +213,7 @@ struct MessagingTests {
         try await withTestApp { app in
             let v = try await Village.make(app, perGroup: 1, inT2: 0)
             let later = Moment.input(app.now.addingTimeInterval(3600))
-            let a = try await publish(app, notice("Hẹn giờ", units: [v.tree.commune], publishAt: later))
+            let a = try await publish(app, announcement("Hẹn giờ", units: [v.tree.commune], publishAt: later))
             #expect(a.status == .scheduled)
             try await Jobs.runUntilIdle(app)
             #expect(try await app.count("deliveries") == 0)
@@ -231,7 +231,7 @@ struct MessagingTests {
             let v = try await Village.make(app, perGroup: 2, inT2: 0)
             let t = v.tree
             let starts = app.now.addingTimeInterval(3 * 86_400)
-            var input = notice("Họp thôn Đông", units: [t.village1], category: "meeting", channels: ["push"], startsAt: Moment.input(starts), place: "Nhà văn hóa thôn Đông")
+            var input = announcement("Họp thôn Đông", units: [t.village1], category: "meeting", channels: ["push"], startsAt: Moment.input(starts), place: "Nhà văn hóa thôn Đông")
             input.reminders = [1440, 120]
             let m = try await publish(app, input)
             try await Jobs.runUntilIdle(app)
@@ -243,10 +243,10 @@ struct MessagingTests {
             let hs = v.households.map(\.household)
             for (h, answer) in zip(hs, ["yes", "no", "maybe"]) {
                 let b = try await householdBrowser(app, h.id)
-                let res = try await app.form("/my/notices/\(m.id)/rsvp", ["rsvp": answer], as: b)
+                let res = try await app.form("/my/announcements/\(m.id)/rsvp", ["rsvp": answer], as: b)
                 #expect(res.status == .seeOther)
             }
-            let badAnswer = try await app.form("/my/notices/\(m.id)/rsvp", ["rsvp": "perhaps"], as: try await householdBrowser(app, hs[3].id))
+            let badAnswer = try await app.form("/my/announcements/\(m.id)/rsvp", ["rsvp": "perhaps"], as: try await householdBrowser(app, hs[3].id))
             #expect(badAnswer.status == .unprocessableEntity && badAnswer.text.contains("Chọn Sẽ dự"))
             let reach = try await app.api(.GET, "/api/v1/announcements/\(m.id)/reach").decode(ReachDTO.self)
             #expect(reach.rsvp == ["yes": 1, "no": 1, "maybe": 1] && reach.read == 3)
@@ -264,9 +264,9 @@ struct MessagingTests {
             let both = try await app.api(.POST, "/api/v1/announcements/\(m.id)/attendance", json: Attendance(unitId: t.group11.id.uuidString, householdIds: [hs[0].id.uuidString, hs[1].id.uuidString]))
             #expect(both.status == .ok)
             #expect(try await app.api(.GET, "/api/v1/announcements/\(m.id)/reach").decode(ReachDTO.self).attended == 2)
-            let taken = try await app.form("/notices/\(m.id)/attendance", ["unitId": t.group11.id.uuidString, "householdIds[]": hs[0].id.uuidString])
+            let taken = try await app.form("/announcements/\(m.id)/attendance", ["unitId": t.group11.id.uuidString, "householdIds[]": hs[0].id.uuidString])
             #expect(taken.status == .seeOther)
-            let stranger = try await app.form("/notices/\(m.id)/attendance", ["unitId": t.group11.id.uuidString, "householdIds[]": hs[2].id.uuidString])
+            let stranger = try await app.form("/announcements/\(m.id)/attendance", ["unitId": t.group11.id.uuidString, "householdIds[]": hs[2].id.uuidString])
             #expect(stranger.status == .unprocessableEntity)
             let after = try await app.api(.GET, "/api/v1/announcements/\(m.id)/reach").decode(ReachDTO.self)
             #expect(after.attended == 1)
@@ -279,8 +279,8 @@ struct MessagingTests {
         defer { try? FileManager.default.removeItem(atPath: audio) }
         try await withTestApp({ $0.messaging.audioDir = audio }) { app in
             let v = try await Village.make(app, perGroup: 1, inT2: 0)
-            let a = try await publish(app, notice("Lịch cắt điện", units: [v.tree.village1], channels: ["loudspeaker"]))
-            let wav = try await app.page("/notices/\(a.id)/audio.wav")
+            let a = try await publish(app, announcement("Lịch cắt điện", units: [v.tree.village1], channels: ["loudspeaker"]))
+            let wav = try await app.page("/announcements/\(a.id)/audio.wav")
             #expect(wav.status == .ok && wav.headers.contentType?.subType == "wav")
             let seconds = try #require(Speech.duration(wav: Data(buffer: wav.body)))
             #expect(seconds > 2)
@@ -296,7 +296,7 @@ struct MessagingTests {
     func cap() async throws {
         try await withTestApp { app in
             let v = try await Village.make(app, perGroup: 1, inT2: 0)
-            var input = notice("Bão số 3 đổ bộ", units: [v.tree.village1, v.tree.village2], category: "urgent")
+            var input = announcement("Bão số 3 đổ bộ", units: [v.tree.village1, v.tree.village2], category: "urgent")
             input.severity = "Extreme"
             let a = try await publish(app, input)
             let feed = try await app.anonymousPage("/cap/alerts.atom")
@@ -310,8 +310,32 @@ struct MessagingTests {
             #expect(cancel.text.contains("<msgType>Cancel</msgType>") && cancel.text.contains("<references>"))
             try await CAPSchema.validate(cancel.text)
             // Ordinary notices are not alerts.
-            let plain = try await publish(app, notice(units: [v.tree.village1]))
+            let plain = try await publish(app, announcement(units: [v.tree.village1]))
             #expect(try await app.anonymousPage("/cap/alerts/\(plain.id)").status == .notFound)
+        }
+    }
+
+    @Test("the former /notices and /my/notices links move on to /announcements with a 301, query kept")
+    func formerPathsRedirect() async throws {
+        try await withTestApp { app in
+            let v = try await Village.make(app)
+            let a = try await publish(app, announcement(units: [v.tree.village1]))
+            try await Jobs.runUntilIdle(app)
+            let unit = v.tree.group11.id.uuidString
+            let moves = ["/notices": "/announcements", "/notices/new": "/announcements/new",
+                         "/notices/\(a.id)/follow-up?unit=\(unit)": "/announcements/\(a.id)/follow-up?unit=\(unit)"]
+            for (old, new) in moves {
+                let res = try await app.anonymousPage(old)
+                #expect(res.status == .movedPermanently && res.headers.first(name: .location) == new, "\(old): \(res.status)")
+                #expect(try await app.page(new).status == .ok, "\(new)")
+            }
+            let b = try await householdBrowser(app, v.households[0].household.id)
+            for (old, new) in ["/my/notices": "/my/announcements", "/my/notices/\(a.id)": "/my/announcements/\(a.id)"] {
+                let res = try await app.page(old, as: b)
+                #expect(res.status == .movedPermanently && res.headers.first(name: .location) == new, "\(old): \(res.status)")
+                let page = try await app.page(new, as: b)
+                #expect(page.status == .ok && page.text.contains("Tiêm phòng dại"), "\(new)")
+            }
         }
     }
 }

@@ -76,7 +76,7 @@ struct PushSecurityTests {
             s.auth = keys.auth
             s.failures = 0
             try await s.create(on: app.db)
-            _ = try await publish(app, notice("Bão số 3", units: [v.tree.group11], category: "urgent", channels: ["push"]))
+            _ = try await publish(app, announcement("Bão số 3", units: [v.tree.group11], category: "urgent", channels: ["push"]))
             try await Jobs.runUntilIdle(app)
             #expect(service.received.isEmpty)
             let row = try #require(await ChannelDelivery.query(on: app.db).filter(\.$channel == .push).first())
@@ -101,7 +101,7 @@ struct PushSecurityTests {
             let v = try await Village.make(app, perGroup: 1, inT2: 0)
             let b = try await householdBrowser(app, v.households[0].household.id)
             #expect(try await subscribe(app, b, service.base + "/push/abc").status == .created)
-            _ = try await publish(app, notice("Bão số 3", units: [v.tree.group11], category: "urgent", channels: ["push"]))
+            _ = try await publish(app, announcement("Bão số 3", units: [v.tree.group11], category: "urgent", channels: ["push"]))
             try await Jobs.runUntilIdle(app)
             #expect(service.received.map(\.path) == ["/push/abc"])
             let row = try #require(await ChannelDelivery.query(on: app.db).filter(\.$channel == .push).first())

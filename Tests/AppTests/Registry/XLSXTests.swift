@@ -275,11 +275,11 @@ struct XLSXImportTests {
         try await withTestApp { app in
             let v = try await Village.make(app)
             let t = v.tree
-            let a = try await publish(app, notice(units: [t.commune]))
+            let a = try await publish(app, announcement(units: [t.commune]))
             try await Jobs.runUntilIdle(app)
-            let page = try await app.page("/notices/\(a.id)/follow-up?unit=\(t.group11.id)")
+            let page = try await app.page("/announcements/\(a.id)/follow-up?unit=\(t.group11.id)")
             #expect(page.text.contains("format=xlsx") && page.text.contains("Tải Excel (.xlsx)"))
-            let file = try await app.page("/notices/\(a.id)/follow-up?unit=\(t.group11.id)&format=xlsx")
+            let file = try await app.page("/announcements/\(a.id)/follow-up?unit=\(t.group11.id)&format=xlsx")
             #expect(file.status == .ok && file.headers.contentType?.description.hasPrefix(xlsxType) == true)
             let sheet = try XLSX.read(Data(buffer: file.body))
             #expect(sheet.rows.first?.cells.map(\.text).prefix(5) == ["Mã hộ", "Người đại diện", "Địa chỉ", "Số điện thoại của hộ", "Trạng thái"])
@@ -303,7 +303,7 @@ struct XLSXImportTests {
                 cells[header.count - 1] = marks[cells[0]] ?? ""
                 return cells
             })
-            let back = try await app.upload("/notices/\(a.id)/follow-up/import?unit=\(t.group11.id)", filename: "list.xlsx", contentType: xlsxType, data: marked)
+            let back = try await app.upload("/announcements/\(a.id)/follow-up/import?unit=\(t.group11.id)", filename: "list.xlsx", contentType: xlsxType, data: marked)
             #expect(back.status == .ok && back.text.contains("Đã ghi nhận 2 hộ được báo trực tiếp"), "\(back.text)")
             var reach = try await app.api(.GET, "/api/v1/announcements/\(a.id)/reach").decode(ReachDTO.self)
             #expect(reach.delivered == 2 && reach.reachedVia["inPerson"] == 2)
@@ -311,7 +311,7 @@ struct XLSXImportTests {
             #expect(left.items.map(\.code) == ["HH-002"])
             // A list with a bad mark and a household not on it names both rows and records nothing.
             let csv = "Mã hộ,Đã báo trực tiếp\nHH-002,có lẽ\nHH-004,x\nHH-002,x\n"
-            let refused = try await app.upload("/notices/\(a.id)/follow-up/import?unit=\(t.group11.id)", filename: "list.csv", data: Data(csv.utf8))
+            let refused = try await app.upload("/announcements/\(a.id)/follow-up/import?unit=\(t.group11.id)", filename: "list.csv", data: Data(csv.utf8))
             #expect(refused.status == .unprocessableEntity)
             #expect(refused.text.contains("<td>2</td><td class=\"code\">informed") && refused.text.contains("<td>3</td><td class=\"code\">household_code</td><td>Hộ HH-004 không có trong danh sách này."), "\(refused.text)")
             reach = try await app.api(.GET, "/api/v1/announcements/\(a.id)/reach").decode(ReachDTO.self)

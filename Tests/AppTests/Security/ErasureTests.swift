@@ -60,7 +60,7 @@ struct ErasureTests {
             let up = try await app.multipart("/papers-ahead/upload", fields: ["code": set.code, "itemId": set.items[0].id.uuidString],
                                              file: ("file", "giay-khai-sinh.pdf", "application/pdf", ProceduresPapersTests.pdf), as: home)
             #expect(up.status == .seeOther)
-            _ = try await publish(app, notice("Cắt điện", units: [f.tree.village1], channels: ["sms"]))
+            _ = try await publish(app, announcement("Cắt điện", units: [f.tree.village1], channels: ["sms"]))
             try await Jobs.runUntilIdle(app)
             let queued = try await ChannelDelivery.query(on: app.db).filter(\.$householdID == hid).all()
             #expect(queued.count == 1 && queued.first?.address == "0999000001" && queued.first?.state == .queued)

@@ -23,7 +23,7 @@ struct HookReplayTests {
         defer { Task { await gateway.stop() } }
         try await withTestApp({ $0.messaging.sms = .init(url: gateway.base + "/send", user: "thonso", password: "bi-mat", sender: "UBND XA", template: "{title} {link}") }) { app in
             let v = try await Village.make(app, perGroup: 2, inT2: 0)
-            _ = try await publish(app, notice("Cắt điện", units: [v.tree.group11], channels: ["sms"]))
+            _ = try await publish(app, announcement("Cắt điện", units: [v.tree.group11], channels: ["sms"]))
             try await Jobs.runUntilIdle(app)
             let rows = try await ChannelDelivery.query(on: app.db).filter(\.$channel == .sms).sort(\.$address).all()
             #expect(rows.map(\.state) == [.sent, .sent])
@@ -76,7 +76,7 @@ struct HookReplayTests {
         let config = MessagingConfig.Zalo(url: api.base + "/v2", accessToken: "oa-token", templateID: "301234", appID: "4455", secret: "zalo-secret")
         try await withTestApp({ $0.messaging.zalo = config }) { app in
             let v = try await Village.make(app, perGroup: 1, inT2: 0)
-            let a = try await publish(app, notice("Họp tổ", units: [v.tree.group11], channels: ["zalo"]))
+            let a = try await publish(app, announcement("Họp tổ", units: [v.tree.group11], channels: ["zalo"]))
             try await Jobs.runUntilIdle(app)
             let row = try #require(try await ChannelDelivery.query(on: app.db).filter(\.$channel == .zalo).first())
             func event(_ at: Date) -> (String, String) {

@@ -58,7 +58,7 @@ struct DemoTests {
     static func checkActivity(_ app: Application, commune: AdminUnit) async throws {
         do {
             let xa = try await app.signIn("xa", password: Demo.demoPassword)
-            let notices = try await app.page(SiteURL.notices.path, as: xa)
+            let notices = try await app.page(SiteURL.announcements.path, as: xa)
             #expect(notices.status == .ok)
             let published = DemoActivity.seeds().filter { ($0.publishedDaysAgo ?? -1) >= 0 }
             #expect(published.count >= 4)
@@ -75,9 +75,9 @@ struct DemoTests {
             #expect(reach.read > 0 && (reach.rsvp?["yes"] ?? 0) > 0 && (reach.rsvp?["no"] ?? 0) > 0 && (reach.reachedVia["inPerson"] ?? 0) > 0)
             let followUp = try await app.api(.GET, "/api/v1/announcements/\(meeting.id!)/follow-up", token: token).decode(Paged<FollowUpRowDTO>.self)
             #expect(followUp.total == reach.households - reach.delivered && !followUp.items.isEmpty)
-            let reachPage = try await app.page(SiteURL.noticeReach(.id(meeting.id!)).path, as: xa)
+            let reachPage = try await app.page(SiteURL.announcementReach(.id(meeting.id!)).path, as: xa)
             #expect(reachPage.status == .ok && reachPage.text.contains("Thôn Đông"))
-            let followPage = try await app.page(SiteURL.noticeFollowUp(.id(meeting.id!)).path, as: xa)
+            let followPage = try await app.page(SiteURL.announcementFollowUp(.id(meeting.id!)).path, as: xa)
             #expect(followPage.status == .ok && followPage.text.contains(followUp.items[0].code))
 
             let tuphap = try await AccountActions.createToken(name: "demo-test-2", role: .justiceOfficer, unit: commune, on: app.db).1
@@ -119,7 +119,7 @@ struct DemoTests {
             #expect(signIn.status == .seeOther && signIn.headers.first(name: .location) == SiteURL.myHousehold.path)
             let cookie = try #require(signIn.headers.setCookie?["thonso_session"]?.string)
             let household = Browser(cookie: cookie, csrf: "")
-            let inbox = try await app.page(SiteURL.myNotices.path, as: household)
+            let inbox = try await app.page(SiteURL.myAnnouncements.path, as: household)
             #expect(inbox.status == .ok)
             for s in DemoActivity.seeds() where (s.publishedDaysAgo ?? -1) >= 0 && s.villages.isEmpty {
                 #expect(inbox.text.contains(s.title), "\(s.title) in the household's inbox")

@@ -140,7 +140,7 @@ struct InstancesTests {
             // 2. A notice to the whole commune, published through A: the fan-out hands itself back after each batch,
             // and both instances' workers take turns at it.
             let headers = HTTPHeaders([("Authorization", "Bearer \(app.testAuth.token)")])
-            let draft = try await client.post(URI(string: a.base + "/api/v1/announcements"), headers: headers) { try $0.content.encode(notice("Họp toàn xã", units: [t.commune]), as: .json) }
+            let draft = try await client.post(URI(string: a.base + "/api/v1/announcements"), headers: headers) { try $0.content.encode(announcement("Họp toàn xã", units: [t.commune]), as: .json) }
             #expect(draft.status == .created)
             let id = try draft.content.decode(AnnouncementDTO.self).id
             let published = try await client.post(URI(string: a.base + "/api/v1/announcements/\(id)/publish"), headers: headers)

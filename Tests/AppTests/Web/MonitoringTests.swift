@@ -102,7 +102,7 @@ struct MonitoringTests {
             #expect(Self.value(text, #"thonso_jobs{state="queued"}"#) == 0)
             #expect(Self.value(text, #"thonso_deliveries{channel="sms",state="sent"}"#) == 0)
 
-            _ = try await publish(app, notice("Cắt điện", units: [v.tree.group11], channels: ["sms"]))
+            _ = try await publish(app, announcement("Cắt điện", units: [v.tree.group11], channels: ["sms"]))
             // The fan-out job waits; make it an hour late, as a stuck worker would leave it.
             app.testClock.advance(by: 3600)
             text = try await Self.scrape(app)

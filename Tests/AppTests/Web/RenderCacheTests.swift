@@ -66,14 +66,14 @@ struct RenderCacheTests {
             // either is viewed.
             let (home1, _) = try await app.householdBrowser(code: "H-101", village: t.village1)
             let (home2, _) = try await app.householdBrowser(code: "H-201", village: t.village2)
-            let empty1 = try await app.page("/my/notices", as: home1)
-            let empty2 = try await app.page("/my/notices", as: home2)
+            let empty1 = try await app.page("/my/announcements", as: home1)
+            let empty2 = try await app.page("/my/announcements", as: home2)
             #expect(empty1.status == .ok && empty2.status == .ok)
-            _ = try await publish(app, notice("Họp thôn Đông tối nay", units: [t.village1]))
+            _ = try await publish(app, announcement("Họp thôn Đông tối nay", units: [t.village1]))
             while try await Jobs.runOne(app, worker: "t") {}
             for _ in 0..<2 {
-                #expect(try await app.page("/my/notices", as: home1).text.contains("Họp thôn Đông tối nay"))
-                #expect(!(try await app.page("/my/notices", as: home2).text.contains("Họp thôn Đông tối nay")))
+                #expect(try await app.page("/my/announcements", as: home1).text.contains("Họp thôn Đông tối nay"))
+                #expect(!(try await app.page("/my/announcements", as: home2).text.contains("Họp thôn Đông tối nay")))
             }
         }
     }

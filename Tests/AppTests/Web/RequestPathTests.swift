@@ -133,3 +133,33 @@ struct MomentFormatTests {
         #expect(Moment.display(nil) == "")
     }
 }
+
+@Suite("Links in views come from the URL map")
+struct URLTagTests {
+    @Test("#url resolves names through SiteURL and refuses an unknown name or wrong arguments; views hold no literal path")
+    func names() throws {
+        let id = UUID()
+        #expect(try SiteURL.named("units").path == SiteURL.units.path)
+        #expect(try SiteURL.named("unit", [id.uuidString]).path == SiteURL.unit(.id(id)).path)
+        #expect(try SiteURL.named("myAnnouncements").path == "/my/announcements")
+        #expect(throws: UnknownURLName.self) { try SiteURL.named("notices") }
+        #expect(throws: UnknownURLName.self) { try SiteURL.named("unit") }
+        #expect(throws: UnknownURLName.self) { try SiteURL.named("unit", ["not-a-uuid"]) }
+        #expect(throws: UnknownURLName.self) { try SiteURL.named("units", [id.uuidString]) }
+        // Every view: no hard-coded local path, and every #url name is one the map knows.
+        let views = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Resources/Views")
+        let files = try #require(FileManager.default.enumerator(atPath: views.path)).compactMap { $0 as? String }.filter { $0.hasSuffix(".leaf") }
+        #expect(files.count > 20)
+        for f in files {
+            let text = try String(contentsOf: views.appendingPathComponent(f), encoding: .utf8)
+            for attr in ["href=\"/", "action=\"/", "src=\"/"] { #expect(!text.contains(attr), "\(f): \(attr)") }
+            var rest = text[...]
+            while let r = rest.range(of: "#url(\"") {
+                let name = rest[r.upperBound...].prefix { $0 != "\"" }
+                #expect(SiteURL.byName[String(name)] != nil, "\(f): #url(\"\(name)\")")
+                rest = rest[r.upperBound...]
+            }
+        }
+    }
+}

@@ -29,17 +29,17 @@ struct UserDefectsTests {
     func serveFlags() throws {
         var c = try AppConfig.fromEnvironment([:])
         c.applyServeFlags(["thonso", "serve", "--port", "9123"])
-        #expect(c.port == 9123 && c.messaging.baseURL == "http://127.0.0.1:9123" && c.publicBase == "http://127.0.0.1:9123")
+        #expect(c.port == 9123 && c.linkBase == "http://127.0.0.1:9123" && c.publicBase == "http://127.0.0.1:9123")
         var d = try AppConfig.fromEnvironment(["PUBLIC_URL": "https://xa.example.vn"])
         d.applyServeFlags(["thonso", "serve", "-p", "9124", "--hostname=0.0.0.0"])
-        #expect(d.port == 9124 && d.host == "0.0.0.0" && d.messaging.baseURL == "https://xa.example.vn")
+        #expect(d.port == 9124 && d.host == "0.0.0.0" && d.linkBase == "https://xa.example.vn")
     }
 
     @Test("a CAP alert to a group names its village too")
     func capGroup() async throws {
         try await withTestApp { app in
             let v = try await Village.make(app, perGroup: 1, inT2: 0)
-            var input = notice("Lũ quét", units: [v.tree.group11], category: "urgent")
+            var input = announcement("Lũ quét", units: [v.tree.group11], category: "urgent")
             input.severity = "Severe"
             let a = try await publish(app, input)
             let xml = try await app.anonymousPage("/cap/alerts/\(a.id)")

@@ -4,15 +4,15 @@ import Vapor
 
 struct AccountsAPI {
     func addRoutes(to api: any RoutesBuilder) {
-        api.get("people", use: list).rule(.list(.manageAccounts))
-        api.post("people", use: create).rule(.action(.manageAccounts))
-        api.get("people", ":id", use: get).rule(.person(.manageAccounts))
-        api.post("people", ":id", "grants", use: addGrant).rule(.person(.manageAccounts))
-        api.post("people", ":id", "password", use: resetPassword).rule(.person(.manageAccounts))
-        api.delete("grants", ":id", use: revoke).rule(.grant(.manageAccounts))
-        api.get("tokens", use: tokens).rule(.list(.manageAccounts))
-        api.post("tokens", use: createToken).rule(.action(.manageAccounts))
-        api.delete("tokens", ":id", use: revokeToken).rule(.token(.manageAccounts))
+        api.get(APIURL.people.components, use: list).rule(.list(.manageAccounts))
+        api.post(APIURL.people.components, use: create).rule(.action(.manageAccounts))
+        api.get(APIURL.person(.key).components, use: get).rule(.person(.manageAccounts))
+        api.post(APIURL.personGrants(.key).components, use: addGrant).rule(.person(.manageAccounts))
+        api.post(APIURL.personPassword(.key).components, use: resetPassword).rule(.person(.manageAccounts))
+        api.delete(APIURL.grant(.key).components, use: revoke).rule(.grant(.manageAccounts))
+        api.get(APIURL.tokens.components, use: tokens).rule(.list(.manageAccounts))
+        api.post(APIURL.tokens.components, use: createToken).rule(.action(.manageAccounts))
+        api.delete(APIURL.token(.key).components, use: revokeToken).rule(.token(.manageAccounts))
     }
 
     static func requirePermission(_ req: Request) throws {

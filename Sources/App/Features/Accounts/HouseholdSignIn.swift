@@ -12,8 +12,8 @@ struct HouseholdSignIn {
     func addRoutes(open: any RoutesBuilder, signedIn: any RoutesBuilder) {
         signedIn.post(SiteURL.householdCard(.key).components, use: issueCard).rule(.household(.writeRegistry))
         signedIn.post(SiteURL.householdCardRevoke(.key).components, use: revokeCard).rule(.household(.writeRegistry))
-        open.get("card", ":token", use: cardConfirm).rule(.open)
-        open.post("card", ":token", use: cardSignIn).rule(.open)
+        open.get(SiteURL.cardLink(.key).components, use: cardConfirm).rule(.open)
+        open.post(SiteURL.cardLink(.key).components, use: cardSignIn).rule(.open)
         signedIn.get(SiteURL.myHousehold.components, use: mine).rule(.signedIn)
         signedIn.post(SiteURL.myPin.components, use: setPin).rule(.signedIn)
     }
@@ -43,10 +43,10 @@ struct HouseholdSignIn {
     /// the household end with it (whoever held the old card is out). Needs the configured public address.
     func issueCard(req: Request) async throws -> View {
         let h = try req.scoped(Household.self)
-        guard let base = req.config.publicBase else { throw InvalidInput("publicURL", "error.publicURLMissing", status: .conflict) }
+        try req.config.requirePrintable()
         let secret = try await Self.newCard(h, on: req.db)
         let detail = try await RegistryQueries.detail(h.id!, on: req.db)
-        let url = base + "/card/" + secret
+        let url = try req.config.printedURL(.cardLink(.value(secret)))
         return try await req.view.render("household/card", CardPage(
             layout: Layout(req, title: req.lang.t("card.title")), code: h.code,
             representative: detail.household.representativeName ?? "", village: try await AdminUnit.find(h.villageID, on: req.db)?.name ?? "",
@@ -55,7 +55,7 @@ struct HouseholdSignIn {
     }
 
     /// A new card token for the household (answered once; only its hash is kept); the old card, the PIN and every
-    /// session end. The card's link is the public address + "/card/" + the token.
+    /// session end. The card's link is `SiteURL.cardLink` under the public address.
     static func newCard(_ h: Household, on db: any Database) async throws -> String {
         let secret = Tokens.generate()
         h.cardTokenHash = Tokens.hash(secret)
@@ -112,7 +112,7 @@ struct HouseholdSignIn {
     func cardConfirm(req: Request) async throws -> Response {
         let (h, token) = try await Self.cardHousehold(req)
         let view = try await req.view.render("household/card-confirm", ConfirmPage(
-            layout: Layout(req, title: req.lang.t("card.confirmTitle"), needsToken: true), code: h.code, action: "/card/" + token))
+            layout: Layout(req, title: req.lang.t("card.confirmTitle"), needsToken: true), code: h.code, action: SiteURL.cardLink(.value(token)).path))
         let res = try await view.encodeResponse(for: req)
         res.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
         return res
@@ -215,14 +215,13 @@ struct HouseholdSignIn {
     }
 }
 
-/// Logs each request's method and path at debug level (`LOG_LEVEL=debug`), with card tokens replaced, so no secret
-/// reaches the logs. At the default level nothing is formatted or written: a line per request was a large share of a
+/// Logs each request's method and path at debug level (`LOG_LEVEL=debug`), redacted by the URL map (the secret of
+/// every route `SiteURL.isSecret` marks, such as a card's token, replaced), so no secret reaches the logs. At the default level nothing is formatted or written: a line per request was a large share of a
 /// request's time under load.
 struct RedactingRouteLogging: AsyncMiddleware {
     func respond(to req: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         if req.logger.logLevel <= .debug {
-            var path = req.url.path
-            if path.hasPrefix("/card/") { path = "/card/…" }
+            let path = SiteURL.redacted(req.url.path)
             req.logger.debug("\(req.method) \(path)")
         }
         return try await next.respond(to: req)

@@ -7,7 +7,7 @@ struct AuditRoutes {
     func addRoutes(web: any RoutesBuilder, api: any RoutesBuilder) {
         web.get(SiteURL.audit.components, use: page).rule(.list(.readAudit))
         web.get(SiteURL.auditCSV.components, use: csv).rule(.list(.readAudit))
-        api.get("audit", use: list).rule(.list(.readAudit))
+        api.get(APIURL.audit.components, use: list).rule(.list(.readAudit))
     }
 
     static func guardAccess(_ req: Request) throws {

@@ -21,7 +21,7 @@ enum DemoActivity {
         let db = app.db
         let households = try await Household.query(on: db).filter(\.$communeID == commune.id!).sort(\.$code).all()
         guard let demoHousehold = households.first else { return }
-        try await notices(commune, households: households, demo: demoHousehold, app: app, log: log)
+        try await announcements(commune, households: households, demo: demoHousehold, app: app, log: log)
         try await procedures(commune, households: households, demo: demoHousehold, on: db, log: log)
         try await card(demoHousehold, app: app)
     }
@@ -32,9 +32,9 @@ enum DemoActivity {
         return try await Household.query(on: app.db).filter(\.$communeID == commune.id!).sort(\.$code).first()
     }
 
-    // MARK: notices and meetings
+    // MARK: announcements and meetings
 
-    struct NoticeSeed {
+    struct AnnouncementSeed {
         var title: String
         var body: String
         var category: AnnouncementCategory
@@ -52,33 +52,33 @@ enum DemoActivity {
         var demoRead: Bool = false
     }
 
-    static func seeds() -> [NoticeSeed] {
+    static func seeds() -> [AnnouncementSeed] {
         [
-            NoticeSeed(title: "Lịch tiêm chủng mở rộng cho trẻ dưới 5 tuổi",
+            AnnouncementSeed(title: "Lịch tiêm chủng mở rộng cho trẻ dưới 5 tuổi",
                        body: "Trạm y tế xã tổ chức tiêm chủng mở rộng vào sáng thứ Bảy tuần này, từ 7:30 đến 11:00, tại trạm y tế.\nGia đình có trẻ dưới 5 tuổi mang theo sổ tiêm chủng hoặc sổ sức khỏe điện tử.",
                        category: .notice, publishedDaysAgo: 19, read: 90, informed: 5, demoRead: true),
-            NoticeSeed(title: "Hướng dẫn kích hoạt tài khoản định danh điện tử VNeID mức 2",
+            AnnouncementSeed(title: "Hướng dẫn kích hoạt tài khoản định danh điện tử VNeID mức 2",
                        body: "Tổ công nghệ số cộng đồng hỗ trợ bà con kích hoạt VNeID mức 2 tại nhà văn hóa các thôn, tối thứ Ba và thứ Năm hằng tuần.\nMang theo căn cước và điện thoại có số đã đăng ký chính chủ.",
                        category: .notice, publishedDaysAgo: 11, read: 84, informed: 6, demoRead: true),
-            NoticeSeed(title: "Lịch thu gom rác thải và tổng vệ sinh đường làng thôn Đoài",
+            AnnouncementSeed(title: "Lịch thu gom rác thải và tổng vệ sinh đường làng thôn Đoài",
                        body: "Sáng Chủ nhật, 6:30, mỗi hộ cử một người tham gia tổng vệ sinh đường làng, ngõ xóm thôn Đoài.\nRác thải được thu gom vào thứ Hai, thứ Tư, thứ Sáu; đề nghị phân loại rác tại nguồn.",
                        category: .notice, villages: ["T2"], publishedDaysAgo: 5, read: 78, informed: 8),
-            NoticeSeed(title: "Cảnh báo mưa lớn, đề phòng ngập úng và sạt lở bờ kênh",
+            AnnouncementSeed(title: "Cảnh báo mưa lớn, đề phòng ngập úng và sạt lở bờ kênh",
                        body: "Theo dự báo, từ đêm nay đến hết ngày mai có mưa to đến rất to. Đề nghị các hộ gần kênh tiêu chủ động kê cao tài sản, không cho trẻ em ra khu vực bờ kênh; khi cần hỗ trợ liên hệ trưởng thôn.",
                        category: .urgent, publishedDaysAgo: 2, severity: "Severe", read: 71, informed: 12),
-            NoticeSeed(title: "Giấy mời họp dân: lấy ý kiến về kế hoạch xây dựng thôn thông minh",
+            AnnouncementSeed(title: "Giấy mời họp dân: lấy ý kiến về kế hoạch xây dựng thôn thông minh",
                        body: "UBND xã trân trọng kính mời đại diện các hộ gia đình dự hội nghị lấy ý kiến nhân dân về kế hoạch xây dựng thôn thông minh năm tới (camera an ninh, đèn năng lượng mặt trời, wifi công cộng).\nĐề nghị bà con xác nhận tham dự trên trang Thôn Số.",
                        category: .meeting, publishedDaysAgo: 1, startsInDays: 7, place: "Hội trường UBND xã Đan Phượng", read: 66, informed: 9),
-            NoticeSeed(title: "Thông báo lịch trả kết quả hồ sơ trực tuyến tháng tới",
+            AnnouncementSeed(title: "Thông báo lịch trả kết quả hồ sơ trực tuyến tháng tới",
                        body: "Bộ phận một cửa của xã trả kết quả hồ sơ nộp trực tuyến vào sáng các ngày làm việc; bà con có thể nhận qua bưu điện.",
                        category: .notice, publishedDaysAgo: -1),
-            NoticeSeed(title: "Kế hoạch ra quân làm sạch môi trường (bản nháp)",
+            AnnouncementSeed(title: "Kế hoạch ra quân làm sạch môi trường (bản nháp)",
                        body: "Bản nháp: thời gian, địa điểm và phân công các thôn sẽ được bổ sung sau cuộc họp giao ban.",
                        category: .notice, publishedDaysAgo: nil),
         ]
     }
 
-    static func notices(_ commune: AdminUnit, households: [Household], demo: Household, app: Application,
+    static func announcements(_ commune: AdminUnit, households: [Household], demo: Household, app: Application,
                         log: (@Sendable (String) -> Void)?) async throws {
         let db = app.db
         if try await Announcement.query(on: db).filter(\.$communeID == commune.id!).count() > 0 { return }
@@ -90,7 +90,7 @@ enum DemoActivity {
         try await (db as! any SQLDatabase).update(Household.schema).set("created_at", to: registered)
             .where("commune_id", .equal, commune.id!).where("created_at", .greaterThan, registered).run()
         let villages = try await AdminUnit.query(on: db).filter(\.$parentID == commune.id!).filter(\.$kind == .village).all()
-        var published: [(Announcement, NoticeSeed)] = []
+        var published: [(Announcement, AnnouncementSeed)] = []
         for seed in seeds() {
             let units = seed.villages.isEmpty ? [commune.id!] : villages.filter { seed.villages.contains($0.code) }.map { $0.id! }
             var startsAt: String? = nil
@@ -107,7 +107,7 @@ enum DemoActivity {
         }
         // The fan-out and whatever follows it, as the server's worker would run them.
         let jobs = try await Jobs.runUntilIdle(app, worker: "demo")
-        log?("demo notices: \(published.count) published, \(jobs) jobs run")
+        log?("demo announcements: \(published.count) published, \(jobs) jobs run")
         try await reach(published, commune: commune, households: households, demo: demo, on: db)
     }
 
@@ -116,12 +116,12 @@ enum DemoActivity {
     /// The demo household reads through the inbox's own action; the bulk of households is marked in a few
     /// set-based statements (one per outcome, the same columns `MessagingActions.advance` moves), as thousands of
     /// single acknowledgements took most of the load's time on PostgreSQL.
-    static func reach(_ notices: [(Announcement, NoticeSeed)], commune: AdminUnit, households: [Household], demo: Household,
+    static func reach(_ announcements: [(Announcement, AnnouncementSeed)], commune: AdminUnit, households: [Household], demo: Household,
                       on db: any Database) async throws {
         let groupCodes = Dictionary(uniqueKeysWithValues: try await AdminUnit.query(on: db).filter(\.$communeID == commune.id!)
             .filter(\.$kind == .group).all().map { ($0.id!, $0.code) })
         var rng = Demo.Rand(state: 784)
-        for (a, seed) in notices {
+        for (a, seed) in announcements {
             let invited = Set(try await Delivery.query(on: db).filter(\.$announcementID == a.id!).all(\.$householdID))
             var outcomes: [String: [UUID]] = [:]
             for h in households where invited.contains(h.id!) && h.id != demo.id {
@@ -261,20 +261,18 @@ enum DemoActivity {
               h.cardTokenHash == Tokens.hash(secret) else { return [] }
         let village = try await AdminUnit.find(h.villageID, on: app.db)?.name ?? ""
         var lines = ["Demo household \(h.code) (\(village)), its representative's own pages:"]
-        if let base = app.config.publicBase {
-            lines.append("  card link  \(cardURL(base: base, secret: secret))")
+        if app.config.publicBase != nil {
+            lines.append("  card link  \(app.config.externalURL(.cardLink(.value(secret))))")
         } else {
-            lines.append("  card link  (set PUBLIC_URL to print it: \(SiteURL.home.path)card/…)")
+            lines.append("  card link  (set PUBLIC_URL to print it: \(SiteURL.cardLink(.value("…")).path))")
         }
         if let phone = h.pinPhone, h.pinHash != nil { lines.append("  or sign in with phone \(phone) and PIN \(householdPIN)") }
         return lines
     }
 
-    static func cardURL(base: String, secret: String) -> String { base + "/card/" + secret }
-
     /// The card link itself, for tests and the home page.
     static func cardPath(_ app: Application) async throws -> String? {
         guard let secret = try await Settings.get(cardSetting, on: app.db) else { return nil }
-        return "/card/" + secret
+        return SiteURL.cardLink(.value(secret)).path
     }
 }

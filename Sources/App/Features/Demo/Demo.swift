@@ -142,8 +142,7 @@ public enum Demo {
         var lines = try await accountList(app)
         lines += try await DemoActivity.householdLines(app)
         if let c = try await UnitQueries.byCode(communeCode, kind: .commune, on: app.db) {
-            let base = app.config.publicBase ?? "http://\(app.config.host):\(app.config.port)"
-            lines.append("Demo commune: \(base)\(SiteURL.unit(c.id!))")
+            lines.append("Demo commune: \(app.config.externalURL(.unit(.id(c.id!))))")
         }
         return lines
     }

@@ -6,32 +6,30 @@ import Vapor
 
 struct MessagingAPI {
     func addRoutes(to api: any RoutesBuilder) {
-        let a = api.grouped("announcements")
-        a.get(use: list).rule(.list(.publishNotices))
-        a.post(use: create).rule(.action(.publishNotices))
-        a.post("preview", use: preview).rule(.action(.publishNotices))
-        a.get(":id", use: get).rule(.announcement(.publishNotices))
-        a.patch(":id", use: update).rule(.announcement(.publishNotices))
-        a.post(":id", "publish", use: publish).rule(.announcement(.publishNotices))
-        a.post(":id", "correct", use: correct).rule(.announcement(.publishNotices))
-        a.post(":id", "withdraw", use: withdraw).rule(.announcement(.publishNotices))
-        a.get(":id", "reach", use: reach).rule(.announcement(.publishNotices))
-        a.get(":id", "follow-up", use: followUp).rule(.announcement(.publishNotices))
-        a.post(":id", "informed", use: informed).rule(.announcement(.publishNotices))
-        a.post(":id", "attendance", use: attendance).rule(.announcement(.publishNotices))
-        let my = api.grouped("my")
-        my.get("notices", use: inbox).rule(.signedIn)
-        my.post("notices", ":id", "read", use: read).rule(.signedIn)
-        my.post("notices", ":id", "rsvp", use: rsvp).rule(.signedIn)
-        my.post("push-subscriptions", use: subscribe).rule(.signedIn)
-        my.post("push-receipts", ":id", use: receipt).rule(.signedIn)
-        api.get("push", "key", use: pushKey).rule(.signedIn)
+        api.get(APIURL.announcements.components, use: list).rule(.list(.publishNotices))
+        api.post(APIURL.announcements.components, use: create).rule(.action(.publishNotices))
+        api.post(APIURL.announcementsPreview.components, use: preview).rule(.action(.publishNotices))
+        api.get(APIURL.announcement(.key).components, use: get).rule(.announcement(.publishNotices))
+        api.patch(APIURL.announcement(.key).components, use: update).rule(.announcement(.publishNotices))
+        api.post(APIURL.announcementPublish(.key).components, use: publish).rule(.announcement(.publishNotices))
+        api.post(APIURL.announcementCorrect(.key).components, use: correct).rule(.announcement(.publishNotices))
+        api.post(APIURL.announcementWithdraw(.key).components, use: withdraw).rule(.announcement(.publishNotices))
+        api.get(APIURL.announcementReach(.key).components, use: reach).rule(.announcement(.publishNotices))
+        api.get(APIURL.announcementFollowUp(.key).components, use: followUp).rule(.announcement(.publishNotices))
+        api.post(APIURL.announcementInformed(.key).components, use: informed).rule(.announcement(.publishNotices))
+        api.post(APIURL.announcementAttendance(.key).components, use: attendance).rule(.announcement(.publishNotices))
+        api.get(APIURL.myInbox.components, use: inbox).rule(.signedIn)
+        api.post(APIURL.myInboxRead(.key).components, use: read).rule(.signedIn)
+        api.post(APIURL.myInboxRSVP(.key).components, use: rsvp).rule(.signedIn)
+        api.post(APIURL.pushSubscriptions.components, use: subscribe).rule(.signedIn)
+        api.post(APIURL.pushReceipt(.key).components, use: receipt).rule(.signedIn)
+        api.get(APIURL.pushKey.components, use: pushKey).rule(.signedIn)
     }
 
     func list(req: Request) async throws -> Paged<AnnouncementDTO> {
         let raw = req.query[String.self, at: "status"] ?? ""
         let status = AnnouncementStatus(rawValue: raw)
-        if !raw.isEmpty && status == nil { throw InvalidInput("status", "error.msg.status") }
+        if !raw.isEmpty && status == nil { throw InvalidInput("status", "error.announcement.status") }
         return try await MessagingQueries.list(req.access, status: status, page: PageRequest(req, defaultPer: req.config.pageSize), on: req.db)
     }
 
@@ -44,7 +42,7 @@ struct MessagingAPI {
         let a = try await MessagingActions.create(input, access: req.access, app: req.application, on: req.db)
         if (try? req.content.decode(CreateInput.self))?.publish == true { try await MessagingActions.publish(a, on: req.db) }
         let res = try await MessagingQueries.detail(a, on: req.db).encodeResponse(status: .created, for: req)
-        res.headers.replaceOrAdd(name: .location, value: "/api/v1/announcements/\(a.id!.uuidString.lowercased())")
+        res.headers.replaceOrAdd(name: .location, value: APIURL.announcement(.id(a.id!)).path)
         return res
     }
 
@@ -55,11 +53,11 @@ struct MessagingAPI {
         var ids: [UUID] = []
         for raw in input.unitIds ?? [] {
             guard let id = UUID(uuidString: raw), let u = try await AdminUnit.find(id, on: req.db), try await req.access.allows(.publishNotices, u, on: req.db) else {
-                throw InvalidInput("unitIds", "error.msg.unknownUnit")
+                throw InvalidInput("unitIds", "error.announcement.unknownUnit")
             }
             ids.append(id)
         }
-        if ids.isEmpty { throw InvalidInput("unitIds", "error.msg.audience") }
+        if ids.isEmpty { throw InvalidInput("unitIds", "error.announcement.audience") }
         return PreviewDTO(households: try await MessagingActions.previewCount(ids, on: req.db))
     }
 
@@ -106,7 +104,7 @@ struct MessagingAPI {
     static func unitParameter(_ req: Request) async throws -> AdminUnit? {
         guard let raw = req.query[String.self, at: "unit"], !raw.isEmpty else { return nil }
         guard let id = UUID(uuidString: raw), let u = try await AdminUnit.find(id, on: req.db), [.village, .group].contains(u.kind),
-              try await req.access.allows(.publishNotices, u, on: req.db) else { throw InvalidInput("unit", "error.msg.unknownUnit") }
+              try await req.access.allows(.publishNotices, u, on: req.db) else { throw InvalidInput("unit", "error.announcement.unknownUnit") }
         return u
     }
 
@@ -141,7 +139,7 @@ struct MessagingAPI {
         let a = try await req.access.announcementToView(req.idParameter(), on: req.db)
         let input = try req.content.decode(AttendanceInput.self)
         guard let id = UUID(uuidString: input.unitId ?? ""), let unit = try await AdminUnit.find(id, on: req.db), [.village, .group].contains(unit.kind) else {
-            throw InvalidInput("unitId", "error.msg.unknownUnit")
+            throw InvalidInput("unitId", "error.announcement.unknownUnit")
         }
         let n = try await MessagingActions.recordAttendance(a, unit: unit, present: input.householdIds ?? [], access: req.access, on: req.db)
         return try await ["present": n].encodeResponse(for: req)

@@ -60,46 +60,46 @@ public enum MessagingActions {
         let title = c.text("title", input.title, max: 200)
         let body = c.text("body", input.body.map { $0.replacingOccurrences(of: "\r\n", with: "\n") }, max: 4000, multiline: true)
         let category = AnnouncementCategory(rawValue: input.category ?? "")
-        if category == nil { c.add("category", "error.msg.category") }
+        if category == nil { c.add("category", "error.announcement.category") }
         var units: [AdminUnit] = []
         let ids = (input.unitIds ?? []).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        if ids.isEmpty { c.add("unitIds", "error.msg.audience") }
+        if ids.isEmpty { c.add("unitIds", "error.announcement.audience") }
         for raw in Set(ids) {
             guard let id = UUID(uuidString: raw), let u = try await AdminUnit.find(id, on: db),
                   [.commune, .village, .group].contains(u.kind), try await access.allows(.publishNotices, u, on: db) else {
-                c.add("unitIds", "error.msg.unknownUnit"); continue
+                c.add("unitIds", "error.announcement.unknownUnit"); continue
             }
             units.append(u)
         }
         let communes = Set(units.map { $0.kind == .commune ? $0.id! : ($0.communeID ?? UUID()) })
-        if communes.count > 1 { c.add("unitIds", "error.msg.oneCommune") }
+        if communes.count > 1 { c.add("unitIds", "error.announcement.oneCommune") }
         var channels: [Channel] = []
         for raw in input.channels ?? [] {
-            guard let ch = Channel(rawValue: raw), [.push, .sms, .zalo, .loudspeaker].contains(ch) else { c.add("channels", "error.msg.channel", [raw]); continue }
+            guard let ch = Channel(rawValue: raw), [.push, .sms, .zalo, .loudspeaker].contains(ch) else { c.add("channels", "error.announcement.channel", [raw]); continue }
             if !channels.contains(ch) { channels.append(ch) }
         }
         var publishAt: Date? = nil
         if let raw = input.publishAt, !raw.trimmingCharacters(in: .whitespaces).isEmpty {
             publishAt = Moment.parse(raw)
-            if publishAt == nil { c.add("publishAt", "error.msg.moment") } else if publishAt! <= now { c.add("publishAt", "error.msg.past") }
+            if publishAt == nil { c.add("publishAt", "error.announcement.moment") } else if publishAt! <= now { c.add("publishAt", "error.announcement.past") }
         }
         var startsAt: Date? = nil, place: String? = nil, reminders: [Int] = []
         if category == .meeting {
             startsAt = Moment.parse(input.startsAt ?? "")
-            if startsAt == nil { c.add("startsAt", (input.startsAt ?? "").isEmpty ? "error.required" : "error.msg.moment") }
-            else if startsAt! <= now { c.add("startsAt", "error.msg.past") }
+            if startsAt == nil { c.add("startsAt", (input.startsAt ?? "").isEmpty ? "error.required" : "error.announcement.moment") }
+            else if startsAt! <= now { c.add("startsAt", "error.announcement.past") }
             place = c.text("place", input.place, max: 200)
             reminders = input.reminders ?? config.defaultReminders
-            if reminders.contains(where: { $0 <= 0 || $0 > 43200 }) || reminders.count > 5 { c.add("reminders", "error.msg.reminders") }
+            if reminders.contains(where: { $0 <= 0 || $0 > 43200 }) || reminders.count > 5 { c.add("reminders", "error.announcement.reminders") }
             reminders = Array(Set(reminders)).sorted(by: >)
         }
         var severity: AlertSeverity? = nil, expiresAt: Date? = nil
         if category == .urgent {
             severity = AlertSeverity(rawValue: input.severity ?? "Severe")
-            if severity == nil { c.add("severity", "error.msg.severity") }
+            if severity == nil { c.add("severity", "error.announcement.severity") }
             if let raw = input.expiresAt, !raw.isEmpty {
                 expiresAt = Moment.parse(raw)
-                if expiresAt == nil { c.add("expiresAt", "error.msg.moment") } else if expiresAt! <= now { c.add("expiresAt", "error.msg.past") }
+                if expiresAt == nil { c.add("expiresAt", "error.announcement.moment") } else if expiresAt! <= now { c.add("expiresAt", "error.announcement.past") }
             }
         }
         try c.check()
@@ -155,7 +155,7 @@ public enum MessagingActions {
     }
 
     static func update(_ a: Announcement, _ input: AnnouncementInput, access: Access, app: Application, on db: any Database) async throws {
-        guard a.status == .draft else { throw InvalidInput("status", "error.msg.notDraft", status: .conflict) }
+        guard a.status == .draft else { throw InvalidInput("status", "error.announcement.notDraft", status: .conflict) }
         let before = AnnouncementDTO(a, units: try await audienceIDs(a.id!, on: db))
         let c = try await check(input, access: access, config: app.config.messaging, on: db)
         apply(c, to: a)
@@ -173,8 +173,8 @@ public enum MessagingActions {
 
     /// Publishes a draft now, or schedules it for its time. The audience is frozen when it goes out.
     static func publish(_ a: Announcement, on db: any Database, now: Date = AppClock.now) async throws {
-        guard a.status == .draft else { throw InvalidInput("status", "error.msg.notDraft", status: .conflict) }
-        if let at = a.publishAt, at <= now { throw InvalidInput("publishAt", "error.msg.past") }
+        guard a.status == .draft else { throw InvalidInput("status", "error.announcement.notDraft", status: .conflict) }
+        if let at = a.publishAt, at <= now { throw InvalidInput("publishAt", "error.announcement.past") }
         try await db.auditedTransaction { db in
             if let at = a.publishAt {
                 a.status = .scheduled
@@ -204,12 +204,12 @@ public enum MessagingActions {
 
     /// A published notice is corrected in the open: the old text is kept and shown, and the households are told again.
     static func correct(_ a: Announcement, title: String?, body: String?, note: String?, access: Access, on db: any Database) async throws {
-        guard a.status == .published else { throw InvalidInput("status", "error.msg.notPublished", status: .conflict) }
+        guard a.status == .published else { throw InvalidInput("status", "error.announcement.notPublished", status: .conflict) }
         var c = Checker()
         let newTitle = c.text("title", title, max: 200)
         let newBody = c.text("body", body.map { $0.replacingOccurrences(of: "\r\n", with: "\n") }, max: 4000, multiline: true)
         let note = c.text("note", note, max: 500)
-        if c.issues.isEmpty && newTitle == a.title && newBody == a.body { c.add("body", "error.msg.unchanged") }
+        if c.issues.isEmpty && newTitle == a.title && newBody == a.body { c.add("body", "error.announcement.unchanged") }
         try c.check()
         let fix = AnnouncementCorrection()
         fix.id = UUID()
@@ -233,7 +233,7 @@ public enum MessagingActions {
 
     /// Withdrawn: shown as withdrawn with the reason; what has not been sent yet is not sent.
     static func withdraw(_ a: Announcement, reason: String?, on db: any Database) async throws {
-        guard a.status == .published || a.status == .scheduled else { throw InvalidInput("status", "error.msg.notPublished", status: .conflict) }
+        guard a.status == .published || a.status == .scheduled else { throw InvalidInput("status", "error.announcement.notPublished", status: .conflict) }
         var c = Checker()
         let reason = c.text("reason", reason, max: 500)
         try c.check()
@@ -448,8 +448,8 @@ public enum MessagingActions {
     static func answer(household: UUID, announcement: Announcement, rsvp raw: String?, on db: any Database) async throws -> Delivery {
         guard announcement.category == .meeting, let d = try await Delivery.query(on: db).filter(\.$announcementID == announcement.id!)
             .filter(\.$householdID == household).first() else { throw Abort(.notFound) }
-        guard let rsvp = RSVP(rawValue: raw ?? "") else { throw InvalidInput("rsvp", "error.msg.rsvp") }
-        if let starts = announcement.startsAt, starts < AppClock.now { throw InvalidInput("rsvp", "error.msg.meetingOver", status: .conflict) }
+        guard let rsvp = RSVP(rawValue: raw ?? "") else { throw InvalidInput("rsvp", "error.announcement.rsvp") }
+        if let starts = announcement.startsAt, starts < AppClock.now { throw InvalidInput("rsvp", "error.announcement.meetingOver", status: .conflict) }
         d.rsvp = rsvp
         d.rsvpAt = AppClock.now
         try await db.auditedTransaction { db in
@@ -462,10 +462,10 @@ public enum MessagingActions {
 
     /// The group head told the household in person: it counts as reached, by that channel.
     static func markInformed(_ a: Announcement, household raw: String?, access: Access, on db: any Database) async throws -> Delivery {
-        guard a.status == .published else { throw InvalidInput("status", "error.msg.notPublished", status: .conflict) }
+        guard a.status == .published else { throw InvalidInput("status", "error.announcement.notPublished", status: .conflict) }
         guard let id = UUID(uuidString: raw ?? ""), let d = try await Delivery.query(on: db).filter(\.$announcementID == a.id!).filter(\.$householdID == id).first(),
               let unit = try await AdminUnit.find(d.groupID ?? d.villageID, on: db), try await access.allows(.publishNotices, unit, on: db) else {
-            throw InvalidInput("householdId", "error.msg.unknownHousehold")
+            throw InvalidInput("householdId", "error.announcement.unknownHousehold")
         }
         try await db.auditedTransaction { db in
             try await advance(d.id!, to: .delivered, via: .inPerson, informedBy: access.displayName, on: db)
@@ -476,11 +476,11 @@ public enum MessagingActions {
 
     /// Attendance at a meeting for the households of one unit the caller may publish in: those listed came, the rest did not.
     static func recordAttendance(_ a: Announcement, unit: AdminUnit, present: [String], access: Access, on db: any Database) async throws -> Int {
-        guard a.category == .meeting, a.status == .published else { throw InvalidInput("status", "error.msg.notMeeting", status: .conflict) }
-        guard try await access.allows(.publishNotices, unit, on: db) else { throw InvalidInput("unit", "error.msg.unknownUnit") }
+        guard a.category == .meeting, a.status == .published else { throw InvalidInput("status", "error.announcement.notMeeting", status: .conflict) }
+        guard try await access.allows(.publishNotices, unit, on: db) else { throw InvalidInput("unit", "error.announcement.unknownUnit") }
         var ids: [UUID] = []
         for raw in present {
-            guard let id = UUID(uuidString: raw) else { throw InvalidInput("householdIds", "error.msg.unknownHousehold") }
+            guard let id = UUID(uuidString: raw) else { throw InvalidInput("householdIds", "error.announcement.unknownHousehold") }
             ids.append(id)
         }
         let q = Delivery.query(on: db).filter(\.$announcementID == a.id!)
@@ -488,7 +488,7 @@ public enum MessagingActions {
         let rows = try await q.all()
         let known = Set(rows.map(\.householdID))
         if let stranger = ids.first(where: { !known.contains($0) }) {
-            throw InvalidInput("householdIds", "error.msg.unknownHousehold", [stranger.uuidString])
+            throw InvalidInput("householdIds", "error.announcement.unknownHousehold", [stranger.uuidString])
         }
         let present = Set(ids)
         try await db.auditedTransaction { db in

@@ -96,7 +96,7 @@ struct BenchFanoutCommand: AsyncCommand {
         var status = HTTPResponseStatus.ok
         for _ in 0..<3 {
             pageTimes.append(try await Bench.time {
-                let req = Request(application: app, method: .GET, url: URI(path: SiteURL.noticeReach(.id(a.id!)).path),
+                let req = Request(application: app, method: .GET, url: URI(path: SiteURL.announcementReach(.id(a.id!)).path),
                                   headers: ["Authorization": "Bearer \(token)"], on: app.eventLoopGroup.next())
                 let res = try await app.responder.current.respond(to: req).get()
                 status = res.status

@@ -50,7 +50,7 @@ enum Sending {
                     guard let row = it.next() else { return }
                     running += 1
                     let message = OutgoingMessage(id: row.id!, title: prefix(row.purpose, ctx) + a.title, unit: unit,
-                                                  link: ctx.app.config.messaging.baseURL + SiteURL.myNotice(.id(id)).path, body: a.body)
+                                                  link: ctx.app.config.externalURL(.myAnnouncement(.id(id))), body: a.body)
                     group.addTask { (row, await send(channel, row, message, ctx)) }
                 }
                 for _ in 0..<8 { next() }
@@ -71,8 +71,8 @@ enum Sending {
     }
 
     static func prefix(_ purpose: String, _ ctx: JobContext) -> String {
-        if purpose.hasPrefix("reminder") { return Lang.vi.t("msg.prefix.reminder") + " " }
-        if purpose.hasPrefix("correction") { return Lang.vi.t("msg.prefix.correction") + " " }
+        if purpose.hasPrefix("reminder") { return Lang.vi.t("announcement.prefix.reminder") + " " }
+        if purpose.hasPrefix("correction") { return Lang.vi.t("announcement.prefix.correction") + " " }
         return ""
     }
 

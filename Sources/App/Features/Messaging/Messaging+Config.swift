@@ -36,8 +36,6 @@ public struct MessagingConfig: Sendable {
     public var pushAllowPrivateHosts: Bool = false
     /// PUSH_PER_HOUSEHOLD: browsers one household may subscribe (default 10; 1–100).
     public var pushPerHousehold: Int = 10
-    /// How links in SMS, Zalo, push and CAP look from outside: AppConfig's PUBLIC_URL (default http://HOST:PORT).
-    public var baseURL: String
     /// JOB_WORKERS: 1 runs a worker inside `serve` (default), 0 leaves jobs to `thonso jobs run`.
     public var jobWorkers: Int
     /// JOB_POLL_SECONDS: how often an idle worker looks for due jobs.
@@ -56,14 +54,13 @@ public struct MessagingConfig: Sendable {
     public var audioDir: String
 
     public init(sms: SMS? = nil, zalo: Zalo? = nil, pushEnabled: Bool = true, pushSubject: String = "mailto:admin@thonso.invalid",
-                baseURL: String = "http://127.0.0.1:8080", jobWorkers: Int = 1, jobPollSeconds: Double = 1, jobLeaseSeconds: Double = 60,
+                jobWorkers: Int = 1, jobPollSeconds: Double = 1, jobLeaseSeconds: Double = 60,
                 fanoutBatch: Int = 10000, fanoutPauseMS: Int = 0, defaultReminders: [Int] = [1440, 120], espeak: String = "espeak-ng",
                 audioDir: String = "audio") {
         self.sms = sms
         self.zalo = zalo
         self.pushEnabled = pushEnabled
         self.pushSubject = pushSubject
-        self.baseURL = baseURL
         self.jobWorkers = jobWorkers
         self.jobPollSeconds = jobPollSeconds
         self.jobLeaseSeconds = jobLeaseSeconds
@@ -83,7 +80,7 @@ public struct MessagingConfig: Sendable {
             }
             return d
         }
-        var c = MessagingConfig(baseURL: "http://\(host):\(port)")
+        var c = MessagingConfig()
         if let url = v("SMS_URL") {
             guard URL(string: url)?.scheme?.hasPrefix("http") == true else { throw ConfigError(message: "SMS_URL must be an http(s) URL") }
             c.sms = SMS(url: url, user: v("SMS_USER") ?? "", password: v("SMS_PASSWORD") ?? "", sender: v("SMS_SENDER") ?? "THONSO",

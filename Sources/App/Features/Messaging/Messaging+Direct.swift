@@ -54,7 +54,7 @@ enum DirectMessage {
         }
         guard let phone else { return .done }
         let m = OutgoingMessage(id: messageID(job.kind + job.payload), title: title, unit: p.unit,
-                                link: ctx.app.config.messaging.baseURL + p.path, body: "")
+                                link: ctx.app.config.externalURL(path: p.path), body: "")
         let config = ctx.app.config.messaging
         let result: SendResult
         if let zalo = config.zalo { result = try await ZaloGateway(config: zalo, client: ctx.app.client).send(to: phone, m) }

@@ -22,19 +22,19 @@ enum FollowUpExport {
     static func file(_ a: Announcement, unit: AdminUnit?, access: Access, format: SheetFile.Format, lang: Lang, on db: any Database) async throws -> (Data, name: String, rows: Int) {
         let items = try await rows(a, unit: unit, access: access, on: db)
         let meeting = a.category == .meeting
-        var header = [lang.t("household.code"), lang.t("msg.representative"), lang.t("household.address"), lang.t("household.phone"),
-                      lang.t("msg.state"), lang.t("msg.channels")]
-        if meeting { header.append(lang.t("msg.rsvp")) }
-        header.append(lang.t("msg.informedColumn"))   // left empty, for the list to come back (FollowUpImport)
+        var header = [lang.t("household.code"), lang.t("announcement.representative"), lang.t("household.address"), lang.t("household.phone"),
+                      lang.t("announcement.state"), lang.t("announcement.channels")]
+        if meeting { header.append(lang.t("announcement.rsvp")) }
+        header.append(lang.t("announcement.informedColumn"))   // left empty, for the list to come back (FollowUpImport)
         let rows = items.map { r -> [String] in
-            var row = [r.code, r.representative ?? "", r.address, r.phone ?? "", lang.t("msg.state.\(r.state.rawValue)"),
-                       r.channels.sorted { $0.key < $1.key }.map { lang.t("msg.channel.\($0.key)") + ": " + $0.value }.joined(separator: "; ")]
-            if meeting { row.append(r.rsvp.map { lang.t("msg.rsvp.\($0.rawValue)") } ?? "") }
+            var row = [r.code, r.representative ?? "", r.address, r.phone ?? "", lang.t("announcement.state.\(r.state.rawValue)"),
+                       r.channels.sorted { $0.key < $1.key }.map { lang.t("announcement.channel.\($0.key)") + ": " + $0.value }.joined(separator: "; ")]
+            if meeting { row.append(r.rsvp.map { lang.t("announcement.rsvp.\($0.rawValue)") } ?? "") }
             row.append("")
             return row
         }
         let name = "chua-nhan-" + (unit?.code ?? String(a.id!.uuidString.prefix(8)).lowercased())
-        let data = try SheetFile.write(format, sheet: lang.t("msg.followUp"), header: header, rows: rows)
+        let data = try SheetFile.write(format, sheet: lang.t("announcement.followUp"), header: header, rows: rows)
         return (data, name, rows.count)
     }
 }
@@ -45,18 +45,18 @@ enum FollowUpExport {
 /// households are recorded as reached in person in one transaction, or none is.
 enum FollowUpImport {
     static let codeHeaders: Set<String> = [Fold.key(Lang.vi.t("household.code")), Fold.key(Lang.en.t("household.code")), "household_code"]
-    static let markHeaders: Set<String> = [Fold.key(Lang.vi.t("msg.informedColumn")), Fold.key(Lang.en.t("msg.informedColumn")), "informed"]
+    static let markHeaders: Set<String> = [Fold.key(Lang.vi.t("announcement.informedColumn")), Fold.key(Lang.en.t("announcement.informedColumn")), "informed"]
 
     struct Report: Sendable { var marked: Int; var already: Int }
 
     static func run(_ a: Announcement, data: Data, unit: AdminUnit?, access: Access, on db: any Database) async throws -> Report {
-        guard a.status == .published else { throw InvalidInput("status", "error.msg.notPublished", status: .conflict) }
+        guard a.status == .published else { throw InvalidInput("status", "error.announcement.notPublished", status: .conflict) }
         let file = try SheetFile.read(data)
         var c = Checker()
         let header = file.header.map { Fold.key($0.trimmingCharacters(in: .whitespaces)) }
         let codeCol = header.firstIndex(where: codeHeaders.contains), markCol = header.firstIndex(where: markHeaders.contains)
         if codeCol == nil { c.add("household_code", "error.csvMissingColumn", [Lang.vi.t("household.code")], line: file.headerLine) }
-        if markCol == nil { c.add("informed", "error.csvMissingColumn", [Lang.vi.t("msg.informedColumn")], line: file.headerLine) }
+        if markCol == nil { c.add("informed", "error.csvMissingColumn", [Lang.vi.t("announcement.informedColumn")], line: file.headerLine) }
         try c.check()
         guard let codeCol, let markCol else { return Report(marked: 0, already: 0) }
 
@@ -77,7 +77,7 @@ enum FollowUpImport {
             let code = cell(codeCol), mark = Fold.key(cell(markCol))
             if RegistryCSV.no.contains(mark) { continue }
             guard RegistryCSV.yes.contains(mark) else { c.add("informed", "error.yesNo", line: row.line); continue }
-            guard let d = byCode[code] else { c.add("household_code", "error.msg.importUnknownCode", [code], line: row.line); continue }
+            guard let d = byCode[code] else { c.add("household_code", "error.announcement.importUnknownCode", [code], line: row.line); continue }
             if seen.insert(d.id).inserted { chosen.append(d) }
             if c.issues.count >= 1000 { break }
         }

@@ -28,7 +28,7 @@ enum PushSender {
         if subs.isEmpty { return .permanent("no browser subscribed") }
         let keys = try await keys(ctx.app)
         let payload = try JSONEncoder().encode(Payload(id: m.id.uuidString.lowercased(), title: m.title, body: String(m.body.prefix(300)),
-                                                      url: m.link, receipt: SiteURL.pushReceipt(.id(m.id)).path))
+                                                      url: m.link, receipt: APIURL.pushReceipt(.id(m.id)).path))
         let allowPrivate = ctx.app.config.messaging.pushAllowPrivateHosts
         let client = PushEndpoint.client(ctx.app)
         var accepted = 0
@@ -87,14 +87,14 @@ enum PushSender {
         let endpoint = (input.endpoint ?? "").trimmingCharacters(in: .whitespaces)
         switch await PushEndpoint.check(endpoint, allowPrivate: config.pushAllowPrivateHosts) {
         case .ok, .unresolved: break   // a name that does not resolve now is checked again before every send
-        case .malformed: c.add("endpoint", "error.msg.pushEndpoint")
-        case .notPublic: c.add("endpoint", "error.msg.pushPrivate")
+        case .malformed: c.add("endpoint", "error.messaging.pushEndpoint")
+        case .notPublic: c.add("endpoint", "error.messaging.pushPrivate")
         }
         let p256dh = input.keys?.p256dh ?? "", auth = input.keys?.auth ?? ""
-        if (try? encryptPushPayload(Data(), keys: PushSubscriptionKeys(p256dh: p256dh, auth: auth))) == nil { c.add("keys", "error.msg.pushKeys") }
+        if (try? encryptPushPayload(Data(), keys: PushSubscriptionKeys(p256dh: p256dh, auth: auth))) == nil { c.add("keys", "error.messaging.pushKeys") }
         try c.check()
         if let existing = try await PushSubscription.query(on: db).filter(\.$endpoint == endpoint).first() {
-            guard existing.householdID == household else { throw InvalidInput("endpoint", "error.msg.pushTaken", status: .conflict) }
+            guard existing.householdID == household else { throw InvalidInput("endpoint", "error.messaging.pushTaken", status: .conflict) }
             existing.p256dh = p256dh
             existing.auth = auth
             existing.failures = 0
@@ -102,7 +102,7 @@ enum PushSender {
             return existing
         }
         if try await PushSubscription.query(on: db).filter(\.$householdID == household).count() >= config.pushPerHousehold {
-            throw TooManyRequests("error.msg.pushTooMany")
+            throw TooManyRequests("error.messaging.pushTooMany")
         }
         let s = PushSubscription()
         s.id = UUID()

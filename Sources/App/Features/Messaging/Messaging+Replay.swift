@@ -55,8 +55,8 @@ public enum HookReplay {
         }
     }
 
-    static var replayed: HookRefusal { HookRefusal(status: .conflict, code: "replayed", key: "error.msg.hookReplayed") }
-    static var stale: HookRefusal { HookRefusal(status: .badRequest, code: "stale", key: "error.msg.hookStale") }
+    static var replayed: HookRefusal { HookRefusal(status: .conflict, code: "replayed", key: "error.messaging.hookReplayed") }
+    static var stale: HookRefusal { HookRefusal(status: .badRequest, code: "stale", key: "error.messaging.hookStale") }
 
     /// Forgets keys whose timestamp left the window (the housekeeping job).
     static func sweep(on db: any Database, now: Date = AppClock.now) async throws -> Int {

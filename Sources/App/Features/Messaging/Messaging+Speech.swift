@@ -14,9 +14,9 @@ enum Speech {
 
     /// What the loudspeaker says for one notice.
     static func script(_ a: Announcement, unit: String) -> String {
-        var parts = [Lang.vi.t("msg.category.\(a.category.rawValue)") + " " + Lang.vi.t("msg.speech.from", [unit]) + ".", a.title + "."]
+        var parts = [Lang.vi.t("announcement.category.\(a.category.rawValue)") + " " + Lang.vi.t("announcement.speech.from", [unit]) + ".", a.title + "."]
         if a.category == .meeting, let starts = a.startsAt {
-            parts.append(Lang.vi.t("msg.speech.meeting", [Moment.display(starts), a.place ?? ""]))
+            parts.append(Lang.vi.t("announcement.speech.meeting", [Moment.display(starts), a.place ?? ""]))
         }
         parts.append(a.body)
         return parts.joined(separator: " ")
@@ -43,16 +43,16 @@ enum Speech {
         if let parent = unit.parentID { targets.append(parent) }
         targets += try await AdminUnit.query(on: app.db).filter(\.$parentID == unit.id).all(\.$id)
         let ids = try await AnnouncementUnit.query(on: app.db).filter(\.$unitID ~~ targets).all(\.$announcementID)
-        let notices = try await Announcement.query(on: app.db).filter(\.$id ~~ Array(Set(ids))).filter(\.$status == .published)
+        let announcements = try await Announcement.query(on: app.db).filter(\.$id ~~ Array(Set(ids))).filter(\.$status == .published)
             .filter(\.$publishedAt >= start).filter(\.$publishedAt < end).sort(\.$publishedAt).all()
-        if notices.isEmpty { return nil }
-        let stamp = notices.map { Int(($0.updatedAt ?? app.now).timeIntervalSince1970) }.max() ?? 0
-        let path = try directory(app) + "/bulletin-\(unit.id!.uuidString.lowercased())-\(day)-\(notices.count)-\(stamp).wav"
+        if announcements.isEmpty { return nil }
+        let stamp = announcements.map { Int(($0.updatedAt ?? app.now).timeIntervalSince1970) }.max() ?? 0
+        let path = try directory(app) + "/bulletin-\(unit.id!.uuidString.lowercased())-\(day)-\(announcements.count)-\(stamp).wav"
         if FileManager.default.fileExists(atPath: path) { return path }
-        var text = Lang.vi.t("msg.speech.bulletin", [unit.name, Day.display(day), String(notices.count)])
-        for (i, a) in notices.enumerated() {
+        var text = Lang.vi.t("announcement.speech.bulletin", [unit.name, Day.display(day), String(announcements.count)])
+        for (i, a) in announcements.enumerated() {
             let from = try await AdminUnit.find(a.unitID, on: app.db)?.name ?? ""
-            text += " " + Lang.vi.t("msg.speech.item", [String(i + 1)]) + " " + script(a, unit: from)
+            text += " " + Lang.vi.t("announcement.speech.item", [String(i + 1)]) + " " + script(a, unit: from)
         }
         try await render(text, to: path, app: app)
         return path
@@ -155,7 +155,7 @@ enum AlertsCAP {
         let info = CAPInfo(language: "vi-VN", categories: [.safety], event: a.title, urgency: .immediate, severity: severity, certainty: .likely,
                            expires: a.expiresAt, senderName: owner, headline: a.title,
                            description: a.status == .withdrawn ? (a.withdrawReason ?? a.body) : a.body,
-                           web: app.config.messaging.baseURL + SiteURL.capAlert(.id(a.id!)).path, areas: areas)
+                           web: app.config.externalURL(.capAlert(.id(a.id!))), areas: areas)
         return CAPAlert(identifier: identifier, sender: sender, sent: sent, msgType: msgType, references: references, infos: [info])
     }
 }

@@ -6,36 +6,46 @@ import Vapor
 
 struct MessagingWeb {
     func addRoutes(open: any RoutesBuilder, signedIn: any RoutesBuilder) {
-        signedIn.get(SiteURL.notices.components, use: index).rule(.list(.publishNotices))
-        signedIn.get(SiteURL.noticeNew.components, use: newForm).rule(.action(.publishNotices))
-        signedIn.post(SiteURL.noticeNew.components, use: create).rule(.action(.publishNotices))
-        signedIn.get(SiteURL.notice(.key).components, use: show).rule(.announcement(.publishNotices))
-        signedIn.get(SiteURL.noticeEdit(.key).components, use: editForm).rule(.announcement(.publishNotices))
-        signedIn.post(SiteURL.noticeEdit(.key).components, use: edit).rule(.announcement(.publishNotices))
-        signedIn.post(SiteURL.noticePublish(.key).components, use: publish).rule(.announcement(.publishNotices))
-        signedIn.post(SiteURL.noticeCorrect(.key).components, use: correct).rule(.announcement(.publishNotices))
-        signedIn.post(SiteURL.noticeWithdraw(.key).components, use: withdraw).rule(.announcement(.publishNotices))
-        signedIn.get(SiteURL.noticeReach(.key).components, use: reach).rule(.announcement(.publishNotices))
-        signedIn.get(SiteURL.noticeFollowUp(.key).components, use: followUp).rule(.announcement(.publishNotices))
-        signedIn.post(SiteURL.noticeInformed(.key).components, use: informed).rule(.announcement(.publishNotices))
-        signedIn.on(.POST, SiteURL.noticeFollowUp(.key).components + ["import"], body: .collect(maxSize: "20mb"), use: followUpImport)
+        signedIn.get(SiteURL.announcements.components, use: index).rule(.list(.publishNotices))
+        signedIn.get(SiteURL.announcementNew.components, use: newForm).rule(.action(.publishNotices))
+        signedIn.post(SiteURL.announcementNew.components, use: create).rule(.action(.publishNotices))
+        signedIn.get(SiteURL.announcement(.key).components, use: show).rule(.announcement(.publishNotices))
+        signedIn.get(SiteURL.announcementEdit(.key).components, use: editForm).rule(.announcement(.publishNotices))
+        signedIn.post(SiteURL.announcementEdit(.key).components, use: edit).rule(.announcement(.publishNotices))
+        signedIn.post(SiteURL.announcementPublish(.key).components, use: publish).rule(.announcement(.publishNotices))
+        signedIn.post(SiteURL.announcementCorrect(.key).components, use: correct).rule(.announcement(.publishNotices))
+        signedIn.post(SiteURL.announcementWithdraw(.key).components, use: withdraw).rule(.announcement(.publishNotices))
+        signedIn.get(SiteURL.announcementReach(.key).components, use: reach).rule(.announcement(.publishNotices))
+        signedIn.get(SiteURL.announcementFollowUp(.key).components, use: followUp).rule(.announcement(.publishNotices))
+        signedIn.post(SiteURL.announcementInformed(.key).components, use: informed).rule(.announcement(.publishNotices))
+        signedIn.on(.POST, SiteURL.announcementFollowUpImport(.key).components, body: .collect(maxSize: "20mb"), use: followUpImport)
             .rule(.announcement(.publishNotices))
-        signedIn.get(SiteURL.noticeAttendance(.key).components, use: attendanceForm).rule(.announcement(.publishNotices))
-        signedIn.post(SiteURL.noticeAttendance(.key).components, use: attendance).rule(.announcement(.publishNotices))
-        signedIn.get(SiteURL.noticeAudio(.key).components, use: audio).rule(.announcement(.publishNotices))
+        signedIn.get(SiteURL.announcementAttendance(.key).components, use: attendanceForm).rule(.announcement(.publishNotices))
+        signedIn.post(SiteURL.announcementAttendance(.key).components, use: attendance).rule(.announcement(.publishNotices))
+        signedIn.get(SiteURL.announcementAudio(.key).components, use: audio).rule(.announcement(.publishNotices))
         signedIn.get(SiteURL.unitBulletin(.key).components, use: bulletin).rule(.unit(.publishNotices))
-        signedIn.get(SiteURL.myNotices.components, use: inbox).rule(.signedIn)
-        signedIn.get(SiteURL.myNotice(.key).components, use: myNotice).rule(.signedIn)
-        signedIn.post(SiteURL.myNoticeRead(.key).components, use: read).rule(.signedIn)
-        signedIn.post(SiteURL.myNoticeRSVP(.key).components, use: rsvp).rule(.signedIn)
+        signedIn.get(SiteURL.myAnnouncements.components, use: inbox).rule(.signedIn)
+        signedIn.get(SiteURL.myAnnouncement(.key).components, use: myAnnouncement).rule(.signedIn)
+        signedIn.post(SiteURL.myAnnouncementRead(.key).components, use: read).rule(.signedIn)
+        signedIn.post(SiteURL.myAnnouncementRSVP(.key).components, use: rsvp).rule(.signedIn)
         open.get(SiteURL.capFeed.components, use: capFeed).rule(.open)
         open.get(SiteURL.capAlert(.key).components, use: capAlert).rule(.open)
+        // Announcements were "notices" on the web until issue 12: old links and bookmarks move on with a 301.
+        for (old, new) in SiteURL.formerPaths {
+            let from = old.split(separator: "/").map { PathComponent(stringLiteral: String($0)) }
+            let moved: @Sendable (Request) -> Response = { req in
+                let rest = req.url.path.dropFirst(old.count)
+                return req.redirect(to: new.path + rest + (req.url.query.map { "?" + $0 } ?? ""), redirectType: .permanent)
+            }
+            open.get(from, use: moved).rule(.open)
+            open.get(from + [.catchall], use: moved).rule(.open)
+        }
     }
 
     // MARK: view models
 
 
-    struct NoticeRow: Encodable {
+    struct AnnouncementRow: Encodable {
         var url: String
         var title: String
         var category: String
@@ -48,15 +58,15 @@ struct MessagingWeb {
 
     struct IndexPage: Encodable {
         var layout: Layout
-        var rows: [NoticeRow]
+        var rows: [AnnouncementRow]
         var pager: Pager
         var newURL: String
         var filters: [SelectOption]
     }
 
-    static func row(_ a: AnnouncementDTO, _ lang: Lang) -> NoticeRow {
-        NoticeRow(url: SiteURL.notice(.id(a.id)).path, title: a.title, category: lang.t("msg.category.\(a.category.rawValue)"),
-                  categoryKey: a.category.rawValue, status: lang.t("msg.status.\(a.status.rawValue)"), statusKey: a.status.rawValue,
+    static func row(_ a: AnnouncementDTO, _ lang: Lang) -> AnnouncementRow {
+        AnnouncementRow(url: SiteURL.announcement(.id(a.id)).path, title: a.title, category: lang.t("announcement.category.\(a.category.rawValue)"),
+                  categoryKey: a.category.rawValue, status: lang.t("announcement.status.\(a.status.rawValue)"), statusKey: a.status.rawValue,
                   when: Moment.display(a.publishedAt ?? a.publishAt), households: a.audienceCount.map { lang.number($0) } ?? "")
     }
 
@@ -64,12 +74,12 @@ struct MessagingWeb {
         let status = AnnouncementStatus(rawValue: req.query[String.self, at: "status"] ?? "")
         let page = PageRequest(req, defaultPer: req.config.pageSize)
         let result = try await MessagingQueries.list(req.access, status: status, page: page, on: req.db)
-        let filters = [SelectOption(value: "", label: req.lang.t("msg.filter.all"), selected: status == nil)]
-            + AnnouncementStatus.allCases.map { SelectOption(value: $0.rawValue, label: req.lang.t("msg.status.\($0.rawValue)"), selected: status == $0) }
+        let filters = [SelectOption(value: "", label: req.lang.t("announcement.filter.all"), selected: status == nil)]
+            + AnnouncementStatus.allCases.map { SelectOption(value: $0.rawValue, label: req.lang.t("announcement.status.\($0.rawValue)"), selected: status == $0) }
         return try await req.view.render("messaging/index", IndexPage(
-            layout: Layout(req, title: req.lang.t("msg.title"), crumbs: [Crumb(name: req.lang.t("nav.home"), url: "/")]),
+            layout: Layout(req, title: req.lang.t("announcement.title"), crumbs: [Crumb(name: req.lang.t("nav.home"), url: "/")]),
             rows: result.items.map { Self.row($0, req.lang) }, pager: Pager(req, page: page.page, per: page.per, total: result.total),
-            newURL: req.access.has(.publishNotices) ? SiteURL.noticeNew.path : "", filters: filters))
+            newURL: req.access.has(.publishNotices) ? SiteURL.announcementNew.path : "", filters: filters))
     }
 
     // MARK: the form
@@ -131,22 +141,22 @@ struct MessagingWeb {
         let m = req.config.messaging
         let category = values["category"] ?? "notice"
         let page = FormPage(
-            layout: Layout(req, title: lang.t(isNew ? "msg.new" : "msg.edit"), crumbs: [Crumb(name: lang.t("msg.title"), url: SiteURL.notices.path)]),
+            layout: Layout(req, title: lang.t(isNew ? "announcement.new" : "announcement.edit"), crumbs: [Crumb(name: lang.t("announcement.title"), url: SiteURL.announcements.path)]),
             action: action, form: FormState(values: values, issues: issues, lang: lang),
-            categories: AnnouncementCategory.allCases.map { SelectOption(value: $0.rawValue, label: lang.t("msg.category.\($0.rawValue)"), selected: $0.rawValue == category) },
+            categories: AnnouncementCategory.allCases.map { SelectOption(value: $0.rawValue, label: lang.t("announcement.category.\($0.rawValue)"), selected: $0.rawValue == category) },
             units: try await Self.audienceOptions(req, selected: units),
             channels: [Channel.push, .zalo, .sms, .loudspeaker].map { ch in
                 let on = ch == .loudspeaker || MessagingActions.configured(ch, m)
-                return SelectOption(value: ch.rawValue, label: lang.t("msg.channel.\(ch.rawValue)"), selected: channels.contains(ch.rawValue), note: on ? "" : lang.t("msg.channelOff"))
+                return SelectOption(value: ch.rawValue, label: lang.t("announcement.channel.\(ch.rawValue)"), selected: channels.contains(ch.rawValue), note: on ? "" : lang.t("announcement.channelOff"))
             },
-            reminders: Self.reminderChoices.map { SelectOption(value: String($0), label: lang.t("msg.reminder.\($0)"), selected: reminders.contains($0)) },
-            severities: AlertSeverity.allCases.map { SelectOption(value: $0.rawValue, label: lang.t("msg.severity.\($0.rawValue)"), selected: (values["severity"] ?? "Severe") == $0.rawValue) },
-            preview: preview.map { lang.t("msg.previewCount", [lang.number($0)]) }, isNew: isNew)
+            reminders: Self.reminderChoices.map { SelectOption(value: String($0), label: lang.t("announcement.reminder.\($0)"), selected: reminders.contains($0)) },
+            severities: AlertSeverity.allCases.map { SelectOption(value: $0.rawValue, label: lang.t("announcement.severity.\($0.rawValue)"), selected: (values["severity"] ?? "Severe") == $0.rawValue) },
+            preview: preview.map { lang.t("announcement.previewCount", [lang.number($0)]) }, isNew: isNew)
         return try await req.view.render("messaging/form", page).encodeResponse(status: status, for: req)
     }
 
     func newForm(req: Request) async throws -> Response {
-        try await formPage(req, action: SiteURL.noticeNew.path, values: ["category": req.query[String.self, at: "category"] ?? "notice"], units: [],
+        try await formPage(req, action: SiteURL.announcementNew.path, values: ["category": req.query[String.self, at: "category"] ?? "notice"], units: [],
                            channels: ["push", "zalo"], reminders: Set(req.config.messaging.defaultReminders), isNew: true)
     }
 
@@ -195,21 +205,21 @@ struct MessagingWeb {
                 a = try await MessagingActions.create(f.input, access: req.access, app: req.application, on: req.db)
             }
             if f.intent == "publish" { try await MessagingActions.publish(a, on: req.db) }
-            return req.redirect(to: SiteURL.notice(.id(a.id!)).path, redirectType: .normal)
+            return req.redirect(to: SiteURL.announcement(.id(a.id!)).path, redirectType: .normal)
         } catch let e as InvalidInput {
             return try await again(e.issues, status: e.status)
         }
     }
 
     func create(req: Request) async throws -> Response {
-        try await submitted(req, action: SiteURL.noticeNew.path, isNew: true, existing: nil)
+        try await submitted(req, action: SiteURL.announcementNew.path, isNew: true, existing: nil)
     }
 
     func editForm(req: Request) async throws -> Response {
         let a = try await req.access.announcementToEdit(req.idParameter(), on: req.db)
-        guard a.status == .draft else { return req.redirect(to: SiteURL.notice(.id(a.id!)).path, redirectType: .normal) }
+        guard a.status == .draft else { return req.redirect(to: SiteURL.announcement(.id(a.id!)).path, redirectType: .normal) }
         let units = Set(try await MessagingActions.audienceIDs(a.id!, on: req.db).map { $0.uuidString.lowercased() })
-        return try await formPage(req, action: SiteURL.noticeEdit(.id(a.id!)).path, values: [
+        return try await formPage(req, action: SiteURL.announcementEdit(.id(a.id!)).path, values: [
             "title": a.title, "body": a.body, "category": a.category.rawValue, "publishAt": Moment.input(a.publishAt),
             "startsAt": Moment.input(a.startsAt), "place": a.place ?? "", "severity": a.severity?.rawValue ?? "", "expiresAt": Moment.input(a.expiresAt),
         ], units: units, channels: Set(a.channelList.map(\.rawValue)), reminders: Set(a.reminderMinutes), isNew: false)
@@ -217,14 +227,14 @@ struct MessagingWeb {
 
     func edit(req: Request) async throws -> Response {
         let a = try await req.access.announcementToEdit(req.idParameter(), on: req.db)
-        return try await submitted(req, action: SiteURL.noticeEdit(.id(a.id!)).path, isNew: false, existing: a)
+        return try await submitted(req, action: SiteURL.announcementEdit(.id(a.id!)).path, isNew: false, existing: a)
     }
 
-    // MARK: one notice
+    // MARK: one announcement
 
     struct ShowPage: Encodable {
         var layout: Layout
-        var notice: AnnouncementDTO
+        var announcement: AnnouncementDTO
         var category: String
         var status: String
         var published: String?
@@ -284,15 +294,15 @@ struct MessagingWeb {
                 rows.append(BarRow(name: row.name, kind: lang.t("kind.\(row.kind.rawValue)"), households: lang.number(row.households),
                                    delivered: lang.number(row.delivered), read: lang.number(row.read), deliveredPercent: pct(row.deliveredPercent),
                                    readPercent: pct(row.readPercent), deliveredWidth: Int(row.deliveredPercent * 2), readWidth: Int(row.readPercent * 2),
-                                   followUpURL: SiteURL.noticeFollowUp(.id(a.id!)).path + "?unit=\(row.unitId.uuidString.lowercased())", isGroup: isGroup))
+                                   followUpURL: SiteURL.announcementFollowUp(.id(a.id!)).path + "?unit=\(row.unitId.uuidString.lowercased())", isGroup: isGroup))
             }
         }
         return ReachView(
             households: lang.number(r.households), delivered: lang.number(r.delivered), read: lang.number(r.read),
             deliveredPercent: pct(r.deliveredPercent), readPercent: pct(r.readPercent), rows: rows,
-            channels: r.channels.map { [lang.t("msg.channel.\($0.channel.rawValue)"), lang.number($0.queued), lang.number($0.sent), lang.number($0.delivered), lang.number($0.read), lang.number($0.failed)] },
-            via: r.reachedVia.sorted { $0.key < $1.key }.map { [lang.t("msg.channel.\($0.key)"), lang.number($0.value)] },
-            rsvp: (r.rsvp ?? [:]).sorted { $0.key > $1.key }.map { [lang.t("msg.rsvp.\($0.key)"), lang.number($0.value)] },
+            channels: r.channels.map { [lang.t("announcement.channel.\($0.channel.rawValue)"), lang.number($0.queued), lang.number($0.sent), lang.number($0.delivered), lang.number($0.read), lang.number($0.failed)] },
+            via: r.reachedVia.sorted { $0.key < $1.key }.map { [lang.t("announcement.channel.\($0.key)"), lang.number($0.value)] },
+            rsvp: (r.rsvp ?? [:]).sorted { $0.key > $1.key }.map { [lang.t("announcement.rsvp.\($0.key)"), lang.number($0.value)] },
             attended: r.attended.map { lang.number($0) }, inProgress: r.inProgress)
     }
 
@@ -303,20 +313,20 @@ struct MessagingWeb {
         let reach = a.status == .published || a.status == .withdrawn ? Self.reachView(try await MessagingQueries.reach(a, req.access, on: req.db), a, lang) : nil
         let id = Ref.id(a.id!)
         let page = ShowPage(
-            layout: Layout(req, title: a.title, crumbs: [Crumb(name: lang.t("msg.title"), url: SiteURL.notices.path)]),
-            notice: dto, category: lang.t("msg.category.\(a.category.rawValue)"), status: lang.t("msg.status.\(a.status.rawValue)"),
+            layout: Layout(req, title: a.title, crumbs: [Crumb(name: lang.t("announcement.title"), url: SiteURL.announcements.path)]),
+            announcement: dto, category: lang.t("announcement.category.\(a.category.rawValue)"), status: lang.t("announcement.status.\(a.status.rawValue)"),
             published: a.publishedAt.map { Moment.display($0) }, scheduled: a.publishAt.map { Moment.display($0) },
             starts: a.startsAt.map { Moment.display($0) }, expires: a.expiresAt.map { Moment.display($0) }, audience: names,
             corrections: (dto.corrections ?? []).map { CorrectionView(at: Moment.display($0.at), author: $0.authorName, note: $0.note, previousTitle: $0.previousTitle, previousBody: $0.previousBody) },
             reach: reach, canEdit: try await req.access.canEdit(a, on: req.db), isDraft: a.status == .draft,
             isLive: a.status == .published || a.status == .scheduled, isMeeting: a.category == .meeting, isUrgent: a.category == .urgent,
             hasAudio: a.channelList.contains(.loudspeaker),
-            urls: ["edit": SiteURL.noticeEdit(id).path, "publish": SiteURL.noticePublish(id).path, "correct": SiteURL.noticeCorrect(id).path,
-                   "withdraw": SiteURL.noticeWithdraw(id).path, "reach": SiteURL.noticeReach(id).path, "followUp": SiteURL.noticeFollowUp(id).path,
-                   "attendance": SiteURL.noticeAttendance(id).path, "audio": SiteURL.noticeAudio(id).path, "cap": SiteURL.capAlert(id).path],
+            urls: ["edit": SiteURL.announcementEdit(id).path, "publish": SiteURL.announcementPublish(id).path, "correct": SiteURL.announcementCorrect(id).path,
+                   "withdraw": SiteURL.announcementWithdraw(id).path, "reach": SiteURL.announcementReach(id).path, "followUp": SiteURL.announcementFollowUp(id).path,
+                   "attendance": SiteURL.announcementAttendance(id).path, "audio": SiteURL.announcementAudio(id).path, "cap": SiteURL.capAlert(id).path],
             form: form.values.isEmpty ? FormState(values: ["title": a.title, "body": a.body]) : form,
-            withdrawn: a.withdrawnAt.map { lang.t("msg.withdrawnOn", [Moment.display($0), a.withdrawReason ?? ""]) },
-            channels: ([lang.t("msg.channel.inbox")] + a.channelList.map { lang.t("msg.channel.\($0.rawValue)") }).joined(separator: ", "))
+            withdrawn: a.withdrawnAt.map { lang.t("announcement.withdrawnOn", [Moment.display($0), a.withdrawReason ?? ""]) },
+            channels: ([lang.t("announcement.channel.inbox")] + a.channelList.map { lang.t("announcement.channel.\($0.rawValue)") }).joined(separator: ", "))
         return try await req.view.render("messaging/show", page).encodeResponse(status: status, for: req)
     }
 
@@ -329,7 +339,7 @@ struct MessagingWeb {
         do { try await MessagingActions.publish(a, on: req.db) } catch let e as InvalidInput {
             return try await showPage(req, a, form: FormState(values: ["title": a.title, "body": a.body], issues: e.issues, lang: req.lang), status: e.status)
         }
-        return req.redirect(to: SiteURL.notice(.id(a.id!)).path, redirectType: .normal)
+        return req.redirect(to: SiteURL.announcement(.id(a.id!)).path, redirectType: .normal)
     }
 
     struct CorrectBody: Content { var title: String?; var body: String?; var note: String?; var reason: String? }
@@ -341,7 +351,7 @@ struct MessagingWeb {
             let fresh = try await Announcement.find(a.id, on: req.db) ?? a
             return try await showPage(req, fresh, form: FormState(values: ["title": f.title ?? "", "body": f.body ?? "", "note": f.note ?? ""], issues: e.issues, lang: req.lang), status: e.status)
         }
-        return req.redirect(to: SiteURL.notice(.id(a.id!)).path, redirectType: .normal)
+        return req.redirect(to: SiteURL.announcement(.id(a.id!)).path, redirectType: .normal)
     }
 
     func withdraw(req: Request) async throws -> Response {
@@ -351,7 +361,7 @@ struct MessagingWeb {
             let fresh = try await Announcement.find(a.id, on: req.db) ?? a
             return try await showPage(req, fresh, form: FormState(values: ["title": fresh.title, "body": fresh.body, "reason": f.reason ?? ""], issues: e.issues, lang: req.lang), status: e.status)
         }
-        return req.redirect(to: SiteURL.notice(.id(a.id!)).path, redirectType: .normal)
+        return req.redirect(to: SiteURL.announcement(.id(a.id!)).path, redirectType: .normal)
     }
 
     struct ReachPage: Encodable { var layout: Layout; var title: String; var reach: ReachView; var backURL: String }
@@ -360,9 +370,9 @@ struct MessagingWeb {
         let a = try await req.access.announcementToView(req.idParameter(), on: req.db)
         let r = Self.reachView(try await MessagingQueries.reach(a, req.access, on: req.db), a, req.lang)
         return try await req.view.render("messaging/reach", ReachPage(
-            layout: Layout(req, title: req.lang.t("msg.reach"), crumbs: [Crumb(name: req.lang.t("msg.title"), url: SiteURL.notices.path),
-                                                                         Crumb(name: a.title, url: SiteURL.notice(.id(a.id!)).path)]),
-            title: a.title, reach: r, backURL: SiteURL.notice(.id(a.id!)).path))
+            layout: Layout(req, title: req.lang.t("announcement.reach"), crumbs: [Crumb(name: req.lang.t("announcement.title"), url: SiteURL.announcements.path),
+                                                                         Crumb(name: a.title, url: SiteURL.announcement(.id(a.id!)).path)]),
+            title: a.title, reach: r, backURL: SiteURL.announcement(.id(a.id!)).path))
     }
 
     // MARK: follow-up and attendance
@@ -405,9 +415,9 @@ struct MessagingWeb {
     static func followRows(_ items: [FollowUpRowDTO], _ lang: Lang) -> [FollowRow] {
         items.map { r in
             FollowRow(householdId: r.householdId.uuidString.lowercased(), code: r.code, representative: r.representative ?? "", address: r.address,
-                      phone: r.phone ?? "", state: lang.t("msg.state.\(r.state.rawValue)"),
-                      channels: r.channels.isEmpty ? nil : r.channels.sorted { $0.key < $1.key }.map { lang.t("msg.channel.\($0.key)") + ": " + $0.value }.joined(separator: "; "),
-                      rsvp: r.rsvp.map { lang.t("msg.rsvp.\($0.rawValue)") }, attended: r.attended ?? false)
+                      phone: r.phone ?? "", state: lang.t("announcement.state.\(r.state.rawValue)"),
+                      channels: r.channels.isEmpty ? nil : r.channels.sorted { $0.key < $1.key }.map { lang.t("announcement.channel.\($0.key)") + ": " + $0.value }.joined(separator: "; "),
+                      rsvp: r.rsvp.map { lang.t("announcement.rsvp.\($0.rawValue)") }, attended: r.attended ?? false)
         }
     }
 
@@ -420,7 +430,7 @@ struct MessagingWeb {
             let upload = try req.uploadForm(RegistryWeb.Upload.self)
             guard let file = upload.file, file.data.readableBytes > 0 else { throw InvalidInput("file", "error.required") }
             let r = try await FollowUpImport.run(a, data: Data(buffer: file.data), unit: unit, access: req.access, on: req.db)
-            return try await followUpPage(req, a, unit, done: req.lang.t("msg.importInformedDone", [req.lang.number(r.marked), req.lang.number(r.already)]))
+            return try await followUpPage(req, a, unit, done: req.lang.t("announcement.importInformedDone", [req.lang.number(r.marked), req.lang.number(r.already)]))
         } catch let e as InvalidInput {
             let issues = e.issues.prefix(200).map { ImportIssue(line: $0.line.map(String.init) ?? "", field: $0.field, message: $0.message(req.lang)) }
             return try await followUpPage(req, a, unit, errors: Array(issues), status: e.status)
@@ -446,17 +456,17 @@ struct MessagingWeb {
         let page = PageRequest(req, defaultPer: req.query[String.self, at: "print"] == "1" ? 500 : req.config.pageSize)
         let result = try await MessagingQueries.followUp(a, unit: unit, access: req.access, page: page, on: req.db)
         try await Audit.record("list", Delivery.schema, row: a.id, unit: unit?.id ?? a.unitID, after: ["rows": String(result.items.count)], on: req.db)
-        let title = req.lang.t("msg.followUp")
+        let title = req.lang.t("announcement.followUp")
         return try await req.view.render("messaging/follow-up", FollowPage(
-            layout: Layout(req, title: title, crumbs: [Crumb(name: req.lang.t("msg.title"), url: SiteURL.notices.path), Crumb(name: a.title, url: SiteURL.notice(.id(a.id!)).path)]),
+            layout: Layout(req, title: title, crumbs: [Crumb(name: req.lang.t("announcement.title"), url: SiteURL.announcements.path), Crumb(name: a.title, url: SiteURL.announcement(.id(a.id!)).path)]),
             title: a.title, unitName: unit?.name, rows: Self.followRows(result.items, req.lang),
-            pager: Pager(req, page: page.page, per: page.per, total: result.total), informedURL: SiteURL.noticeInformed(.id(a.id!)).path,
-            back: req.method == .GET ? req.url.path + (req.url.query.map { "?" + $0 } ?? "") : SiteURL.noticeFollowUp(.id(a.id!)).path + "?" + unitQuery,
+            pager: Pager(req, page: page.page, per: page.per, total: result.total), informedURL: SiteURL.announcementInformed(.id(a.id!)).path,
+            back: req.method == .GET ? req.url.path + (req.url.query.map { "?" + $0 } ?? "") : SiteURL.announcementFollowUp(.id(a.id!)).path + "?" + unitQuery,
             canInform: a.status == .published,
-            printAllURL: result.total > page.per ? SiteURL.noticeFollowUp(.id(a.id!)).path + "?" + unitQuery + "print=1" : nil,
+            printAllURL: result.total > page.per ? SiteURL.announcementFollowUp(.id(a.id!)).path + "?" + unitQuery + "print=1" : nil,
             total: req.lang.number(result.total), isMeeting: a.category == .meeting, unitId: unit?.id?.uuidString.lowercased() ?? "",
-            downloadURL: SiteURL.noticeFollowUp(.id(a.id!)).path + "?" + unitQuery + "format=",
-            importURL: a.status == .published ? SiteURL.noticeFollowUp(.id(a.id!)).path + "/import" + (unit == nil ? "" : "?" + unitQuery.dropLast()) : nil,
+            downloadURL: SiteURL.announcementFollowUp(.id(a.id!)).path + "?" + unitQuery + "format=",
+            importURL: a.status == .published ? SiteURL.announcementFollowUpImport(.id(a.id!)).path + (unit == nil ? "" : "?" + unitQuery.dropLast()) : nil,
             importDone: done, importErrors: errors)).encodeResponse(status: status, for: req)
     }
 
@@ -466,21 +476,21 @@ struct MessagingWeb {
         let a = try await req.access.announcementToView(req.idParameter(), on: req.db)
         let f = try req.content.decode(InformedBody.self)
         _ = try await MessagingActions.markInformed(a, household: f.householdId, access: req.access, on: req.db)
-        let back = LocalPath.safe(f.back, or: SiteURL.noticeFollowUp(.id(a.id!)).path)
+        let back = LocalPath.safe(f.back, or: SiteURL.announcementFollowUp(.id(a.id!)).path)
         return req.redirect(to: back, redirectType: .normal)
     }
 
     func attendanceForm(req: Request) async throws -> Response {
         let a = try await req.access.announcementToView(req.idParameter(), on: req.db)
-        guard a.category == .meeting else { return req.redirect(to: SiteURL.notice(.id(a.id!)).path, redirectType: .normal) }
+        guard a.category == .meeting else { return req.redirect(to: SiteURL.announcement(.id(a.id!)).path, redirectType: .normal) }
         let unit: AdminUnit?
         do { unit = try await MessagingAPI.unitParameter(req) } catch is InvalidInput { throw Abort(.notFound) }
         let page = PageRequest(page: 1, per: 500)
         let result = try await MessagingQueries.followUp(a, unit: unit, access: req.access, all: true, page: page, on: req.db)
         return try await req.view.render("messaging/attendance", FollowPage(
-            layout: Layout(req, title: req.lang.t("msg.attendance"), crumbs: [Crumb(name: req.lang.t("msg.title"), url: SiteURL.notices.path), Crumb(name: a.title, url: SiteURL.notice(.id(a.id!)).path)]),
+            layout: Layout(req, title: req.lang.t("announcement.attendance"), crumbs: [Crumb(name: req.lang.t("announcement.title"), url: SiteURL.announcements.path), Crumb(name: a.title, url: SiteURL.announcement(.id(a.id!)).path)]),
             title: a.title, unitName: unit?.name, rows: Self.followRows(result.items, req.lang), pager: Pager(req, page: 1, per: 500, total: result.total),
-            informedURL: SiteURL.noticeAttendance(.id(a.id!)).path, back: "", canInform: a.status == .published && unit != nil, printAllURL: nil,
+            informedURL: SiteURL.announcementAttendance(.id(a.id!)).path, back: "", canInform: a.status == .published && unit != nil, printAllURL: nil,
             total: req.lang.number(result.total), isMeeting: true, unitId: unit?.id?.uuidString.lowercased() ?? "", downloadURL: nil)).encodeResponse(for: req)
     }
 
@@ -490,10 +500,10 @@ struct MessagingWeb {
         let a = try await req.access.announcementToView(req.idParameter(), on: req.db)
         let f = try req.content.decode(AttendanceBody.self)
         guard let id = UUID(uuidString: f.unitId ?? ""), let unit = try await AdminUnit.find(id, on: req.db), [.village, .group].contains(unit.kind) else {
-            throw InvalidInput("unitId", "error.msg.unknownUnit")
+            throw InvalidInput("unitId", "error.announcement.unknownUnit")
         }
         _ = try await MessagingActions.recordAttendance(a, unit: unit, present: f.householdIds ?? [], access: req.access, on: req.db)
-        return req.redirect(to: SiteURL.noticeReach(.id(a.id!)).path, redirectType: .normal)
+        return req.redirect(to: SiteURL.announcementReach(.id(a.id!)).path, redirectType: .normal)
     }
 
     // MARK: loudspeaker
@@ -510,7 +520,7 @@ struct MessagingWeb {
         let unit = try await req.access.unit(req.idParameter(), .publishNotices, on: req.db)
         let day = Day.parse(req.query[String.self, at: "date"] ?? Day.today()) ?? Day.today()
         guard let path = try await Speech.bulletin(unit: unit, day: day, app: req.application) else {
-            throw InvalidInput("date", "error.msg.noNotices", [Day.display(day)])
+            throw InvalidInput("date", "error.announcement.noneThatDay", [Day.display(day)])
         }
         let res = try await req.fileio.asyncStreamFile(at: path, mediaType: HTTPMediaType(type: "audio", subType: "wav"))
         res.headers.replaceOrAdd(name: .contentDisposition, value: "attachment; filename=\"ban-tin-\(unit.code)-\(day).wav\"")
@@ -541,26 +551,26 @@ struct MessagingWeb {
     }
 
     func inbox(req: Request) async throws -> Response {
-        guard let h = req.access.householdID else { return req.redirect(to: SiteURL.notices.path, redirectType: .normal) }
+        guard let h = req.access.householdID else { return req.redirect(to: SiteURL.announcements.path, redirectType: .normal) }
         let page = PageRequest(req, defaultPer: 20)
         let result = try await MessagingQueries.inbox(household: h, page: page, on: req.db)
         // Only what is not yet delivered is looked up again (a page already seen costs no query here).
         try await MessagingQueries.markSeen(household: h, announcements: result.items.filter { $0.status == .published && ($0.state == .queued || $0.state == .sent) }.map(\.id), on: req.db)
         let lang = req.lang
         return try await req.view.render("messaging/inbox", InboxPage(
-            layout: Layout(req, title: lang.t("msg.inbox")),
+            layout: Layout(req, title: lang.t("announcement.inbox")),
             rows: result.items.map { i in
-                InboxRow(url: SiteURL.myNotice(.id(i.id)).path, title: i.title, category: lang.t("msg.category.\(i.category.rawValue)"),
+                InboxRow(url: SiteURL.myAnnouncement(.id(i.id)).path, title: i.title, category: lang.t("announcement.category.\(i.category.rawValue)"),
                          categoryKey: i.category.rawValue, unit: i.unitName, when: Moment.display(i.publishedAt), unread: i.state != .read,
                          withdrawn: i.status == .withdrawn, corrected: i.corrected, starts: i.startsAt.map { Moment.display($0) })
             },
-            pager: Pager(req, page: page.page, per: page.per, total: result.total), pushKeyURL: "/api/v1/push/key",
-            pushSubscribeURL: "/api/v1/my/push-subscriptions")).encodeResponse(for: req)
+            pager: Pager(req, page: page.page, per: page.per, total: result.total), pushKeyURL: APIURL.pushKey.path,
+            pushSubscribeURL: APIURL.pushSubscriptions.path)).encodeResponse(for: req)
     }
 
-    struct MyNoticePage: Encodable {
+    struct MyAnnouncementPage: Encodable {
         var layout: Layout
-        var notice: InboxItemDTO
+        var announcement: InboxItemDTO
         var category: String
         var when: String
         var starts: String
@@ -575,7 +585,7 @@ struct MessagingWeb {
         var paragraphs: [String]
     }
 
-    func myNoticePage(_ req: Request, _ id: UUID, error: String? = nil, status: HTTPResponseStatus = .ok) async throws -> Response {
+    func myAnnouncementPage(_ req: Request, _ id: UUID, error: String? = nil, status: HTTPResponseStatus = .ok) async throws -> Response {
         guard let h = req.access.householdID, let d = try await Delivery.query(on: req.db).filter(\.$householdID == h).filter(\.$announcementID == id).first(),
               let a = try await Announcement.find(id, on: req.db), a.status != .draft else { throw Abort(.notFound) }
         if a.status == .published { try await MessagingQueries.markSeen(household: h, announcements: [id], on: req.db) }
@@ -585,24 +595,24 @@ struct MessagingWeb {
         let item = InboxItemDTO(id: id, category: a.category, status: a.status, title: a.title, body: a.body, unitName: unit, publishedAt: a.publishedAt,
                                 corrected: !fixes.isEmpty, withdrawReason: a.withdrawReason, state: d.state, rsvp: d.rsvp, startsAt: a.startsAt, place: a.place)
         let open = a.status == .published && (a.startsAt ?? .distantFuture) > req.now
-        return try await req.view.render("messaging/mine", MyNoticePage(
-            layout: Layout(req, title: a.title, crumbs: [Crumb(name: lang.t("msg.inbox"), url: SiteURL.myNotices.path)]),
-            notice: item, category: lang.t("msg.category.\(a.category.rawValue)"), when: Moment.display(a.publishedAt), starts: Moment.display(a.startsAt),
+        return try await req.view.render("messaging/mine", MyAnnouncementPage(
+            layout: Layout(req, title: a.title, crumbs: [Crumb(name: lang.t("announcement.inbox"), url: SiteURL.myAnnouncements.path)]),
+            announcement: item, category: lang.t("announcement.category.\(a.category.rawValue)"), when: Moment.display(a.publishedAt), starts: Moment.display(a.startsAt),
             corrections: fixes.map { CorrectionView(at: Moment.display($0.at), author: $0.authorName, note: $0.note, previousTitle: $0.previousTitle, previousBody: $0.previousBody) },
-            read: d.state == .read, readURL: SiteURL.myNoticeRead(.id(id)).path, rsvpURL: SiteURL.myNoticeRSVP(.id(id)).path,
-            rsvp: d.rsvp.map { lang.t("msg.rsvp.\($0.rawValue)") },
-            rsvpChoices: RSVP.allCases.map { SelectOption(value: $0.rawValue, label: lang.t("msg.rsvp.\($0.rawValue)"), selected: d.rsvp == $0) },
+            read: d.state == .read, readURL: SiteURL.myAnnouncementRead(.id(id)).path, rsvpURL: SiteURL.myAnnouncementRSVP(.id(id)).path,
+            rsvp: d.rsvp.map { lang.t("announcement.rsvp.\($0.rawValue)") },
+            rsvpChoices: RSVP.allCases.map { SelectOption(value: $0.rawValue, label: lang.t("announcement.rsvp.\($0.rawValue)"), selected: d.rsvp == $0) },
             canAnswer: a.category == .meeting && open, error: error,
             paragraphs: a.body.components(separatedBy: "\n").filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty })).encodeResponse(status: status, for: req)
     }
 
-    func myNotice(req: Request) async throws -> Response { try await myNoticePage(req, try req.idParameter()) }
+    func myAnnouncement(req: Request) async throws -> Response { try await myAnnouncementPage(req, try req.idParameter()) }
 
     func read(req: Request) async throws -> Response {
         guard let h = req.access.householdID else { throw Abort(.notFound) }
         let id = try req.idParameter()
         _ = try await MessagingActions.acknowledge(household: h, announcement: id, on: req.db)
-        return req.redirect(to: SiteURL.myNotice(.id(id)).path, redirectType: .normal)
+        return req.redirect(to: SiteURL.myAnnouncement(.id(id)).path, redirectType: .normal)
     }
 
     struct RSVPBody: Content { var rsvp: String? }
@@ -612,9 +622,9 @@ struct MessagingWeb {
         let id = try req.idParameter()
         guard let a = try await Announcement.find(id, on: req.db) else { throw Abort(.notFound) }
         do { _ = try await MessagingActions.answer(household: h, announcement: a, rsvp: try req.content.decode(RSVPBody.self).rsvp, on: req.db) } catch let e as InvalidInput {
-            return try await myNoticePage(req, id, error: e.issues.first?.message(req.lang), status: e.status)
+            return try await myAnnouncementPage(req, id, error: e.issues.first?.message(req.lang), status: e.status)
         }
-        return req.redirect(to: SiteURL.myNotice(.id(id)).path, redirectType: .normal)
+        return req.redirect(to: SiteURL.myAnnouncement(.id(id)).path, redirectType: .normal)
     }
 
     // MARK: CAP
@@ -622,10 +632,9 @@ struct MessagingWeb {
     func capFeed(req: Request) async throws -> Response {
         let alerts = try await Announcement.query(on: req.db).filter(\.$category == .urgent).filter(\.$status ~~ [.published, .withdrawn])
             .sort(\.$publishedAt, .descending).limit(50).all()
-        let base = req.config.messaging.baseURL
         var entries: [(alert: CAPAlert, url: String)] = []
-        for a in alerts { entries.append((try await AlertsCAP.alert(a, app: req.application, on: req.db), base + SiteURL.capAlert(.id(a.id!)).path)) }
-        let xml = capAtomFeed(id: base + SiteURL.capFeed.path, title: Lang.vi.t("msg.capFeedTitle"), selfURL: base + SiteURL.capFeed.path,
+        for a in alerts { entries.append((try await AlertsCAP.alert(a, app: req.application, on: req.db), req.config.externalURL(.capAlert(.id(a.id!))))) }
+        let xml = capAtomFeed(id: req.config.externalURL(.capFeed), title: Lang.vi.t("announcement.capFeedTitle"), selfURL: req.config.externalURL(.capFeed),
                               updated: alerts.first.flatMap { $0.updatedAt ?? $0.publishedAt } ?? req.now, entries: entries)
         let res = Response(status: .ok, body: .init(string: xml))
         res.headers.contentType = HTTPMediaType(type: "application", subType: "atom+xml", parameters: ["charset": "utf-8"])

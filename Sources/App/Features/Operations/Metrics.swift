@@ -35,10 +35,11 @@ public enum Monitoring {
         app.http.server.configuration.reportMetrics = false
     }
 
-    /// The route's pattern as registered (`/card/:token`), "unmatched" when none matched.
+    /// The route's pattern as registered (`/card/:token`), "unmatched" when none matched; redacted by the URL map
+    /// (SiteURL.redacted), so a secret route's component can never become a label even if registered as a literal.
     static func routeLabel(_ req: Request) -> String {
         guard let route = req.route else { return unmatched }
-        return "/" + route.path.map(\.description).joined(separator: "/")
+        return SiteURL.redacted("/" + route.path.map(\.description).joined(separator: "/"))
     }
 
     /// Whether the caller may read `/metrics`: its address is in METRICS_ALLOW, or it sends METRICS_TOKEN.

@@ -11,12 +11,11 @@ struct PersonalDataRoutes {
         web.post(SiteURL.consentNew(.key).components, use: consentCreate).rule(.household(.personalData))
         web.post(SiteURL.consentWithdraw(.key).components, use: consentWithdraw).rule(.household(.personalData))
         web.post(SiteURL.householdErase(.key).components, use: erase).rule(.household(.personalData))
-        let h = api.grouped("households", ":id")
-        h.get("consents", use: apiConsents).rule(.household(.personalData))
-        h.post("consents", use: apiConsentCreate).rule(.household(.personalData))
-        h.post("consents", "withdraw", use: apiWithdraw).rule(.household(.personalData))
-        h.get("personal-data", use: json).rule(.household(.personalData))
-        h.post("erase", use: apiErase).rule(.household(.personalData))
+        api.get(APIURL.householdConsents(.key).components, use: apiConsents).rule(.household(.personalData))
+        api.post(APIURL.householdConsents(.key).components, use: apiConsentCreate).rule(.household(.personalData))
+        api.post(APIURL.householdConsentsWithdraw(.key).components, use: apiWithdraw).rule(.household(.personalData))
+        api.get(APIURL.householdPersonalData(.key).components, use: json).rule(.household(.personalData))
+        api.post(APIURL.householdErase(.key).components, use: apiErase).rule(.household(.personalData))
     }
 
     static func household(_ req: Request) async throws -> Household {

@@ -259,8 +259,8 @@ struct ConfirmRoutes {
     func addRoutes(open: any RoutesBuilder, openAPI: any RoutesBuilder) {
         open.get(SiteURL.phoneConfirm(.key).components, use: page).rule(.open)
         open.post(SiteURL.phoneConfirm(.key).components, use: submit).rule(.open)
-        openAPI.get("phone-confirmations", ":id", use: showAPI).rule(.open)
-        openAPI.post("phone-confirmations", ":id", use: confirmAPI).rule(.open)
+        openAPI.get(APIURL.phoneConfirmation(.key).components, use: showAPI).rule(.open)
+        openAPI.post(APIURL.phoneConfirmation(.key).components, use: confirmAPI).rule(.open)
     }
 
     struct Page: Encodable {

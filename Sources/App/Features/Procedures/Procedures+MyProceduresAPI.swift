@@ -20,11 +20,11 @@ public struct PublishInput: Content {
 
 struct MyProceduresAPI {
     func addRoutes(openAPI: any RoutesBuilder, api: any RoutesBuilder) {
-        openAPI.get("lookup", use: lookup).rule(.open)
-        openAPI.post("lookup", "cancel", use: cancel).rule(.open)
-        api.get("my", "procedures", use: mine).rule(.signedIn)
-        api.post("questions", ":id", "publish", use: publish).rule(.question(.serveProcedures))
-        api.get("communes", ":id", "closed-days", use: closedDays).rule(.commune(.serveProcedures))
+        openAPI.get(APIURL.lookup.components, use: lookup).rule(.open)
+        openAPI.post(APIURL.lookupCancel.components, use: cancel).rule(.open)
+        api.get(APIURL.myProcedures.components, use: mine).rule(.signedIn)
+        api.post(APIURL.questionPublish(.key).components, use: publish).rule(.question(.serveProcedures))
+        api.get(APIURL.communeClosedDays(.key).components, use: closedDays).rule(.commune(.serveProcedures))
     }
 
     static func view(questions: [ProcedureQuestion], appointments: [Appointment], sets: [PaperSet], on db: any Database) async throws -> ResidentViewDTO {

@@ -4,17 +4,15 @@ import Vapor
 
 struct RegistryAPI {
     func addRoutes(to api: any RoutesBuilder) {
-        let households = api.grouped("households")
-        households.get(use: listHouseholds).rule(.list(.readRegistry))
-        households.post(use: createHousehold).rule(.action(.writeRegistry))
-        households.get(":id", use: getHousehold).rule(.household(.readRegistry))
-        households.patch(":id", use: updateHousehold).rule(.household(.writeRegistry))
-        let residents = api.grouped("residents")
-        residents.get(use: listResidents).rule(.list(.readRegistry))
-        residents.post(use: createResident).rule(.action(.writeRegistry))
-        residents.get(":id", use: getResident).rule(.resident(.readRegistry))
-        residents.patch(":id", use: updateResident).rule(.resident(.writeRegistry))
-        api.get("units", ":id", "households", "export", use: exportHouseholds).rule(.unit(.importExport))
+        api.get(APIURL.households.components, use: listHouseholds).rule(.list(.readRegistry))
+        api.post(APIURL.households.components, use: createHousehold).rule(.action(.writeRegistry))
+        api.get(APIURL.household(.key).components, use: getHousehold).rule(.household(.readRegistry))
+        api.patch(APIURL.household(.key).components, use: updateHousehold).rule(.household(.writeRegistry))
+        api.get(APIURL.residents.components, use: listResidents).rule(.list(.readRegistry))
+        api.post(APIURL.residents.components, use: createResident).rule(.action(.writeRegistry))
+        api.get(APIURL.resident(.key).components, use: getResident).rule(.resident(.readRegistry))
+        api.patch(APIURL.resident(.key).components, use: updateResident).rule(.resident(.writeRegistry))
+        api.get(APIURL.unitHouseholdsExport(.key).components, use: exportHouseholds).rule(.unit(.importExport))
     }
 
     /// A commune's, village's or group's households in the import's columns: `?format=csv` (default) or `xlsx`.
@@ -69,7 +67,7 @@ struct RegistryAPI {
         try await Self.checkPlacement(villageId: input.villageId, groupId: input.groupId, req)
         let h = try await RegistryActions.createHousehold(input, on: req.db)
         let res = try await RegistryQueries.detail(h.id!, on: req.db).encodeResponse(status: .created, for: req)
-        res.headers.replaceOrAdd(name: .location, value: "/api/v1/households/\(h.id!.uuidString.lowercased())")
+        res.headers.replaceOrAdd(name: .location, value: APIURL.household(.id(h.id!)).path)
         return res
     }
 
@@ -111,7 +109,7 @@ struct RegistryAPI {
         let r = try await RegistryActions.createResident(in: h, input, on: req.db)
         let fresh = try await Household.find(h.id!, on: req.db)
         let res = try await r.toDTO(representativeID: fresh?.representativeID).encodeResponse(status: .created, for: req)
-        res.headers.replaceOrAdd(name: .location, value: "/api/v1/residents/\(r.id!.uuidString.lowercased())")
+        res.headers.replaceOrAdd(name: .location, value: APIURL.resident(.id(r.id!)).path)
         return res
     }
 

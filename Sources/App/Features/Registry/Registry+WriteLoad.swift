@@ -22,7 +22,7 @@ public enum WriteLoad {
     /// A province, a commune and a village for the load; `prefix` is two digits, different for runs on one database.
     public static func setup(base: String, token: String, prefix: String, client: any Client) async throws -> UUID {
         func unit(_ kind: String, _ code: String, _ name: String, _ parent: UUID?) async throws -> UUID {
-            let res = try await client.post(URI(string: base + "/api/v1/units"), headers: ["Authorization": "Bearer \(token)"]) {
+            let res = try await client.post(URI(string: base + APIURL.units.path), headers: ["Authorization": "Bearer \(token)"]) {
                 try $0.content.encode(UnitInput(kind: kind, code: code, name: name, parentId: parent?.uuidString))
             }
             guard res.status == .created else { throw Abort(.internalServerError, reason: "setup \(kind): \(res.status) \(res.body.map { String(buffer: $0) } ?? "")") }
@@ -72,31 +72,31 @@ public enum WriteLoad {
             let code = "\(tag)\(c)-\(j)"
             switch j % 6 {
             case 0:
-                if let res = try await send(.POST, "/api/v1/units", UnitInput(kind: "group", code: code, name: "Tổ \(code)", parentId: village.uuidString), expect: .created) {
+                if let res = try await send(.POST, APIURL.units.path, UnitInput(kind: "group", code: code, name: "Tổ \(code)", parentId: village.uuidString), expect: .created) {
                     groupID = try res.content.decode(UnitDTO.self).id
                 }
             case 1:
                 guard let g = groupID else { continue }
-                _ = try await send(.PATCH, "/api/v1/units/\(g)", UnitInput(name: "Tổ đổi tên \(code)"), expect: .ok)
+                _ = try await send(.PATCH, APIURL.unit(.id(g)).path, UnitInput(name: "Tổ đổi tên \(code)"), expect: .ok)
             case 2:
                 let rep = ResidentInput(householdId: nil, fullName: "Nguyễn Văn \(code)", gender: "male", birthYear: 1970, relation: "head", phone: nil, isRepresentative: true)
                 let input = HouseholdInput(code: code, villageId: village.uuidString, groupId: groupID?.uuidString, address: "Số \(j)", phone: nil,
                                            representativeId: nil, representative: rep)
-                if let res = try await send(.POST, "/api/v1/households", input, expect: .created) {
+                if let res = try await send(.POST, APIURL.households.path, input, expect: .created) {
                     householdID = try res.content.decode(HouseholdDetailDTO.self).household.id
                 }
             case 3:
                 guard let h = householdID else { continue }
-                _ = try await send(.PATCH, "/api/v1/households/\(h)", HouseholdInput(address: "Số \(j), ngõ \(c)"), expect: .ok)
+                _ = try await send(.PATCH, APIURL.household(.id(h)).path, HouseholdInput(address: "Số \(j), ngõ \(c)"), expect: .ok)
             case 4:
                 guard let h = householdID else { continue }
                 let input = ResidentInput(householdId: h.uuidString, fullName: "Trần Thị \(code)", gender: "female", birthYear: 1995, relation: "child", phone: nil, isRepresentative: false)
-                if let res = try await send(.POST, "/api/v1/residents", input, expect: .created) {
+                if let res = try await send(.POST, APIURL.residents.path, input, expect: .created) {
                     residentID = try res.content.decode(ResidentDTO.self).id
                 }
             default:
                 guard let id = residentID else { continue }
-                _ = try await send(.PATCH, "/api/v1/residents/\(id)", ResidentInput(fullName: "Trần Thị Đổi \(code)"), expect: .ok)
+                _ = try await send(.PATCH, APIURL.resident(.id(id)).path, ResidentInput(fullName: "Trần Thị Đổi \(code)"), expect: .ok)
             }
         }
         return r

@@ -4,17 +4,16 @@ import Vapor
 
 struct UnitsAPI {
     func addRoutes(to api: any RoutesBuilder) {
-        let units = api.grouped("units")
-        units.get(use: list).rule(.list(.readRegistry))
-        units.post(use: create).rule(.action(.manageUnits))
-        units.post("merge", use: merge).rule(.action(.manageUnits))
-        units.get(":id", use: get).rule(.unit(.readRegistry))
-        units.patch(":id", use: update).rule(.unit(.manageUnits))
-        units.get(":id", "summary", use: summary).rule(.unit(.readRegistry))
-        units.get(":id", "history", use: history).rule(.unit(.readRegistry))
-        units.get(":id", "parent", use: parent).rule(.unit(.readRegistry))
-        units.post(":id", "move", use: move).rule(.unit(.manageUnits))
-        units.post(":id", "carry", use: carry).rule(.unit(.manageUnits))
+        api.get(APIURL.units.components, use: list).rule(.list(.readRegistry))
+        api.post(APIURL.units.components, use: create).rule(.action(.manageUnits))
+        api.post(APIURL.unitsMerge.components, use: merge).rule(.action(.manageUnits))
+        api.get(APIURL.unit(.key).components, use: get).rule(.unit(.readRegistry))
+        api.patch(APIURL.unit(.key).components, use: update).rule(.unit(.manageUnits))
+        api.get(APIURL.unitSummary(.key).components, use: summary).rule(.unit(.readRegistry))
+        api.get(APIURL.unitHistory(.key).components, use: history).rule(.unit(.readRegistry))
+        api.get(APIURL.unitParent(.key).components, use: parent).rule(.unit(.readRegistry))
+        api.post(APIURL.unitMove(.key).components, use: move).rule(.unit(.manageUnits))
+        api.post(APIURL.unitCarry(.key).components, use: carry).rule(.unit(.manageUnits))
     }
 
     static func filter(_ req: Request) async throws -> UnitQueries.Filter {
@@ -51,7 +50,7 @@ struct UnitsAPI {
         try await Self.checkParent(input.parentId, req)
         let unit = try await UnitActions.create(input, on: req.db)
         let res = try await unit.toDTO().encodeResponse(status: .created, for: req)
-        res.headers.replaceOrAdd(name: .location, value: "/api/v1/units/\(unit.id!.uuidString.lowercased())")
+        res.headers.replaceOrAdd(name: .location, value: APIURL.unit(.id(unit.id!)).path)
         return res
     }
 

@@ -152,7 +152,7 @@ struct UnitsWeb {
             newHouseholdURL: unit.kind == .village || unit.kind == .group ? SiteURL.householdNew(id).path : nil,
             importURL: unit.kind == .commune ? SiteURL.unitImport(id).path : nil,
             exportURL: holdsHouseholds ? SiteURL.unitExport(id).path : nil,
-            apiURL: "/api/v1/units/\(unit.id!.uuidString.lowercased())/summary")
+            apiURL: APIURL.unitSummary(.id(unit.id!)).path)
         return try await req.view.render("units/show", ctx)
     }
 

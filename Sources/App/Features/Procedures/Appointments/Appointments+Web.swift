@@ -10,19 +10,19 @@ struct AppointmentsRoutes {
         signedIn.post(SiteURL.closedDayNew(.key).components, use: createClosedDay).rule(.commune(.serveProcedures))
         signedIn.post(SiteURL.appointmentCancel(.key).components, use: officerCancel).rule(.appointment(.serveProcedures))
         signedIn.post(SiteURL.slotRetire(.key).components, use: retire).rule(.slot(.serveProcedures))
-        api.post("slots", ":id", "retire", use: retireAPI).rule(.slot(.serveProcedures))
+        api.post(APIURL.slotRetire(.key).components, use: retireAPI).rule(.slot(.serveProcedures))
         open.get(SiteURL.guideBook(":commune", ":key").components, use: bookPage).rule(.open)
         open.post(SiteURL.guideBook(":commune", ":key").components, use: book).rule(.open)
         // The resident's own cancel: the household session that booked, or the phone it was booked with.
         open.post(SiteURL.myAppointmentCancel(.key).components, use: residentCancel).rule(.open)
 
-        api.get("communes", ":id", "slots", use: slotsAPI).rule(.commune(.serveProcedures))
-        api.post("communes", ":id", "slots", use: createSlotAPI).rule(.commune(.serveProcedures))
-        api.post("communes", ":id", "closed-days", use: closedDayAPI).rule(.commune(.serveProcedures))
-        api.get("communes", ":id", "appointments", use: appointmentsAPI).rule(.commune(.serveProcedures))
-        api.post("appointments", ":id", "cancel", use: cancelAPI).rule(.appointment(.serveProcedures))
-        openAPI.get("communes", ":id", "openings", use: openingsAPI).rule(.open)
-        openAPI.post("appointments", use: bookAPI).rule(.open)
+        api.get(APIURL.communeSlots(.key).components, use: slotsAPI).rule(.commune(.serveProcedures))
+        api.post(APIURL.communeSlots(.key).components, use: createSlotAPI).rule(.commune(.serveProcedures))
+        api.post(APIURL.communeClosedDays(.key).components, use: closedDayAPI).rule(.commune(.serveProcedures))
+        api.get(APIURL.communeAppointments(.key).components, use: appointmentsAPI).rule(.commune(.serveProcedures))
+        api.post(APIURL.appointmentCancel(.key).components, use: cancelAPI).rule(.appointment(.serveProcedures))
+        openAPI.get(APIURL.communeOpenings(.key).components, use: openingsAPI).rule(.open)
+        openAPI.post(APIURL.appointments.components, use: bookAPI).rule(.open)
     }
 
     static func weekdayName(_ req: Request, _ iso: String) -> String { req.lang.t("proc.weekday.\(Day.weekday(iso))") }

@@ -52,14 +52,17 @@ public enum BoardActions {
         }
     }
 
-    static func dto(_ b: QrBoard, base: String, on db: any Database) async throws -> BoardDTO {
+    /// The board with its procedures; `link` makes each short code's address (AppConfig.printedURL for the printed
+    /// and API ones, the bare path for a list that shows none).
+    static func dto(_ b: QrBoard, link: (SiteURL) throws -> String, on db: any Database) async throws -> BoardDTO {
         let links = try await BoardProcedure.query(on: db).filter(\.$boardID == b.id!).sort(\.$position).all()
         let procs = try await Procedure.query(on: db).filter(\.$id ~~ links.map(\.procedureID)).all()
         let byID = Dictionary(uniqueKeysWithValues: procs.map { ($0.id!, $0) })
+        let urls = try Dictionary(links.map { ($0.shortCode, try link(SiteURL.scan($0.shortCode))) }) { a, _ in a }
         return BoardDTO(id: b.id!, communeId: b.communeID, villageId: b.villageID, place: b.place, latitude: b.latitude, longitude: b.longitude, contact: b.contact,
                         procedures: links.compactMap { l in byID[l.procedureID].map {
                             BoardProcedureDTO(procedureId: $0.id!, key: $0.key, name: $0.name, shortCode: l.shortCode,
-                                              shortUrl: base + SiteURL.scan(l.shortCode).path)
+                                              shortUrl: urls[l.shortCode] ?? "")
                         } })
     }
 
@@ -115,9 +118,4 @@ public enum BoardActions {
         return out
     }
 
-    /// The address printed under a QR code: the configured public address (never the request's Host header).
-    static func base(_ req: Request) throws -> String {
-        guard let u = req.config.publicBase else { throw InvalidInput("publicURL", "error.publicURLMissing", status: .conflict) }
-        return u
-    }
 }

@@ -22,7 +22,7 @@ extension ProceduresWeb {
         var rows: [BoardRow] = []
         let scans = try await BoardActions.totals(communeID: commune.id!, since: Day.adding(-29, to: Day.today()), on: req.db)
         for b in list {
-            let dto = try await BoardActions.dto(b, base: "", on: req.db)
+            let dto = try await BoardActions.dto(b, link: { $0.path }, on: req.db)
             rows.append(BoardRow(place: b.place, village: b.villageID.flatMap { vname[$0] } ?? "",
                                  coordinates: b.latitude.map { String(format: "%.5f, %.5f", $0, b.longitude ?? 0) } ?? "",
                                  procedures: dto.procedures.map(\.name).joined(separator: "; "), url: SiteURL.board(.id(b.id!)).path,
@@ -98,8 +98,7 @@ extension ProceduresWeb {
     func board(req: Request) async throws -> View {
         let b = try req.scoped(QrBoard.self)
         guard let commune = try await AdminUnit.find(b.communeID, on: req.db) else { throw Abort(.notFound) }
-        let base = try BoardActions.base(req)
-        let dto = try await BoardActions.dto(b, base: base, on: req.db)
+        let dto = try await BoardActions.dto(b, link: req.config.printedURL, on: req.db)
         let since = Day.adding(-29, to: Day.today())
         let days = try await BoardActions.figures(boardID: b.id!, byMonth: false, since: since, on: req.db)
         let months = try await BoardActions.figures(boardID: b.id!, byMonth: true, since: Day.adding(-365, to: Day.today()), on: req.db)
@@ -136,7 +135,7 @@ extension ProceduresWeb {
     func poster(req: Request) async throws -> View {
         let b = try req.scoped(QrBoard.self)
         guard let commune = try await AdminUnit.find(b.communeID, on: req.db) else { throw Abort(.notFound) }
-        let dto = try await BoardActions.dto(b, base: try BoardActions.base(req), on: req.db)
+        let dto = try await BoardActions.dto(b, link: req.config.printedURL, on: req.db)
         let procs = try await Procedure.query(on: req.db).filter(\.$id ~~ dto.procedures.map(\.procedureId)).all()
         let summary = Dictionary(uniqueKeysWithValues: procs.map { ($0.id!, $0.summary) })
         let handledBy = procs.first?.handledBy ?? ProcedureCatalogSeed.handledBy
@@ -156,7 +155,7 @@ extension ProceduresWeb {
     static func shortURL(_ req: Request) async throws -> String {
         let code = req.parameters.get("code") ?? ""
         guard code.count <= 12, try await BoardProcedure.query(on: req.db).filter(\.$shortCode == code).count() > 0 else { throw Abort(.notFound) }
-        return try BoardActions.base(req) + SiteURL.scan(code).path
+        return try req.config.printedURL(.scan(code))
     }
 
     func qrSVG(req: Request) async throws -> Response {

@@ -5,13 +5,13 @@ import Vapor
 
 struct ProceduresAPI {
     func addRoutes(open: any RoutesBuilder, signedIn api: any RoutesBuilder) {
-        api.get("communes", ":id", "procedures", use: listProcedures).rule(.commune(.manageProcedures))
-        api.post("communes", ":id", "procedures", use: createProcedure).rule(.commune(.manageProcedures))
-        api.get("procedures", ":id", use: getProcedure).rule(.procedure(.manageProcedures))
-        api.patch("procedures", ":id", use: updateProcedure).rule(.procedure(.manageProcedures))
-        api.get("communes", ":id", "boards", use: listBoards).rule(.commune(.manageProcedures))
-        api.post("communes", ":id", "boards", use: createBoard).rule(.commune(.manageProcedures))
-        api.get("boards", ":id", use: getBoard).rule(.board(.manageProcedures))
+        api.get(APIURL.communeProcedures(.key).components, use: listProcedures).rule(.commune(.manageProcedures))
+        api.post(APIURL.communeProcedures(.key).components, use: createProcedure).rule(.commune(.manageProcedures))
+        api.get(APIURL.procedure(.key).components, use: getProcedure).rule(.procedure(.manageProcedures))
+        api.patch(APIURL.procedure(.key).components, use: updateProcedure).rule(.procedure(.manageProcedures))
+        api.get(APIURL.communeBoards(.key).components, use: listBoards).rule(.commune(.manageProcedures))
+        api.post(APIURL.communeBoards(.key).components, use: createBoard).rule(.commune(.manageProcedures))
+        api.get(APIURL.board(.key).components, use: getBoard).rule(.board(.manageProcedures))
     }
 
     func listProcedures(req: Request) async throws -> [ProcedureDTO] {
@@ -25,7 +25,7 @@ struct ProceduresAPI {
         _ = try await CatalogActions.list(commune, on: req.db)
         let p = try await CatalogActions.create(in: commune, input, on: req.db)
         let res = try await p.toDTO(communeCode: commune.code).encodeResponse(status: .created, for: req)
-        res.headers.replaceOrAdd(name: .location, value: "/api/v1/procedures/\(p.id!.uuidString.lowercased())")
+        res.headers.replaceOrAdd(name: .location, value: APIURL.procedure(.id(p.id!)).path)
         return res
     }
 

@@ -149,10 +149,10 @@ struct DossiersRoutes {
         signedIn.get(SiteURL.dossiers(.key).components, use: page).rule(.commune(.serveProcedures))
         signedIn.post(SiteURL.dossierNew(.key).components, use: create).rule(.commune(.serveProcedures))
         signedIn.post(SiteURL.dossierStatus(.key).components, use: status).rule(.dossier(.serveProcedures))
-        api.get("communes", ":id", "dossiers", use: listAPI).rule(.commune(.serveProcedures))
-        api.post("communes", ":id", "dossiers", use: createAPI).rule(.commune(.serveProcedures))
-        api.get("communes", ":id", "dossier-figures", use: figuresAPI).rule(.commune(.serveProcedures))
-        api.patch("dossiers", ":id", use: statusAPI).rule(.dossier(.serveProcedures))
+        api.get(APIURL.communeDossiers(.key).components, use: listAPI).rule(.commune(.serveProcedures))
+        api.post(APIURL.communeDossiers(.key).components, use: createAPI).rule(.commune(.serveProcedures))
+        api.get(APIURL.communeDossierFigures(.key).components, use: figuresAPI).rule(.commune(.serveProcedures))
+        api.patch(APIURL.dossier(.key).components, use: statusAPI).rule(.dossier(.serveProcedures))
     }
 
     struct Row: Encodable { var reference: String; var procedure: String; var channel: String; var status: String; var statusKey: String; var received: String; var due: String; var done: String; var late: Bool; var statusURL: String }

@@ -17,12 +17,12 @@ struct PapersRoutes {
         signedIn.get(SiteURL.paperFile(.key).components, use: file).rule(.paperFile(.serveProcedures))
         signedIn.get(SiteURL.myPaperFile(.key).components, use: myFile).rule(.signedIn)
 
-        openAPI.post("paper-sets", use: startAPI).rule(.open)
-        openAPI.on(.POST, "paper-sets", ":id", "files", body: .collect(maxSize: limit), use: uploadAPI).rule(.open).maxBody(maxBody)
-        api.get("communes", ":id", "paper-sets", use: listAPI).rule(.commune(.serveProcedures))
-        api.get("paper-sets", ":id", use: showAPI).rule(.paperSet(.serveProcedures))
-        api.post("paper-items", ":id", use: markAPI).rule(.paperItem(.serveProcedures))
-        api.get("paper-files", ":id", use: file).rule(.paperFile(.serveProcedures))
+        openAPI.post(APIURL.paperSets.components, use: startAPI).rule(.open)
+        openAPI.on(.POST, APIURL.paperSetFiles(.key).components, body: .collect(maxSize: limit), use: uploadAPI).rule(.open).maxBody(maxBody)
+        api.get(APIURL.communePaperSets(.key).components, use: listAPI).rule(.commune(.serveProcedures))
+        api.get(APIURL.paperSet(.key).components, use: showAPI).rule(.paperSet(.serveProcedures))
+        api.post(APIURL.paperItem(.key).components, use: markAPI).rule(.paperItem(.serveProcedures))
+        api.get(APIURL.paperFile(.key).components, use: file).rule(.paperFile(.serveProcedures))
     }
 
     // MARK: resident

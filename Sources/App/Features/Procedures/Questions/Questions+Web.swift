@@ -9,9 +9,9 @@ struct QuestionsRoutes {
         signedIn.get(SiteURL.questions(.key).components, use: queuePage).rule(.commune(.serveProcedures))
         signedIn.post(SiteURL.questionAnswer(.key).components, use: answerPage).rule(.question(.serveProcedures))
         signedIn.post(SiteURL.questionPublish(.key).components, use: publishPage).rule(.question(.serveProcedures))
-        openAPI.post("questions", use: askAPI).rule(.open)
-        api.get("communes", ":id", "questions", use: queueAPI).rule(.commune(.serveProcedures))
-        api.post("questions", ":id", "answer", use: answerAPI).rule(.question(.serveProcedures))
+        openAPI.post(APIURL.questions.components, use: askAPI).rule(.open)
+        api.get(APIURL.communeQuestions(.key).components, use: queueAPI).rule(.commune(.serveProcedures))
+        api.post(APIURL.questionAnswer(.key).components, use: answerAPI).rule(.question(.serveProcedures))
     }
 
     // MARK: pages
