@@ -10,10 +10,10 @@ struct MessagingAPI {
         api.post(APIURL.announcements.components, use: create).rule(.action(.publishNotices))
         api.post(APIURL.announcementsPreview.components, use: preview).rule(.action(.publishNotices))
         api.get(APIURL.announcement(.key).components, use: get).rule(.announcement(.publishNotices))
-        api.patch(APIURL.announcement(.key).components, use: update).rule(.announcement(.publishNotices))
-        api.post(APIURL.announcementPublish(.key).components, use: publish).rule(.announcement(.publishNotices))
-        api.post(APIURL.announcementCorrect(.key).components, use: correct).rule(.announcement(.publishNotices))
-        api.post(APIURL.announcementWithdraw(.key).components, use: withdraw).rule(.announcement(.publishNotices))
+        api.patch(APIURL.announcement(.key).components, use: update).rule(.announcementToChange(.publishNotices))
+        api.post(APIURL.announcementPublish(.key).components, use: publish).rule(.announcementToChange(.publishNotices))
+        api.post(APIURL.announcementCorrect(.key).components, use: correct).rule(.announcementToChange(.publishNotices))
+        api.post(APIURL.announcementWithdraw(.key).components, use: withdraw).rule(.announcementToChange(.publishNotices))
         api.get(APIURL.announcementReach(.key).components, use: reach).rule(.announcement(.publishNotices))
         api.get(APIURL.announcementFollowUp(.key).components, use: followUp).rule(.announcement(.publishNotices))
         api.post(APIURL.announcementInformed(.key).components, use: informed).rule(.announcement(.publishNotices))
@@ -62,18 +62,18 @@ struct MessagingAPI {
     }
 
     func get(req: Request) async throws -> AnnouncementDTO {
-        let a = try await req.access.announcementToView(req.idParameter(), on: req.db)
+        let a = try req.scoped(Announcement.self)
         return try await MessagingQueries.detail(a, on: req.db)
     }
 
     func update(req: Request) async throws -> AnnouncementDTO {
-        let a = try await req.access.announcementToEdit(req.idParameter(), on: req.db)
+        let a = try req.scoped(Announcement.self)
         try await MessagingActions.update(a, try req.content.decode(AnnouncementInput.self), access: req.access, app: req.application, on: req.db)
         return try await MessagingQueries.detail(a, on: req.db)
     }
 
     func publish(req: Request) async throws -> AnnouncementDTO {
-        let a = try await req.access.announcementToEdit(req.idParameter(), on: req.db)
+        let a = try req.scoped(Announcement.self)
         try await MessagingActions.publish(a, on: req.db)
         return try await MessagingQueries.detail(a, on: req.db)
     }
@@ -81,7 +81,7 @@ struct MessagingAPI {
     struct CorrectInput: Content { var title: String?; var body: String?; var note: String? }
 
     func correct(req: Request) async throws -> AnnouncementDTO {
-        let a = try await req.access.announcementToEdit(req.idParameter(), on: req.db)
+        let a = try req.scoped(Announcement.self)
         let input = try req.content.decode(CorrectInput.self)
         try await MessagingActions.correct(a, title: input.title, body: input.body, note: input.note, access: req.access, on: req.db)
         return try await MessagingQueries.detail(a, on: req.db)
@@ -90,13 +90,13 @@ struct MessagingAPI {
     struct WithdrawInput: Content { var reason: String? }
 
     func withdraw(req: Request) async throws -> AnnouncementDTO {
-        let a = try await req.access.announcementToEdit(req.idParameter(), on: req.db)
+        let a = try req.scoped(Announcement.self)
         try await MessagingActions.withdraw(a, reason: try req.content.decode(WithdrawInput.self).reason, on: req.db)
         return try await MessagingQueries.detail(a, on: req.db)
     }
 
     func reach(req: Request) async throws -> ReachDTO {
-        let a = try await req.access.announcementToView(req.idParameter(), on: req.db)
+        let a = try req.scoped(Announcement.self)
         return try await MessagingQueries.reach(a, req.access, on: req.db)
     }
 
@@ -110,7 +110,7 @@ struct MessagingAPI {
 
     /// JSON pages; `?format=csv` or `?format=xlsx` gives the whole list as a file (Messaging+Export.swift).
     func followUp(req: Request) async throws -> Response {
-        let a = try await req.access.announcementToView(req.idParameter(), on: req.db)
+        let a = try req.scoped(Announcement.self)
         let unit = try await Self.unitParameter(req)
         if let raw = req.query[String.self, at: "format"], !raw.isEmpty {
             guard ["csv", "xlsx"].contains(raw.lowercased()) else { throw InvalidInput("format", "error.exportFormat") }
@@ -128,7 +128,7 @@ struct MessagingAPI {
     struct InformedInput: Content { var householdId: String? }
 
     func informed(req: Request) async throws -> Response {
-        let a = try await req.access.announcementToView(req.idParameter(), on: req.db)
+        let a = try req.scoped(Announcement.self)
         let d = try await MessagingActions.markInformed(a, household: try req.content.decode(InformedInput.self).householdId, access: req.access, on: req.db)
         return try await ["state": d.state.rawValue, "reachedVia": d.reachedVia?.rawValue ?? ""].encodeResponse(for: req)
     }
@@ -136,7 +136,7 @@ struct MessagingAPI {
     struct AttendanceInput: Content { var unitId: String?; var householdIds: [String]? }
 
     func attendance(req: Request) async throws -> Response {
-        let a = try await req.access.announcementToView(req.idParameter(), on: req.db)
+        let a = try req.scoped(Announcement.self)
         let input = try req.content.decode(AttendanceInput.self)
         guard let id = UUID(uuidString: input.unitId ?? ""), let unit = try await AdminUnit.find(id, on: req.db), [.village, .group].contains(unit.kind) else {
             throw InvalidInput("unitId", "error.announcement.unknownUnit")

@@ -10,11 +10,11 @@ struct MessagingWeb {
         signedIn.get(SiteURL.announcementNew.components, use: newForm).rule(.action(.publishNotices))
         signedIn.post(SiteURL.announcementNew.components, use: create).rule(.action(.publishNotices))
         signedIn.get(SiteURL.announcement(.key).components, use: show).rule(.announcement(.publishNotices))
-        signedIn.get(SiteURL.announcementEdit(.key).components, use: editForm).rule(.announcement(.publishNotices))
-        signedIn.post(SiteURL.announcementEdit(.key).components, use: edit).rule(.announcement(.publishNotices))
-        signedIn.post(SiteURL.announcementPublish(.key).components, use: publish).rule(.announcement(.publishNotices))
-        signedIn.post(SiteURL.announcementCorrect(.key).components, use: correct).rule(.announcement(.publishNotices))
-        signedIn.post(SiteURL.announcementWithdraw(.key).components, use: withdraw).rule(.announcement(.publishNotices))
+        signedIn.get(SiteURL.announcementEdit(.key).components, use: editForm).rule(.announcementToChange(.publishNotices))
+        signedIn.post(SiteURL.announcementEdit(.key).components, use: edit).rule(.announcementToChange(.publishNotices))
+        signedIn.post(SiteURL.announcementPublish(.key).components, use: publish).rule(.announcementToChange(.publishNotices))
+        signedIn.post(SiteURL.announcementCorrect(.key).components, use: correct).rule(.announcementToChange(.publishNotices))
+        signedIn.post(SiteURL.announcementWithdraw(.key).components, use: withdraw).rule(.announcementToChange(.publishNotices))
         signedIn.get(SiteURL.announcementReach(.key).components, use: reach).rule(.announcement(.publishNotices))
         signedIn.get(SiteURL.announcementFollowUp(.key).components, use: followUp).rule(.announcement(.publishNotices))
         signedIn.post(SiteURL.announcementInformed(.key).components, use: informed).rule(.announcement(.publishNotices))
@@ -216,7 +216,7 @@ struct MessagingWeb {
     }
 
     func editForm(req: Request) async throws -> Response {
-        let a = try await req.access.announcementToEdit(req.idParameter(), on: req.db)
+        let a = try req.scoped(Announcement.self)
         guard a.status == .draft else { return req.redirect(to: SiteURL.announcement(.id(a.id!)).path, redirectType: .normal) }
         let units = Set(try await MessagingActions.audienceIDs(a.id!, on: req.db).map { $0.uuidString.lowercased() })
         return try await formPage(req, action: SiteURL.announcementEdit(.id(a.id!)).path, values: [
@@ -226,7 +226,7 @@ struct MessagingWeb {
     }
 
     func edit(req: Request) async throws -> Response {
-        let a = try await req.access.announcementToEdit(req.idParameter(), on: req.db)
+        let a = try req.scoped(Announcement.self)
         return try await submitted(req, action: SiteURL.announcementEdit(.id(a.id!)).path, isNew: false, existing: a)
     }
 
@@ -331,11 +331,11 @@ struct MessagingWeb {
     }
 
     func show(req: Request) async throws -> Response {
-        try await showPage(req, try await req.access.announcementToView(req.idParameter(), on: req.db))
+        try await showPage(req, try req.scoped(Announcement.self))
     }
 
     func publish(req: Request) async throws -> Response {
-        let a = try await req.access.announcementToEdit(req.idParameter(), on: req.db)
+        let a = try req.scoped(Announcement.self)
         do { try await MessagingActions.publish(a, on: req.db) } catch let e as InvalidInput {
             return try await showPage(req, a, form: FormState(values: ["title": a.title, "body": a.body], issues: e.issues, lang: req.lang), status: e.status)
         }
@@ -345,7 +345,7 @@ struct MessagingWeb {
     struct CorrectBody: Content { var title: String?; var body: String?; var note: String?; var reason: String? }
 
     func correct(req: Request) async throws -> Response {
-        let a = try await req.access.announcementToEdit(req.idParameter(), on: req.db)
+        let a = try req.scoped(Announcement.self)
         let f = try req.content.decode(CorrectBody.self)
         do { try await MessagingActions.correct(a, title: f.title, body: f.body, note: f.note, access: req.access, on: req.db) } catch let e as InvalidInput {
             let fresh = try await Announcement.find(a.id, on: req.db) ?? a
@@ -355,7 +355,7 @@ struct MessagingWeb {
     }
 
     func withdraw(req: Request) async throws -> Response {
-        let a = try await req.access.announcementToEdit(req.idParameter(), on: req.db)
+        let a = try req.scoped(Announcement.self)
         let f = try req.content.decode(CorrectBody.self)
         do { try await MessagingActions.withdraw(a, reason: f.reason, on: req.db) } catch let e as InvalidInput {
             let fresh = try await Announcement.find(a.id, on: req.db) ?? a
@@ -367,7 +367,7 @@ struct MessagingWeb {
     struct ReachPage: Encodable { var layout: Layout; var title: String; var reach: ReachView; var backURL: String }
 
     func reach(req: Request) async throws -> View {
-        let a = try await req.access.announcementToView(req.idParameter(), on: req.db)
+        let a = try req.scoped(Announcement.self)
         let r = Self.reachView(try await MessagingQueries.reach(a, req.access, on: req.db), a, req.lang)
         return try await req.view.render("messaging/reach", ReachPage(
             layout: Layout(req, title: req.lang.t("announcement.reach"), crumbs: [Crumb(name: req.lang.t("announcement.title"), url: SiteURL.announcements.path),
@@ -423,7 +423,7 @@ struct MessagingWeb {
 
     /// The marked list uploaded back (FollowUpImport): the list again with what was recorded, or with every problem.
     func followUpImport(req: Request) async throws -> Response {
-        let a = try await req.access.announcementToView(req.idParameter(), on: req.db)
+        let a = try req.scoped(Announcement.self)
         let unit: AdminUnit?
         do { unit = try await MessagingAPI.unitParameter(req) } catch is InvalidInput { throw Abort(.notFound) }
         do {
@@ -438,7 +438,7 @@ struct MessagingWeb {
     }
 
     func followUp(req: Request) async throws -> Response {
-        let a = try await req.access.announcementToView(req.idParameter(), on: req.db)
+        let a = try req.scoped(Announcement.self)
         let unit: AdminUnit?
         do { unit = try await MessagingAPI.unitParameter(req) } catch is InvalidInput { throw Abort(.notFound) }
         return try await followUpPage(req, a, unit)
@@ -473,7 +473,7 @@ struct MessagingWeb {
     struct InformedBody: Content { var householdId: String?; var back: String? }
 
     func informed(req: Request) async throws -> Response {
-        let a = try await req.access.announcementToView(req.idParameter(), on: req.db)
+        let a = try req.scoped(Announcement.self)
         let f = try req.content.decode(InformedBody.self)
         _ = try await MessagingActions.markInformed(a, household: f.householdId, access: req.access, on: req.db)
         let back = LocalPath.safe(f.back, or: SiteURL.announcementFollowUp(.id(a.id!)).path)
@@ -481,7 +481,7 @@ struct MessagingWeb {
     }
 
     func attendanceForm(req: Request) async throws -> Response {
-        let a = try await req.access.announcementToView(req.idParameter(), on: req.db)
+        let a = try req.scoped(Announcement.self)
         guard a.category == .meeting else { return req.redirect(to: SiteURL.announcement(.id(a.id!)).path, redirectType: .normal) }
         let unit: AdminUnit?
         do { unit = try await MessagingAPI.unitParameter(req) } catch is InvalidInput { throw Abort(.notFound) }
@@ -497,7 +497,7 @@ struct MessagingWeb {
     struct AttendanceBody: Content { var unitId: String?; var householdIds: [String]? }
 
     func attendance(req: Request) async throws -> Response {
-        let a = try await req.access.announcementToView(req.idParameter(), on: req.db)
+        let a = try req.scoped(Announcement.self)
         let f = try req.content.decode(AttendanceBody.self)
         guard let id = UUID(uuidString: f.unitId ?? ""), let unit = try await AdminUnit.find(id, on: req.db), [.village, .group].contains(unit.kind) else {
             throw InvalidInput("unitId", "error.announcement.unknownUnit")
@@ -509,7 +509,7 @@ struct MessagingWeb {
     // MARK: loudspeaker
 
     func audio(req: Request) async throws -> Response {
-        let a = try await req.access.announcementToView(req.idParameter(), on: req.db)
+        let a = try req.scoped(Announcement.self)
         let path = try await Speech.announcement(a, app: req.application)
         let res = try await req.fileio.asyncStreamFile(at: path, mediaType: HTTPMediaType(type: "audio", subType: "wav"))
         res.headers.replaceOrAdd(name: .contentDisposition, value: "attachment; filename=\"thong-bao-\(a.id!.uuidString.prefix(8).lowercased()).wav\"")
@@ -517,7 +517,7 @@ struct MessagingWeb {
     }
 
     func bulletin(req: Request) async throws -> Response {
-        let unit = try await req.access.unit(req.idParameter(), .publishNotices, on: req.db)
+        let unit = try req.scoped(AdminUnit.self)
         let day = Day.parse(req.query[String.self, at: "date"] ?? Day.today()) ?? Day.today()
         guard let path = try await Speech.bulletin(unit: unit, day: day, app: req.application) else {
             throw InvalidInput("date", "error.announcement.noneThatDay", [Day.display(day)])

@@ -7,7 +7,7 @@ struct ProceduresWeb {
         signedIn.get(SiteURL.catalog(.key).components, use: catalog).rule(.commune(.manageProcedures))
         // From a unit's page (units/show.leaf links `<unit url>/procedures`): on to the commune's catalog.
         signedIn.get(SiteURL.unitProcedures(.key).components) { req async throws -> Response in
-            let u = try await req.access.unit(req.idParameter(), .manageProcedures, on: req.db)
+            let u = try req.scoped(ScopedCommune.self).unit
             return req.redirect(to: SiteURL.catalog(.id(u.id!)).path, redirectType: .normal)
         }.rule(.commune(.manageProcedures))
         signedIn.get(SiteURL.procedureNew(.key).components, use: newProcedure).rule(.commune(.manageProcedures))
