@@ -47,25 +47,22 @@ extension Appointment: CommuneOwned { public static var scopeKind: String { "app
 extension PaperSet: CommuneOwned { public static var scopeKind: String { "paperSet" } }
 extension Dossier: CommuneOwned { public static var scopeKind: String { "dossier" } }
 
-extension PaperItem: ScopedRow {
-    public static var scopeKind: String { "paperItem" }
-    /// The item, if the caller holds the permission on its set's commune; the set is kept for the handler too.
-    public static func scoped(_ id: UUID, _ permission: Permission, for req: Request) async throws -> PaperItem {
-        guard let i = try await PaperItem.find(id, on: req.db) else { throw Abort(.notFound) }
-        req.keepScoped(try await PaperSet.scoped(i.setID, permission, for: req))
-        return i
+/// A row that belongs to a commune through its paper set (an item, a file): the set is checked and kept for the
+/// handler too.
+protocol InPaperSet: Model, ScopedRow where IDValue == UUID {
+    var setID: UUID { get }
+}
+
+extension InPaperSet {
+    public static func scoped(_ id: UUID, _ permission: Permission, for req: Request) async throws -> Self {
+        guard let row = try await Self.find(id, on: req.db) else { throw Abort(.notFound) }
+        req.keepScoped(try await PaperSet.scoped(row.setID, permission, for: req))
+        return row
     }
 }
 
-extension PaperFile: ScopedRow {
-    public static var scopeKind: String { "paperFile" }
-    /// The file, if the caller holds the permission on its set's commune; the set is kept for the handler too.
-    public static func scoped(_ id: UUID, _ permission: Permission, for req: Request) async throws -> PaperFile {
-        guard let f = try await PaperFile.find(id, on: req.db) else { throw Abort(.notFound) }
-        req.keepScoped(try await PaperSet.scoped(f.setID, permission, for: req))
-        return f
-    }
-}
+extension PaperItem: InPaperSet { public static var scopeKind: String { "paperItem" } }
+extension PaperFile: InPaperSet { public static var scopeKind: String { "paperFile" } }
 
 extension RouteRule {
     public static func procedure(_ p: Permission) -> RouteRule { .row(Procedure.self, p) }
