@@ -53,7 +53,7 @@ struct CSRFMiddleware: AsyncMiddleware {
     static let formLimit = 262_144
 
     func respond(to req: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        guard [.POST, .PUT, .PATCH, .DELETE].contains(req.method), !req.url.path.hasPrefix("/api/"), !req.url.path.hasPrefix("/hooks/") else {
+        guard [.POST, .PUT, .PATCH, .DELETE].contains(req.method), !APIURL.isAPI(req.url.path), !req.url.path.hasPrefix("/hooks/") else {
             return try await next.respond(to: req)
         }
         // Nothing is read before these three checks.
@@ -83,7 +83,7 @@ struct CSRFMiddleware: AsyncMiddleware {
 /// Unknown API routes answer 404 before the body is read.
 struct APIGuardMiddleware: AsyncMiddleware {
     func respond(to req: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        guard req.url.path.hasPrefix("/api/"), [.POST, .PUT, .PATCH, .DELETE].contains(req.method) else {
+        guard APIURL.isAPI(req.url.path), [.POST, .PUT, .PATCH, .DELETE].contains(req.method) else {
             return try await next.respond(to: req)
         }
         guard let route = req.route else { throw Abort(.notFound) }

@@ -195,7 +195,7 @@ struct AppErrorMiddleware: AsyncMiddleware {
             req.logger.report(error: error)
         }
         if status.code >= 500 { req.logger.error("\(req.method) \(req.url.path): \(String(reflecting: error))") }
-        if req.url.path.hasPrefix("/api/") || ["/healthz", "/livez", "/readyz"].contains(req.url.path) || req.headers.accept.mediaTypes.first == .json {
+        if APIURL.isAPI(req.url.path) || ["/healthz", "/livez", "/readyz"].contains(req.url.path) || req.headers.accept.mediaTypes.first == .json {
             let body = ErrorBody(error: code, message: message, fields: fields)
             let res = Response(status: status, headers: headers)
             try res.content.encode(body)

@@ -238,6 +238,10 @@ public enum APIURL: Sendable {
 
     public static let prefix = "/api/v1"
 
+    /// Whether a request path lies in the API's area (any version, known route or not): such requests take JSON,
+    /// answer errors as JSON and 401 rather than a sign-in page, and skip the form token (bearer or same-origin JSON).
+    public static func isAPI(_ path: String) -> Bool { path.hasPrefix("/api/") }
+
     public var path: String { Self.prefix + tail }
 
     /// The path below `/api/v1`.
