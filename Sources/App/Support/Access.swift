@@ -44,6 +44,15 @@ public struct Access: Sendable {
         return try await UnitClosure.isBelow(unit.id!, roots: roots, on: db)
     }
 
+    /// Whether the unit with this id is at or below a unit where the caller holds `permission`, without loading it:
+    /// one of the roots, else one closure lookup (rows that carry their unit's id: households, grants, tokens).
+    public func allows(_ permission: Permission, unitID: UUID, on db: any Database) async throws -> Bool {
+        guard let roots = roots(permission) else { return true }
+        if roots.isEmpty { return false }
+        if roots.contains(unitID) { return true }
+        return try await UnitClosure.isBelow(unitID, roots: roots, on: db)
+    }
+
     /// The unit, if it exists and the caller may `permission` on it; otherwise not found.
     public func unit(_ id: UUID, _ permission: Permission, on db: any Database) async throws -> AdminUnit {
         guard let unit = try await AdminUnit.find(id, on: db), try await allows(permission, unit, on: db) else { throw Abort(.notFound) }
@@ -53,8 +62,8 @@ public struct Access: Sendable {
     /// Whether a grant on `unitID` (nil: system-wide) lies inside the caller's scope for `permission`.
     public func covers(_ permission: Permission, unitID: UUID?, on db: any Database) async throws -> Bool {
         guard let roots = roots(permission) else { return true }
-        guard let unitID, !roots.isEmpty, let unit = try await AdminUnit.find(unitID, on: db) else { return false }
-        return try await allows(permission, unit, on: db)
+        guard let unitID, !roots.isEmpty else { return false }
+        return try await allows(permission, unitID: unitID, on: db)
     }
 
 }

@@ -8,8 +8,7 @@ extension Access {
     /// The household, if the caller may `permission` on its group (or village).
     public func household(_ id: UUID, _ permission: Permission, on db: any Database) async throws -> Household {
         guard let h = try await Household.find(id, on: db),
-              let unit = try await AdminUnit.find(h.groupID ?? h.villageID, on: db),
-              try await allows(permission, unit, on: db) else { throw Abort(.notFound) }
+              try await allows(permission, unitID: h.groupID ?? h.villageID, on: db) else { throw Abort(.notFound) }
         return h
     }
 
