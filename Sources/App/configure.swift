@@ -9,6 +9,7 @@ import Vapor
 
 public func configure(_ app: Application, _ config: AppConfig) async throws {
     app.config = config
+    try app.useConfiguredClock(config)
     switch config.database {
     case .sqlite(let path):
         // SQLite calls block a thread of this pool, and a connection waiting for the write lock (busy timeout) blocks

@@ -43,7 +43,8 @@ enum Entrypoint {
         let app = try await Application.make(env)
         do {
             try await configure(app, config)
-            try await app.execute()
+            // Commands read the app's clock too (CLOCK_OFFSET_SECONDS in tests; the machine's time otherwise).
+            try await app.executeOnClock()
         } catch let e as ExitCode {
             try? await app.asyncShutdown()
             exit(e.code)

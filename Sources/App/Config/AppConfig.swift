@@ -64,6 +64,10 @@ public struct AppConfig: Sendable {
     /// machine often has no UPS, and an official told "saved" must not lose the row: `full` unless the operator
     /// chooses otherwise (docs/operations.md).
     public var sqliteSynchronousFull: Bool = true
+    /// CLOCK_OFFSET_SECONDS: runs the app's clock this many seconds ahead of the machine's (or behind, negative), so a
+    /// test can start a `serve` or `jobs run` process at the time its own clock shows (a lease run out, a back-off
+    /// over). For tests only: refused under `--env production` (docs/clock.md). Default none; at most ±10 years.
+    public var clockOffsetSeconds: Double? = nil
 
     public init(database: Database, host: String = "127.0.0.1", port: Int = 8080, pageSize: Int = 50,
                 maxUploadMB: Int = 50, demo: Bool = false, autoMigrate: Bool = true, postgresSchema: String? = nil,
@@ -168,6 +172,12 @@ public struct AppConfig: Sendable {
         case "normal": config.sqliteSynchronousFull = false
         case "", "full": config.sqliteSynchronousFull = true
         case let other: throw ConfigError(message: "SQLITE_SYNCHRONOUS must be normal or full (got '\(other)')")
+        }
+        if let raw = env["CLOCK_OFFSET_SECONDS"], !raw.isEmpty {
+            guard let v = Double(raw), v.isFinite, abs(v) <= 10 * 366 * 86_400 else {
+                throw ConfigError(message: "CLOCK_OFFSET_SECONDS must be a number of seconds within ±10 years (got '\(raw)')")
+            }
+            config.clockOffsetSeconds = v
         }
         return config
     }

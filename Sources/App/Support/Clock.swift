@@ -22,6 +22,13 @@ public struct SystemTime: TimeSource {
     public var now: Date { Date() }
 }
 
+/// The machine's clock shifted by a fixed offset (CLOCK_OFFSET_SECONDS): a process a test starts runs at the test's time.
+public struct ShiftedTime: TimeSource {
+    public let offset: TimeInterval
+    public init(offset: TimeInterval) { self.offset = offset }
+    public var now: Date { Date().addingTimeInterval(offset) }
+}
+
 /// A clock tests move: it runs with the system time from the moment it was set (so rows written one after another
 /// keep their order), shifted by what `set` and `advance(by:)` asked for. Lock-protected: requests read it from
 /// other threads while a test moves it.
@@ -39,6 +46,9 @@ public final class TestClock: TimeSource, @unchecked Sendable {
 
     /// Moves the clock forward (or back, with a negative interval).
     public func advance(by seconds: TimeInterval) { lock.withLock { offset += seconds } }
+
+    /// How far it runs from the machine's clock: what a child process started now is given as CLOCK_OFFSET_SECONDS.
+    public var offsetFromSystem: TimeInterval { lock.withLock { offset } }
 }
 
 public enum AppClock {
@@ -52,6 +62,21 @@ public enum AppClock {
 struct AppClockKey: StorageKey { typealias Value = any TimeSource }
 
 extension Application {
+    /// Installs the clock CLOCK_OFFSET_SECONDS asks for (configure calls it): refused in production, where the app
+    /// reads the machine's time and nothing else; ignored when a test already installed its own clock.
+    func useConfiguredClock(_ config: AppConfig) throws {
+        guard let offset = config.clockOffsetSeconds else { return }
+        guard environment != .production else {
+            throw ConfigError(message: "CLOCK_OFFSET_SECONDS is for tests; it is refused under --env production")
+        }
+        if clock is SystemTime { clock = ShiftedTime(offset: offset) }
+    }
+
+    /// Runs the command line's command (`serve` by default) with the app's clock bound, so that commands read it too.
+    public func executeOnClock() async throws {
+        try await AppClock.$source.withValue(clock) { try await execute() }
+    }
+
     /// The app's clock: the system time unless a test installed another one (before `configure`).
     public var clock: any TimeSource {
         get { storage[AppClockKey.self] ?? SystemTime() }

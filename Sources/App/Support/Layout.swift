@@ -45,7 +45,7 @@ public struct Layout: Encodable {
         canSearch = req.access.personID != nil
         signOutURL = SiteURL.signOut.path
         signInURL = SiteURL.signIn.path
-        announcementsURL = req.access.has(.publishNotices) ? SiteURL.announcements.path : nil
+        announcementsURL = req.access.has(.publishAnnouncements) ? SiteURL.announcements.path : nil
         inboxURL = req.access.householdID != nil ? SiteURL.myAnnouncements.path : nil
     }
 }

@@ -227,7 +227,11 @@ public enum APIURL: Sendable {
     // messaging
     case announcements, announcementsPreview, announcement(Ref), announcementPublish(Ref), announcementCorrect(Ref)
     case announcementWithdraw(Ref), announcementReach(Ref), announcementFollowUp(Ref), announcementInformed(Ref)
-    case announcementAttendance(Ref), myInbox, myInboxRead(Ref), myInboxRSVP(Ref), pushSubscriptions, pushReceipt(Ref), pushKey
+    case announcementAttendance(Ref), myAnnouncements, myAnnouncementRead(Ref), myAnnouncementRSVP(Ref)
+    /// The household inbox's first API paths (`/my/notices/…`), still answered for clients built against them;
+    /// deprecated in the OpenAPI document.
+    case formerMyNotices, formerMyNoticeRead(Ref), formerMyNoticeRSVP(Ref)
+    case pushSubscriptions, pushReceipt(Ref), pushKey
     // procedures
     case communeProcedures(Ref), procedure(Ref), communeBoards(Ref), board(Ref)
     case questions, communeQuestions(Ref), questionAnswer(Ref), questionPublish(Ref)
@@ -283,10 +287,12 @@ public enum APIURL: Sendable {
         case .announcementFollowUp(let r): return "/announcements/\(r.text)/follow-up"
         case .announcementInformed(let r): return "/announcements/\(r.text)/informed"
         case .announcementAttendance(let r): return "/announcements/\(r.text)/attendance"
-        // A household's inbox kept its first API path (clients depend on it); the web's is /my/announcements.
-        case .myInbox: return "/my/notices"
-        case .myInboxRead(let r): return "/my/notices/\(r.text)/read"
-        case .myInboxRSVP(let r): return "/my/notices/\(r.text)/rsvp"
+        case .myAnnouncements: return "/my/announcements"
+        case .myAnnouncementRead(let r): return "/my/announcements/\(r.text)/read"
+        case .myAnnouncementRSVP(let r): return "/my/announcements/\(r.text)/rsvp"
+        case .formerMyNotices: return "/my/notices"
+        case .formerMyNoticeRead(let r): return "/my/notices/\(r.text)/read"
+        case .formerMyNoticeRSVP(let r): return "/my/notices/\(r.text)/rsvp"
         case .pushSubscriptions: return "/my/push-subscriptions"
         case .pushReceipt(let r): return "/my/push-receipts/\(r.text)"
         case .pushKey: return "/push/key"

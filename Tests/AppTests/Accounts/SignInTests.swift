@@ -95,7 +95,7 @@ struct SignInTests {
     @Test("every role's permissions are as documented")
     func roles() {
         #expect(Role.admin.permissions == Set(Permission.allCases))
-        #expect(Role.villageHead.permissions == [.readRegistry, .writeRegistry, .publishNotices])
+        #expect(Role.villageHead.permissions == [.readRegistry, .writeRegistry, .publishAnnouncements])
         #expect(Role.householdRepresentative.permissions.isEmpty)
         #expect(!Role.justiceOfficer.permissions.contains(.writeRegistry))
     }

@@ -12,12 +12,14 @@ import Vapor
 struct KillTests {
     static let households = 600
 
-    static func child(_ args: [String], env: [String: String]) throws -> Process {
+    /// A `thonso` child process on the test's clock: it reads the time `app.testClock` shows now.
+    static func child(_ args: [String], env: [String: String], clock: TestClock) throws -> Process {
         let p = Process()
         p.executableURL = try #require(CommandTests.binary)
         p.arguments = args
         var environment = ProcessInfo.processInfo.environment
         for (k, v) in env { environment[k] = v }
+        environment["CLOCK_OFFSET_SECONDS"] = String(clock.offsetFromSystem)
         p.environment = environment
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice
@@ -66,30 +68,28 @@ struct KillTests {
             }
 
             // 1. Killed in the middle of the fan-out.
-            let first = try Self.child(["jobs", "run"], env: env)
+            let first = try Self.child(["jobs", "run"], env: env, clock: app.testClock)
             try await Self.kill(first) { try await app.count("deliveries") >= 100 }
             let afterFirst = try await app.count("deliveries")
             #expect(afterFirst > 0 && afterFirst < Self.households, "deliveries when killed: \(afterFirst)")
 
-            // 2. Restarted once the lease ran out; killed in the middle of sending.
-            try await Task.sleep(nanoseconds: 1_200_000_000)
-            let second = try Self.child(["jobs", "run"], env: env)
+            // 2. Restarted once the lease ran out (1 s: the clock moves 2 s); killed in the middle of sending.
+            app.testClock.advance(by: 2)
+            let second = try Self.child(["jobs", "run"], env: env, clock: app.testClock)
             try await Self.kill(second) { gateway.received.count >= 100 }
             let sentWhenKilled = try await sql.raw("SELECT COUNT(*) AS n FROM channel_deliveries WHERE state = 'sent'").first()!.decode(column: "n", as: Int.self)
             #expect(sentWhenKilled < Self.households, "sent when killed: \(sentWhenKilled)")
 
-            // 3. Restarted to the end.
-            try await Task.sleep(nanoseconds: 1_200_000_000)
-            // A message that failed under load waits for its back-off; let that time pass (at most three times).
+            // 3. Restarted to the end, once the leases ran out.
+            app.testClock.advance(by: 2)
+            // A message that failed under load waits for its back-off: the clock moves past it (at most three times).
             for round in 0..<4 {
-                let last = try Self.child(["jobs", "run", "--until-idle"], env: env)
+                let last = try Self.child(["jobs", "run", "--until-idle"], env: env, clock: app.testClock)
                 await Subprocess.wait(last)
                 #expect(last.terminationStatus == 0)
                 let waiting = try await ChannelDelivery.query(on: app.db).filter(\.$state == .queued).count()
                 if waiting == 0 || round == 3 { break }
-                // The workers are other processes, on the system clock: the test clock cannot move them, so the back-off is ended in the rows.
-                try await sql.raw("UPDATE channel_deliveries SET next_attempt_at = \(bind: Date().addingTimeInterval(-1)) WHERE state = 'queued'").run()
-                try await sql.raw("UPDATE jobs SET run_at = \(bind: Date().addingTimeInterval(-1)) WHERE state = 'queued'").run()
+                app.testClock.advance(by: 86_400)   // a day later, at the same hour: every back-off is over
             }
 
             #expect(try await app.count("deliveries") == Self.households)

@@ -338,6 +338,25 @@ struct MessagingTests {
             }
         }
     }
+
+    @Test("a household's JSON inbox is /api/v1/my/announcements; its first path, /api/v1/my/notices, still answers the same")
+    func inboxAPIPaths() async throws {
+        try await withTestApp { app in
+            let v = try await Village.make(app)
+            let a = try await publish(app, announcement(units: [v.tree.village1]))
+            try await Jobs.runUntilIdle(app)
+            let b = try await householdBrowser(app, v.households[0].household.id)
+            let now = try await app.page(APIURL.myAnnouncements.path, as: b).decode(Paged<InboxItemDTO>.self)
+            let before = try await app.page("/api/v1/my/notices", as: b).decode(Paged<InboxItemDTO>.self)
+            #expect(now.items.map(\.id) == [a.id] && before.items.map(\.id) == [a.id])
+            for path in ["/api/v1/my/notices/\(a.id)/read", "/api/v1/my/announcements/\(a.id)/read"] {
+                let r = try await app.testing().sendRequest(.POST, path, headers: b.headers(["Content-Type": "application/json"]))
+                #expect(r.status == .ok && r.body.string.contains("\"read\""), "\(path): \(r.status) \(r.body.string)")
+            }
+            let reach = try await app.api(.GET, "/api/v1/announcements/\(a.id)/reach").decode(ReachDTO.self)
+            #expect(reach.read == 1)
+        }
+    }
 }
 
 /// Validates with xmllint against the CAP 1.2 schema in Tests/AppTests/Fixtures.

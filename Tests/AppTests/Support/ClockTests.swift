@@ -22,6 +22,39 @@ struct ClockTests {
         #expect(abs(AppClock.now.timeIntervalSinceNow) < 5)
     }
 
+    /// CLOCK_OFFSET_SECONDS (what a test gives the processes it starts): read as seconds, bounded, refused in
+    /// production, and a clock a test installed wins over it.
+    @Test func clockOffsetFromTheEnvironment() async throws {
+        #expect(try AppConfig.fromEnvironment([:]).clockOffsetSeconds == nil)
+        let config = try AppConfig.fromEnvironment(["CLOCK_OFFSET_SECONDS": "86400.5"])
+        #expect(config.clockOffsetSeconds == 86_400.5)
+        for bad in ["abc", "1e12", "nan", "-400000000"] {
+            #expect(throws: ConfigError.self, "'\(bad)'") { try AppConfig.fromEnvironment(["CLOCK_OFFSET_SECONDS": bad]) }
+            do { _ = try AppConfig.fromEnvironment(["CLOCK_OFFSET_SECONDS": bad]) } catch let e as ConfigError {
+                #expect(e.message.contains("CLOCK_OFFSET_SECONDS"))
+            }
+        }
+
+        let dev = try await Application.make(.development)
+        try dev.useConfiguredClock(config)
+        #expect(dev.clock is ShiftedTime)
+        #expect(abs(dev.now.timeIntervalSinceNow - 86_400.5) < 5)
+        try await dev.asyncShutdown()
+
+        let production = try await Application.make(.production)
+        #expect(throws: ConfigError.self) { try production.useConfiguredClock(config) }
+        #expect(production.clock is SystemTime)
+        try await production.asyncShutdown()
+
+        let tested = try await Application.make(.testing)
+        let mine = TestClock(Self.lastHourOf2025)
+        tested.clock = mine
+        try tested.useConfiguredClock(config)
+        #expect(tested.clock as? TestClock === mine)
+        #expect(abs(mine.offsetFromSystem - Self.lastHourOf2025.timeIntervalSinceNow) < 5)
+        try await tested.asyncShutdown()
+    }
+
     @Test func advanceMovesRequestNow() async throws {
         try await withTestApp { app in
             let req = Request(application: app, on: app.eventLoopGroup.next())

@@ -67,17 +67,15 @@ struct InstancesTests {
         i.process.waitUntilExit()
     }
 
-    /// Waits, if needed, so that `count` requests made now all fall into the same fixed window of `window` seconds.
-    static func sameWindow(_ window: Int, seconds: Int = 60) async throws {
-        let into = Int(Date().timeIntervalSince1970) % window
-        if into > window - seconds { try await Task.sleep(nanoseconds: UInt64(window - into + 1) * 1_000_000_000) }
-    }
-
     @Test("two `serve` on one schema: a session, a 50,000-household fan-out shared by both workers, sign-in and anonymous limits",
           .enabled(if: CommandTests.binary != nil, "needs the built thonso binary"),
           .enabled(if: TestDB.isPostgres, "needs PostgreSQL: several instances share one PostgreSQL; set DATABASE_URL"))
     func twoInstances() async throws {
         try await withTestApp { app in
+            // The test and both instances run one second into a day's window (the clock's, from here on): the
+            // attempts counted below fall into one quarter-hour and one day, whatever the time on the machine.
+            let day = Double(RateLimit.day)
+            app.testClock.set(Date(timeIntervalSince1970: (floor(app.now.timeIntervalSince1970 / day) + 1) * day + 1))
             app.http.client.configuration.redirectConfiguration = .disallow
             let client = app.client
             let f = try await ProcFixture.make(app)
@@ -88,7 +86,7 @@ struct InstancesTests {
             // 50,000 households of the commune, across its two villages.
             var rows: [[SQLValue]] = []
             rows.reserveCapacity(Self.households)
-            let created = Date().addingTimeInterval(-60)
+            let created = app.now.addingTimeInterval(-60)
             for i in 0..<Self.households {
                 let (village, group) = i % 3 == 2 ? (t.village2.id, UUID?.none) : (t.village1.id, Optional(i % 2 == 0 ? t.group11.id : t.group12.id))
                 rows.append([UUID(), String(format: "M-%05d", i), t.commune.id, village, group, "Số \(i)", String(format: "0998%06d", i), "m \(i)", created, created])
@@ -104,7 +102,8 @@ struct InstancesTests {
             let env = ["DATABASE_URL": url, "DATABASE_SCHEMA": app.config.postgresSchema ?? "", "HOST": "127.0.0.1", "AUTO_MIGRATE": "0",
                        "JOB_WORKERS": "1", "JOB_POLL_SECONDS": "0.05", "FANOUT_BATCH": "1000", "PUSH": "0", "BCRYPT_COST": "4",
                        "TRUSTED_PROXIES": "127.0.0.1", "PROC_PER_ADDRESS_DAY": "3", "LOG_LEVEL": "debug",
-                       "UPLOADS_DIR": scratch + "/uploads", "AUDIO_DIR": scratch + "/audio"]
+                       "UPLOADS_DIR": scratch + "/uploads", "AUDIO_DIR": scratch + "/audio",
+                       "CLOCK_OFFSET_SECONDS": String(app.testClock.offsetFromSystem)]
             try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
             let a = try await Self.start(env, log: scratch + "/a.log", client: client)
             defer { Self.stop(a) }
@@ -172,7 +171,6 @@ struct InstancesTests {
             #expect(reach?.households == audience && reach?.inProgress == false, "reach seen from B: \(String(describing: reach))")
 
             // 3. Sign-in attempts for one name, alternating instances: the budget (perName a quarter-hour) is one.
-            try await Self.sameWindow(AccountsWeb.window)
             let name = "khong-co-\(UUID().uuidString.prefix(6).lowercased())"
             var statuses: [HTTPResponseStatus] = []
             for i in 0...AccountsWeb.perName {
@@ -188,7 +186,6 @@ struct InstancesTests {
 
             // 4. Anonymous questions from one client address (behind the trusted proxy), alternating instances: three a
             // day (PROC_PER_ADDRESS_DAY=3), then 429 on either; another address still may.
-            try await Self.sameWindow(RateLimit.day)
             var asked: [HTTPResponseStatus] = []
             for i in 0..<4 {
                 let on = i % 2 == 0 ? a : b

@@ -13,9 +13,9 @@ public enum Role: String, Codable, Sendable, CaseIterable {
         case .admin: return Set(Permission.allCases)
         case .provinceCoordinator: return [.readRegistry, .manageUnits, .importExport]
         case .communeOfficial: return [.readRegistry, .writeRegistry, .manageUnits, .importExport, .manageAccounts, .personalData,
-                                       .publishNotices, .manageProcedures, .serveProcedures]
+                                       .publishAnnouncements, .manageProcedures, .serveProcedures]
         case .justiceOfficer: return [.readRegistry, .manageProcedures, .serveProcedures]
-        case .villageHead, .groupHead: return [.readRegistry, .writeRegistry, .publishNotices]
+        case .villageHead, .groupHead: return [.readRegistry, .writeRegistry, .publishAnnouncements]
         case .digitalTeamMember: return [.readRegistry, .writeRegistry]
         case .householdRepresentative, .producer: return []
         }
@@ -38,7 +38,7 @@ public enum Permission: String, Codable, Sendable, CaseIterable {
     /// Record consent and serve data-subject requests: export, erase.
     case personalData
     /// Write, publish, correct and withdraw announcements and meetings; see their reach and follow up households.
-    case publishNotices
+    case publishAnnouncements
     /// Edit the procedure catalog and QR boards.
     case manageProcedures
     /// Answer questions, keep appointment slots, check papers sent ahead, record dossiers.

@@ -6,21 +6,24 @@ import Vapor
 
 struct MessagingAPI {
     func addRoutes(to api: any RoutesBuilder) {
-        api.get(APIURL.announcements.components, use: list).rule(.list(.publishNotices))
-        api.post(APIURL.announcements.components, use: create).rule(.action(.publishNotices))
-        api.post(APIURL.announcementsPreview.components, use: preview).rule(.action(.publishNotices))
-        api.get(APIURL.announcement(.key).components, use: get).rule(.announcement(.publishNotices))
-        api.patch(APIURL.announcement(.key).components, use: update).rule(.announcementToChange(.publishNotices))
-        api.post(APIURL.announcementPublish(.key).components, use: publish).rule(.announcementToChange(.publishNotices))
-        api.post(APIURL.announcementCorrect(.key).components, use: correct).rule(.announcementToChange(.publishNotices))
-        api.post(APIURL.announcementWithdraw(.key).components, use: withdraw).rule(.announcementToChange(.publishNotices))
-        api.get(APIURL.announcementReach(.key).components, use: reach).rule(.announcement(.publishNotices))
-        api.get(APIURL.announcementFollowUp(.key).components, use: followUp).rule(.announcement(.publishNotices))
-        api.post(APIURL.announcementInformed(.key).components, use: informed).rule(.announcement(.publishNotices))
-        api.post(APIURL.announcementAttendance(.key).components, use: attendance).rule(.announcement(.publishNotices))
-        api.get(APIURL.myInbox.components, use: inbox).rule(.signedIn)
-        api.post(APIURL.myInboxRead(.key).components, use: read).rule(.signedIn)
-        api.post(APIURL.myInboxRSVP(.key).components, use: rsvp).rule(.signedIn)
+        api.get(APIURL.announcements.components, use: list).rule(.list(.publishAnnouncements))
+        api.post(APIURL.announcements.components, use: create).rule(.action(.publishAnnouncements))
+        api.post(APIURL.announcementsPreview.components, use: preview).rule(.action(.publishAnnouncements))
+        api.get(APIURL.announcement(.key).components, use: get).rule(.announcement(.publishAnnouncements))
+        api.patch(APIURL.announcement(.key).components, use: update).rule(.announcementToChange(.publishAnnouncements))
+        api.post(APIURL.announcementPublish(.key).components, use: publish).rule(.announcementToChange(.publishAnnouncements))
+        api.post(APIURL.announcementCorrect(.key).components, use: correct).rule(.announcementToChange(.publishAnnouncements))
+        api.post(APIURL.announcementWithdraw(.key).components, use: withdraw).rule(.announcementToChange(.publishAnnouncements))
+        api.get(APIURL.announcementReach(.key).components, use: reach).rule(.announcement(.publishAnnouncements))
+        api.get(APIURL.announcementFollowUp(.key).components, use: followUp).rule(.announcement(.publishAnnouncements))
+        api.post(APIURL.announcementInformed(.key).components, use: informed).rule(.announcement(.publishAnnouncements))
+        api.post(APIURL.announcementAttendance(.key).components, use: attendance).rule(.announcement(.publishAnnouncements))
+        api.get(APIURL.myAnnouncements.components, use: inbox).rule(.signedIn)
+        api.post(APIURL.myAnnouncementRead(.key).components, use: read).rule(.signedIn)
+        api.post(APIURL.myAnnouncementRSVP(.key).components, use: rsvp).rule(.signedIn)
+        api.get(APIURL.formerMyNotices.components, use: inbox).rule(.signedIn)
+        api.post(APIURL.formerMyNoticeRead(.key).components, use: read).rule(.signedIn)
+        api.post(APIURL.formerMyNoticeRSVP(.key).components, use: rsvp).rule(.signedIn)
         api.post(APIURL.pushSubscriptions.components, use: subscribe).rule(.signedIn)
         api.post(APIURL.pushReceipt(.key).components, use: receipt).rule(.signedIn)
         api.get(APIURL.pushKey.components, use: pushKey).rule(.signedIn)
@@ -52,7 +55,7 @@ struct MessagingAPI {
         let input = try req.content.decode(PreviewInput.self)
         var ids: [UUID] = []
         for raw in input.unitIds ?? [] {
-            guard let id = UUID(uuidString: raw), let u = try await AdminUnit.find(id, on: req.db), try await req.access.allows(.publishNotices, u, on: req.db) else {
+            guard let id = UUID(uuidString: raw), let u = try await AdminUnit.find(id, on: req.db), try await req.access.allows(.publishAnnouncements, u, on: req.db) else {
                 throw InvalidInput("unitIds", "error.announcement.unknownUnit")
             }
             ids.append(id)
@@ -104,7 +107,7 @@ struct MessagingAPI {
     static func unitParameter(_ req: Request) async throws -> AdminUnit? {
         guard let raw = req.query[String.self, at: "unit"], !raw.isEmpty else { return nil }
         guard let id = UUID(uuidString: raw), let u = try await AdminUnit.find(id, on: req.db), [.village, .group].contains(u.kind),
-              try await req.access.allows(.publishNotices, u, on: req.db) else { throw InvalidInput("unit", "error.announcement.unknownUnit") }
+              try await req.access.allows(.publishAnnouncements, u, on: req.db) else { throw InvalidInput("unit", "error.announcement.unknownUnit") }
         return u
     }
 

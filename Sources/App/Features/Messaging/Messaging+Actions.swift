@@ -66,7 +66,7 @@ public enum MessagingActions {
         if ids.isEmpty { c.add("unitIds", "error.announcement.audience") }
         for raw in Set(ids) {
             guard let id = UUID(uuidString: raw), let u = try await AdminUnit.find(id, on: db),
-                  [.commune, .village, .group].contains(u.kind), try await access.allows(.publishNotices, u, on: db) else {
+                  [.commune, .village, .group].contains(u.kind), try await access.allows(.publishAnnouncements, u, on: db) else {
                 c.add("unitIds", "error.announcement.unknownUnit"); continue
             }
             units.append(u)
@@ -464,7 +464,7 @@ public enum MessagingActions {
     static func markInformed(_ a: Announcement, household raw: String?, access: Access, on db: any Database) async throws -> Delivery {
         guard a.status == .published else { throw InvalidInput("status", "error.announcement.notPublished", status: .conflict) }
         guard let id = UUID(uuidString: raw ?? ""), let d = try await Delivery.query(on: db).filter(\.$announcementID == a.id!).filter(\.$householdID == id).first(),
-              let unit = try await AdminUnit.find(d.groupID ?? d.villageID, on: db), try await access.allows(.publishNotices, unit, on: db) else {
+              let unit = try await AdminUnit.find(d.groupID ?? d.villageID, on: db), try await access.allows(.publishAnnouncements, unit, on: db) else {
             throw InvalidInput("householdId", "error.announcement.unknownHousehold")
         }
         try await db.auditedTransaction { db in
@@ -477,7 +477,7 @@ public enum MessagingActions {
     /// Attendance at a meeting for the households of one unit the caller may publish in: those listed came, the rest did not.
     static func recordAttendance(_ a: Announcement, unit: AdminUnit, present: [String], access: Access, on db: any Database) async throws -> Int {
         guard a.category == .meeting, a.status == .published else { throw InvalidInput("status", "error.announcement.notMeeting", status: .conflict) }
-        guard try await access.allows(.publishNotices, unit, on: db) else { throw InvalidInput("unit", "error.announcement.unknownUnit") }
+        guard try await access.allows(.publishAnnouncements, unit, on: db) else { throw InvalidInput("unit", "error.announcement.unknownUnit") }
         var ids: [UUID] = []
         for raw in present {
             guard let id = UUID(uuidString: raw) else { throw InvalidInput("householdIds", "error.announcement.unknownHousehold") }

@@ -6,10 +6,10 @@ import SQLKit
 import Vapor
 
 extension Access {
-    /// The notice, if the caller may change it: publishNotices on the unit that owns it.
+    /// The notice, if the caller may change it: publishAnnouncements on the unit that owns it.
     func announcementToEdit(_ id: UUID, on db: any Database) async throws -> Announcement {
         guard let a = try await Announcement.find(id, on: db), let owner = try await AdminUnit.find(a.unitID, on: db),
-              try await allows(.publishNotices, owner, on: db) else { throw Abort(.notFound) }
+              try await allows(.publishAnnouncements, owner, on: db) else { throw Abort(.notFound) }
         return a
     }
 
@@ -19,13 +19,13 @@ extension Access {
         guard let a = try await Announcement.find(id, on: db) else { throw Abort(.notFound) }
         if try await canEdit(a, on: db) { return a }
         let audience = Set(try await MessagingActions.audienceIDs(id, on: db))
-        if try await !ancestors(.publishNotices, on: db).isDisjoint(with: audience) { return a }
+        if try await !ancestors(.publishAnnouncements, on: db).isDisjoint(with: audience) { return a }
         throw Abort(.notFound)
     }
 
     func canEdit(_ a: Announcement, on db: any Database) async throws -> Bool {
         guard let owner = try await AdminUnit.find(a.unitID, on: db) else { return false }
-        return try await allows(.publishNotices, owner, on: db)
+        return try await allows(.publishAnnouncements, owner, on: db)
     }
 
     /// The caller's root units for a permission and every unit above them (current parents), in one query.
@@ -41,10 +41,10 @@ enum MessagingQueries {
     static func list(_ access: Access, status: AnnouncementStatus?, page: PageRequest, on db: any Database) async throws -> Paged<AnnouncementDTO> {
         let q = Announcement.query(on: db)
         if let status { q.filter(\.$status == status) }
-        if let roots = try await access.rootUnits(.publishNotices, on: db) {
+        if let roots = try await access.rootUnits(.publishAnnouncements, on: db) {
             let units = AdminUnit.query(on: db)
             try await UnitScope.restrict(units, to: roots, on: db)
-            let visible = Array(Set(try await units.all(\.$id)).union(try await access.ancestors(.publishNotices, on: db)))
+            let visible = Array(Set(try await units.all(\.$id)).union(try await access.ancestors(.publishAnnouncements, on: db)))
             let ids = try await AnnouncementUnit.query(on: db).filter(\.$unitID ~~ visible).all(\.$announcementID)
             q.filter(\.$id ~~ Array(Set(ids)))
         }
@@ -66,7 +66,7 @@ enum MessagingQueries {
     /// The delivery rows a caller may see of a notice: all for its owners, else those of their own units.
     static func scope(_ a: Announcement, _ access: Access, alias: String = "", on db: any Database) async throws -> SQLQueryString {
         if try await access.canEdit(a, on: db) { return "" }
-        return "AND \(UnitClosure.deliveriesBelow(access.roots(.publishNotices) ?? [], alias: alias))"
+        return "AND \(UnitClosure.deliveriesBelow(access.roots(.publishAnnouncements) ?? [], alias: alias))"
     }
 
     static func percent(_ part: Int, _ whole: Int) -> Double {
@@ -80,7 +80,7 @@ enum MessagingQueries {
         let editor = try await access.canEdit(a, on: db)
         let scope: SQLQueryString
         if editor { scope = "" } else {
-            scope = "AND \(UnitClosure.deliveriesBelow(access.roots(.publishNotices) ?? [], alias: ""))"
+            scope = "AND \(UnitClosure.deliveriesBelow(access.roots(.publishAnnouncements) ?? [], alias: ""))"
         }
         // Enum raw values (letters only), not input.
         // Aliases by position: PostgreSQL folds unquoted names to lower case.

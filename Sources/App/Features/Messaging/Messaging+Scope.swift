@@ -1,4 +1,4 @@
-// Announcements under the one scope rule. Seeing one needs `publishNotices` where it is addressed (a group head sees
+// Announcements under the one scope rule. Seeing one needs `publishAnnouncements` where it is addressed (a group head sees
 // a commune-wide announcement, for their own group's households); changing one needs it on the unit that owns it.
 // Routes declare `.rule(.announcement(p))` (see) or `.rule(.announcementToChange(p))` (change), and the rule loads the
 // row before the handler runs: `req.scoped(Announcement.self)` / `req.scoped(ChangeableAnnouncement.self).row`.

@@ -6,24 +6,24 @@ import Vapor
 
 struct MessagingWeb {
     func addRoutes(open: any RoutesBuilder, signedIn: any RoutesBuilder) {
-        signedIn.get(SiteURL.announcements.components, use: index).rule(.list(.publishNotices))
-        signedIn.get(SiteURL.announcementNew.components, use: newForm).rule(.action(.publishNotices))
-        signedIn.post(SiteURL.announcementNew.components, use: create).rule(.action(.publishNotices))
-        signedIn.get(SiteURL.announcement(.key).components, use: show).rule(.announcement(.publishNotices))
-        signedIn.get(SiteURL.announcementEdit(.key).components, use: editForm).rule(.announcementToChange(.publishNotices))
-        signedIn.post(SiteURL.announcementEdit(.key).components, use: edit).rule(.announcementToChange(.publishNotices))
-        signedIn.post(SiteURL.announcementPublish(.key).components, use: publish).rule(.announcementToChange(.publishNotices))
-        signedIn.post(SiteURL.announcementCorrect(.key).components, use: correct).rule(.announcementToChange(.publishNotices))
-        signedIn.post(SiteURL.announcementWithdraw(.key).components, use: withdraw).rule(.announcementToChange(.publishNotices))
-        signedIn.get(SiteURL.announcementReach(.key).components, use: reach).rule(.announcement(.publishNotices))
-        signedIn.get(SiteURL.announcementFollowUp(.key).components, use: followUp).rule(.announcement(.publishNotices))
-        signedIn.post(SiteURL.announcementInformed(.key).components, use: informed).rule(.announcement(.publishNotices))
+        signedIn.get(SiteURL.announcements.components, use: index).rule(.list(.publishAnnouncements))
+        signedIn.get(SiteURL.announcementNew.components, use: newForm).rule(.action(.publishAnnouncements))
+        signedIn.post(SiteURL.announcementNew.components, use: create).rule(.action(.publishAnnouncements))
+        signedIn.get(SiteURL.announcement(.key).components, use: show).rule(.announcement(.publishAnnouncements))
+        signedIn.get(SiteURL.announcementEdit(.key).components, use: editForm).rule(.announcementToChange(.publishAnnouncements))
+        signedIn.post(SiteURL.announcementEdit(.key).components, use: edit).rule(.announcementToChange(.publishAnnouncements))
+        signedIn.post(SiteURL.announcementPublish(.key).components, use: publish).rule(.announcementToChange(.publishAnnouncements))
+        signedIn.post(SiteURL.announcementCorrect(.key).components, use: correct).rule(.announcementToChange(.publishAnnouncements))
+        signedIn.post(SiteURL.announcementWithdraw(.key).components, use: withdraw).rule(.announcementToChange(.publishAnnouncements))
+        signedIn.get(SiteURL.announcementReach(.key).components, use: reach).rule(.announcement(.publishAnnouncements))
+        signedIn.get(SiteURL.announcementFollowUp(.key).components, use: followUp).rule(.announcement(.publishAnnouncements))
+        signedIn.post(SiteURL.announcementInformed(.key).components, use: informed).rule(.announcement(.publishAnnouncements))
         signedIn.on(.POST, SiteURL.announcementFollowUpImport(.key).components, body: .collect(maxSize: "20mb"), use: followUpImport)
-            .rule(.announcement(.publishNotices))
-        signedIn.get(SiteURL.announcementAttendance(.key).components, use: attendanceForm).rule(.announcement(.publishNotices))
-        signedIn.post(SiteURL.announcementAttendance(.key).components, use: attendance).rule(.announcement(.publishNotices))
-        signedIn.get(SiteURL.announcementAudio(.key).components, use: audio).rule(.announcement(.publishNotices))
-        signedIn.get(SiteURL.unitBulletin(.key).components, use: bulletin).rule(.unit(.publishNotices))
+            .rule(.announcement(.publishAnnouncements))
+        signedIn.get(SiteURL.announcementAttendance(.key).components, use: attendanceForm).rule(.announcement(.publishAnnouncements))
+        signedIn.post(SiteURL.announcementAttendance(.key).components, use: attendance).rule(.announcement(.publishAnnouncements))
+        signedIn.get(SiteURL.announcementAudio(.key).components, use: audio).rule(.announcement(.publishAnnouncements))
+        signedIn.get(SiteURL.unitBulletin(.key).components, use: bulletin).rule(.unit(.publishAnnouncements))
         signedIn.get(SiteURL.myAnnouncements.components, use: inbox).rule(.signedIn)
         signedIn.get(SiteURL.myAnnouncement(.key).components, use: myAnnouncement).rule(.signedIn)
         signedIn.post(SiteURL.myAnnouncementRead(.key).components, use: read).rule(.signedIn)
@@ -79,7 +79,7 @@ struct MessagingWeb {
         return try await req.view.render("messaging/index", IndexPage(
             layout: Layout(req, title: req.lang.t("announcement.title"), crumbs: [Crumb(name: req.lang.t("nav.home"), url: "/")]),
             rows: result.items.map { Self.row($0, req.lang) }, pager: Pager(req, page: page.page, per: page.per, total: result.total),
-            newURL: req.access.has(.publishNotices) ? SiteURL.announcementNew.path : "", filters: filters))
+            newURL: req.access.has(.publishAnnouncements) ? SiteURL.announcementNew.path : "", filters: filters))
     }
 
     // MARK: the form
@@ -100,7 +100,7 @@ struct MessagingWeb {
     /// The communes, villages and groups the caller may address: their own units and what lies below them.
     static func audienceOptions(_ req: Request, selected: Set<String>) async throws -> [SelectOption] {
         var roots: [AdminUnit]
-        if let r = try await req.access.rootUnits(.publishNotices, on: req.db) { roots = r } else {
+        if let r = try await req.access.rootUnits(.publishAnnouncements, on: req.db) { roots = r } else {
             let ids = try await AdminUnit.query(on: req.db).filter(\.$kind == .village).all(\.$communeID)
             roots = try await AdminUnit.query(on: req.db).filter(\.$id ~~ Array(Set(ids.compactMap { $0 }))).sort(\.$code).limit(20).all()
         }
