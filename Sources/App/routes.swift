@@ -55,6 +55,7 @@ func routes(_ app: Application) throws {
     MessagingWeb().addRoutes(open: app, signedIn: signedIn)
     MessagingHooks().addRoutes(to: app)
     ProceduresRoutes.add(open: app, signedIn: signedIn, openAPI: api, signedInAPI: signedInAPI, config: app.config)
+    OutreachRoutes.add(signedIn: signedIn, signedInAPI: signedInAPI, config: app.config)
 }
 
 struct HomePage: Encodable {

@@ -3,7 +3,8 @@
 // does not collide in one literal; `table` joins the parts, and a key defined twice stops the start.
 enum L10n {
     typealias Entry = (vi: String, en: String)
-    static let parts: [[String: Entry]] = [core, units, registry, accounts, audit, personalData, messaging, procedures]
+    static let parts: [[String: Entry]] = [core, units, registry, accounts, audit, personalData, messaging, procedures,
+                                           outreach, outreachVisits, outreachProfiles, outreachOverview, trainings]
     static let table: [String: Entry] = parts.reduce(into: [:]) { all, part in
         all.merge(part) { first, _ in preconditionFailure("L10n: a key is defined twice: \(first)") }
     }

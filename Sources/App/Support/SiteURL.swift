@@ -57,6 +57,12 @@ public enum SiteURL: Sendable {
     case dossiers(Ref), dossierNew(Ref), dossierStatus(Ref)
     case myProcedures, myAppointmentCancel(Ref), myPaperFile(Ref), lookup, unitProcedures(Ref), slotRetire(Ref)
     case phoneConfirm(Ref)
+    // outreach (docs/outreach.md): teams; a member's visits (phone pages, offline layer); profiles; overview; trainings
+    case teams, teamNew, team(Ref), teamMembers(Ref), teamMemberLeave(Ref)
+    case visits, visitHousehold(Ref), visitRecord, visitVoid(Ref), visitsScript, visitsOffline
+    case householdProfile(Ref), unitProfilesImport(Ref), unitProfilesExport(Ref)
+    case outreach, unitOutreach(Ref), unitNeverVisited(Ref)
+    case trainings, trainingNew, training(Ref), trainingAttendance(Ref), trainingSheet(Ref)
 
     public var path: String {
         switch self {
@@ -165,6 +171,29 @@ public enum SiteURL: Sendable {
         case .unitProcedures(let r): return "/units/\(r.text)/procedures"
         case .slotRetire(let r): return "/slots/\(r.text)/retire"
         case .phoneConfirm(let r): return "/confirm/\(r.text)"
+        // outreach
+        case .teams: return "/teams"
+        case .teamNew: return "/teams/new"
+        case .team(let r): return "/teams/\(r.text)"
+        case .teamMembers(let r): return "/teams/\(r.text)/members"
+        case .teamMemberLeave(let r): return "/team-members/\(r.text)/leave"
+        case .visits: return "/visits"
+        case .visitHousehold(let r): return "/visits/households/\(r.text)"
+        case .visitRecord: return "/visits/record"
+        case .visitVoid(let r): return "/visits/\(r.text)/void"
+        case .visitsScript: return "/js/visits.js"
+        case .visitsOffline: return "/visits/offline"
+        case .householdProfile(let r): return "/households/\(r.text)/profile"
+        case .unitProfilesImport(let r): return "/units/\(r.text)/profiles/import"
+        case .unitProfilesExport(let r): return "/units/\(r.text)/profiles.csv"
+        case .outreach: return "/outreach"
+        case .unitOutreach(let r): return "/units/\(r.text)/outreach"
+        case .unitNeverVisited(let r): return "/units/\(r.text)/outreach/never-visited"
+        case .trainings: return "/trainings"
+        case .trainingNew: return "/trainings/new"
+        case .training(let r): return "/trainings/\(r.text)"
+        case .trainingAttendance(let r): return "/trainings/\(r.text)/attendance"
+        case .trainingSheet(let r): return "/trainings/\(r.text)/sheet"
         }
     }
 
@@ -239,6 +268,12 @@ public enum APIURL: Sendable {
     case communeDossiers(Ref), communeDossierFigures(Ref), dossier(Ref)
     case slotRetire(Ref), communeSlots(Ref), communeAppointments(Ref), appointmentCancel(Ref), communeOpenings(Ref), appointments
     case paperSets, paperSetFiles(Ref), communePaperSets(Ref), paperSet(Ref), paperItem(Ref), paperFile(Ref)
+    // outreach
+    case teams, team(Ref), teamMembers(Ref), teamMember(Ref)
+    case visitTargets, visits, visitsSync, visitVoid(Ref), householdVisits(Ref)
+    case householdProfile(Ref), householdProfiles(Ref), unitProfilesExport(Ref), unitProfilesImport(Ref)
+    case unitOutreach(Ref)
+    case trainings, training(Ref), trainingAttendance(Ref)
 
     public static let prefix = "/api/v1"
 
@@ -324,6 +359,24 @@ public enum APIURL: Sendable {
         case .paperSet(let r): return "/paper-sets/\(r.text)"
         case .paperItem(let r): return "/paper-items/\(r.text)"
         case .paperFile(let r): return "/paper-files/\(r.text)"
+        // outreach
+        case .teams: return "/teams"
+        case .team(let r): return "/teams/\(r.text)"
+        case .teamMembers(let r): return "/teams/\(r.text)/members"
+        case .teamMember(let r): return "/team-members/\(r.text)"
+        case .visitTargets: return "/visits/households"
+        case .visits: return "/visits"
+        case .visitsSync: return "/visits/sync"
+        case .visitVoid(let r): return "/visits/\(r.text)/void"
+        case .householdVisits(let r): return "/households/\(r.text)/visits"
+        case .householdProfile(let r): return "/households/\(r.text)/profile"
+        case .householdProfiles(let r): return "/households/\(r.text)/profiles"
+        case .unitProfilesExport(let r): return "/units/\(r.text)/profiles/export"
+        case .unitProfilesImport(let r): return "/units/\(r.text)/profiles/import"
+        case .unitOutreach(let r): return "/units/\(r.text)/outreach"
+        case .trainings: return "/trainings"
+        case .training(let r): return "/trainings/\(r.text)"
+        case .trainingAttendance(let r): return "/trainings/\(r.text)/attendance"
         }
     }
 

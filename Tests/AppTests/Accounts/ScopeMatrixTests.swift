@@ -90,6 +90,9 @@ struct ScopeMatrixTests {
             var checked = 0
             let procInside = try await ProcScopeRows.rows(app, commune: t.commune.id)
             let procOutside = try await ProcScopeRows.rows(app, commune: f.outsideUnit.id)
+            let outreachInside = try await OutreachScopeRows.rows(app, commune: t.commune.id, village: t.village1.id, household: f.h1.household.id)
+            let outreachOutside = try await OutreachScopeRows.rows(app, commune: f.outsideUnit.id, village: f.outsideVillage.id,
+                                                                   household: f.outsideHousehold.household.id)
             for route in app.routes.all {
                 let path = "/" + route.path.map(\.description).joined(separator: "/")
                 let rule = try #require(route.accessRule, "route \(route.method) \(path) has no access rule")
@@ -138,6 +141,15 @@ struct ScopeMatrixTests {
                     targets = [(f.announcementInside, t.group11.id, false), (f.announcementOutside, f.outsideVillage.id, true)]
                 case "procedure", "board", "question", "slot", "appointment", "paperSet", "paperItem", "paperFile", "dossier":
                     let (a, b) = try ProcScopeRows.target(path, inside: procInside, outside: procOutside)
+                    targets = [(a, t.commune.id, false), (b, f.outsideUnit.id, true)]
+                case "team", "teamMember":
+                    let (a, b) = try #require(OutreachScopeRows.target(kind, inside: outreachInside, outside: outreachOutside))
+                    targets = [(a, t.village1.id, false), (b, f.outsideVillage.id, true)]
+                case "visit":
+                    let (a, b) = try #require(OutreachScopeRows.target(kind, inside: outreachInside, outside: outreachOutside))
+                    targets = [(a, t.group11.id, false), (b, f.outsideVillage.id, true)]
+                case "training":
+                    let (a, b) = try #require(OutreachScopeRows.target(kind, inside: outreachInside, outside: outreachOutside))
                     targets = [(a, t.commune.id, false), (b, f.outsideUnit.id, true)]
                 default:
                     Issue.record("route \(route.method) \(path) guards a \(kind), which this test does not know: add its rows")
@@ -343,7 +355,8 @@ struct RouteRuleTests {
     func everyRoute() async throws {
         try await withTestApp { app in
             let known: Set<String> = ["unit", "commune", "household", "resident", "person", "grant", "token", "announcement", "procedure", "board",
-                                      "question", "slot", "appointment", "paperSet", "paperItem", "paperFile", "dossier"]
+                                      "question", "slot", "appointment", "paperSet", "paperItem", "paperFile", "dossier",
+                                      "team", "teamMember", "visit", "training"]
             for route in app.routes.all {
                 let rule = try #require(route.accessRule, "\(route.description) has no rule")
                 if let kind = rule.rowKind {

@@ -13,10 +13,11 @@ public enum Role: String, Codable, Sendable, CaseIterable {
         case .admin: return Set(Permission.allCases)
         case .provinceCoordinator: return [.readRegistry, .manageUnits, .importExport]
         case .communeOfficial: return [.readRegistry, .writeRegistry, .manageUnits, .importExport, .manageAccounts, .personalData,
-                                       .publishAnnouncements, .manageProcedures, .serveProcedures]
+                                       .publishAnnouncements, .manageProcedures, .serveProcedures, .visitHouseholds, .manageTeams]
         case .justiceOfficer: return [.readRegistry, .manageProcedures, .serveProcedures]
-        case .villageHead, .groupHead: return [.readRegistry, .writeRegistry, .publishAnnouncements]
-        case .digitalTeamMember: return [.readRegistry, .writeRegistry]
+        case .villageHead: return [.readRegistry, .writeRegistry, .publishAnnouncements, .visitHouseholds]
+        case .groupHead: return [.readRegistry, .writeRegistry, .publishAnnouncements]
+        case .digitalTeamMember: return [.readRegistry, .writeRegistry, .visitHouseholds]
         case .householdRepresentative, .producer: return []
         }
     }
@@ -43,6 +44,11 @@ public enum Permission: String, Codable, Sendable, CaseIterable {
     case manageProcedures
     /// Answer questions, keep appointment slots, check papers sent ahead, record dossiers.
     case serveProcedures
+    /// See the households to visit and their digital profiles; record visits and profiles; see the teams and
+    /// trainings of one's units (outreach).
+    case visitHouseholds
+    /// Create digital teams and add or end members; plan trainings and take attendance; import profiles.
+    case manageTeams
 }
 
 public final class Person: Model, @unchecked Sendable {

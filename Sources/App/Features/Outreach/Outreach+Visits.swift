@@ -1,0 +1,237 @@
+// Door-to-door visits: recorded one at a time (the form, the API) or in batches (the phone's offline queue), all
+// through `VisitActions.record`, which checks a batch with a handful of queries and writes it with two multi-row
+// inserts. A visit carries an id made on the phone (`clientId`): sending it again answers "duplicate" and writes
+// nothing. Visits are append-only; `void` marks one wrong with a reason (its profile answers stop counting).
+import Fluent
+import SQLKit
+import Vapor
+
+public enum VisitActions {
+    /// The most visits one sync request may carry (the phone sends its queue in batches of this size).
+    public static let maxBatch = 200
+
+    static let columns = ["id", "client_id", "household_id", "team_id", "visited_on", "visitors", "helped", "dossier_id", "outcome",
+                          "notes", "next_visit_on", "recorded_by", "voided_at", "void_reason", "voided_by", "created_at"]
+
+    /// Records a batch: each visit is checked on its own (shape, household in the caller's scope, team, dossier,
+    /// counts against the household's residents); the good ones are written together, the others answered with their
+    /// fields at fault. A visit whose `clientId` is already recorded is a duplicate, not an error.
+    public static func record(_ inputs: [VisitInput], access: Access, lang: Lang, on db: any Database) async throws -> VisitBatchResultDTO {
+        if inputs.count > maxBatch { throw InvalidInput("visits", "error.outreach.batchTooLarge", [String(maxBatch)], status: .payloadTooLarge) }
+        let now = AppClock.now
+        let today = Day.today(now)
+        // 1. Shapes, without the database.
+        var shapes: [(clientID: String, householdID: UUID?, teamID: UUID?, visitedOn: String?)] = []
+        var shapeIssues: [[FieldIssue]] = []
+        for input in inputs {
+            var c = Checker()
+            shapes.append(input.validateShape(into: &c, today: today))
+            shapeIssues.append(c.issues)
+        }
+        // 2. What the batch names, each read once.
+        let householdIDs = Array(Set(shapes.compactMap(\.householdID)))
+        let households = try await householdIDs.isEmpty ? [] : Household.query(on: db).filter(\.$id ~~ householdIDs).all()
+        var byID: [UUID: Household] = [:]
+        for h in households { byID[h.id!] = h }
+        var allowed: [UUID: Bool] = [:]
+        for h in households {
+            let unit = h.groupID ?? h.villageID
+            if allowed[unit] == nil { allowed[unit] = try await access.allows(.visitHouseholds, unitID: unit, on: db) }
+        }
+        let years = Set(shapes.compactMap { $0.visitedOn.flatMap { Int($0.prefix(4)) } })
+        let counts = try await ProfileRows.headcounts(of: households.map { $0.id! }, years: years, on: db)
+        var teams: [UUID: DigitalTeam?] = [:]
+        for t in Set(shapes.compactMap(\.teamID)) { teams[t] = try? await access.team(t, .visitHouseholds, on: db) }
+        let dossierIDs = Array(Set(inputs.compactMap { $0.dossierId.flatMap { UUID(uuidString: $0.trimmingCharacters(in: .whitespaces)) } }))
+        var dossierCommune: [UUID: UUID] = [:]
+        if !dossierIDs.isEmpty {
+            for d in try await Dossier.query(on: db).filter(\.$id ~~ dossierIDs).all() { dossierCommune[d.id!] = d.communeID }
+        }
+        let clientIDs = shapes.map(\.clientID)
+        var known: [String: UUID] = [:]
+        for r in try await ProfileRows.sql(db).raw("SELECT id, client_id FROM visits WHERE client_id IN (\(binds: clientIDs))").all() {
+            known[try r.decode(column: "client_id", as: String.self)] = try r.decode(column: "id", as: UUID.self)
+        }
+        // 3. Each visit in full.
+        var results: [VisitResultDTO] = []
+        var visitRows: [[SQLValue]] = [], profileRows: [[SQLValue]] = []
+        var seen: [String: UUID] = [:]
+        for (i, input) in inputs.enumerated() {
+            let shape = shapes[i]
+            if let id = known[shape.clientID] ?? seen[shape.clientID] {
+                results.append(VisitResultDTO(clientId: shape.clientID, status: .duplicate, visitId: id, errors: nil))
+                continue
+            }
+            var c = Checker()
+            var household: Household? = nil
+            if let hid = shape.householdID {
+                if let h = byID[hid], allowed[h.groupID ?? h.villageID] == true { household = h }
+                else { c.add("householdId", "error.outreach.unknownHousehold") }
+            }
+            if let t = shape.teamID, teams[t] == nil || teams[t]! == nil { c.add("teamId", "error.outreach.unknownTeam") }
+            if let raw = input.dossierId, let d = UUID(uuidString: raw.trimmingCharacters(in: .whitespaces)),
+               dossierCommune[d] == nil || dossierCommune[d] != household?.communeID {
+                c.add("dossierId", "error.outreach.unknownDossier")
+            }
+            let year = shape.visitedOn.flatMap { Int($0.prefix(4)) } ?? Int(today.prefix(4))!
+            let headcount = household.flatMap { counts[$0.id!]?[year] } ?? HouseholdHeadcount(residents: 0, adults: 0)
+            let fields = input.validate(into: &c, today: today, counts: headcount)
+            // validate() re-checks the shape: keep each issue once.
+            var issues: [FieldIssue] = []
+            for issue in shapeIssues[i] + c.issues where !issues.contains(issue) { issues.append(issue) }
+            guard let f = fields, household != nil, issues.isEmpty else {
+                results.append(VisitResultDTO(clientId: input.clientId, status: .refused, visitId: nil,
+                                              errors: issues.map { ErrorBody.Field(field: $0.field, message: $0.message(lang), line: nil) }))
+                continue
+            }
+            let id = UUID()
+            seen[f.clientID] = id
+            visitRows.append([id, f.clientID, f.householdID, f.teamID, f.visitedOn, f.visitors, f.helped.map(\.rawValue).joined(separator: ","),
+                              f.dossierID, f.outcome.rawValue, f.notes, f.nextVisitOn, access.personID, Date?.none, String?.none, UUID?.none, now])
+            if let p = f.profile {
+                profileRows.append(ProfileRows.row(household: f.householdID, asOf: f.visitedOn, source: .visit, visit: id, p,
+                                                   recordedBy: access.personID, at: now))
+            }
+            results.append(VisitResultDTO(clientId: f.clientID, status: .recorded, visitId: id, errors: nil))
+        }
+        // 4. The good ones, together. A visit sent at the same moment by another request (the same client id) is kept
+        // once: the insert skips it and it is answered as a duplicate.
+        if !visitRows.isEmpty {
+            let visitRows = visitRows, profileRows = profileRows
+            let written = try await db.auditedTransaction { db -> Set<UUID> in
+                let sql = try ProfileRows.sql(db)
+                let ids = visitRows.map { $0[0] as! UUID }
+                var start = 0
+                let per = 30_000 / columns.count
+                while start < visitRows.count {
+                    var q = sql.insert(into: Visit.schema).columns(columns)
+                    for r in visitRows[start..<min(visitRows.count, start + per)] { q = q.values(r) }
+                    try await q.ignoringConflicts(with: ["client_id"]).run()
+                    start += per
+                }
+                var kept = Set<UUID>()
+                var s = 0
+                while s < ids.count {
+                    let chunk = Array(ids[s..<min(ids.count, s + 5000)])
+                    s += chunk.count
+                    for r in try await sql.raw("SELECT id FROM visits WHERE id IN (\(binds: chunk))").all() { kept.insert(try r.decode(column: "id", as: UUID.self)) }
+                }
+                try await Bulk.insert(sql, into: HouseholdProfile.schema, columns: ProfileRows.columns,
+                                      rows: profileRows.filter { ($0[4] as? UUID).map(kept.contains) ?? false })
+                try await Audit.record("create", Visit.schema, after: ["visits": String(kept.count)], on: db)
+                return kept
+            }
+            if written.count < visitRows.count {
+                var byClient: [String: UUID] = [:]
+                for r in try await ProfileRows.sql(db).raw("SELECT id, client_id FROM visits WHERE client_id IN (\(binds: clientIDs))").all() {
+                    byClient[try r.decode(column: "client_id", as: String.self)] = try r.decode(column: "id", as: UUID.self)
+                }
+                results = results.map { r in
+                    guard r.status == .recorded, let id = r.visitId, !written.contains(id), let c = r.clientId else { return r }
+                    return VisitResultDTO(clientId: c, status: .duplicate, visitId: byClient[c], errors: nil)
+                }
+            }
+        }
+        return VisitBatchResultDTO(recorded: results.filter { $0.status == .recorded }.count,
+                                   duplicates: results.filter { $0.status == .duplicate }.count,
+                                   refused: results.filter { $0.status == .refused }.count, results: results)
+    }
+
+    /// Marks a visit wrong, with a reason; its profile answers stop counting. A visit already voided stays as it was.
+    public static func void(_ visit: Visit, household: Household, _ input: VoidInput, access: Access, on db: any Database) async throws -> Visit {
+        var c = Checker()
+        let reason = c.text("reason", input.reason, max: 500)
+        try c.check()
+        if visit.voidedAt != nil { throw InvalidInput("reason", "error.outreach.alreadyVoided", status: .conflict) }
+        let now = AppClock.now
+        return try await db.auditedTransaction { db in
+            visit.voidedAt = now
+            visit.voidReason = reason
+            visit.voidedBy = access.personID
+            try await visit.update(on: db)
+            try await HouseholdProfile.query(on: db).filter(\.$visitID == visit.id!).set(\.$voidedAt, to: now).update()
+            try await Audit.record("void", Visit.schema, row: visit.id, unit: household.groupID ?? household.villageID,
+                                   after: ["reason": reason], on: db)
+            return visit
+        }
+    }
+}
+
+public enum VisitQueries {
+    /// The households a caller may visit, never visited first, then the longest since their last visit; `unit`
+    /// narrows to a village or group inside the caller's scope.
+    public static func targets(_ access: Access, unit: AdminUnit?, page: PageRequest, on db: any Database) async throws -> Paged<VisitTargetDTO> {
+        guard let roots = try await rootsFor(access, unit: unit, on: db) else { return Paged(items: [], page: page, total: 0) }
+        let sql = try ProfileRows.sql(db)
+        let scope = UnitClosure.villageOrGroupBelow("h", roots: roots)
+        let total = try await sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from(SQLAlias(SQLIdentifier("households"), as: SQLIdentifier("h")))
+            .where(scope).first()!.decode(column: "n", as: Int.self)
+        let rows = try await sql.raw("""
+            SELECT h.id, h.code, h.address, h.group_id, v.name AS village_name, g.name AS group_name, r.full_name AS representative,
+              (SELECT MAX(visited_on) FROM visits x WHERE x.household_id = h.id AND x.voided_at IS NULL) AS last_visit,
+              (SELECT MAX(next_visit_on) FROM visits x WHERE x.household_id = h.id AND x.voided_at IS NULL) AS next_visit
+            FROM households h
+            JOIN admin_units v ON v.id = h.village_id
+            LEFT JOIN admin_units g ON g.id = h.group_id
+            LEFT JOIN residents r ON r.id = h.representative_id
+            WHERE \(scope)
+            ORDER BY CASE WHEN (SELECT MAX(visited_on) FROM visits x WHERE x.household_id = h.id AND x.voided_at IS NULL) IS NULL THEN 0 ELSE 1 END,
+              (SELECT MAX(visited_on) FROM visits x WHERE x.household_id = h.id AND x.voided_at IS NULL), h.code
+            LIMIT \(bind: page.per) OFFSET \(bind: page.offset)
+            """).all()
+        let ids = try rows.map { try $0.decode(column: "id", as: UUID.self) }
+        let profiles = try await ProfileRows.latest(of: ids, on: db)
+        let year = Int(Day.today(AppClock.now).prefix(4))!
+        let counts = try await ProfileRows.headcounts(of: ids, years: [year], on: db)
+        let items = try rows.map { r -> VisitTargetDTO in
+            let id = try r.decode(column: "id", as: UUID.self)
+            let c = counts[id]?[year] ?? HouseholdHeadcount(residents: 0, adults: 0)
+            return VisitTargetDTO(householdId: id, code: try r.decode(column: "code", as: String.self),
+                                  address: try r.decode(column: "address", as: String.self),
+                                  representative: try r.decode(column: "representative", as: String?.self),
+                                  villageName: try r.decode(column: "village_name", as: String.self),
+                                  groupName: try r.decode(column: "group_name", as: String?.self),
+                                  groupId: try r.decode(column: "group_id", as: UUID?.self),
+                                  residents: c.residents, adults: c.adults,
+                                  lastVisitOn: try r.decode(column: "last_visit", as: String?.self),
+                                  nextVisitOn: try r.decode(column: "next_visit", as: String?.self), profile: profiles[id])
+        }
+        return Paged(items: items, page: page, total: total)
+    }
+
+    /// The roots a list is taken under: the caller's units for `visitHouseholds`, narrowed to `unit` when given
+    /// (which must lie inside them); nil when there is nothing to show.
+    static func rootsFor(_ access: Access, unit: AdminUnit?, on db: any Database) async throws -> [AdminUnit]? {
+        if let unit {
+            guard try await access.allows(.visitHouseholds, unit, on: db) else { return nil }
+            return [unit]
+        }
+        guard let roots = access.roots(.visitHouseholds) else {
+            // Everywhere (a system administrator): every commune.
+            return try await AdminUnit.query(on: db).filter(\.$kind == .commune).all()
+        }
+        if roots.isEmpty { return nil }
+        return try await AdminUnit.query(on: db).filter(\.$id ~~ roots).all()
+    }
+
+    /// A household's visits, newest first, with the profile each recorded.
+    public static func of(household: UUID, on db: any Database) async throws -> [VisitDTO] {
+        let visits = try await Visit.query(on: db).filter(\.$householdID == household)
+            .sort(\.$visitedOn, .descending).sort(\.$createdAt, .descending).all()
+        let profiles = try await HouseholdProfile.query(on: db).filter(\.$householdID == household).filter(\.$visitID != nil).all()
+        var byVisit: [UUID: UUID] = [:]
+        for p in profiles { if let v = p.visitID { byVisit[v] = p.id } }
+        let history = try await ProfileRows.sql(db).raw("SELECT * FROM household_profiles WHERE household_id = \(bind: household)").all().map(ProfileRows.dto)
+        var profileByID: [UUID: ProfileDTO] = [:]
+        for p in history { profileByID[p.id] = p }
+        return visits.map { v in v.toDTO(profile: byVisit[v.id!].flatMap { profileByID[$0] }) }
+    }
+}
+
+extension Visit {
+    func toDTO(profile: ProfileDTO? = nil) -> VisitDTO {
+        VisitDTO(id: id!, clientId: clientID, householdId: householdID, teamId: teamID, visitedOn: visitedOn, visitors: visitors,
+                 helped: helpedList, dossierId: dossierID, outcome: outcome, notes: notes, nextVisitOn: nextVisitOn,
+                 voided: voidedAt != nil, voidReason: voidReason, profile: profile)
+    }
+}

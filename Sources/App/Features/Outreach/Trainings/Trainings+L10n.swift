@@ -1,0 +1,4 @@
+// Strings of the training pages.
+extension L10n {
+    static let trainings: [String: Entry] = [:]
+}
