@@ -107,10 +107,13 @@ public struct VisitInput: Content, Sendable, Equatable {
     public var notes: String?
     public var nextVisitOn: String?
     public var profile: ProfileAnswers?
+    /// The household agreed, on this visit, that its digital profile is kept for digital support: records a consent
+    /// with purpose `OutreachConsent.purpose` unless one is in force.
+    public var consent: Bool?
 
     public init(clientId: String? = nil, householdId: String? = nil, teamId: String? = nil, visitedOn: String? = nil,
                 visitors: String? = nil, helped: [String]? = nil, dossierId: String? = nil, outcome: String? = nil,
-                notes: String? = nil, nextVisitOn: String? = nil, profile: ProfileAnswers? = nil) {
+                notes: String? = nil, nextVisitOn: String? = nil, profile: ProfileAnswers? = nil, consent: Bool? = nil) {
         self.clientId = clientId
         self.householdId = householdId
         self.teamId = teamId
@@ -122,6 +125,7 @@ public struct VisitInput: Content, Sendable, Equatable {
         self.notes = notes
         self.nextVisitOn = nextVisitOn
         self.profile = profile
+        self.consent = consent
     }
 }
 
@@ -138,6 +142,7 @@ public struct VisitFields: Sendable, Equatable {
     public var notes: String?
     public var nextVisitOn: String?
     public var profile: ProfileFields?
+    public var consent: Bool
 }
 
 extension VisitInput {
@@ -192,7 +197,8 @@ extension VisitInput {
         guard let household = shape.householdID, let day = shape.visitedOn, c.issues.isEmpty else { return nil }
         return VisitFields(clientID: shape.clientID, householdID: household, teamID: shape.teamID, visitedOn: day,
                            visitors: visitors, helped: helpedList, dossierID: dossier, outcome: outcome,
-                           notes: notesText.isEmpty ? nil : notesText, nextVisitOn: next, profile: profileFields)
+                           notes: notesText.isEmpty ? nil : notesText, nextVisitOn: next, profile: profileFields,
+                           consent: consent == true)
     }
 }
 
@@ -203,4 +209,9 @@ public enum Adults {
         guard let b = birthYear else { return true }
         return year - b >= age
     }
+}
+
+/// The consent purpose under which outreach keeps a household's digital profile and visits.
+public enum OutreachConsent {
+    public static let purpose = "digitalSupport"
 }

@@ -55,6 +55,7 @@ public enum VisitActions {
         // 3. Each visit in full.
         var results: [VisitResultDTO] = []
         var visitRows: [[SQLValue]] = [], profileRows: [[SQLValue]] = []
+        var consents: [(household: UUID, day: String, by: String)] = []
         var seen: [String: UUID] = [:]
         for (i, input) in inputs.enumerated() {
             let shape = shapes[i]
@@ -92,12 +93,13 @@ public enum VisitActions {
                 profileRows.append(ProfileRows.row(household: f.householdID, asOf: f.visitedOn, source: .visit, visit: id, p,
                                                    recordedBy: access.personID, at: now))
             }
+            if f.consent { consents.append((f.householdID, f.visitedOn, f.visitors)) }
             results.append(VisitResultDTO(clientId: f.clientID, status: .recorded, visitId: id, errors: nil))
         }
         // 4. The good ones, together. A visit sent at the same moment by another request (the same client id) is kept
         // once: the insert skips it and it is answered as a duplicate.
         if !visitRows.isEmpty {
-            let visitRows = visitRows, profileRows = profileRows
+            let visitRows = visitRows, profileRows = profileRows, consents = consents
             let written = try await db.auditedTransaction { db -> Set<UUID> in
                 let sql = try ProfileRows.sql(db)
                 let ids = visitRows.map { $0[0] as! UUID }
@@ -118,7 +120,20 @@ public enum VisitActions {
                 }
                 try await Bulk.insert(sql, into: HouseholdProfile.schema, columns: ProfileRows.columns,
                                       rows: profileRows.filter { ($0[4] as? UUID).map(kept.contains) ?? false })
-                try await Audit.record("create", Visit.schema, after: ["visits": String(kept.count)], on: db)
+                // Consent given on a visit, unless the household already has one in force for digital support.
+                for (household, day, by) in consents {
+                    let inForce = try await Consent.query(on: db).filter(\.$householdID == household)
+                        .filter(\.$purpose == OutreachConsent.purpose).filter(\.$withdrawnOn == nil).first()
+                    if inForce == nil {
+                        let c = Consent()
+                        c.householdID = household
+                        c.purpose = OutreachConsent.purpose
+                        c.givenOn = day
+                        c.collectedBy = String(by.prefix(120))
+                        try await c.create(on: db)
+                    }
+                }
+                try await Audit.record("create", Visit.schema, after: ["visits": String(kept.count), "consents": String(consents.count)], on: db)
                 return kept
             }
             if written.count < visitRows.count {
