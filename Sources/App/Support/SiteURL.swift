@@ -411,6 +411,11 @@ extension SiteURL {
             "announcements": fixed(.announcements), "lookup": fixed(.lookup),
             "unit": ref { .unit($0) }, "household": ref { .household($0) }, "person": ref { .person($0) },
             "announcement": ref { .announcement($0) }, "myAnnouncement": ref { .myAnnouncement($0) }, "board": ref { .board($0) },
+            // outreach
+            "teams": fixed(.teams), "teamNew": fixed(.teamNew), "team": ref { .team($0) }, "visits": fixed(.visits),
+            "visitsOffline": fixed(.visitsOffline), "visitRecord": fixed(.visitRecord), "visitHousehold": ref { .visitHousehold($0) },
+            "outreach": fixed(.outreach), "unitOutreach": ref { .unitOutreach($0) }, "householdProfile": ref { .householdProfile($0) },
+            "trainings": fixed(.trainings), "trainingNew": fixed(.trainingNew), "training": ref { .training($0) },
         ]
     }()
 

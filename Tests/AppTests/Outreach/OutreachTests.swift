@@ -106,6 +106,46 @@ struct OutreachTests {
         }
     }
 
+    @Test("the team pages: an official lays out a team and adds members by form (errors next to the field, nothing written); a member sees the team, another village's head gets 404")
+    func teamPages() async throws {
+        try await withTestApp { app in
+            let f = try await Self.fixture(app)
+            let commune = try #require(await AdminUnit.find(f.tree.commune.id, on: app.db))
+            _ = try await AccountActions.createPerson(username: "canboxa", displayName: "Cán Bộ Xã", password: testPassword, role: .communeOfficial, unit: commune, app: app)
+            let official = try await app.signIn("canboxa")
+            let form = try await app.page("/teams/new", headers: ["Accept-Language": "vi"], as: official)
+            #expect(form.status == .ok && form.text.contains("Thôn Đông") && !form.text.contains("Thôn Ngoài"))
+            let bad = try await app.form("/teams", ["name": "", "unitId": f.tree.village1.id.uuidString], headers: ["Accept-Language": "vi"], as: official)
+            #expect(bad.status == .unprocessableEntity && bad.text.contains("Vui lòng điền mục này."), "\(bad.text.prefix(300))")
+            #expect(try await app.count("digital_teams") == 0)
+            let made = try await app.form("/teams", ["name": "Tổ CNS thôn Đông", "unitId": f.tree.village1.id.uuidString], as: official)
+            #expect(made.status == .seeOther)
+            let url = try #require(made.headers.first(name: .location))
+            for (name, leader) in [("Nguyễn Văn Hùng", "1"), ("Trần Thị Lan", ""), ("Lê Văn Minh", "")] {
+                let r = try await app.form(url + "/members", ["displayName": name, "phone": "0912000111", "leader": leader], as: official)
+                #expect(r.status == .seeOther, "\(r.text.prefix(300))")
+            }
+            let wrongPhone = try await app.form(url + "/members", ["displayName": "Vũ Văn Em", "phone": "12345"], headers: ["Accept-Language": "vi"], as: official)
+            #expect(wrongPhone.status == .unprocessableEntity && wrongPhone.text.contains("class=\"error\""))
+            let page = try await app.page(url, headers: ["Accept-Language": "vi"], as: official)
+            #expect(page.status == .ok && page.text.contains("Nguyễn Văn Hùng") && page.text.contains("Tổ trưởng") && page.text.contains("Thêm thành viên"))
+            #expect(try await TeamMember.query(on: app.db).count() == 3)
+            // Leaving on a date.
+            let hoa = try #require(try await TeamMember.query(on: app.db).filter(\.$displayName == "Lê Văn Minh").first())
+            #expect(try await app.form("/team-members/\(hoa.id!)/leave", ["leftOn": app.today], as: official).status == .seeOther)
+            #expect(try await TeamMember.find(hoa.id, on: app.db)?.leftOn == app.today)
+            // The list shows it; a member of the village sees it without the forms; a head of village T2 gets 404.
+            #expect(try await app.page("/teams", as: official).text.contains("Tổ CNS thôn Đông"))
+            _ = try await AccountActions.createPerson(username: "truongt2", displayName: "Trưởng T2", password: testPassword, role: .villageHead,
+                                                      unit: try #require(await AdminUnit.find(f.tree.village2.id, on: app.db)), app: app)
+            let member = try await app.signIn("congnghe1")
+            let seen = try await app.page(url, as: member)
+            #expect(seen.status == .ok && !seen.text.contains("/members\""))
+            #expect(try await app.page(url, as: try await app.signIn("truongt2")).status == .notFound)
+            #expect(try await app.form(url + "/members", ["displayName": "X"], as: member).status == .notFound)
+        }
+    }
+
     @Test("a member's households to visit: their village only, never visited first, then the oldest visit; profile answers kept as of the visit's date")
     func targetsAndProfiles() async throws {
         try await withTestApp { app in

@@ -2,6 +2,7 @@
 extension L10n {
     static let outreach: [String: Entry] = [
         "nav.teams": ("Tổ công nghệ số", "Digital teams"),
+        "nav.visits": ("Đi hộ", "Visits"),
         "team.title": ("Tổ công nghệ số cộng đồng", "Community digital technology teams"),
         "team.new": ("Lập tổ mới", "New team"),
         "team.name": ("Tên tổ", "Team name"),
@@ -26,7 +27,13 @@ extension L10n {
         "team.leftOn": ("Ngày rời tổ", "Left on"),
         "team.grantRole": ("Cấp quyền thành viên tổ công nghệ số trên địa bàn của tổ", "Give the digital-team-member role on the team's area"),
         "team.leave": ("Ghi nhận rời tổ", "Record leaving"),
+        "team.leaveConfirm": ("Xác nhận rời tổ", "Confirm leaving"),
         "team.create": ("Lập tổ", "Create the team"),
+        "team.visitDay": ("Ngày", "Date"),
+        "team.household": ("Hộ", "Household"),
+        "team.outcome": ("Kết quả", "Outcome"),
+        "team.visitors": ("Người đi", "Who went"),
+        "team.trainings": ("Lớp tập huấn", "Trainings"),
         "error.outreach.internet": ("Chọn cáp quang, di động hoặc không có.", "Choose fibre, mobile or none."),
         "error.outreach.count": ("Nhập số từ 0 đến {0}.", "Enter a number from 0 to {0}."),
         "error.outreach.moreThanResidents": ("Nhiều hơn số nhân khẩu của hộ ({0}).", "More than the household's residents ({0})."),
