@@ -2,6 +2,7 @@
 // with their reach and follow-up list, questions, bookings and dossiers in several states, every printed account and
 // the printed household card working, and a second load changing nothing.
 import Fluent
+import SQLKit
 import Foundation
 import Testing
 import Vapor
@@ -50,11 +51,36 @@ struct DemoTests {
             let vpage = try await app.page(SiteURL.unit(village.id!), as: xa)
             #expect(vpage.text.contains("Xã Song Phượng") && vpage.text.contains("Xã Đan Phượng") && vpage.text.contains("01/07/2025"))
             try await Self.checkActivity(app, commune: commune)
+            try await Self.checkOutreach(app, commune: commune)
         }
     }
 
     /// Notices published, most households reached and some not, with a follow-up list; questions, bookings and
     /// dossiers in several states.
+    /// Teams for the four villages, most households visited with about 97% of households having a smartphone user
+    /// (Song Phượng's figure), some never visited, two trainings with attendance; the member account in its team.
+    static func checkOutreach(_ app: Application, commune: AdminUnit) async throws {
+        let teams = try await DigitalTeam.query(on: app.db).filter(\.$communeID == commune.id!).all()
+        #expect(teams.count == 4)
+        let households = try await Household.query(on: app.db).filter(\.$communeID == commune.id!).all().map { $0.id! }
+        let profiles = try await ProfileRows.latest(of: households, on: app.db)
+        let share = Double(profiles.values.filter { ($0.smartphoneUsers ?? 0) > 0 }.count) / Double(households.count)
+        #expect(share > 0.95 && share < 0.99, "smartphone share \(share)")
+        let visited = try await (app.db as! any SQLDatabase).raw("SELECT COUNT(DISTINCT household_id) AS n FROM visits").first()!.decode(column: "n", as: Int.self)
+        #expect(visited > households.count * 9 / 10 && visited < households.count, "some households never visited: \(visited)")
+        #expect(try await Training.query(on: app.db).filter(\.$communeID == commune.id!).count() == 2)
+        #expect(try await app.count("training_attendance") > 20)
+        // The member account sees its team as active and its households to visit.
+        let member = try await app.signIn("congnghe", password: Demo.demoPassword)
+        let list = try await app.page("/teams", as: member)
+        #expect(list.status == .ok && list.text.contains("Thôn Đông"))
+        let targets = try await app.page("/api/v1/visits/households", as: member).decode(Paged<VisitTargetDTO>.self)
+        #expect(targets.total > 250 && targets.items.first?.lastVisitOn == nil, "never-visited first")
+        let dong = try #require(teams.first { $0.name.hasSuffix("Thôn Đông") })
+        let detail = try await TeamQueries.detail(dong, today: Day.today(app.now), on: app.db)
+        #expect(detail.team.active && detail.members.contains { $0.displayName == "Tổ công nghệ số (mẫu)" })
+    }
+
     static func checkActivity(_ app: Application, commune: AdminUnit) async throws {
         do {
             let xa = try await app.signIn("xa", password: Demo.demoPassword)

@@ -23,6 +23,7 @@ enum DemoActivity {
         guard let demoHousehold = households.first else { return }
         try await announcements(commune, households: households, demo: demoHousehold, app: app, log: log)
         try await procedures(commune, households: households, demo: demoHousehold, on: db, log: log)
+        try await DemoOutreach.load(commune, households: households, app: app, log: log)
         try await card(demoHousehold, app: app)
     }
 

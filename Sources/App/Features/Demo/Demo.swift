@@ -126,6 +126,10 @@ public enum Demo {
             }
             lines.append("  \(username)  \(role.rawValue)  \(unit?.name ?? "whole system")")
         }
+        // The digital-team member belongs to Thôn Đông's team (made by the load, before the accounts).
+        if let village, let member = try await Person.query(on: app.db).filter(\.$username == "congnghe").first() {
+            try await DemoOutreach.linkMember(member, village: village, today: Day.today(app.now), on: app.db)
+        }
         // The commune official also keeps the pre-reform commune's records (its history is one click back).
         if let former = try await UnitQueries.byCode(formerCommuneCode, kind: .commune, on: app.db),
            let xa = try await Person.query(on: app.db).filter(\.$username == "xa").first() {
