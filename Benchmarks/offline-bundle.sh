@@ -55,7 +55,7 @@ for i in range(400):
         "representative": {"fullName": names[i % len(names)] + f" {i}", "gender": "male", "birthYear": 1960 + i % 40,
                            "relation": "head", "isRepresentative": True}})
     assert s == 201, (s, data[:300])
-    ids.append(json.loads(data)["id"])
+    ids.append(json.loads(data)["household"]["id"])
 for start in (0, 200):
     visits = [{"clientId": str(uuid.uuid4()), "householdId": h, "visitedOn": "2026-01-15", "visitors": "Tổ công nghệ số",
                "helped": ["vneid"], "outcome": "done",

@@ -202,7 +202,7 @@
         });
         if (v.owner === person) {
           var b = document.createElement('button');
-          b.type = 'button'; b.className = 'secondary'; b.textContent = t('Discard');
+          b.type = 'button'; b.className = 'button secondary'; b.textContent = t('Discard');
           b.addEventListener('click', function () {
             if (!confirm(t('DiscardConfirm'))) return;
             tx(['queue'], 'readwrite', function (x) { x.objectStore('queue').delete(v.clientId); }).then(function () { showQueue(); });

@@ -23,7 +23,8 @@ struct VisitsWeb {
         var address: String
         var place: String
         var lastVisit: String
-        var nextVisit: String
+        /// nil when none (Leaf takes an empty text as true).
+        var nextVisit: String?
         var never: Bool
     }
 
@@ -58,10 +59,10 @@ struct VisitsWeb {
         var id: String
         var date: String
         var visitors: String
-        var helped: String
+        var helped: String?
         var outcome: String
-        var notes: String
-        var nextVisit: String
+        var notes: String?
+        var nextVisit: String?
         var voided: Bool
         var voidReason: String
         var voidURL: String
@@ -77,7 +78,7 @@ struct VisitsWeb {
         var address: String
         var place: String
         var headcount: String
-        var profileAsOf: String
+        var profileAsOf: String?
         var form: FormState
         var helped: [SelectOption]
         var outcomes: [SelectOption]
@@ -143,7 +144,7 @@ struct VisitsWeb {
         let rows = result.items.map { t in
             TargetRow(url: SiteURL.visitHousehold(.id(t.householdId)).path, code: t.code, representative: t.representative ?? "—",
                       address: t.address, place: [t.villageName, t.groupName].compactMap { $0 }.joined(separator: " › "),
-                      lastVisit: t.lastVisitOn.map(Day.display) ?? "", nextVisit: t.nextVisitOn.map(Day.display) ?? "",
+                      lastVisit: t.lastVisitOn.map(Day.display) ?? "", nextVisit: t.nextVisitOn.map(Day.display),
                       never: t.lastVisitOn == nil)
         }
         var units = [SelectOption(value: "", label: req.lang.t("visit.allUnits"), selected: unitText.isEmpty)]
@@ -254,9 +255,9 @@ struct VisitsWeb {
         try await Audit.record("view", Visit.schema, row: h.id, unit: h.groupID ?? h.villageID, on: req.db)
         let history = visits.map { v in
             HistoryRow(id: v.id.uuidString, date: Day.display(v.visitedOn), visitors: v.visitors,
-                       helped: v.helped.map { req.lang.t("outreach.help.\($0.rawValue)") }.joined(separator: ", "),
-                       outcome: req.lang.t("outreach.outcome.\(v.outcome.rawValue)"), notes: v.notes ?? "",
-                       nextVisit: v.nextVisitOn.map(Day.display) ?? "", voided: v.voided, voidReason: v.voidReason ?? "",
+                       helped: v.helped.isEmpty ? nil : v.helped.map { req.lang.t("outreach.help.\($0.rawValue)") }.joined(separator: ", "),
+                       outcome: req.lang.t("outreach.outcome.\(v.outcome.rawValue)"), notes: v.notes,
+                       nextVisit: v.nextVisitOn.map(Day.display), voided: v.voided, voidReason: v.voidReason ?? "",
                        voidURL: SiteURL.visitVoid(.id(v.id)).path,
                        voidError: voidState?.visit == v.id ? voidState?.error : nil,
                        voidValue: voidState?.visit == v.id ? voidState?.reason ?? "" : "")
@@ -269,7 +270,7 @@ struct VisitsWeb {
             householdId: h.id!.uuidString, code: h.code, representative: rep?.fullName ?? "—", address: h.address,
             place: [village?.name, group?.name].compactMap { $0 }.joined(separator: " › "),
             headcount: req.lang.t("visit.headcount", [String(count.residents), String(count.adults)]),
-            profileAsOf: profile.map { Day.display($0.asOf) } ?? "",
+            profileAsOf: profile.map { Day.display($0.asOf) },
             form: state, helped: Self.helpedOptions(req, helped), outcomes: Self.outcomeOptions(req, values["outcome"] ?? ""),
             internet: Self.choiceOptions(req, InternetAccess.allCases.map(\.rawValue), prefix: "outreach.internet", selected: values["internet"] ?? ""),
             channels: Self.choiceOptions(req, VillageChannel.allCases.map(\.rawValue), prefix: "outreach.channel", selected: values["channel"] ?? ""),
