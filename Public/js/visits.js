@@ -176,6 +176,7 @@
 
   function showQueue(sent) {
     return all('queue').then(function (q) {
+      q.sort(function (a, b) { return a.queuedAt - b.queuedAt; });
       var pending = q.filter(function (v) { return v.status === 'pending' && v.owner === person; }).length;
       var refused = q.filter(function (v) { return v.status === 'refused' && v.owner === person; }).length;
       var parts = [];
