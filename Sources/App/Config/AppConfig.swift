@@ -68,6 +68,9 @@ public struct AppConfig: Sendable {
     /// test can start a `serve` or `jobs run` process at the time its own clock shows (a lease run out, a back-off
     /// over). For tests only: refused under `--env production` (docs/clock.md). Default none; at most ±10 years.
     public var clockOffsetSeconds: Double? = nil
+    /// OFFLINE_CACHE_DAYS: how long a member's phone keeps the households it cached for the offline visit form before
+    /// it stops showing them (default 7; 1–60; docs/outreach.md).
+    public var offlineCacheDays: Int = 7
 
     public init(database: Database, host: String = "127.0.0.1", port: Int = 8080, pageSize: Int = 50,
                 maxUploadMB: Int = 50, demo: Bool = false, autoMigrate: Bool = true, postgresSchema: String? = nil,
@@ -168,6 +171,7 @@ public struct AppConfig: Sendable {
         }
         config.procedures = try ProceduresConfig.fromEnvironment(env)
         config.renderCacheMB = try int("RENDER_CACHE_MB", 8, 0...1024)
+        config.offlineCacheDays = try int("OFFLINE_CACHE_DAYS", 7, 1...60)
         switch env["SQLITE_SYNCHRONOUS"]?.lowercased() ?? "" {
         case "normal": config.sqliteSynchronousFull = false
         case "", "full": config.sqliteSynchronousFull = true
