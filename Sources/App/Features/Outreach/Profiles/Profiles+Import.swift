@@ -47,10 +47,10 @@ public enum ProfilesCSV {
         var answers: ProfileAnswers
     }
 
-    /// Reads the rows' own cells (no database): header, dates, yes/no, numbers, choices. Throws every issue at once.
-    static func parse(_ data: Data, today: String) throws -> [Row] {
+    /// Reads the rows' own cells (no database): header, dates, yes/no, numbers, choices, their issues into `c`. A
+    /// header at fault throws at once (the rows cannot be read without it).
+    static func parse(_ data: Data, today: String, into c: inout Checker) throws -> [Row] {
         let file = try SheetFile.read(data)
-        var c = Checker()
         var index: [String: Int] = [:]
         for (i, raw) in file.header.enumerated() {
             let h = raw.trimmingCharacters(in: .whitespaces).lowercased()
@@ -114,7 +114,6 @@ public enum ProfilesCSV {
         }
         if let e = file.readError { c.add("file", "error.csvUnreadable", [e], line: line) }
         if rows.isEmpty && c.issues.isEmpty { c.add("file", "error.csvEmpty") }
-        try c.check()
         return rows
     }
 
@@ -122,7 +121,9 @@ public enum ProfilesCSV {
     /// `unit` is a commune or village the caller may manage teams in: a code outside it is an error on its line.
     public static func importFile(_ data: Data, into unit: AdminUnit, access: Access, on db: any Database) async throws -> ProfileImportReport {
         let now = AppClock.now
-        let rows = try parse(data, today: Day.today(now))
+        // Every issue of the file at once: its cells', then the households' (codes, dates, counts).
+        var c = Checker()
+        let rows = try parse(data, today: Day.today(now), into: &c)
         let sql = try ProfileRows.sql(db)
         // The unit's households by code: one query.
         let column = unit.kind == .commune ? "commune_id" : unit.kind == .village ? "village_id" : "group_id"
@@ -130,7 +131,6 @@ public enum ProfilesCSV {
         for r in try await sql.select().columns("id", "code").from("households").where(SQLIdentifier(column), .equal, unit.id!).all() {
             byCode[try r.decode(column: "code", as: String.self)] = try r.decode(column: "id", as: UUID.self)
         }
-        var c = Checker()
         var seen: [String: Int] = [:]
         var planned: [(row: Row, household: UUID)] = []
         var skipped = 0
