@@ -135,6 +135,7 @@ struct ProfilesTests {
             let fields = try refused.decode(ErrorBody.self).fields ?? []
             let found = Set(fields.map { "\($0.line ?? 0):\($0.field)" })
             #expect(found == ["3:e_health", "4:household_code", "5:household_code", "6:adults_vneid", "7:as_of"], "\(fields)")
+            #expect(fields.map { $0.line ?? 0 } == fields.map { $0.line ?? 0 }.sorted())   // in the file's order
             #expect(fields.first { $0.line == 4 }?.message == "Không có hộ mã PF-X ở Xã Song Phượng.")
             #expect(try await app.count("household_profiles") == 0)
             // In English for an English-speaking caller.

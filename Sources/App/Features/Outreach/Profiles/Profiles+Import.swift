@@ -158,7 +158,10 @@ public enum ProfilesCSV {
             }
             if c.issues.count >= 1000 { break }
         }
-        try c.check()
+        // In the file's order: by line, then as found.
+        if !c.issues.isEmpty {
+            throw InvalidInput(c.issues.enumerated().sorted { ($0.element.line ?? 0, $0.offset) < ($1.element.line ?? 0, $1.offset) }.map(\.element))
+        }
         let report = ProfileImportReport(rows: rows.count, profilesAdded: values.count, rowsSkipped: skipped,
                                          households: Set(planned.map(\.household)).count)
         let rowsToWrite = values
