@@ -78,7 +78,7 @@ struct CSRFMiddleware: AsyncMiddleware {
 }
 
 /// The JSON API's rule against cross-site requests: it takes JSON bodies only (upload routes, which declare
-/// `.maxBody`, also multipart), so a form on another site cannot post to it; and a write authenticated by the session
+/// `.maxBody`, also multipart and CSV), so a form on another site cannot post to it; and a write authenticated by the session
 /// cookie rather than a bearer token must come from this site's own pages (Origin, or Sec-Fetch-Site: same-origin).
 /// Unknown API routes answer 404 before the body is read.
 struct APIGuardMiddleware: AsyncMiddleware {
@@ -92,7 +92,9 @@ struct APIGuardMiddleware: AsyncMiddleware {
             let type = req.headers.contentType
             let json = type.map { $0.type == "application" && ($0.subType == "json" || $0.subType.hasSuffix("+json")) } ?? false
             let multipart = route.maxBodyBytes != nil && type?.type == "multipart" && type?.subType == "form-data"
-            guard json || multipart else { throw Abort(.unsupportedMediaType) }
+            // A CSV body (an import): not a type a form on another site can send without the browser asking first.
+            let csv = route.maxBodyBytes != nil && type?.type == "text" && type?.subType == "csv"
+            guard json || multipart || csv else { throw Abort(.unsupportedMediaType) }
         }
         if req.headers.bearerAuthorization == nil, req.sessionRow != nil, !Self.sameSite(req) {
             throw Abort(.forbidden, reason: req.lang.t("error.crossSite"))

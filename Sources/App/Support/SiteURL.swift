@@ -61,6 +61,7 @@ public enum SiteURL: Sendable {
     case teams, teamNew, team(Ref), teamMembers(Ref), teamMemberLeave(Ref)
     case visits, visitHousehold(Ref), visitRecord, visitVoid(Ref), visitsScript, visitsOffline
     case householdProfile(Ref), unitProfilesImport(Ref), unitProfilesExport(Ref)
+    case profilesTemplate
     case outreach, unitOutreach(Ref), unitNeverVisited(Ref)
     case trainings, trainingNew, training(Ref), trainingAttendance(Ref), trainingSheet(Ref)
 
@@ -186,6 +187,7 @@ public enum SiteURL: Sendable {
         case .householdProfile(let r): return "/households/\(r.text)/profile"
         case .unitProfilesImport(let r): return "/units/\(r.text)/profiles/import"
         case .unitProfilesExport(let r): return "/units/\(r.text)/profiles.csv"
+        case .profilesTemplate: return "/templates/profiles.csv"
         case .outreach: return "/outreach"
         case .unitOutreach(let r): return "/units/\(r.text)/outreach"
         case .unitNeverVisited(let r): return "/units/\(r.text)/outreach/never-visited"

@@ -61,6 +61,13 @@ struct PersonalDataRoutes {
     struct ConsentRow: Encodable { var id: String; var purpose: String; var givenOn: String; var collectedBy: String; var withdrawnOn: String }
     struct ResidentLine: Encodable { var name: String; var relation: String; var birthYear: String; var gender: String; var phone: String }
     struct LogLine: Encodable { var at: String; var actor: String; var action: String }
+    struct ProfileLine: Encodable { var asOf: String; var source: String; var recordedBy: String; var summary: String }
+    struct VisitLine: Encodable { var visitedOn: String; var visitors: String; var helped: String; var outcome: String; var notes: String; var voided: String }
+
+    /// A consent's purpose as people read it: a purpose the application knows by name gets its label.
+    static func purposeLabel(_ purpose: String, _ lang: Lang) -> String {
+        purpose == OutreachConsent.purpose ? lang.t("profile.consentPurpose") : purpose
+    }
 
     struct DataPage: Encodable {
         var layout: Layout
@@ -72,6 +79,8 @@ struct PersonalDataRoutes {
         var representative: String
         var residents: [ResidentLine]
         var consents: [ConsentRow]
+        var profiles: [ProfileLine]
+        var visits: [VisitLine]
         var log: [LogLine]
         var householdURL: String
         var jsonURL: String
@@ -92,7 +101,13 @@ struct PersonalDataRoutes {
             representative: e.household.representativeName ?? "",
             residents: e.residents.map { ResidentLine(name: $0.fullName, relation: req.lang.t("relation.\($0.relation.rawValue)"),
                                                       birthYear: $0.birthYear.map(String.init) ?? "", gender: req.lang.t("gender.\($0.gender.rawValue)"), phone: $0.phone ?? "") },
-            consents: e.consents.map { ConsentRow(id: $0.id.uuidString, purpose: $0.purpose, givenOn: Day.display($0.givenOn), collectedBy: $0.collectedBy, withdrawnOn: Day.display($0.withdrawnOn ?? "")) },
+            consents: e.consents.map { ConsentRow(id: $0.id.uuidString, purpose: Self.purposeLabel($0.purpose, req.lang), givenOn: Day.display($0.givenOn), collectedBy: $0.collectedBy, withdrawnOn: Day.display($0.withdrawnOn ?? "")) },
+            profiles: e.profiles.map { ProfileLine(asOf: Day.display($0.profile.asOf), source: req.lang.t("profile.source.\($0.profile.source.rawValue)"),
+                                                   recordedBy: $0.recordedBy ?? "", summary: ProfilesWeb.summary($0.profile, req.lang)) },
+            visits: e.visits.map { v in VisitLine(visitedOn: Day.display(v.visitedOn), visitors: v.visitors,
+                                                  helped: v.helped.map { req.lang.t("outreach.help.\($0.rawValue)") }.joined(separator: ", "),
+                                                  outcome: req.lang.t("outreach.outcome.\(v.outcome.rawValue)"), notes: v.notes ?? "",
+                                                  voided: v.voided ? req.lang.t("profile.voided", [v.voidReason ?? ""]) : "") },
             log: e.accessLog.prefix(50).map { LogLine(at: AuditRoutes.time($0.at), actor: $0.actor, action: AuditRoutes.actionName($0.action, req.lang)) },
             householdURL: SiteURL.household(h.id!), jsonURL: SiteURL.householdDataJSON(id).path, consentURL: SiteURL.consentNew(id).path,
             withdrawURL: SiteURL.consentWithdraw(id).path, eraseURL: SiteURL.householdErase(id).path, form: form))
@@ -108,13 +123,20 @@ struct PersonalDataRoutes {
     struct ConsentForm: Encodable {
         var layout: Layout
         var form: FormState
+        /// The purposes the application knows by name (digital support), offered as choices beside a written one.
+        var purposes: [SelectOption]
         var action: String
         var householdURL: String
     }
 
     func consentPage(_ req: Request, _ h: Household, form: FormState, status: HTTPResponseStatus = .ok) async throws -> Response {
         let view = try await req.view.render("personal/consent", ConsentForm(
-            layout: Layout(req, title: req.lang.t("consent.new")), form: form, action: SiteURL.consentNew(.id(h.id!)).path,
+            layout: Layout(req, title: req.lang.t("consent.new")), form: form,
+            purposes: [SelectOption(value: OutreachConsent.purpose, label: req.lang.t("profile.consentPurpose")),
+                       SelectOption(value: "", label: req.lang.t("profile.consentOther"))].map {
+                var o = $0; o.selected = (form.values["purposeChoice"] ?? "") == o.value; return o
+            },
+            action: SiteURL.consentNew(.id(h.id!)).path,
             householdURL: SiteURL.householdData(.id(h.id!)).path))
         return try await view.encodeResponse(status: status, for: req)
     }
@@ -126,12 +148,15 @@ struct PersonalDataRoutes {
 
     func consentCreate(req: Request) async throws -> Response {
         let h = try await Self.household(req)
-        let input = try req.content.decode(ConsentInput.self)
+        var input = try req.content.decode(ConsentInput.self)
+        // A purpose chosen from the known ones wins over the written one.
+        let choice = (try? req.content.get(String.self, at: "purposeChoice")) ?? ""
+        if choice == OutreachConsent.purpose { input.purpose = choice }
         do {
             _ = try await PersonalData.record(input, for: h, on: req.db)
             return req.redirect(to: SiteURL.householdData(.id(h.id!)).path, redirectType: .normal)
         } catch let e as InvalidInput {
-            let values = ["purpose": input.purpose ?? "", "givenOn": input.givenOn ?? "", "collectedBy": input.collectedBy ?? ""]
+            let values = ["purposeChoice": choice, "purpose": choice.isEmpty ? input.purpose ?? "" : "", "givenOn": input.givenOn ?? "", "collectedBy": input.collectedBy ?? ""]
             return try await consentPage(req, h, form: FormState(values: values, issues: e.issues, lang: req.lang), status: e.status)
         }
     }

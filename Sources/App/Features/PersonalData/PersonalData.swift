@@ -1,7 +1,7 @@
 // Personal data (Law 91/2025/QH15, Decree 356/2025): a consent record per household (purpose, date, who collected it,
 // withdrawn?), and the data subject's requests a commune official serves: everything held about a household
 // (JSON and a printable page), correction (the ordinary edit forms), and erasure by anonymisation: names, phones
-// and addresses go, the counts (households, residents, gender, birth year) stay for statistics.
+// and addresses go, the counts (households, residents, gender, birth year, digital profiles) stay for statistics.
 import Fluent
 import Vapor
 
@@ -51,6 +51,10 @@ public struct PersonalDataExport: Content {
     public var group: String?
     public var residents: [ResidentDTO]
     public var consents: [ConsentDTO]
+    /// Its digital profiles, newest first (docs/outreach.md).
+    public var profiles: [ProfileRecordDTO]
+    /// Door-to-door visits to it, newest first, voided ones included (marked).
+    public var visits: [VisitDTO]
     public var accessLog: [AuditEventDTO]
     public var exportedAt: Date
 }
@@ -118,6 +122,8 @@ public enum PersonalData {
         let log = try await AuditEvent.query(on: db).filter(\.$rowID ~~ rowIDs).sort(\.$at, .descending).limit(500).all()
         return PersonalDataExport(household: detail.household, village: village?.name ?? "", group: group?.name,
                                   residents: detail.residents, consents: try await consents(of: h.id!, on: db).map { $0.toDTO() },
+                                  profiles: try await ProfileQueries.history(of: h.id!, on: db),
+                                  visits: try await VisitQueries.of(household: h.id!, on: db),
                                   accessLog: log.map { $0.toDTO() }, exportedAt: AppClock.now)
     }
 
@@ -127,6 +133,7 @@ public enum PersonalData {
     /// messages were sent to, and what it left in procedures: the text and phones of its questions, the names and
     /// phones of its bookings, its papers' phones and files (rows now, bytes under UPLOADS_DIR once committed).
     /// Questions, bookings and papers sent with one of the household's phones (not signed in) count as its own.
+    /// Its visits lose who went and the notes; its digital profiles (counts and yes/no answers, no text) stay.
     public static func erase(_ h: Household, _ input: EraseInput, config: AppConfig, on db: any Database) async throws -> HouseholdDetailDTO {
         guard input.confirm == true else { throw InvalidInput("confirm", "error.confirmErase") }
         let (detail, paths) = try await db.auditedTransaction { db -> (HouseholdDetailDTO, [String]) in
@@ -190,10 +197,15 @@ public enum PersonalData {
                     try await s.update(on: db)
                 }
             }
+            // Visits keep their dates, help and outcome (and the profile answers, counts with no text); who went and
+            // what they wrote go.
+            let visits = try await Visit.query(on: db).filter(\.$householdID == id).count()
+            try await Visit.query(on: db).filter(\.$householdID == id).set(\.$visitors, to: erasedName).update()
+            try await Visit.query(on: db).filter(\.$householdID == id).filter(\.$notes != nil).set(\.$notes, to: erasedName).update()
             // The erasure itself is recorded, without the erased values.
             try await Audit.record("erase", Household.schema, row: id, unit: h.groupID ?? h.villageID,
                                    after: ["residents": String(residents.count), "sessions": String(sessions), "questions": String(questions.count),
-                                           "appointments": String(bookings.count), "paperFiles": String(paths.count)], on: db)
+                                           "appointments": String(bookings.count), "paperFiles": String(paths.count), "visits": String(visits)], on: db)
             return (try await RegistryQueries.detail(id, on: db), paths)
         }
         for p in paths { try? FileManager.default.removeItem(atPath: p) }

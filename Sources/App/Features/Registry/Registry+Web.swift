@@ -98,6 +98,8 @@ struct RegistryWeb {
         var newResidentURL: String
         var dataURL: String?
         var cardURL: String
+        /// The household's digital profile (outreach), for those who visit households there.
+        var profileURL: String?
     }
 
     func show(req: Request) async throws -> View {
@@ -116,7 +118,9 @@ struct RegistryWeb {
             editURL: SiteURL.householdEdit(.id(h.id)).path, newResidentURL: SiteURL.residentNew(.id(h.id)).path,
             dataURL: try await req.access.allows(.personalData, try await AdminUnit.find(h.groupId ?? h.villageId, on: req.db)!, on: req.db)
                 ? SiteURL.householdData(.id(h.id)).path : nil,
-            cardURL: SiteURL.householdCard(.id(h.id)).path))
+            cardURL: SiteURL.householdCard(.id(h.id)).path,
+            profileURL: try await req.access.allows(.visitHouseholds, unitID: h.groupId ?? h.villageId, on: req.db)
+                ? SiteURL.householdProfile(.id(h.id)).path : nil))
     }
 
     // MARK: household forms

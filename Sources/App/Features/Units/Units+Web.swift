@@ -102,6 +102,8 @@ struct UnitsWeb {
         var householdsURL: String?
         var newHouseholdURL: String?
         var importURL: String?
+        /// Outreach: the import of household digital profiles, for those who manage teams there.
+        var profilesImportURL: String? = nil
         var exportURL: String?
         var apiURL: String
     }
@@ -153,7 +155,11 @@ struct UnitsWeb {
             importURL: unit.kind == .commune ? SiteURL.unitImport(id).path : nil,
             exportURL: holdsHouseholds ? SiteURL.unitExport(id).path : nil,
             apiURL: APIURL.unitSummary(.id(unit.id!)).path)
-        return try await req.view.render("units/show", ctx)
+        var shown = ctx
+        if [.commune, .village].contains(unit.kind), try await req.access.allows(.manageTeams, unit, on: req.db) {
+            shown.profilesImportURL = SiteURL.unitProfilesImport(id).path
+        }
+        return try await req.view.render("units/show", shown)
     }
 
     struct FormPage: Encodable {
