@@ -266,7 +266,7 @@ struct TrainingsTests {
             // The list shows it per village of the commune: 2 of 7 = 28,6%.
             let page = try await app.page("/trainings", as: f.official)
             #expect(page.status == .ok)
-            #expect(page.text.contains("28,6%") && page.text.contains("Thôn Đoài"))
+            #expect(page.text.contains(">28,6%<") && page.text.contains("Thôn Đoài"))
             #expect(!page.text.contains("Thôn Thượng"))
         }
     }

@@ -55,7 +55,7 @@ struct TrainingsWeb {
         let shareRows = villages.map { v -> ShareRow in
             let s = shares[v.id!] ?? TrainedShare(trained: 0, workingAge: 0)
             return ShareRow(village: v.name, trained: lang.number(s.trained), workingAge: lang.number(s.workingAge),
-                            percent: s.share.map { lang.percent($0 * 100) + "%" } ?? "–", width: Int(((s.share ?? 0) * 200).rounded()))
+                            percent: s.share.map { lang.percent($0 * 100) } ?? "–", width: Int(((s.share ?? 0) * 200).rounded()))
         }
         return try await req.view.render("outreach/trainings/index", IndexPage(
             layout: Layout(req, title: lang.t("training.title"), crumbs: [Crumb(name: lang.t("nav.home"), url: "/")]),
@@ -342,7 +342,6 @@ struct TrainingsWeb {
         var birthYear: String
         var household: String
         var unit: String
-        var mark: String
     }
 
     struct SheetPage: Encodable {
@@ -362,7 +361,7 @@ struct TrainingsWeb {
         try await Audit.record("view", "training_attendance", row: t.id, unit: t.communeID, after: ["residents": String(items.count), "sheet": "yes"], on: req.db)
         let rows = items.enumerated().map { i, a in
             SheetRow(n: i + 1, name: a.fullName, birthYear: a.birthYear.map(String.init) ?? "", household: "\(a.householdCode) · \(a.address)",
-                     unit: a.villageName + (a.groupName.map { " › " + $0 } ?? ""), mark: a.attended == true ? "✓" : "")
+                     unit: a.villageName + (a.groupName.map { " › " + $0 } ?? ""))
         }
         return try await req.view.render("outreach/trainings/sheet", SheetPage(
             layout: Layout(req, title: lang.t("training.sheet"), crumbs: [Crumb(name: lang.t("training.title"), url: SiteURL.trainings.path),
