@@ -25,7 +25,7 @@ public func configure(_ app: Application, _ config: AppConfig) async throws {
         if let schema = config.postgresSchema { pg.searchPath = [schema] }
         // Several connections per event loop: with Fluent's default of one, every request on a loop queued behind the
         // one in a transaction, and concurrent writers waited past the pool's 10 s timeout (a 500) under load.
-        app.databases.use(.postgres(configuration: pg, maxConnectionsPerEventLoop: 4, sqlLogLevel: .trace), as: .psql)
+        app.databases.use(.postgres(configuration: pg, maxConnectionsPerEventLoop: config.postgresPoolPerLoop, sqlLogLevel: .trace), as: .psql)
     }
     registerMigrations(app.migrations)
 

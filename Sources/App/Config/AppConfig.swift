@@ -68,6 +68,9 @@ public struct AppConfig: Sendable {
     /// test can start a `serve` or `jobs run` process at the time its own clock shows (a lease run out, a back-off
     /// over). For tests only: refused under `--env production` (docs/clock.md). Default none; at most ±10 years.
     public var clockOffsetSeconds: Double? = nil
+    /// PG_POOL_PER_LOOP: PostgreSQL connections per event loop (one loop per core; default 4, 1–32). The test suite
+    /// uses 2: its many apps at once would pass PostgreSQL's max_connections.
+    public var postgresPoolPerLoop: Int = 4
     /// OFFLINE_CACHE_DAYS: how long a member's phone keeps the households it cached for the offline visit form before
     /// it stops showing them (default 7; 1–60; docs/outreach.md).
     public var offlineCacheDays: Int = 7
@@ -177,6 +180,7 @@ public struct AppConfig: Sendable {
         case "", "full": config.sqliteSynchronousFull = true
         case let other: throw ConfigError(message: "SQLITE_SYNCHRONOUS must be normal or full (got '\(other)')")
         }
+        config.postgresPoolPerLoop = try int("PG_POOL_PER_LOOP", 4, 1...32)
         if let raw = env["CLOCK_OFFSET_SECONDS"], !raw.isEmpty {
             guard let v = Double(raw), v.isFinite, abs(v) <= 10 * 366 * 86_400 else {
                 throw ConfigError(message: "CLOCK_OFFSET_SECONDS must be a number of seconds within ±10 years (got '\(raw)')")

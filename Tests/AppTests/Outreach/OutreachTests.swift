@@ -146,6 +146,28 @@ struct OutreachTests {
         }
     }
 
+    @Test("a training for the whole commune reaches a village head's village; one for another village does not")
+    func trainingScopeAroundUnits() async throws {
+        try await withTestApp { app in
+            let f = try await Self.fixture(app)
+            func training(_ invited: [UnitDTO]) async throws -> UUID {
+                let t = Training()
+                t.id = UUID(); t.communeID = f.tree.commune.id; t.topic = "Cài VNeID"; t.heldOn = app.today; t.place = "Nhà văn hoá"; t.trainer = "Đoàn xã"
+                try await t.create(on: app.db)
+                for u in invited {
+                    try await (app.db as! any SQLDatabase).insert(into: "training_units").columns("training_id", "unit_id").values(SQLBind(t.id!), SQLBind(u.id)).run()
+                }
+                return t.id!
+            }
+            let whole = try await training([f.tree.commune]), other = try await training([f.tree.village1])
+            let (_, head2) = try await AccountActions.createToken(name: "t2", role: .villageHead, unit: try #require(await AdminUnit.find(f.tree.village2.id, on: app.db)), on: app.db)
+            #expect(try await app.api(.GET, "/api/v1/trainings/\(whole)", token: head2).status == .ok)
+            #expect(try await app.api(.GET, "/api/v1/trainings/\(other)", token: head2).status == .notFound)
+            let listed = try await app.api(.GET, "/api/v1/trainings", token: head2)
+            #expect(listed.status == .ok && listed.text.contains(whole.uuidString) && !listed.text.contains(other.uuidString))
+        }
+    }
+
     @Test("a member's households to visit: their village only, never visited first, then the oldest visit; profile answers kept as of the visit's date")
     func targetsAndProfiles() async throws {
         try await withTestApp { app in
@@ -270,7 +292,7 @@ struct OutreachTests {
 
     @Test("several phones sync at once: every visit recorded once, none lost")
     func concurrentSync() async throws {
-        try await withTestApp { app in
+        try await withTestApp({ $0.postgresPoolPerLoop = 4 }) { app in
             let f = try await Self.fixture(app)
             let ids = (0..<40).map { _ in UUID().uuidString.lowercased() }
             // Four phones send overlapping queues at the same time (each visit is in two of them).

@@ -10,7 +10,7 @@ import Vapor
 struct ConcurrencyTests {
     @Test("8 API clients × 50 mixed writes against the running server: every one succeeds and is kept")
     func concurrentWrites() async throws {
-        try await withTestApp { app in
+        try await withTestApp({ $0.postgresPoolPerLoop = 4 }) { app in
             try await app.server.start(address: .hostname("127.0.0.1", port: 0))
             let port = try #require(app.http.server.shared.localAddress?.port)
             let base = "http://127.0.0.1:\(port)"

@@ -28,13 +28,14 @@ extension Access {
         return (v, try await household(v.householdID, permission, on: db))
     }
 
-    /// The training, if the caller may `permission` on its commune or on one of the units it invites.
+    /// The training, if the caller may `permission` on its commune, or on a unit it invites (at, below or above the
+    /// caller's units: a village head sees a training that invites the whole commune).
     public func training(_ id: UUID, _ permission: Permission, on db: any Database) async throws -> Training {
         guard let t = try await Training.find(id, on: db) else { throw Abort(.notFound) }
         if try await allows(permission, unitID: t.communeID, on: db) { return t }
         guard let roots = roots(permission), !roots.isEmpty else { throw Abort(.notFound) }
         let invited = try await (db as! any SQLDatabase).select().column("unit_id").from("training_units")
-            .where("training_id", .equal, id).where(UnitClosure.below("training_units", "unit_id", roots)).limit(1).first()
+            .where("training_id", .equal, id).where(UnitClosure.atOrAround("training_units", "unit_id", roots)).limit(1).first()
         if invited != nil { return t }
         throw Abort(.notFound)
     }

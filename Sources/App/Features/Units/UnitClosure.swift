@@ -178,6 +178,23 @@ public enum UnitClosure {
         }
     }
 
+    /// SQL: whether `table.column` names a unit at, below or above one of `roots` (through current parents): a unit
+    /// that an invitation to a whole commune reaches from a village head's village, and the other way round.
+    public static func atOrAround(_ table: String, _ column: String, _ roots: [UUID]) -> any SQLExpression {
+        guard !roots.isEmpty else { return SQLRaw("1 = 0") }
+        var above = SQLSelect()
+        above.columns = [SQLColumn("ancestor_id")]
+        above.tables = [SQLIdentifier(UnitClosure.schema)]
+        above.predicate = SQLBinaryExpression(
+            left: SQLBinaryExpression(left: SQLColumn("descendant_id"), op: SQLBinaryOperator.in,
+                                      right: SQLGroupExpression(roots.map { SQLBind($0) as any SQLExpression })),
+            op: SQLBinaryOperator.and,
+            right: SQLBinaryExpression(left: SQLColumn("is_current"), op: SQLBinaryOperator.equal, right: SQLBind(true)))
+        return SQLGroupExpression(SQLBinaryExpression(
+            below(table, column, roots), .or,
+            SQLBinaryExpression(left: SQLColumn(column, table: table), op: SQLBinaryOperator.in, right: SQLGroupExpression(above))))
+    }
+
     /// Whether `unit` is at or below one of `roots` (through current parents): one indexed lookup.
     public static func isBelow(_ unit: UUID, roots: [UUID], on db: any Database) async throws -> Bool {
         guard !roots.isEmpty else { return false }

@@ -327,7 +327,7 @@ public enum TrainingQueries {
     }
 
     /// Trainings the caller may see, newest first: those of the communes under their `manageTeams` units, and those
-    /// inviting a unit under their `visitHouseholds` units.
+    /// inviting a unit at, below or above their `visitHouseholds` units (a training for the whole commune included).
     public static func list(_ access: Access, page: PageRequest, on db: any Database) async throws -> Paged<TrainingDTO> {
         let q = Training.query(on: db)
         let manage = access.roots(.manageTeams), visit = access.roots(.visitHouseholds)
@@ -337,7 +337,7 @@ public enum TrainingQueries {
             q.group(.or) { or in
                 if !m.isEmpty { or.filter(.sql(UnitClosure.below(Training.schema, "commune_id", m))) }
                 if !v.isEmpty {
-                    or.filter(.sql(embed: "EXISTS (SELECT 1 FROM training_units tu WHERE tu.training_id = \(ident: Training.schema).id AND \(UnitClosure.below("tu", "unit_id", v)))"))
+                    or.filter(.sql(embed: "EXISTS (SELECT 1 FROM training_units tu WHERE tu.training_id = \(ident: Training.schema).id AND \(UnitClosure.atOrAround("tu", "unit_id", v)))"))
                 }
             }
         }
