@@ -31,6 +31,8 @@ public func configure(_ app: Application, _ config: AppConfig) async throws {
 
     app.http.server.configuration.hostname = config.host
     app.http.server.configuration.port = config.port
+    // A phone on a slow line downloads a third or less of each page, script and list (docs/operations.md, COMPRESS).
+    app.http.server.configuration.responseCompression = config.compressResponses ? .enabledForCompressibleTypes : .disabled
     app.routes.defaultMaxBodySize = "1mb"
 
     app.passwords.use(.bcrypt(cost: config.bcryptCost))

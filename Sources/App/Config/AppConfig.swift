@@ -71,6 +71,9 @@ public struct AppConfig: Sendable {
     /// PG_POOL_PER_LOOP: PostgreSQL connections per event loop (one loop per core; default 4, 1–32). The test suite
     /// uses 2: its many apps at once would pass PostgreSQL's max_connections.
     public var postgresPoolPerLoop: Int = 4
+    /// COMPRESS: gzip or deflate pages, scripts, styles and JSON for clients that accept it (default on; images and
+    /// other compressed types are sent as they are). Off when a reverse proxy compresses already.
+    public var compressResponses: Bool = true
     /// OFFLINE_CACHE_DAYS: how long a member's phone keeps the households it cached for the offline visit form before
     /// it stops showing them (default 7; 1–60; docs/outreach.md).
     public var offlineCacheDays: Int = 7
@@ -181,6 +184,7 @@ public struct AppConfig: Sendable {
         case let other: throw ConfigError(message: "SQLITE_SYNCHRONOUS must be normal or full (got '\(other)')")
         }
         config.postgresPoolPerLoop = try int("PG_POOL_PER_LOOP", 4, 1...32)
+        config.compressResponses = flag("COMPRESS", true)
         if let raw = env["CLOCK_OFFSET_SECONDS"], !raw.isEmpty {
             guard let v = Double(raw), v.isFinite, abs(v) <= 10 * 366 * 86_400 else {
                 throw ConfigError(message: "CLOCK_OFFSET_SECONDS must be a number of seconds within ±10 years (got '\(raw)')")

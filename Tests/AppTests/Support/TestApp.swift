@@ -32,7 +32,7 @@ func withTestApp(_ adjust: (inout AppConfig) -> Void = { _ in }, _ body: (Applic
     config.pageSize = 50
     config.bcryptCost = 4
     // Every test has its own pool and the suites run at once: two connections per loop keep the whole suite under
-    // PostgreSQL's max_connections (scripts/pg: 300). Tests of concurrent writers ask for more.
+    // PostgreSQL's max_connections (scripts/pg: 1000). Tests of concurrent writers ask for more.
     config.postgresPoolPerLoop = 2
     config.uploadsDir = FileManager.default.temporaryDirectory.appendingPathComponent("thonso-uploads-\(UUID().uuidString)").path
     config.messaging.audioDir = FileManager.default.temporaryDirectory.appendingPathComponent("thonso-audio-\(UUID().uuidString)").path
