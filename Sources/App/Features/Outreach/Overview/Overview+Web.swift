@@ -38,7 +38,7 @@ struct OverviewWeb {
         var textY: Int
         var width: Int
     }
-    struct MonthBar: Encodable { var label: String; var value: Int; var x: Int; var y: Int; var height: Int; var textX: Int; var textY: Int }
+    struct MonthBar: Encodable { var label: String; var short: String; var value: Int; var x: Int; var y: Int; var height: Int; var textX: Int; var textY: Int }
     struct MemberRow: Encodable { var name: String; var visits: [Int]; var total: Int }
     struct HouseholdRow: Encodable {
         var n: Int
@@ -63,8 +63,8 @@ struct OverviewWeb {
         var profiled: FigureRow
         var figures: [FigureRow]
         var figuresChartHeight: Int
-        /// Adults: born in this year or earlier.
-        var adultYear: String
+        /// How the figures count (with the last year of birth of an adult; rendered here: Leaf would format the year).
+        var denominatorHint: String
         var months: [String]
         var monthBars: [MonthBar]
         var monthChartWidth: Int
@@ -108,7 +108,7 @@ struct OverviewWeb {
         let top = max(1, o.visitsPerMonth.max() ?? 0)
         let bars = o.visitsPerMonth.enumerated().map { i, v in
             let h = Int((Double(v) * 100 / Double(top)).rounded())
-            return MonthBar(label: Self.month(o.months[i]), value: v, x: 8 + i * 32, y: 118 - h, height: h, textX: 20 + i * 32, textY: 115 - h)
+            return MonthBar(label: Self.month(o.months[i]), short: String(o.months[i].suffix(2)) + "/" + String(o.months[i].dropFirst(2).prefix(2)), value: v, x: 8 + i * 32, y: 118 - h, height: h, textX: 20 + i * 32, textY: 115 - h)
         }
         var list: OutreachList? = nil
         var rows: [HouseholdRow] = []
@@ -138,7 +138,7 @@ struct OverviewWeb {
             visited: Self.figure(req, "visited", o.visited90Days, of: households, counted: .visited, notCounted: .notVisited, base: base, index: 0),
             never: Self.figure(req, "never", o.neverVisited, of: households, counted: .neverVisited, notCounted: .visited, base: base, index: 0),
             profiled: Self.figure(req, "profiled", o.profiled, of: households, counted: .profiled, notCounted: .noProfile, base: base, index: 0),
-            figures: figures, figuresChartHeight: figures.count * 36 + 8, adultYear: String(Int(today.prefix(4))! - Adults.age),
+            figures: figures, figuresChartHeight: figures.count * 36 + 8, denominatorHint: req.lang.t("overview.denominatorHint", [String(Int(today.prefix(4))! - Adults.age)]),
             months: o.months.map(Self.month), monthBars: bars, monthChartWidth: 16 + 12 * 32,
             visitsPerMonth: o.visitsPerMonth, visitsTotal: o.visitsPerMonth.reduce(0, +),
             members: o.members.map { MemberRow(name: $0.name.isEmpty ? req.lang.t("overview.noPerson") : $0.name, visits: $0.visits, total: $0.total) },
