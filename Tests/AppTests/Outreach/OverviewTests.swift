@@ -185,4 +185,25 @@ struct OverviewTests {
             #expect(try await app.anonymousPage("/units/\(f.tree.village1.id)/outreach").status != .ok)
         }
     }
+
+    @Test("a team's overview: the households of its unit, and only the visits recorded for the team")
+    func team() async throws {
+        try await withTestApp { app in
+            let f = try await OverviewFixture.make(app)
+            let team = DigitalTeam()
+            team.id = UUID(); team.name = "Tổ CNS thôn Đông"; team.unitID = f.tree.village1.id; team.communeID = f.tree.commune.id
+            try await team.create(on: app.db)
+            let today = Day.today(app.now)
+            let visits = [7, 8].map { i in
+                VisitInput(clientId: UUID().uuidString, householdId: f.households[i].uuidString, teamId: team.id!.uuidString, visitedOn: today,
+                           visitors: "Tổ CNS", helped: [], outcome: "done")
+            }
+            let res = try await app.api(.POST, "/api/v1/visits/sync", json: VisitBatchInput(visits: visits)).decode(VisitBatchResultDTO.self)
+            #expect(res.recorded == 2, "\(res.results)")
+            let o = try await OverviewQueries.team(team, today: today, on: app.db)
+            #expect(o.teamId == team.id && o.unitId == f.tree.village1.id && o.households == 10)
+            #expect(Self.figure(o.neverVisited) == [1, 10])
+            #expect(o.visitsPerMonth.reduce(0, +) == 2 && o.members.map(\.total) == [2])
+        }
+    }
 }
