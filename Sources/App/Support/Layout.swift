@@ -25,9 +25,10 @@ public struct Layout: Encodable {
     /// Officials search the registry; a household representative does not.
     var canSearch = false
     var inboxURL: String?
-    /// Outreach: a member's households to visit, and the teams (for those who visit households or manage teams).
+    /// Outreach: a member's households to visit, and the overview with its teams and trainings (for those who visit
+    /// households or manage teams).
     var visitsURL: String?
-    var teamsURL: String?
+    var outreachURL: String?
 
     init(_ req: Request, title: String, crumbs: [Crumb] = [], needsToken: Bool = false) {
         self.title = title
@@ -51,7 +52,7 @@ public struct Layout: Encodable {
         announcementsURL = req.access.has(.publishAnnouncements) ? SiteURL.announcements.path : nil
         inboxURL = req.access.householdID != nil ? SiteURL.myAnnouncements.path : nil
         visitsURL = req.access.has(.visitHouseholds) ? SiteURL.visits.path : nil
-        teamsURL = req.access.has(.visitHouseholds) || req.access.has(.manageTeams) ? SiteURL.teams.path : nil
+        outreachURL = req.access.has(.visitHouseholds) || req.access.has(.manageTeams) ? SiteURL.outreach.path : nil
     }
 }
 

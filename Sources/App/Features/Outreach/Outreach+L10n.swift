@@ -3,6 +3,8 @@ extension L10n {
     static let outreach: [String: Entry] = [
         "nav.teams": ("Tổ công nghệ số", "Digital teams"),
         "nav.visits": ("Đi hộ", "Visits"),
+        "nav.outreach": ("Chuyển đổi số", "Digital outreach"),
+        "nav.trainings": ("Tập huấn", "Trainings"),
         "team.title": ("Tổ công nghệ số cộng đồng", "Community digital technology teams"),
         "team.new": ("Lập tổ mới", "New team"),
         "team.name": ("Tên tổ", "Team name"),

@@ -1,0 +1,186 @@
+// `thonso bench outreach [--households 45000] [--visits 10000] [--requests 40]`: the two speed goals of issue 13,
+// each with its baseline measured in the same run on the same database (docs/benchmarks.md, "Outreach").
+// 1. Syncing queued visits (each with a profile) in batches of `VisitActions.maxBatch` through `VisitActions.record`,
+//    against raw multi-row inserts of the same visit and profile rows in the same batches (one transaction each);
+//    the raw side runs before and after, the faster counts. Goal ≤ 2×.
+// 2. The outreach overview of a commune of `households` households (two residents each; 90% visited in the last 12
+//    months, 80% with a profile, a third of those with an older one too) over HTTP on this server (127.0.0.1, a free
+//    port), the page and the JSON, against `/healthz` in the same run: requests one after another, p50 and p95.
+//    Goal: overview p95 ≤ 5× `/healthz` p95.
+// Run it on a scratch database: it refuses one holding households other than its own commune's.
+import Fluent
+import Foundation
+import SQLKit
+import Vapor
+
+struct BenchOutreachCommand: AsyncCommand {
+    struct Signature: CommandSignature {
+        @Option(name: "households", help: "Households in the commune (default 45000)")
+        var households: Int?
+        @Option(name: "visits", help: "Visits synced (default 10000)")
+        var visits: Int?
+        @Option(name: "requests", help: "HTTP requests per route (default 40)")
+        var requests: Int?
+    }
+    var help: String { "Times the visit sync against raw inserts, and the outreach overview of a commune against /healthz" }
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        let app = context.application
+        let db = app.db
+        guard let sql = db as? any SQLDatabase else { return }
+        let n = max(1000, signature.households ?? 45_000)
+        let visitCount = min(n, max(200, signature.visits ?? 10_000))
+        let requests = max(10, signature.requests ?? 40)
+        let out = { (s: String) in context.console.print(s) }
+        let commune = try await UnitsBench.commune(db)
+        let have = try await Household.query(on: db).filter(\.$communeID == commune.id!).count()
+        if have != n {
+            if try await Household.query(on: db).count() > 0 {
+                context.console.error("This database already holds other households; run the benchmark on a scratch database, e.g. DATABASE_PATH=/tmp/bench.sqlite")
+                throw ExitCode(2)
+            }
+            let t = try await Bench.time {
+                try await BenchFanoutCommand.generate(n, commune: commune, on: db)
+                try await Self.residents(commune, on: db)
+            }
+            out(String(format: "generated %d households (2 residents each) in %.1f s", n, t))
+        }
+        try await Self.clear(sql)
+        out("database: \(app.config.database.label); households: \(n)")
+        let households = try await sql.raw("SELECT id FROM households WHERE commune_id = \(bind: commune.id!) ORDER BY code").all()
+            .map { try $0.decode(column: "id", as: UUID.self) }
+        let admin = Access(personID: nil, tokenID: nil, displayName: "bench", grants: [Grant(role: .admin, unitID: nil)])
+        let today = Day.today()
+
+        // 1. The sync.
+        let inputs = (0..<visitCount).map { i in
+            VisitInput(clientId: UUID().uuidString, householdId: households[i].uuidString, visitedOn: Day.adding(-(i % 200), to: today),
+                       visitors: "Tổ công nghệ số", helped: ["vneid"], outcome: "done", notes: "Đã cài VNeID",
+                       profile: ProfileAnswers(internet: "fibre", smartphoneUsers: 1, adultsVneid: 1, adultsCashless: 1, onlineServices: true, sellsOnline: false))
+        }
+        let batches = stride(from: 0, to: inputs.count, by: VisitActions.maxBatch).map { Array(inputs[$0..<min(inputs.count, $0 + VisitActions.maxBatch)]) }
+        func raw() async throws -> Double {
+            let now = AppClock.now
+            let rows = inputs.map { v -> ([SQLValue], [SQLValue]) in
+                let id = UUID()
+                let household = UUID(uuidString: v.householdId!)!
+                let visit: [SQLValue] = [id, v.clientId!, household, UUID?.none, v.visitedOn!, v.visitors!, "vneid", UUID?.none, "done", v.notes,
+                                         String?.none, UUID?.none, Date?.none, String?.none, UUID?.none, now]
+                let f = ProfileFields(internet: .fibre, smartphoneUsers: 1, adultsVneid: 1, adultsCashless: 1, onlineServices: true, sellsOnline: false)
+                return (visit, ProfileRows.row(household: household, asOf: v.visitedOn!, source: .visit, visit: id, f, recordedBy: nil, at: now))
+            }
+            let t = try await Bench.time {
+                var start = 0
+                while start < rows.count {
+                    let chunk = rows[start..<min(rows.count, start + VisitActions.maxBatch)]
+                    start += chunk.count
+                    try await db.transaction { db in
+                        let tx = db as! any SQLDatabase
+                        try await Bulk.insert(tx, into: Visit.schema, columns: VisitActions.columns, rows: chunk.map(\.0))
+                        try await Bulk.insert(tx, into: HouseholdProfile.schema, columns: ProfileRows.columns, rows: chunk.map(\.1))
+                    }
+                }
+            }
+            try await Self.clear(sql)
+            return t
+        }
+        let tRaw1 = try await raw()
+        var recorded = 0
+        let tRecord = try await Bench.time {
+            for b in batches { recorded += try await VisitActions.record(b, access: admin, lang: .vi, on: db).recorded }
+        }
+        guard recorded == visitCount else { throw Abort(.internalServerError, reason: "recorded \(recorded) of \(visitCount)") }
+        try await Self.clear(sql)
+        let tRaw2 = try await raw()
+        let tRaw = min(tRaw1, tRaw2)
+        out("1. sync of \(visitCount) visits with a profile each, batches of \(VisitActions.maxBatch)")
+        out(String(format: "   raw multi-row INSERTs (visits + profiles): %.2f s, again %.2f s", tRaw1, tRaw2))
+        out(String(format: "   VisitActions.record:                       %.2f s  (%.0f visits/s)", tRecord, Double(visitCount) / tRecord))
+        out(String(format: "   ratio record / faster raw: %.2f×   (goal ≤ 2×)", tRecord / tRaw))
+
+        // 2. The overview.
+        let t = try await Bench.time { try await Self.outreach(households, on: db) }
+        let counts = try await sql.raw("SELECT (SELECT COUNT(*) FROM visits) AS v, (SELECT COUNT(*) FROM household_profiles) AS p").first()!
+        out(String(format: "2. overview: generated %d visits and %d profiles in %.1f s", try counts.decode(column: "v", as: Int.self),
+                   try counts.decode(column: "p", as: Int.self), t))
+        let (_, token) = try await AccountActions.createToken(name: "bench-outreach-\(UUID().uuidString.prefix(6))", role: .admin, unit: nil, on: db)
+        try await app.server.start(address: .hostname("127.0.0.1", port: 0))
+        guard let port = app.http.server.shared.localAddress?.port else { throw Abort(.internalServerError) }
+        let base = "http://127.0.0.1:\(port)"
+        let routes = [("/healthz", SiteURL.healthz.path), ("overview page", SiteURL.unitOutreach(.id(commune.id!)).path),
+                      ("overview JSON", APIURL.unitOutreach(.id(commune.id!)).path)]
+        var times: [String: [Double]] = [:]
+        for round in 0..<(requests + 3) {
+            for (name, path) in routes {
+                var status = HTTPStatus.ok
+                let s = try await Bench.time {
+                    status = try await app.client.get(URI(string: base + path), headers: ["Authorization": "Bearer \(token)"]).status
+                }
+                guard status == .ok else { throw Abort(.internalServerError, reason: "\(path): \(status)") }
+                if round >= 3 { times[name, default: []].append(s) }   // three rounds warm up
+            }
+        }
+        await app.server.shutdown()
+        func p(_ xs: [Double], _ q: Double) -> Double { let s = xs.sorted(); return s[min(s.count - 1, Int((Double(s.count) * q).rounded(.up)) - 1)] }
+        out("   \(requests) requests per route, one after another, over HTTP on 127.0.0.1")
+        for (name, _) in routes {
+            let xs = times[name]!
+            out(String(format: "   %-14@ p50 %8.2f ms   p95 %8.2f ms", name as NSString, p(xs, 0.5) * 1000, p(xs, 0.95) * 1000))
+        }
+        let h = p(times["/healthz"]!, 0.95)
+        out(String(format: "   ratio p95 page / healthz: %.1f×, JSON / healthz: %.1f×   (goal ≤ 5×)",
+                   p(times["overview page"]!, 0.95) / h, p(times["overview JSON"]!, 0.95) / h))
+    }
+
+    /// Two residents (two adults) per household of the commune.
+    static func residents(_ commune: AdminUnit, on db: any Database) async throws {
+        let sql = db as! any SQLDatabase
+        let ids = try await sql.raw("SELECT id FROM households WHERE commune_id = \(bind: commune.id!)").all().map { try $0.decode(column: "id", as: UUID.self) }
+        let cols = ["id", "household_id", "full_name", "gender", "birth_year", "relation", "phone", "search_key", "created_at", "updated_at"]
+        let now = AppClock.now
+        var rows: [[SQLValue]] = []
+        for (i, h) in ids.enumerated() {
+            rows.append([UUID(), h, "Nguyễn Văn \(i)", "male", 1970, "head", String?.none, "nguyen van \(i)", now, now])
+            rows.append([UUID(), h, "Trần Thị \(i)", "female", 1975, "spouse", String?.none, "tran thi \(i)", now, now])
+        }
+        try await Bulk.insert(sql, into: Resident.schema, columns: cols, rows: rows)
+    }
+
+    /// Visits and profiles for most households: 90% visited in the last 12 months (by one of eight members), 80% with
+    /// the profile that visit recorded, a third of those with an older imported profile as well.
+    static func outreach(_ households: [UUID], on db: any Database) async throws {
+        let sql = db as! any SQLDatabase
+        var people: [UUID] = []
+        for k in 1...8 {
+            let name = "bench-tv\(k)"
+            if let p = try await Person.query(on: db).filter(\.$username == name).first() { people.append(p.id!); continue }
+            let p = Person()
+            p.id = UUID(); p.username = name; p.displayName = "Thành viên \(k)"; p.passwordHash = "-"; p.failedCount = 0; p.active = true
+            try await p.create(on: db)
+            people.append(p.id!)
+        }
+        let now = AppClock.now, today = Day.today()
+        var visits: [[SQLValue]] = [], profiles: [[SQLValue]] = []
+        for (i, h) in households.enumerated() where i % 10 != 0 {
+            let id = UUID()
+            let on = Day.adding(-(i % 360), to: today)
+            visits.append([id, UUID().uuidString, h, UUID?.none, on, "Tổ công nghệ số", "vneid", UUID?.none, "done", String?.none,
+                           String?.none, people[i % people.count], Date?.none, String?.none, UUID?.none, now])
+            guard i % 10 < 8 else { continue }
+            let f = ProfileFields(internet: .mobile, smartphoneUsers: i % 30 == 1 ? 0 : 2, adultsVneid: i % 3, adultsCashless: i % 2,
+                                  onlineServices: i % 4 != 0, sellsOnline: i % 5 == 0)
+            profiles.append(ProfileRows.row(household: h, asOf: on, source: .visit, visit: id, f, recordedBy: people[i % people.count], at: now))
+            if i % 3 == 0 {
+                profiles.append(ProfileRows.row(household: h, asOf: Day.adding(-400, to: today), source: .import, visit: nil,
+                                                ProfileFields(smartphoneUsers: 1), recordedBy: nil, at: now))
+            }
+        }
+        try await Bulk.insert(sql, into: Visit.schema, columns: VisitActions.columns, rows: visits)
+        try await Bulk.insert(sql, into: HouseholdProfile.schema, columns: ProfileRows.columns, rows: profiles)
+    }
+
+    static func clear(_ sql: any SQLDatabase) async throws {
+        try await sql.delete(from: HouseholdProfile.schema).run()
+        try await sql.delete(from: Visit.schema).run()
+    }
+}
