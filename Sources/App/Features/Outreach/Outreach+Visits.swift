@@ -6,6 +6,16 @@ import Fluent
 import SQLKit
 import Vapor
 
+/// A household as a batch of visits needs it.
+struct BatchHousehold: Sendable {
+    var id: UUID
+    var communeID: UUID
+    var villageID: UUID
+    var groupID: UUID?
+    /// The unit it belongs to for the scope rule: its group, else its village.
+    var unit: UUID { groupID ?? villageID }
+}
+
 public enum VisitActions {
     /// The most visits one sync request may carry (the phone sends its queue in batches of this size).
     public static let maxBatch = 200
@@ -28,18 +38,22 @@ public enum VisitActions {
             shapes.append(input.validateShape(into: &c, today: today))
             shapeIssues.append(c.issues)
         }
-        // 2. What the batch names, each read once.
+        // 2. What the batch names, each read once: the households (plain rows, the four columns needed), and which of
+        // their units lie in the caller's scope (one closure query for the batch, not one per unit).
+        let sql = try ProfileRows.sql(db)
         let householdIDs = Array(Set(shapes.compactMap(\.householdID)))
-        let households = try await householdIDs.isEmpty ? [] : Household.query(on: db).filter(\.$id ~~ householdIDs).all()
-        var byID: [UUID: Household] = [:]
-        for h in households { byID[h.id!] = h }
-        var allowed: [UUID: Bool] = [:]
-        for h in households {
-            let unit = h.groupID ?? h.villageID
-            if allowed[unit] == nil { allowed[unit] = try await access.allows(.visitHouseholds, unitID: unit, on: db) }
+        var byID: [UUID: BatchHousehold] = [:]
+        if !householdIDs.isEmpty {
+            for r in try await sql.raw("SELECT id, commune_id, village_id, group_id FROM households WHERE id IN (\(binds: householdIDs))").all() {
+                let h = BatchHousehold(id: try r.decode(column: "id", as: UUID.self), communeID: try r.decode(column: "commune_id", as: UUID.self),
+                                       villageID: try r.decode(column: "village_id", as: UUID.self), groupID: try r.decode(column: "group_id", as: UUID?.self))
+                byID[h.id] = h
+            }
         }
+        let allowed = try await allowedUnits(Set(byID.values.map(\.unit)), access: access, on: sql)
+        let households = Array(byID.values)
         let years = Set(shapes.compactMap { $0.visitedOn.flatMap { Int($0.prefix(4)) } })
-        let counts = try await ProfileRows.headcounts(of: households.map { $0.id! }, years: years, on: db)
+        let counts = try await ProfileRows.headcounts(of: households.map(\.id), years: years, on: db)
         var teams: [UUID: DigitalTeam?] = [:]
         for t in Set(shapes.compactMap(\.teamID)) { teams[t] = try? await access.team(t, .visitHouseholds, on: db) }
         let dossierIDs = Array(Set(inputs.compactMap { $0.dossierId.flatMap { UUID(uuidString: $0.trimmingCharacters(in: .whitespaces)) } }))
@@ -49,7 +63,7 @@ public enum VisitActions {
         }
         let clientIDs = shapes.map(\.clientID)
         var known: [String: UUID] = [:]
-        for r in try await ProfileRows.sql(db).raw("SELECT id, client_id FROM visits WHERE client_id IN (\(binds: clientIDs))").all() {
+        for r in try await sql.raw("SELECT id, client_id FROM visits WHERE client_id IN (\(binds: clientIDs))").all() {
             known[try r.decode(column: "client_id", as: String.self)] = try r.decode(column: "id", as: UUID.self)
         }
         // 3. Each visit in full.
@@ -64,9 +78,9 @@ public enum VisitActions {
                 continue
             }
             var c = Checker()
-            var household: Household? = nil
+            var household: BatchHousehold? = nil
             if let hid = shape.householdID {
-                if let h = byID[hid], allowed[h.groupID ?? h.villageID] == true { household = h }
+                if let h = byID[hid], allowed.contains(h.unit) { household = h }
                 else { c.add("householdId", "error.outreach.unknownHousehold") }
             }
             if let t = shape.teamID, teams[t] == nil || teams[t]! == nil { c.add("teamId", "error.outreach.unknownTeam") }
@@ -75,7 +89,7 @@ public enum VisitActions {
                 c.add("dossierId", "error.outreach.unknownDossier")
             }
             let year = shape.visitedOn.flatMap { Int($0.prefix(4)) } ?? Int(today.prefix(4))!
-            let headcount = household.flatMap { counts[$0.id!]?[year] } ?? HouseholdHeadcount(residents: 0, adults: 0)
+            let headcount = household.flatMap { counts[$0.id]?[year] } ?? HouseholdHeadcount(residents: 0, adults: 0)
             let fields = input.validate(into: &c, today: today, counts: headcount)
             // validate() re-checks the shape: keep each issue once.
             var issues: [FieldIssue] = []
@@ -102,21 +116,18 @@ public enum VisitActions {
             let visitRows = visitRows, profileRows = profileRows, consents = consents
             let written = try await db.auditedTransaction { db -> Set<UUID> in
                 let sql = try ProfileRows.sql(db)
-                let ids = visitRows.map { $0[0] as! UUID }
+                // The rows actually written come back from the insert itself: a visit another request wrote a moment
+                // ago under the same client id is skipped by the database, not re-read.
+                var kept = Set<UUID>()
                 var start = 0
                 let per = 30_000 / columns.count
                 while start < visitRows.count {
                     var q = sql.insert(into: Visit.schema).columns(columns)
                     for r in visitRows[start..<min(visitRows.count, start + per)] { q = q.values(r) }
-                    try await q.ignoringConflicts(with: ["client_id"]).run()
+                    for r in try await q.ignoringConflicts(with: ["client_id"]).returning("id").all() {
+                        kept.insert(try r.decode(column: "id", as: UUID.self))
+                    }
                     start += per
-                }
-                var kept = Set<UUID>()
-                var s = 0
-                while s < ids.count {
-                    let chunk = Array(ids[s..<min(ids.count, s + 5000)])
-                    s += chunk.count
-                    for r in try await sql.raw("SELECT id FROM visits WHERE id IN (\(binds: chunk))").all() { kept.insert(try r.decode(column: "id", as: UUID.self)) }
                 }
                 try await Bulk.insert(sql, into: HouseholdProfile.schema, columns: ProfileRows.columns,
                                       rows: profileRows.filter { ($0[4] as? UUID).map(kept.contains) ?? false })
@@ -150,6 +161,15 @@ public enum VisitActions {
         return VisitBatchResultDTO(recorded: results.filter { $0.status == .recorded }.count,
                                    duplicates: results.filter { $0.status == .duplicate }.count,
                                    refused: results.filter { $0.status == .refused }.count, results: results)
+    }
+
+    /// Which of `units` lie at or below the caller's units for `visitHouseholds`: one closure query for them all.
+    static func allowedUnits(_ units: Set<UUID>, access: Access, on sql: any SQLDatabase) async throws -> Set<UUID> {
+        guard let roots = access.roots(.visitHouseholds) else { return units }
+        if roots.isEmpty || units.isEmpty { return [] }
+        let rows = try await sql.select().column("descendant_id").from(UnitClosure.schema)
+            .where("descendant_id", .in, Array(units)).where("ancestor_id", .in, roots).where("is_current", .equal, true).all()
+        return Set(try rows.map { try $0.decode(column: "descendant_id", as: UUID.self) })
     }
 
     /// Marks a visit wrong, with a reason; its profile answers stop counting. A visit already voided stays as it was.
