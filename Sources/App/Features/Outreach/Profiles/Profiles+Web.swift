@@ -136,7 +136,7 @@ struct ProfilesWeb {
         return try await render(req, h, asOf: asOf)
     }
 
-    struct ProfileForm: Content {
+    struct ProfileForm: Content, ProfileFormFields {
         var asOf: String?
         var internet: String?
         var smartphoneUsers: String?
@@ -155,24 +155,10 @@ struct ProfilesWeb {
         let h = try req.scoped(Household.self)
         let f = try req.content.decode(ProfileForm.self)
         var c = Checker()
-        func number(_ name: String, _ raw: String?) -> Int? {
-            let v = (raw ?? "").trimmingCharacters(in: .whitespaces)
-            if v.isEmpty { return nil }
-            if let n = Int(v) { return n }
-            c.add("profile." + name, "error.outreach.count", [String(ProfileAnswers.maxCount)])
-            return nil
-        }
-        func flag(_ raw: String?) -> Bool? { raw == "yes" ? true : raw == "no" ? false : nil }
-        let answers = ProfileAnswers(internet: f.internet, smartphoneUsers: number("smartphoneUsers", f.smartphoneUsers),
-                                     adultsVneid: number("adultsVneid", f.adultsVneid), adultsCashless: number("adultsCashless", f.adultsCashless),
-                                     onlineServices: flag(f.onlineServices), eHealth: flag(f.eHealth), inVillageChannel: flag(f.inVillageChannel),
-                                     channel: f.channel, sellsOnline: flag(f.sellsOnline), ownCamera: flag(f.ownCamera))
-        let values: [String: String] = ["asOf": f.asOf ?? "", "internet": f.internet ?? "", "smartphoneUsers": f.smartphoneUsers ?? "",
-                                         "adultsVneid": f.adultsVneid ?? "", "adultsCashless": f.adultsCashless ?? "", "channel": f.channel ?? "",
-                                         "onlineServices": f.onlineServices ?? "", "eHealth": f.eHealth ?? "", "inVillageChannel": f.inVillageChannel ?? "",
-                                         "sellsOnline": f.sellsOnline ?? "", "ownCamera": f.ownCamera ?? "",
-                                         "consent": f.consent == "yes" || f.consent == "on" ? "yes" : ""]
-        let consent = values["consent"] == "yes"
+        let answers = f.answers
+        var values = f.profileValues
+        values["asOf"] = f.asOf ?? ""
+        let consent = f.consentGiven
         let checked = try await ProfileActions.check(ProfileInput(asOf: f.asOf, profile: answers, consent: consent), household: h, into: &c, on: req.db)
         if let checked, c.issues.isEmpty {
             let p = try await ProfileActions.write(checked, household: h, consent: consent, access: req.access, on: req.db)

@@ -280,7 +280,7 @@ struct VisitsWeb {
     }
 
     /// What the visit form posts (`helped[]`: checkboxes; yes/no answers as "yes", "no" or "").
-    struct VisitForm: Content {
+    struct VisitForm: Content, ProfileFormFields {
         var householdId: String?
         var visitedOn: String?
         var visitors: String?
@@ -301,26 +301,15 @@ struct VisitsWeb {
         var consent: String?
 
         var values: [String: String] {
-            ["visitedOn": visitedOn ?? "", "visitors": visitors ?? "", "outcome": outcome ?? "", "notes": notes ?? "",
-             "nextVisitOn": nextVisitOn ?? "", "internet": internet ?? "", "smartphoneUsers": smartphoneUsers ?? "",
-             "adultsVneid": adultsVneid ?? "", "adultsCashless": adultsCashless ?? "", "onlineServices": onlineServices ?? "",
-             "eHealth": eHealth ?? "", "inVillageChannel": inVillageChannel ?? "", "channel": channel ?? "",
-             "sellsOnline": sellsOnline ?? "", "ownCamera": ownCamera ?? "", "consent": consent ?? ""]
+            profileValues.merging(["visitedOn": visitedOn ?? "", "visitors": visitors ?? "", "outcome": outcome ?? "",
+                                   "notes": notes ?? "", "nextVisitOn": nextVisitOn ?? ""]) { _, own in own }
         }
 
-        /// As the rules take it. A count that is not a number is sent as -1, which the rule refuses with its message.
+        /// As the rules take it.
         var input: VisitInput {
-            func count(_ s: String?) -> Int? {
-                let t = (s ?? "").trimmingCharacters(in: .whitespaces)
-                return t.isEmpty ? nil : (Int(t) ?? -1)
-            }
-            func yn(_ s: String?) -> Bool? { s == "yes" ? true : s == "no" ? false : nil }
-            let profile = ProfileAnswers(internet: internet, smartphoneUsers: count(smartphoneUsers), adultsVneid: count(adultsVneid),
-                                         adultsCashless: count(adultsCashless), onlineServices: yn(onlineServices), eHealth: yn(eHealth),
-                                         inVillageChannel: yn(inVillageChannel), channel: channel, sellsOnline: yn(sellsOnline), ownCamera: yn(ownCamera))
+            let profile = answers
             return VisitInput(householdId: householdId, visitedOn: visitedOn, visitors: visitors, helped: helped, outcome: outcome,
-                              notes: notes, nextVisitOn: nextVisitOn, profile: profile.isEmpty ? nil : profile,
-                              consent: consent == "on" || consent == "yes")
+                              notes: notes, nextVisitOn: nextVisitOn, profile: profile.isEmpty ? nil : profile, consent: consentGiven)
         }
     }
 
