@@ -16,4 +16,5 @@ func registerMigrations(_ migrations: Migrations) {
     migrations.add(AddAuditRedactionAndHookEvents())  // 0011: audit_events.redacted_at and its trigger; hook_events
     migrations.add(CreateUnitClosure())  // 0012: unit_closure (ancestor, descendant, depth, period, current)
     migrations.add(CreateOutreach())  // 0013: digital_teams, team_members, visits, household_profiles, trainings, training_units, training_attendance
+    migrations.add(CreateAssets())  // 0015: campaigns, assets, asset_faults
 }

@@ -95,9 +95,10 @@ struct SignInTests {
     @Test("every role's permissions are as documented")
     func roles() {
         #expect(Role.admin.permissions == Set(Permission.allCases))
-        #expect(Role.villageHead.permissions == [.readRegistry, .writeRegistry, .publishAnnouncements, .visitHouseholds])
+        #expect(Role.villageHead.permissions == [.readRegistry, .writeRegistry, .publishAnnouncements, .visitHouseholds, .manageAssets,
+                                                .handleReports, .manageLedger])
         #expect(Role.groupHead.permissions == [.readRegistry, .writeRegistry, .publishAnnouncements])
-        #expect(Role.digitalTeamMember.permissions == [.readRegistry, .writeRegistry, .visitHouseholds])
+        #expect(Role.digitalTeamMember.permissions == [.readRegistry, .writeRegistry, .visitHouseholds, .manageAssets])
         #expect(Role.householdRepresentative.permissions.isEmpty)
         #expect(!Role.justiceOfficer.permissions.contains(.writeRegistry))
     }

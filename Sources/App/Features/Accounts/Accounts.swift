@@ -13,11 +13,13 @@ public enum Role: String, Codable, Sendable, CaseIterable {
         case .admin: return Set(Permission.allCases)
         case .provinceCoordinator: return [.readRegistry, .manageUnits, .importExport]
         case .communeOfficial: return [.readRegistry, .writeRegistry, .manageUnits, .importExport, .manageAccounts, .personalData,
-                                       .publishAnnouncements, .manageProcedures, .serveProcedures, .visitHouseholds, .manageTeams]
+                                       .publishAnnouncements, .manageProcedures, .serveProcedures, .visitHouseholds, .manageTeams,
+                                       .manageAssets, .handleReports, .manageLedger]
         case .justiceOfficer: return [.readRegistry, .manageProcedures, .serveProcedures]
-        case .villageHead: return [.readRegistry, .writeRegistry, .publishAnnouncements, .visitHouseholds]
+        case .villageHead: return [.readRegistry, .writeRegistry, .publishAnnouncements, .visitHouseholds, .manageAssets, .handleReports,
+                                   .manageLedger]
         case .groupHead: return [.readRegistry, .writeRegistry, .publishAnnouncements]
-        case .digitalTeamMember: return [.readRegistry, .writeRegistry, .visitHouseholds]
+        case .digitalTeamMember: return [.readRegistry, .writeRegistry, .visitHouseholds, .manageAssets]
         case .householdRepresentative, .producer: return []
         }
     }
@@ -49,6 +51,12 @@ public enum Permission: String, Codable, Sendable, CaseIterable {
     case visitHouseholds
     /// Create digital teams and add or end members; plan trainings and take attendance; import profiles.
     case manageTeams
+    /// Register, change and import assets; report faults and log maintenance on them (assets).
+    case manageAssets
+    /// See residents' reports of their units, assign, answer and close them; assign and close asset faults.
+    case handleReports
+    /// Open fundraising campaigns; record contributions, expenses and reversing entries (the ledger).
+    case manageLedger
 }
 
 public final class Person: Model, @unchecked Sendable {
