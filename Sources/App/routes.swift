@@ -56,6 +56,9 @@ func routes(_ app: Application) throws {
     MessagingHooks().addRoutes(to: app)
     ProceduresRoutes.add(open: app, signedIn: signedIn, openAPI: api, signedInAPI: signedInAPI, config: app.config)
     OutreachRoutes.add(signedIn: signedIn, signedInAPI: signedInAPI, config: app.config)
+    AssetsRoutes.add(open: app, signedIn: signedIn, openAPI: api, signedInAPI: signedInAPI, config: app.config)
+    LedgerRoutes.add(open: app, signedIn: signedIn, openAPI: api, signedInAPI: signedInAPI, config: app.config)
+    ReportsRoutes.add(open: app, signedIn: signedIn, openAPI: api, signedInAPI: signedInAPI, config: app.config)
 }
 
 struct HomePage: Encodable {

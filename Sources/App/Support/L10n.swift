@@ -4,7 +4,8 @@
 enum L10n {
     typealias Entry = (vi: String, en: String)
     static let parts: [[String: Entry]] = [core, units, registry, accounts, audit, personalData, messaging, procedures,
-                                           outreach, outreachVisits, outreachProfiles, outreachOverview, trainings]
+                                           outreach, outreachVisits, outreachProfiles, outreachOverview, trainings,
+                                           assets, ledger, reports]
     static let table: [String: Entry] = parts.reduce(into: [:]) { all, part in
         all.merge(part) { first, _ in preconditionFailure("L10n: a key is defined twice: \(first)") }
     }
@@ -18,6 +19,9 @@ enum L10n {
         "nav.units": ("Đơn vị hành chính", "Administrative units"),
         "nav.menu": ("Danh mục", "Menu"),
         "nav.search": ("Tìm kiếm", "Search"),
+        "nav.assets": ("Tài sản", "Assets"),
+        "nav.ledger": ("Xã hội hóa", "Campaigns"),
+        "nav.reports": ("Phản ánh", "Reports"),
         "nav.skip": ("Bỏ qua, đến nội dung chính", "Skip to main content"),
         "print.printedOn": ("In ngày", "Printed on"),
         "action.save": ("Lưu", "Save"),

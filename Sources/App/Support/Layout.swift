@@ -29,6 +29,10 @@ public struct Layout: Encodable {
     /// households or manage teams).
     var visitsURL: String?
     var outreachURL: String?
+    /// Assets (those who manage them), residents' reports (those who handle them), campaigns (those who keep the ledger).
+    var assetsURL: String?
+    var reportsURL: String?
+    var ledgerURL: String?
 
     init(_ req: Request, title: String, crumbs: [Crumb] = [], needsToken: Bool = false) {
         self.title = title
@@ -53,6 +57,9 @@ public struct Layout: Encodable {
         inboxURL = req.access.householdID != nil ? SiteURL.myAnnouncements.path : nil
         visitsURL = req.access.has(.visitHouseholds) ? SiteURL.visits.path : nil
         outreachURL = req.access.has(.visitHouseholds) || req.access.has(.manageTeams) ? SiteURL.outreach.path : nil
+        assetsURL = req.access.has(.manageAssets) ? SiteURL.assets.path : nil
+        reportsURL = req.access.has(.handleReports) ? SiteURL.reports.path : nil
+        ledgerURL = req.access.has(.manageLedger) ? SiteURL.campaigns.path : nil
     }
 }
 

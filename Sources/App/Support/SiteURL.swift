@@ -65,6 +65,15 @@ public enum SiteURL: Sendable {
     case outreach, unitOutreach(Ref), unitNeverVisited(Ref)
     case trainings, trainingNew, training(Ref), trainingAttendance(Ref), trainingSheet(Ref)
 
+    // assets (docs/assets.md): the register, faults and maintenance, the map
+    case assets
+
+    // ledger (docs/assets.md, the ledger): campaigns, contributions, expenses, the public ledger
+    case campaigns
+
+    // reports (docs/reports.md): residents' reports, the officials' queue, the public list
+    case reports
+
     public var path: String {
         switch self {
         case .home: return "/"
@@ -196,6 +205,16 @@ public enum SiteURL: Sendable {
         case .training(let r): return "/trainings/\(r.text)"
         case .trainingAttendance(let r): return "/trainings/\(r.text)/attendance"
         case .trainingSheet(let r): return "/trainings/\(r.text)/sheet"
+
+        // assets
+        case .assets: return "/assets"
+
+        // ledger
+        case .campaigns: return "/campaigns"
+
+        // reports
+        case .reports: return "/reports"
+
         }
     }
 
@@ -276,6 +295,15 @@ public enum APIURL: Sendable {
     case householdProfile(Ref), householdProfiles(Ref), unitProfilesExport(Ref), unitProfilesImport(Ref)
     case unitOutreach(Ref)
     case trainings, training(Ref), trainingAttendance(Ref)
+
+    // assets
+    case assets
+
+    // ledger
+    case campaigns
+
+    // reports
+    case reports
 
     public static let prefix = "/api/v1"
 
@@ -379,6 +407,15 @@ public enum APIURL: Sendable {
         case .trainings: return "/trainings"
         case .training(let r): return "/trainings/\(r.text)"
         case .trainingAttendance(let r): return "/trainings/\(r.text)/attendance"
+
+        // assets
+        case .assets: return "/assets"
+
+        // ledger
+        case .campaigns: return "/campaigns"
+
+        // reports
+        case .reports: return "/reports"
         }
     }
 

@@ -24,6 +24,9 @@ enum DemoActivity {
         try await announcements(commune, households: households, demo: demoHousehold, app: app, log: log)
         try await procedures(commune, households: households, demo: demoHousehold, on: db, log: log)
         try await DemoOutreach.load(commune, households: households, app: app, log: log)
+        try await DemoAssets.load(commune, households: households, app: app, log: log)
+        try await DemoLedger.load(commune, households: households, app: app, log: log)
+        try await DemoReports.load(commune, households: households, app: app, log: log)
         try await card(demoHousehold, app: app)
     }
 

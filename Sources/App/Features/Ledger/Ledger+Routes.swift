@@ -1,0 +1,8 @@
+// Ledger's routes, joined here (pages under SiteURL's "ledger" section, JSON under APIURL's).
+import Vapor
+
+enum LedgerRoutes {
+    static func add(open: any RoutesBuilder, signedIn web: any RoutesBuilder, openAPI: any RoutesBuilder,
+                    signedInAPI api: any RoutesBuilder, config: AppConfig) {
+    }
+}

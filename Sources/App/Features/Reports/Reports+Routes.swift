@@ -1,0 +1,8 @@
+// Reports's routes, joined here (pages under SiteURL's "reports" section, JSON under APIURL's).
+import Vapor
+
+enum ReportsRoutes {
+    static func add(open: any RoutesBuilder, signedIn web: any RoutesBuilder, openAPI: any RoutesBuilder,
+                    signedInAPI api: any RoutesBuilder, config: AppConfig) {
+    }
+}
