@@ -93,6 +93,10 @@ struct ScopeMatrixTests {
             let outreachInside = try await OutreachScopeRows.rows(app, commune: t.commune.id, village: t.village1.id, household: f.h1.household.id)
             let outreachOutside = try await OutreachScopeRows.rows(app, commune: f.outsideUnit.id, village: f.outsideVillage.id,
                                                                    household: f.outsideHousehold.household.id)
+            let placesInside = ScopePlaces(commune: t.commune.id, village: t.village1.id, group: t.group11.id, household: f.h1.household.id)
+            let placesOutside = ScopePlaces(commune: f.outsideUnit.id, village: f.outsideVillage.id, group: nil,
+                                            household: f.outsideHousehold.household.id)
+            let featureRows = try await FeatureScopeRows.all(app, inside: placesInside, outside: placesOutside)
             for route in app.routes.all {
                 let path = "/" + route.path.map(\.description).joined(separator: "/")
                 let rule = try #require(route.accessRule, "route \(route.method) \(path) has no access rule")
@@ -152,8 +156,11 @@ struct ScopeMatrixTests {
                     let (a, b) = try #require(OutreachScopeRows.target(kind, inside: outreachInside, outside: outreachOutside))
                     targets = [(a, t.commune.id, false), (b, f.outsideUnit.id, true)]
                 default:
-                    Issue.record("route \(route.method) \(path) guards a \(kind), which this test does not know: add its rows")
-                    continue
+                    guard let r = featureRows[kind] else {
+                        Issue.record("route \(route.method) \(path) guards a \(kind), which this test does not know: add its rows")
+                        continue
+                    }
+                    targets = [(r.inside, r.insideUnit, false), (r.outside, r.outsideUnit, true)]
                 }
                 for target in targets {
                     for caller in callers {
