@@ -84,6 +84,15 @@ public enum Writes {
     static func isSQLite(_ db: any Database) -> Bool {
         (db as? any SQLDatabase)?.dialect.name == "sqlite"
     }
+
+    /// Inside a write transaction: holds `table`'s row `id` until the transaction ends, so that checks made after it
+    /// (one leader per team, no member twice, a balance that stays above zero) cannot interleave with another
+    /// writer's. PostgreSQL takes a row lock (`SELECT … FOR UPDATE`); SQLite's write transactions already run one at a
+    /// time (`BEGIN IMMEDIATE`), so there is nothing more to take.
+    public static func lockRow(_ table: String, _ id: UUID, on db: any Database) async throws {
+        guard let sql = db as? any SQLDatabase, sql.dialect.name == "postgresql" else { return }
+        _ = try await sql.raw("SELECT id FROM \(ident: table) WHERE id = \(bind: id) FOR UPDATE").all()
+    }
 }
 
 extension Database {

@@ -290,6 +290,40 @@ struct OutreachTests {
         }
     }
 
+    @Test("officials adding members at once: the same person joins once, and the team ends with one leader")
+    func concurrentMembers() async throws {
+        try await withTestApp({ $0.postgresPoolPerLoop = 4 }) { app in
+            let f = try await Self.fixture(app)
+            let team = try await app.api(.POST, "/api/v1/teams", json: TeamInput(name: "Tổ đông người", unitId: f.tree.village1.id.uuidString),
+                                         token: f.official).decode(TeamDetailDTO.self).team
+            // Eight requests add the same person at the same moment: one is recorded, seven are told they are a member.
+            let statuses = try await withThrowingTaskGroup(of: HTTPStatus.self) { group in
+                for _ in 0..<8 {
+                    group.addTask {
+                        try await app.api(.POST, "/api/v1/teams/\(team.id)/members", json: TeamMemberInput(personId: "congnghe1"), token: f.official).status
+                    }
+                }
+                return try await group.reduce(into: [HTTPStatus]()) { $0.append($1) }
+            }
+            #expect(statuses.filter { $0 == .created }.count == 1, "\(statuses)")
+            #expect(statuses.filter { $0 == .unprocessableEntity }.count == 7, "\(statuses)")
+            // Six leaders named at once: each is recorded, and exactly one leads at the end.
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for i in 0..<6 {
+                    group.addTask {
+                        let r = try await app.api(.POST, "/api/v1/teams/\(team.id)/members", json: TeamMemberInput(displayName: "Trưởng tổ \(i)", leader: true),
+                                                  token: f.official)
+                        #expect(r.status == .created, "\(r.text)")
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let members = try await TeamMember.query(on: app.db).filter(\.$teamID == team.id).all()
+            #expect(members.count == 7)
+            #expect(members.filter(\.leader).count == 1)
+        }
+    }
+
     @Test("several phones sync at once: every visit recorded once, none lost")
     func concurrentSync() async throws {
         try await withTestApp({ $0.postgresPoolPerLoop = 4 }) { app in

@@ -59,16 +59,21 @@ public enum TeamActions {
         let left = c.day("leftOn", input.leftOn)
         if let l = left, l < joined { c.add("leftOn", "error.outreach.leftBeforeJoined") }
         if input.grantRole == true && person == nil && input.personId == nil { c.add("grantRole", "error.outreach.roleNeedsPerson") }
-        if let p = person, try await TeamMember.query(on: db).filter(\.$teamID == team.id!).filter(\.$personID == p.id!).filter(\.$leftOn == nil).first() != nil {
-            c.add("personId", "error.outreach.alreadyMember")
-        }
-        if let r = resident, try await TeamMember.query(on: db).filter(\.$teamID == team.id!).filter(\.$residentID == r.id!).filter(\.$leftOn == nil).first() != nil {
-            c.add("residentId", "error.outreach.alreadyMember")
-        }
         try c.check()
         let grant = input.grantRole == true ? person : nil
         let residentID = resident?.id, personID = person?.id, displayName = name
         return try await db.auditedTransaction { db in
+            // The team's row is held until the end, so two officials adding the same person, or two leaders, at once
+            // are taken one after the other: the second sees the first's member.
+            try await Writes.lockRow(DigitalTeam.schema, team.id!, on: db)
+            var c = Checker()
+            if let p = personID, try await TeamMember.query(on: db).filter(\.$teamID == team.id!).filter(\.$personID == p).filter(\.$leftOn == nil).first() != nil {
+                c.add("personId", "error.outreach.alreadyMember")
+            }
+            if let r = residentID, try await TeamMember.query(on: db).filter(\.$teamID == team.id!).filter(\.$residentID == r).filter(\.$leftOn == nil).first() != nil {
+                c.add("residentId", "error.outreach.alreadyMember")
+            }
+            try c.check()
             if input.leader == true {
                 // One leader: naming a new one makes the former leader a member.
                 try await TeamMember.query(on: db).filter(\.$teamID == team.id!).filter(\.$leader == true).set(\.$leader, to: false).update()
