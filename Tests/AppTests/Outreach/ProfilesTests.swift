@@ -205,7 +205,7 @@ struct ProfilesTests {
         }
     }
 
-    @Test("erasure clears visits' visitors and notes and keeps the profile answers; the personal-data export holds profiles and visits; the profile form records consent for digital support, shown with its Vietnamese label")
+    @Test("erasure clears visits' visitors, notes and void reasons and keeps the profile answers; the personal-data export holds profiles and visits; the profile form records consent for digital support, shown with its Vietnamese label")
     func personalData() async throws {
         try await withTestApp { app in
             let t = try await Tree.make(app)
@@ -215,6 +215,10 @@ struct ProfilesTests {
             let visit = try await app.api(.POST, "/api/v1/visits", json: VisitInput(householdId: id.uuidString, visitedOn: today, visitors: "Lê Thị Lan",
                                                                                     helped: ["vneid"], notes: "Ông Bình nhờ cài lại mật khẩu", profile: ProfileAnswers(smartphoneUsers: 2, adultsVneid: 2)))
             #expect(visit.status == .created, "\(visit.text)")
+            // A visit recorded by mistake and voided with a reason that names someone.
+            let wrong = try await app.api(.POST, "/api/v1/visits", json: VisitInput(householdId: id.uuidString, visitedOn: today, visitors: "Lê Thị Lan"))
+                .decode(VisitDTO.self)
+            #expect(try await app.api(.POST, "/api/v1/visits/\(wrong.id)/void", json: VoidInput(reason: "Nhầm sang nhà ông Bình")).status == .ok)
             let ok = try await app.form("/households/\(id)/profile", ["asOf": "\(y)-12-01", "internet": "fibre", "consent": "yes"])
             #expect(ok.status == .seeOther)
             let consents = try await app.api(.GET, "/api/v1/households/\(id)/consents").decode([ConsentDTO].self)
@@ -222,7 +226,7 @@ struct ProfilesTests {
 
             let export = try await app.api(.GET, "/api/v1/households/\(id)/personal-data").decode(PersonalDataExport.self)
             #expect(export.profiles.map(\.profile.source) == [.visit, .form])
-            #expect(export.visits.map(\.visitors) == ["Lê Thị Lan"] && export.visits[0].notes == "Ông Bình nhờ cài lại mật khẩu")
+            #expect(export.visits.map(\.visitors) == ["Lê Thị Lan", "Lê Thị Lan"] && export.visits.contains { $0.notes == "Ông Bình nhờ cài lại mật khẩu" })
             let page = try await app.page("/households/\(id)/data")
             #expect(page.text.contains("Hỗ trợ chuyển đổi số (hồ sơ số của hộ, các lần đi hộ)") && page.text.contains("Lê Thị Lan")
                     && page.text.contains("Cài VNeID mức 2") && !page.text.contains(">digitalSupport<"))
@@ -237,12 +241,14 @@ struct ProfilesTests {
             let erased = try await app.api(.POST, "/api/v1/households/\(id)/erase", json: EraseInput(confirm: true))
             #expect(erased.status == .ok)
             let visits = try await app.api(.GET, "/api/v1/households/\(id)/visits").decode([VisitDTO].self)
-            #expect(visits.map(\.visitors) == [PersonalData.erasedName] && visits[0].notes == PersonalData.erasedName)
-            #expect(visits[0].helped == [.vneid] && visits[0].profile?.adultsVneid == 2)
+            #expect(visits.map(\.visitors) == [PersonalData.erasedName, PersonalData.erasedName])
+            let kept = try #require(visits.first { !$0.voided }), void = try #require(visits.first { $0.voided })
+            #expect(kept.notes == PersonalData.erasedName && kept.helped == [.vneid] && kept.profile?.adultsVneid == 2)
+            #expect(void.voidReason == PersonalData.erasedName)
             let current = try await app.api(.GET, "/api/v1/households/\(id)/profile").decode(HouseholdProfileDTO.self)
             #expect(current.profile?.source == .visit && current.profile?.smartphoneUsers == 2)
             #expect(try await app.count("household_profiles") == 2)
-            let raw = try await (app.db as! any SQLDatabase).raw("SELECT COUNT(*) AS n FROM visits WHERE visitors LIKE '%Lan%' OR notes LIKE '%Bình%'").first()
+            let raw = try await (app.db as! any SQLDatabase).raw("SELECT COUNT(*) AS n FROM visits WHERE visitors LIKE '%Lan%' OR notes LIKE '%Bình%' OR void_reason LIKE '%Bình%'").first()
             #expect(try raw!.decode(column: "n", as: Int.self) == 0)
         }
     }

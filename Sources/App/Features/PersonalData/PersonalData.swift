@@ -198,10 +198,12 @@ public enum PersonalData {
                 }
             }
             // Visits keep their dates, help and outcome (and the profile answers, counts with no text); who went and
-            // what they wrote go.
+            // what they wrote (notes, a void's reason) go.
             let visits = try await Visit.query(on: db).filter(\.$householdID == id).count()
             try await Visit.query(on: db).filter(\.$householdID == id).set(\.$visitors, to: erasedName).update()
             try await Visit.query(on: db).filter(\.$householdID == id).filter(\.$notes != nil).set(\.$notes, to: erasedName).update()
+            // A void's reason is free text about the visit, so it goes too (the void itself, and when, stay).
+            try await Visit.query(on: db).filter(\.$householdID == id).filter(\.$voidReason != nil).set(\.$voidReason, to: erasedName).update()
             // The erasure itself is recorded, without the erased values.
             try await Audit.record("erase", Household.schema, row: id, unit: h.groupID ?? h.villageID,
                                    after: ["residents": String(residents.count), "sessions": String(sessions), "questions": String(questions.count),
