@@ -74,6 +74,9 @@ public enum SiteURL: Sendable {
     // reports (docs/reports.md): residents' reports, the officials' queue, the public list
     case reports
 
+    // market (docs/market.md): producers, products, batches, labels, the traceability page, the village market
+    case market
+
     public var path: String {
         switch self {
         case .home: return "/"
@@ -215,6 +218,8 @@ public enum SiteURL: Sendable {
         // reports
         case .reports: return "/reports"
 
+        // market
+        case .market: return "/market"
         }
     }
 
@@ -304,6 +309,9 @@ public enum APIURL: Sendable {
 
     // reports
     case reports
+
+    // market
+    case producers
 
     public static let prefix = "/api/v1"
 
@@ -416,6 +424,9 @@ public enum APIURL: Sendable {
 
         // reports
         case .reports: return "/reports"
+
+        // market
+        case .producers: return "/producers"
         }
     }
 

@@ -20,13 +20,14 @@ struct ScopeRowPair: Sendable {
     var outsideUnit: UUID
 }
 
-/// The rows of the features that keep their own (assets, ledger, reports), by row kind (`ScopedRow.scopeKind`).
+/// The rows of the features that keep their own (assets, ledger, reports, market), by row kind (`ScopedRow.scopeKind`).
 enum FeatureScopeRows {
     static func all(_ app: Application, inside: ScopePlaces, outside: ScopePlaces) async throws -> [String: ScopeRowPair] {
         var all: [String: ScopeRowPair] = [:]
         for part in [try await AssetsScopeRows.rows(app, inside: inside, outside: outside),
                      try await LedgerScopeRows.rows(app, inside: inside, outside: outside),
-                     try await ReportsScopeRows.rows(app, inside: inside, outside: outside)] {
+                     try await ReportsScopeRows.rows(app, inside: inside, outside: outside),
+                     try await MarketScopeRows.rows(app, inside: inside, outside: outside)] {
             all.merge(part) { first, _ in first }
         }
         return all

@@ -27,6 +27,7 @@ enum DemoActivity {
         try await DemoAssets.load(commune, households: households, app: app, log: log)
         try await DemoLedger.load(commune, households: households, app: app, log: log)
         try await DemoReports.load(commune, households: households, app: app, log: log)
+        try await DemoMarket.load(commune, households: households, app: app, log: log)
         try await card(demoHousehold, app: app)
     }
 

@@ -1,0 +1,8 @@
+// Market's routes, joined here (pages under SiteURL's "market" section, JSON under APIURL's).
+import Vapor
+
+enum MarketRoutes {
+    static func add(open: any RoutesBuilder, signedIn web: any RoutesBuilder, openAPI: any RoutesBuilder,
+                    signedInAPI api: any RoutesBuilder, config: AppConfig) {
+    }
+}
