@@ -338,6 +338,8 @@ public enum RegistryCSV {
                     .set("phone", to: p.phone).set("search_key", to: Resident.searchKey(name: p.fullName, phone: p.phone))
                     .set("updated_at", to: now).where("id", .equal, id).run()
             }
+            // The outreach overview's rows of every household added, moved or given residents.
+            try await OutreachSummary.refresh(hRows.compactMap { $0[0] as? UUID } + rRows.compactMap { $0[1] as? UUID } + hUpdates.map(\.0), on: db)
             // One audit row per household and resident written, then the import's summary.
             try await Bulk.insert(sql, into: AuditEvent.schema, columns: ["id", "at", "person_id", "token_id", "actor", "action", "table_name", "row_id", "unit_id", "before", "after"], rows: aRows)
             try await Audit.record("import", Household.schema, unit: commune.id, after: done, on: db)

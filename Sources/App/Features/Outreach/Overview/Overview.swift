@@ -111,7 +111,7 @@ public enum OverviewQueries {
 
     /// The overview of the households at or below `unit`.
     public static func unit(_ unit: AdminUnit, today: String = Day.today(), on db: any Database) async throws -> OutreachOverviewDTO {
-        let scope = UnitClosure.villageOrGroupBelow("h", roots: [unit])
+        let scope = UnitClosure.villageOrGroupBelow("o", roots: [unit])
         return try await overview(unitID: unit.id!, teamID: nil, scope: scope, visits: scope, today: today, on: db)
     }
 
@@ -119,7 +119,7 @@ public enum OverviewQueries {
     /// members' visits (those recorded for the team). For the team page (`/teams/:id`).
     public static func team(_ team: DigitalTeam, today: String = Day.today(), on db: any Database) async throws -> OutreachOverviewDTO {
         guard let unit = try await AdminUnit.find(team.unitID, on: db) else { throw Abort(.notFound) }
-        let scope = UnitClosure.villageOrGroupBelow("h", roots: [unit])
+        let scope = UnitClosure.villageOrGroupBelow("o", roots: [unit])
         return try await overview(unitID: unit.id!, teamID: team.id, scope: scope,
                                   visits: SQLBinaryExpression(left: SQLColumn("team_id", table: "v"), op: SQLBinaryOperator.equal, right: SQLBind(team.id!)),
                                   today: today, on: db)
@@ -128,37 +128,25 @@ public enum OverviewQueries {
     static func since(_ today: String) -> String { Day.adding(-(days - 1), to: today) }
 
     /// The households in scope with, for each, 0/1 flags and counts the figures add up (SQL: a `WITH` clause
-    /// naming `base`). Adults: `Adults.isAdult` in `today`'s year (no birth year counts as an adult).
+    /// naming `base`), read from each household's row of `household_outreach` (`OutreachSummary`; `scope` is on its
+    /// alias `o`). Adults: `Adults.isAdult` in `today`'s year (no birth year counts as an adult); a row counted for
+    /// another year is counted again from the residents.
     static func base(_ scope: any SQLExpression, today: String) -> SQLQueryString {
         let year = Int(today.prefix(4))!
-        let lastAdultBirthYear = year - Adults.age
         return """
-            WITH hh AS (SELECT h.id FROM households h WHERE \(scope)),
-            lp AS (
-              SELECT household_id, smartphone_users, adults_vneid, adults_cashless, online_services, sells_online FROM (
-                SELECT p.household_id, p.smartphone_users, p.adults_vneid, p.adults_cashless, p.online_services, p.sells_online,
-                  ROW_NUMBER() OVER (PARTITION BY p.household_id ORDER BY p.as_of DESC, p.created_at DESC) AS rn
-                FROM household_profiles p WHERE p.voided_at IS NULL AND p.household_id IN (SELECT id FROM hh)
-              ) x WHERE rn = 1),
-            ad AS (
-              SELECT household_id, COUNT(*) AS n FROM residents
-              WHERE household_id IN (SELECT id FROM hh) AND (birth_year IS NULL OR birth_year <= \(bind: lastAdultBirthYear))
-              GROUP BY household_id),
-            lv AS (
-              SELECT household_id, MAX(visited_on) AS last FROM visits
-              WHERE voided_at IS NULL AND household_id IN (SELECT id FROM hh) GROUP BY household_id),
+            WITH s AS (
+              SELECT o.household_id, o.last_visit, o.profiled, o.smartphone, o.vneid, o.cashless, o.online, o.sells,
+                \(OutreachSummary.adults("o", year: year)) AS adults
+              FROM household_outreach o WHERE \(scope)),
             base AS (
-              SELECT hh.id, lv.last AS last_visit,
-                CASE WHEN lv.last >= \(bind: since(today)) THEN 1 ELSE 0 END AS visited,
-                CASE WHEN lv.last IS NULL THEN 1 ELSE 0 END AS never,
-                CASE WHEN lp.household_id IS NULL THEN 0 ELSE 1 END AS profiled,
-                CASE WHEN lp.smartphone_users > 0 THEN 1 ELSE 0 END AS smartphone,
-                COALESCE(ad.n, 0) AS adults,
-                CASE WHEN lp.adults_vneid IS NULL THEN 0 WHEN lp.adults_vneid > COALESCE(ad.n, 0) THEN COALESCE(ad.n, 0) ELSE lp.adults_vneid END AS vneid,
-                CASE WHEN lp.adults_cashless IS NULL THEN 0 WHEN lp.adults_cashless > COALESCE(ad.n, 0) THEN COALESCE(ad.n, 0) ELSE lp.adults_cashless END AS cashless,
-                CASE WHEN lp.online_services THEN 1 ELSE 0 END AS online,
-                CASE WHEN lp.sells_online THEN 1 ELSE 0 END AS sells
-              FROM hh LEFT JOIN lp ON lp.household_id = hh.id LEFT JOIN ad ON ad.household_id = hh.id LEFT JOIN lv ON lv.household_id = hh.id)
+              SELECT s.household_id AS id, s.last_visit,
+                CASE WHEN s.last_visit >= \(bind: since(today)) THEN 1 ELSE 0 END AS visited,
+                CASE WHEN s.last_visit IS NULL THEN 1 ELSE 0 END AS never,
+                s.profiled, s.smartphone, s.adults,
+                CASE WHEN s.vneid > s.adults THEN s.adults ELSE s.vneid END AS vneid,
+                CASE WHEN s.cashless > s.adults THEN s.adults ELSE s.cashless END AS cashless,
+                s.online, s.sells
+              FROM s)
             """
     }
 
@@ -190,7 +178,7 @@ public enum OverviewQueries {
         let from = months[0] + "-01"
         let rows = try await sql.raw("""
             SELECT v.recorded_by, p.display_name, SUBSTR(v.visited_on, 1, 7) AS month, COUNT(*) AS n
-            FROM visits v JOIN households h ON h.id = v.household_id LEFT JOIN people p ON p.id = v.recorded_by
+            FROM visits v JOIN household_outreach o ON o.household_id = v.household_id LEFT JOIN people p ON p.id = v.recorded_by
             WHERE v.voided_at IS NULL AND v.visited_on >= \(bind: from) AND v.visited_on <= \(bind: today) AND \(visits)
             GROUP BY v.recorded_by, p.display_name, SUBSTR(v.visited_on, 1, 7)
             """).all()
@@ -227,7 +215,7 @@ public enum OverviewQueries {
     public static func households(_ unit: AdminUnit, _ list: OutreachList, page: PageRequest, today: String = Day.today(),
                                   on db: any Database) async throws -> Paged<OutreachHouseholdRowDTO> {
         let sql = try ProfileRows.sql(db)
-        let scope = UnitClosure.villageOrGroupBelow("h", roots: [unit])
+        let scope = UnitClosure.villageOrGroupBelow("o", roots: [unit])
         let total = try await sql.raw("\(base(scope, today: today)) SELECT COUNT(*) AS n FROM base b WHERE \(unsafeRaw: list.condition)")
             .first()?.decode(column: "n", as: Int.self) ?? 0
         let rows = try await sql.raw("""
