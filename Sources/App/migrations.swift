@@ -17,5 +17,5 @@ func registerMigrations(_ migrations: Migrations) {
     migrations.add(CreateUnitClosure())  // 0012: unit_closure (ancestor, descendant, depth, period, current)
     migrations.add(CreateOutreach())  // 0013: digital_teams, team_members, visits, household_profiles, trainings, training_units, training_attendance
     migrations.add(CreateAssets())  // 0015: campaigns, assets, asset_faults
-    migrations.add(CreateHouseholdOutreach())  // 0014: household_outreach (the overview's row per household); visits_day index
+    migrations.add(CreateHouseholdOutreach())  // 0014: household_outreach (the overview's row per household), visit_months (its member table)
 }

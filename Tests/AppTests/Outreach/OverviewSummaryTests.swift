@@ -161,6 +161,7 @@ struct OverviewSummaryTests {
             #expect(try await Self.list(app, t.village2, "sellsOnline") == codes([8, 9, 10]))
             #expect(try await Self.list(app, t.village2, "cashless") == codes([8]))
             #expect(try await OutreachSummary.check(on: app.db) == [])
+            #expect(try await VisitMonths.check(on: app.db) == [])
 
             // In 2027 H1's child is an adult: one adult more, and H1 has an adult not counted for VNeID.
             app.testClock.set(SummaryCommune.nextYear)
@@ -181,8 +182,18 @@ struct OverviewSummaryTests {
             let c = try await SummaryCommune.make(app)
             let sql = app.db as! any SQLDatabase
             #expect(try await OutreachSummary.check(on: app.db) == [])
+            #expect(try await VisitMonths.check(on: app.db) == [])
             #expect(try await app.count(OutreachSummary.schema) == 12)
-            let before = Self.figures(try await Self.overview(app, c.tree.commune))
+            let overview = try await Self.overview(app, c.tree.commune)
+            let before = Self.figures(overview)
+
+            // The visit counts: one taken away behind the app's back is found, and a recount mends it.
+            try await sql.raw("UPDATE visit_months SET visits = visits - 1 WHERE month = '2026-10'").run()
+            #expect(try await VisitMonths.check(on: app.db).count == 1)
+            #expect(try await Self.overview(app, c.tree.commune).visitsPerMonth.reduce(0, +) == 6)
+            try await VisitMonths.recount(villages: nil, on: app.db)
+            #expect(try await VisitMonths.check(on: app.db) == [])
+            #expect(try await Self.overview(app, c.tree.commune).visitsPerMonth == overview.visitsPerMonth)
 
             // A row made wrong and a row removed behind the app's back are both named.
             try await sql.raw("UPDATE household_outreach SET smartphone = 0 WHERE household_id = \(bind: c.ids[0])").run()

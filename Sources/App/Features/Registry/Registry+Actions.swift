@@ -89,6 +89,7 @@ public enum RegistryActions {
                 throw InvalidInput("code", "error.duplicateCode", [code])
             }
             let before = h.toDTO(representativeName: nil)
+            let place = (h.villageID, h.groupID)
             h.code = code
             h.villageID = village!.id!
             h.communeID = village!.communeID ?? village!.parentID!
@@ -100,6 +101,8 @@ public enum RegistryActions {
             if h.hasChanges {
                 try await h.update(on: db)
                 try await OutreachSummary.refresh([h.id!], on: db)
+                // Moved: its visits count where it lives now.
+                if place != (h.villageID, h.groupID) { try await VisitMonths.recount(villages: [place.0, h.villageID], on: db) }
                 try await Audit.record("update", Household.schema, row: h.id, unit: h.groupID ?? h.villageID, before: before, after: h.toDTO(representativeName: nil), on: db)
             }
             return h

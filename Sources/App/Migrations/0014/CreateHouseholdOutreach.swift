@@ -1,6 +1,8 @@
 // 0014: household_outreach, one narrow row per household with what the outreach overview adds up (its place, its last
 // visit, its current profile's answers, its adults in a year), kept in the same transaction as every write that
-// changes it (`OutreachSummary`, Features/Outreach/Overview/Overview+Summary.swift) and filled here from the history.
+// changes it (`OutreachSummary`, Features/Outreach/Overview/Overview+Summary.swift) and filled here from the history;
+// and visit_months, the visits not voided per place, team, person and month (`VisitMonths`), for the overview's
+// member table.
 import Fluent
 import SQLKit
 import Vapor
@@ -30,14 +32,28 @@ struct CreateHouseholdOutreach: AsyncMigration {
             ("household_outreach_village", OutreachSummary.schema, ["village_id"]),
             ("household_outreach_group", OutreachSummary.schema, ["group_id"]),
             ("household_outreach_year", OutreachSummary.schema, ["adults_year"]),
-            // The member-month table of the overview: a unit's visits of the last 12 months, not voided.
-            ("visits_day", "visits", ["visited_on", "household_id"]),
         ])
         try await OutreachSummary.refresh(nil, on: database)
+        try await database.schema(VisitMonths.schema)
+            // The household's place now; `VisitMonths.none` stands for no group, no team, no person (a key column
+            // cannot be NULL and still match in ON CONFLICT on both databases).
+            .field("village_id", .uuid, .required)
+            .field("group_id", .uuid, .required)
+            .field("team_id", .uuid, .required)
+            .field("recorded_by", .uuid, .required)
+            .field("month", .string, .required)
+            .field("visits", .int, .required)
+            .create()
+        try await Indexes.create(on: database, [("visit_months_key", VisitMonths.schema, ["village_id", "group_id", "team_id", "recorded_by", "month"])], unique: true)
+        try await Indexes.create(on: database, [
+            ("visit_months_group", VisitMonths.schema, ["group_id", "month"]),
+            ("visit_months_team", VisitMonths.schema, ["team_id", "month"]),
+        ])
+        try await VisitMonths.recount(villages: nil, on: database)
     }
 
     func revert(on database: any Database) async throws {
-        if let sql = database as? any SQLDatabase { try await sql.drop(index: "visits_day").run() }
+        try await database.schema(VisitMonths.schema).delete()
         try await database.schema(OutreachSummary.schema).delete()
     }
 }

@@ -135,3 +135,84 @@ public enum OutreachSummary {
         return ids.count
     }
 }
+
+/// The overview's member table without reading every visit (`visit_months`, migration 0014): the visits not voided
+/// per place of the household now (village, group), team, person who recorded them and month (yyyy-MM). A batch of
+/// visits adds its counts with one statement (`add`), a void takes one away, and a household that moves has the
+/// counts of the villages it left and joined counted again from the visits (`recount`).
+public enum VisitMonths {
+    public static let schema = "visit_months"
+    /// Stands for "none" in a key column: no group, no team, no person (a token or the system).
+    public static let none = UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))
+
+    /// One key's count to add (or take away, negative).
+    struct Delta: Hashable {
+        var village: UUID
+        var group: UUID?
+        var team: UUID?
+        var person: UUID?
+        var month: String
+    }
+
+    /// Adds each key's count (negative: takes away), one statement.
+    static func add(_ deltas: [Delta: Int], on db: any Database) async throws {
+        let deltas = deltas.filter { $0.value != 0 }
+        guard !deltas.isEmpty else { return }
+        let sql = try ProfileRows.sql(db)
+        let values = deltas.map { d, n -> SQLQueryString in
+            "(\(bind: d.village), \(bind: d.group ?? none), \(bind: d.team ?? none), \(bind: d.person ?? none), \(bind: d.month), \(unsafeRaw: String(n)))"
+        }
+        try await sql.raw("""
+            INSERT INTO visit_months (village_id, group_id, team_id, recorded_by, month, visits)
+            VALUES \(values.joined(separator: ", "))
+            ON CONFLICT (village_id, group_id, team_id, recorded_by, month) DO UPDATE SET visits = visit_months.visits + excluded.visits
+            """).run()
+    }
+
+    /// The counts as the visits give them, for the households of `villages` now (nil: every village).
+    static func fresh(villages: [UUID]?) -> SQLQueryString {
+        let only: SQLQueryString = villages.map { "AND h.village_id IN (\(binds: $0))" } ?? ""
+        return """
+            SELECT h.village_id, COALESCE(h.group_id, \(bind: none)) AS group_id, COALESCE(v.team_id, \(bind: none)) AS team_id,
+              COALESCE(v.recorded_by, \(bind: none)) AS recorded_by, SUBSTR(v.visited_on, 1, 7) AS month, COUNT(*) AS visits
+            FROM visits v JOIN households h ON h.id = v.household_id
+            WHERE v.voided_at IS NULL \(only)
+            GROUP BY 1, 2, 3, 4, 5
+            """
+    }
+
+    /// Counts the rows of `villages` (nil: all) again from the visits. Inside the write's transaction.
+    public static func recount(villages: [UUID]?, on db: any Database) async throws {
+        let sql = try ProfileRows.sql(db)
+        if let villages {
+            let ids = Array(Set(villages))
+            guard !ids.isEmpty else { return }
+            try await sql.raw("DELETE FROM visit_months WHERE village_id IN (\(binds: ids))").run()
+        } else {
+            try await sql.raw("DELETE FROM visit_months").run()
+        }
+        try await sql.raw("""
+            INSERT INTO visit_months (village_id, group_id, team_id, recorded_by, month, visits)
+            \(fresh(villages: villages.map { Array(Set($0)) }))
+            """).run()
+    }
+
+    /// The keys whose stored count differs from the visits (a count of 0 is the same as no row).
+    public static func check(on db: any Database) async throws -> [String] {
+        let sql = try ProfileRows.sql(db)
+        func rows(_ q: SQLQueryString) async throws -> [String: Int] {
+            var out: [String: Int] = [:]
+            for r in try await sql.raw(q).all() {
+                let key = try ["village_id", "group_id", "team_id", "recorded_by"].map { try r.decode(column: $0, as: UUID.self).uuidString }
+                    .joined(separator: "|") + "|" + (try r.decode(column: "month", as: String.self))
+                let n = try r.decode(column: "visits", as: Int.self)
+                if n != 0 { out[key] = n }
+            }
+            return out
+        }
+        let stored = try await rows("SELECT * FROM visit_months")
+        let expected = try await rows(fresh(villages: nil))
+        return Set(stored.keys).union(expected.keys).filter { stored[$0] != expected[$0] }
+            .map { "\($0): stored \(stored[$0] ?? 0), expected \(expected[$0] ?? 0)" }.sorted()
+    }
+}

@@ -1,8 +1,9 @@
 // The outreach overview's reads (docs/outreach.md, "Overview"): for the households at or below a unit (or a team's
 // unit), how many were visited in the last 90 days and how many never, the current profile figures, the households
 // behind each figure, and each member's visits per month. A commune of old Đan Phượng holds 45,000 households, so
-// everything is counted in SQL in one statement (a window function picks each household's current profile:
-// `ProfileRows.latest` semantics), never per household in Swift (docs/benchmarks.md, "Outreach overview").
+// everything is counted in SQL, never per household in Swift, from one narrow row per household (`household_outreach`,
+// kept by `OutreachSummary` in the transactions that change it) rather than from the history tables
+// (docs/benchmarks.md, "Outreach overview").
 import Fluent
 import SQLKit
 import Vapor
@@ -111,8 +112,8 @@ public enum OverviewQueries {
 
     /// The overview of the households at or below `unit`.
     public static func unit(_ unit: AdminUnit, today: String = Day.today(), on db: any Database) async throws -> OutreachOverviewDTO {
-        let scope = UnitClosure.villageOrGroupBelow("o", roots: [unit])
-        return try await overview(unitID: unit.id!, teamID: nil, scope: scope, visits: scope, today: today, on: db)
+        return try await overview(unitID: unit.id!, teamID: nil, scope: UnitClosure.villageOrGroupBelow("o", roots: [unit]),
+                                  visits: UnitClosure.villageOrGroupBelow("m", roots: [unit]), today: today, on: db)
     }
 
     /// The overview of a team: the households of the unit it serves (a village or the whole commune), and its own
@@ -121,7 +122,7 @@ public enum OverviewQueries {
         guard let unit = try await AdminUnit.find(team.unitID, on: db) else { throw Abort(.notFound) }
         let scope = UnitClosure.villageOrGroupBelow("o", roots: [unit])
         return try await overview(unitID: unit.id!, teamID: team.id, scope: scope,
-                                  visits: SQLBinaryExpression(left: SQLColumn("team_id", table: "v"), op: SQLBinaryOperator.equal, right: SQLBind(team.id!)),
+                                  visits: SQLBinaryExpression(left: SQLColumn("team_id", table: "m"), op: SQLBinaryOperator.equal, right: SQLBind(team.id!)),
                                   today: today, on: db)
     }
 
@@ -175,20 +176,22 @@ public enum OverviewQueries {
         func n(_ c: String) throws -> Int { try row?.decode(column: c, as: Int?.self) ?? 0 }
         let households = try n("households"), adults = try n("adults")
         let months = months(today)
-        let from = months[0] + "-01"
+        // The visits per place, team, person and month (`VisitMonths`), not the visits themselves.
         let rows = try await sql.raw("""
-            SELECT v.recorded_by, p.display_name, SUBSTR(v.visited_on, 1, 7) AS month, COUNT(*) AS n
-            FROM visits v JOIN household_outreach o ON o.household_id = v.household_id LEFT JOIN people p ON p.id = v.recorded_by
-            WHERE v.voided_at IS NULL AND v.visited_on >= \(bind: from) AND v.visited_on <= \(bind: today) AND \(visits)
-            GROUP BY v.recorded_by, p.display_name, SUBSTR(v.visited_on, 1, 7)
+            SELECT m.recorded_by, p.display_name, m.month, CAST(SUM(m.visits) AS BIGINT) AS n
+            FROM visit_months m LEFT JOIN people p ON p.id = m.recorded_by
+            WHERE m.month >= \(bind: months[0]) AND m.month <= \(bind: months[months.count - 1]) AND \(visits)
+            GROUP BY m.recorded_by, p.display_name, m.month
             """).all()
         let index = Dictionary(uniqueKeysWithValues: months.enumerated().map { ($1, $0) })
         var perMonth = Array(repeating: 0, count: months.count)
         var byPerson: [UUID?: OutreachMemberMonthsDTO] = [:]
         for r in rows {
             guard let i = index[try r.decode(column: "month", as: String.self)] else { continue }
-            let person = try r.decode(column: "recorded_by", as: UUID?.self)
+            let recordedBy = try r.decode(column: "recorded_by", as: UUID.self)
+            let person: UUID? = recordedBy == VisitMonths.none ? nil : recordedBy
             let count = try r.decode(column: "n", as: Int.self)
+            if count == 0 { continue }
             perMonth[i] += count
             let name = try r.decode(column: "display_name", as: String?.self) ?? ""
             var m = byPerson[person] ?? OutreachMemberMonthsDTO(personId: person, name: name, visits: Array(repeating: 0, count: months.count), total: 0)
