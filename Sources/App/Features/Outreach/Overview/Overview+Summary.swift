@@ -80,6 +80,13 @@ public enum OutreachSummary {
         """
     }
 
+    /// Whether any row holds the adults of another year than `year` (one probe of the index on `adults_year`).
+    static func otherYear(_ year: Int, on sql: any SQLDatabase) async throws -> Bool {
+        try await sql.raw("""
+            SELECT household_id FROM household_outreach WHERE adults_year < \(unsafeRaw: String(year)) OR adults_year > \(unsafeRaw: String(year)) LIMIT 1
+            """).first() != nil
+    }
+
     /// One household whose stored row differs from the history: what is stored and what the history gives (nil: no row).
     public struct Difference: Sendable, Equatable, CustomStringConvertible {
         public var householdId: UUID

@@ -131,13 +131,16 @@ public enum OverviewQueries {
     /// The households in scope with, for each, 0/1 flags and counts the figures add up (SQL: a `WITH` clause
     /// naming `base`), read from each household's row of `household_outreach` (`OutreachSummary`; `scope` is on its
     /// alias `o`). Adults: `Adults.isAdult` in `today`'s year (no birth year counts as an adult); a row counted for
-    /// another year is counted again from the residents.
-    static func base(_ scope: any SQLExpression, today: String) -> SQLQueryString {
+    /// another year is counted again from the residents (`recount`: only while such rows exist, from New Year's Day
+    /// to the next housekeeping; PostgreSQL estimates the correlated count as costly enough to compile the whole
+    /// statement first, which takes longer than running it).
+    static func base(_ scope: any SQLExpression, today: String, recount: Bool) -> SQLQueryString {
         let year = Int(today.prefix(4))!
+        let adults: SQLQueryString = recount ? OutreachSummary.adults("o", year: year) : "o.adults"
         return """
             WITH s AS (
               SELECT o.household_id, o.last_visit, o.profiled, o.smartphone, o.vneid, o.cashless, o.online, o.sells,
-                \(OutreachSummary.adults("o", year: year)) AS adults
+                \(adults) AS adults
               FROM household_outreach o WHERE \(scope)),
             base AS (
               SELECT s.household_id AS id, s.last_visit,
@@ -166,8 +169,9 @@ public enum OverviewQueries {
     static func overview(unitID: UUID, teamID: UUID?, scope: any SQLExpression, visits: any SQLExpression, today: String,
                          on db: any Database) async throws -> OutreachOverviewDTO {
         let sql = try ProfileRows.sql(db)
+        let recount = try await OutreachSummary.otherYear(Int(today.prefix(4))!, on: sql)
         let row = try await sql.raw("""
-            \(base(scope, today: today))
+            \(base(scope, today: today, recount: recount))
             -- PostgreSQL sums integers as numeric: each sum is cast back to a whole number.
             SELECT COUNT(*) AS households, \(unsafeRaw: ["visited", "never", "profiled", "smartphone", "adults", "vneid", "cashless", "online", "sells"]
                 .map { "CAST(SUM(\($0)) AS BIGINT) AS \($0)" }.joined(separator: ", "))
@@ -219,10 +223,11 @@ public enum OverviewQueries {
                                   on db: any Database) async throws -> Paged<OutreachHouseholdRowDTO> {
         let sql = try ProfileRows.sql(db)
         let scope = UnitClosure.villageOrGroupBelow("o", roots: [unit])
-        let total = try await sql.raw("\(base(scope, today: today)) SELECT COUNT(*) AS n FROM base b WHERE \(unsafeRaw: list.condition)")
+        let recount = try await OutreachSummary.otherYear(Int(today.prefix(4))!, on: sql)
+        let total = try await sql.raw("\(base(scope, today: today, recount: recount)) SELECT COUNT(*) AS n FROM base b WHERE \(unsafeRaw: list.condition)")
             .first()?.decode(column: "n", as: Int.self) ?? 0
         let rows = try await sql.raw("""
-            \(base(scope, today: today))
+            \(base(scope, today: today, recount: recount))
             SELECT h.id, h.code, h.address, COALESCE(h.phone, r.phone) AS phone, r.full_name, v.name AS village_name, g.name AS group_name,
               v.code AS village_code, g.code AS group_code, b.last_visit
             FROM base b JOIN households h ON h.id = b.id JOIN admin_units v ON v.id = h.village_id
