@@ -30,7 +30,7 @@ public enum ProfileRows {
             let date: SQLQueryString = asOf.map { "AND as_of <= \(bind: $0)" } ?? ""
             let rows = try await sql(db).raw("""
                 SELECT * FROM (
-                  SELECT p.*, ROW_NUMBER() OVER (PARTITION BY household_id ORDER BY as_of DESC, created_at DESC) AS rn
+                  SELECT p.*, ROW_NUMBER() OVER (PARTITION BY household_id ORDER BY as_of DESC, created_at DESC, id DESC) AS rn
                   FROM household_profiles p WHERE household_id IN (\(binds: chunk)) AND voided_at IS NULL \(date)
                 ) latest WHERE rn = 1
                 """).all()

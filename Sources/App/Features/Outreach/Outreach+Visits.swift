@@ -69,6 +69,8 @@ public enum VisitActions {
         // 3. Each visit in full.
         var results: [VisitResultDTO] = []
         var visitRows: [[SQLValue]] = [], profileRows: [[SQLValue]] = []
+        var householdOf: [UUID: UUID] = [:]
+        var monthOf: [UUID: VisitMonths.Delta] = [:]
         var consents: [(household: UUID, day: String, by: String)] = []
         var seen: [String: UUID] = [:]
         for (i, input) in inputs.enumerated() {
@@ -101,6 +103,9 @@ public enum VisitActions {
             }
             let id = UUID()
             seen[f.clientID] = id
+            householdOf[id] = f.householdID
+            monthOf[id] = VisitMonths.Delta(village: household!.villageID, group: household!.groupID, team: f.teamID, person: access.personID,
+                                            month: String(f.visitedOn.prefix(7)))
             visitRows.append([id, f.clientID, f.householdID, f.teamID, f.visitedOn, f.visitors, f.helped.map(\.rawValue).joined(separator: ","),
                               f.dossierID, f.outcome.rawValue, f.notes, f.nextVisitOn, access.personID, Date?.none, String?.none, UUID?.none, now])
             if let p = f.profile {
@@ -113,7 +118,7 @@ public enum VisitActions {
         // 4. The good ones, together. A visit sent at the same moment by another request (the same client id) is kept
         // once: the insert skips it and it is answered as a duplicate.
         if !visitRows.isEmpty {
-            let visitRows = visitRows, profileRows = profileRows, consents = consents
+            let visitRows = visitRows, profileRows = profileRows, consents = consents, householdOf = householdOf, monthOf = monthOf
             let written = try await db.auditedTransaction { db -> Set<UUID> in
                 let sql = try ProfileRows.sql(db)
                 // The rows actually written come back from the insert itself: a visit another request wrote a moment
@@ -131,6 +136,11 @@ public enum VisitActions {
                 }
                 try await Bulk.insert(sql, into: HouseholdProfile.schema, columns: ProfileRows.columns,
                                       rows: profileRows.filter { ($0[4] as? UUID).map(kept.contains) ?? false })
+                // The overview's rows of the households visited (one statement for the batch).
+                try await OutreachSummary.refresh(kept.compactMap { householdOf[$0] }, on: db)
+                var months: [VisitMonths.Delta: Int] = [:]
+                for id in kept { if let m = monthOf[id] { months[m, default: 0] += 1 } }
+                try await VisitMonths.add(months, on: db)
                 // Consent given on a visit, unless the household already has one in force for digital support.
                 for (household, day, by) in consents {
                     let inForce = try await Consent.query(on: db).filter(\.$householdID == household)
@@ -185,6 +195,9 @@ public enum VisitActions {
             visit.voidedBy = access.personID
             try await visit.update(on: db)
             try await HouseholdProfile.query(on: db).filter(\.$visitID == visit.id!).set(\.$voidedAt, to: now).update()
+            try await OutreachSummary.refresh([visit.householdID], on: db)
+            try await VisitMonths.add([VisitMonths.Delta(village: household.villageID, group: household.groupID, team: visit.teamID,
+                                                         person: visit.recordedBy, month: String(visit.visitedOn.prefix(7))): -1], on: db)
             try await Audit.record("void", Visit.schema, row: visit.id, unit: household.groupID ?? household.villageID,
                                    after: ["reason": reason], on: db)
             return visit

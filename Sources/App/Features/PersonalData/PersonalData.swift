@@ -204,6 +204,9 @@ public enum PersonalData {
             try await Visit.query(on: db).filter(\.$householdID == id).filter(\.$notes != nil).set(\.$notes, to: erasedName).update()
             // A void's reason is free text about the visit, so it goes too (the void itself, and when, stay).
             try await Visit.query(on: db).filter(\.$householdID == id).filter(\.$voidReason != nil).set(\.$voidReason, to: erasedName).update()
+            // Nothing the outreach overview counts changes (places, birth years, visits' dates, profiles stay); its row is
+            // rewritten all the same, as after every write to a household.
+            try await OutreachSummary.refresh([id], on: db)
             // The erasure itself is recorded, without the erased values.
             try await Audit.record("erase", Household.schema, row: id, unit: h.groupID ?? h.villageID,
                                    after: ["residents": String(residents.count), "sessions": String(sessions), "questions": String(questions.count),

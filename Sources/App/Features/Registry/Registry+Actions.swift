@@ -57,6 +57,7 @@ public enum RegistryActions {
                 h.searchKey = Household.searchKey(code: code, address: address, phone: phone, representative: nil)
                 try await h.create(on: db)
             }
+            try await OutreachSummary.refresh([h.id!], on: db)
             try await Audit.record("create", Household.schema, row: h.id, unit: h.groupID ?? h.villageID, after: h.toDTO(representativeName: rep?.name), on: db)
             return h
         }
@@ -88,6 +89,7 @@ public enum RegistryActions {
                 throw InvalidInput("code", "error.duplicateCode", [code])
             }
             let before = h.toDTO(representativeName: nil)
+            let place = (h.villageID, h.groupID)
             h.code = code
             h.villageID = village!.id!
             h.communeID = village!.communeID ?? village!.parentID!
@@ -98,6 +100,9 @@ public enum RegistryActions {
             h.searchKey = Household.searchKey(code: code, address: address, phone: phone, representative: rep?.fullName)
             if h.hasChanges {
                 try await h.update(on: db)
+                try await OutreachSummary.refresh([h.id!], on: db)
+                // Moved: its visits count where it lives now.
+                if place != (h.villageID, h.groupID) { try await VisitMonths.recount(villages: [place.0, h.villageID], on: db) }
                 try await Audit.record("update", Household.schema, row: h.id, unit: h.groupID ?? h.villageID, before: before, after: h.toDTO(representativeName: nil), on: db)
             }
             return h
@@ -113,6 +118,7 @@ public enum RegistryActions {
             r.fullName = v.name; r.gender = v.gender; r.birthYear = v.birthYear; r.relation = v.relation; r.phone = v.phone
             r.searchKey = Resident.searchKey(name: v.name, phone: v.phone)
             try await r.create(on: db)
+            try await OutreachSummary.refresh([h.id!], on: db)
             try await Audit.record("create", Resident.schema, row: r.id, unit: h.groupID ?? h.villageID, after: r.toDTO(representativeID: nil), on: db)
             if input.isRepresentative == true || h.representativeID == nil {
                 try await setRepresentative(h, r, on: db)
@@ -136,6 +142,7 @@ public enum RegistryActions {
             guard let h = try await Household.find(r.householdID, on: db) else { throw Abort(.notFound) }
             if r.hasChanges {
                 try await r.update(on: db)
+                try await OutreachSummary.refresh([h.id!], on: db)
                 try await Audit.record("update", Resident.schema, row: r.id, unit: h.groupID ?? h.villageID, before: before, after: r.toDTO(representativeID: nil), on: db)
             }
             if input.isRepresentative == true || h.representativeID == r.id {

@@ -262,6 +262,8 @@ public enum RegistryCSV {
         var householdRows: [[SQLValue]] = []
         var residentRows: [[SQLValue]] = []
         var householdUpdates: [(UUID, PlannedHousehold, UUID?, String)] = []
+        // The villages households leave and join: the overview's visit counts of those villages are counted again.
+        var movedVillages: [UUID] = []
         var auditRows: [[SQLValue]] = []
         let who = Audit.actor ?? AuditActor(personID: nil, tokenID: nil, name: "system")
         func auditRow(_ action: String, _ table: String, _ row: UUID, _ unit: UUID, before: (any Encodable)?, after: (any Encodable)?) -> [SQLValue] {
@@ -306,6 +308,7 @@ public enum RegistryCSV {
                 let rep = marked ? repID : (o.repID ?? repID)
                 if o.villageID != plan.villageID || o.groupID != plan.groupID || o.address != plan.address || o.phone != plan.phone || o.repID != rep {
                     householdUpdates.append((o.id, plan, rep, key)); report.householdsUpdated += 1
+                    if o.villageID != plan.villageID || o.groupID != plan.groupID { movedVillages += [o.villageID, plan.villageID] }
                     auditRows.append(auditRow("update", Household.schema, o.id, auditUnit,
                                               before: AuditedHousehold(code: code, villageId: o.villageID, groupId: o.groupID, address: o.address, phone: o.phone, representativeId: o.repID),
                                               after: AuditedHousehold(code: code, villageId: plan.villageID, groupId: plan.groupID, address: plan.address, phone: plan.phone, representativeId: rep)))
@@ -319,6 +322,7 @@ public enum RegistryCSV {
         }
         progress?(0.3)
         let (hRows, rRows, hUpdates, rUpdates, done, aRows) = (householdRows, residentRows, householdUpdates, residentUpdates, report, auditRows)
+        let moved = movedVillages
         let total = Double(householdRows.count + residentRows.count + householdUpdates.count + residentUpdates.count)
         try await db.auditedTransaction { db in
             let sql = db as! any SQLDatabase
@@ -338,6 +342,9 @@ public enum RegistryCSV {
                     .set("phone", to: p.phone).set("search_key", to: Resident.searchKey(name: p.fullName, phone: p.phone))
                     .set("updated_at", to: now).where("id", .equal, id).run()
             }
+            // The outreach overview's rows of every household added, moved or given residents.
+            try await OutreachSummary.refresh(hRows.compactMap { $0[0] as? UUID } + rRows.compactMap { $0[1] as? UUID } + hUpdates.map(\.0), on: db)
+            try await VisitMonths.recount(villages: moved, on: db)
             // One audit row per household and resident written, then the import's summary.
             try await Bulk.insert(sql, into: AuditEvent.schema, columns: ["id", "at", "person_id", "token_id", "actor", "action", "table_name", "row_id", "unit_id", "before", "after"], rows: aRows)
             try await Audit.record("import", Household.schema, unit: commune.id, after: done, on: db)

@@ -177,10 +177,15 @@ struct BenchOutreachCommand: AsyncCommand {
         }
         try await Bulk.insert(sql, into: Visit.schema, columns: VisitActions.columns, rows: visits)
         try await Bulk.insert(sql, into: HouseholdProfile.schema, columns: ProfileRows.columns, rows: profiles)
+        // Written behind the actions' backs: the overview's rows are counted again from the history.
+        try await OutreachSummary.refresh(nil, on: db)
+        try await VisitMonths.recount(villages: nil, on: db)
     }
 
     static func clear(_ sql: any SQLDatabase) async throws {
         try await sql.delete(from: HouseholdProfile.schema).run()
         try await sql.delete(from: Visit.schema).run()
+        try await OutreachSummary.refresh(nil, on: sql as! any Database)
+        try await VisitMonths.recount(villages: nil, on: sql as! any Database)
     }
 }

@@ -1,8 +1,9 @@
 // The outreach overview's reads (docs/outreach.md, "Overview"): for the households at or below a unit (or a team's
 // unit), how many were visited in the last 90 days and how many never, the current profile figures, the households
 // behind each figure, and each member's visits per month. A commune of old Đan Phượng holds 45,000 households, so
-// everything is counted in SQL in one statement (a window function picks each household's current profile:
-// `ProfileRows.latest` semantics), never per household in Swift (docs/benchmarks.md, "Outreach overview").
+// everything is counted in SQL, never per household in Swift, from one narrow row per household (`household_outreach`,
+// kept by `OutreachSummary` in the transactions that change it) rather than from the history tables
+// (docs/benchmarks.md, "Outreach overview").
 import Fluent
 import SQLKit
 import Vapor
@@ -111,54 +112,45 @@ public enum OverviewQueries {
 
     /// The overview of the households at or below `unit`.
     public static func unit(_ unit: AdminUnit, today: String = Day.today(), on db: any Database) async throws -> OutreachOverviewDTO {
-        let scope = UnitClosure.villageOrGroupBelow("h", roots: [unit])
-        return try await overview(unitID: unit.id!, teamID: nil, scope: scope, visits: scope, today: today, on: db)
+        return try await overview(unitID: unit.id!, teamID: nil, scope: UnitClosure.villageOrGroupBelow("o", roots: [unit]),
+                                  visits: UnitClosure.villageOrGroupBelow("m", roots: [unit]), today: today, on: db)
     }
 
     /// The overview of a team: the households of the unit it serves (a village or the whole commune), and its own
     /// members' visits (those recorded for the team). For the team page (`/teams/:id`).
     public static func team(_ team: DigitalTeam, today: String = Day.today(), on db: any Database) async throws -> OutreachOverviewDTO {
         guard let unit = try await AdminUnit.find(team.unitID, on: db) else { throw Abort(.notFound) }
-        let scope = UnitClosure.villageOrGroupBelow("h", roots: [unit])
+        let scope = UnitClosure.villageOrGroupBelow("o", roots: [unit])
         return try await overview(unitID: unit.id!, teamID: team.id, scope: scope,
-                                  visits: SQLBinaryExpression(left: SQLColumn("team_id", table: "v"), op: SQLBinaryOperator.equal, right: SQLBind(team.id!)),
+                                  visits: SQLBinaryExpression(left: SQLColumn("team_id", table: "m"), op: SQLBinaryOperator.equal, right: SQLBind(team.id!)),
                                   today: today, on: db)
     }
 
     static func since(_ today: String) -> String { Day.adding(-(days - 1), to: today) }
 
     /// The households in scope with, for each, 0/1 flags and counts the figures add up (SQL: a `WITH` clause
-    /// naming `base`). Adults: `Adults.isAdult` in `today`'s year (no birth year counts as an adult).
-    static func base(_ scope: any SQLExpression, today: String) -> SQLQueryString {
+    /// naming `base`), read from each household's row of `household_outreach` (`OutreachSummary`; `scope` is on its
+    /// alias `o`). Adults: `Adults.isAdult` in `today`'s year (no birth year counts as an adult); a row counted for
+    /// another year is counted again from the residents (`recount`: only while such rows exist, from New Year's Day
+    /// to the next housekeeping; PostgreSQL estimates the correlated count as costly enough to compile the whole
+    /// statement first, which takes longer than running it).
+    static func base(_ scope: any SQLExpression, today: String, recount: Bool) -> SQLQueryString {
         let year = Int(today.prefix(4))!
-        let lastAdultBirthYear = year - Adults.age
+        let adults: SQLQueryString = recount ? OutreachSummary.adults("o", year: year) : "o.adults"
         return """
-            WITH hh AS (SELECT h.id FROM households h WHERE \(scope)),
-            lp AS (
-              SELECT household_id, smartphone_users, adults_vneid, adults_cashless, online_services, sells_online FROM (
-                SELECT p.household_id, p.smartphone_users, p.adults_vneid, p.adults_cashless, p.online_services, p.sells_online,
-                  ROW_NUMBER() OVER (PARTITION BY p.household_id ORDER BY p.as_of DESC, p.created_at DESC) AS rn
-                FROM household_profiles p WHERE p.voided_at IS NULL AND p.household_id IN (SELECT id FROM hh)
-              ) x WHERE rn = 1),
-            ad AS (
-              SELECT household_id, COUNT(*) AS n FROM residents
-              WHERE household_id IN (SELECT id FROM hh) AND (birth_year IS NULL OR birth_year <= \(bind: lastAdultBirthYear))
-              GROUP BY household_id),
-            lv AS (
-              SELECT household_id, MAX(visited_on) AS last FROM visits
-              WHERE voided_at IS NULL AND household_id IN (SELECT id FROM hh) GROUP BY household_id),
+            WITH s AS (
+              SELECT o.household_id, o.last_visit, o.profiled, o.smartphone, o.vneid, o.cashless, o.online, o.sells,
+                \(adults) AS adults
+              FROM household_outreach o WHERE \(scope)),
             base AS (
-              SELECT hh.id, lv.last AS last_visit,
-                CASE WHEN lv.last >= \(bind: since(today)) THEN 1 ELSE 0 END AS visited,
-                CASE WHEN lv.last IS NULL THEN 1 ELSE 0 END AS never,
-                CASE WHEN lp.household_id IS NULL THEN 0 ELSE 1 END AS profiled,
-                CASE WHEN lp.smartphone_users > 0 THEN 1 ELSE 0 END AS smartphone,
-                COALESCE(ad.n, 0) AS adults,
-                CASE WHEN lp.adults_vneid IS NULL THEN 0 WHEN lp.adults_vneid > COALESCE(ad.n, 0) THEN COALESCE(ad.n, 0) ELSE lp.adults_vneid END AS vneid,
-                CASE WHEN lp.adults_cashless IS NULL THEN 0 WHEN lp.adults_cashless > COALESCE(ad.n, 0) THEN COALESCE(ad.n, 0) ELSE lp.adults_cashless END AS cashless,
-                CASE WHEN lp.online_services THEN 1 ELSE 0 END AS online,
-                CASE WHEN lp.sells_online THEN 1 ELSE 0 END AS sells
-              FROM hh LEFT JOIN lp ON lp.household_id = hh.id LEFT JOIN ad ON ad.household_id = hh.id LEFT JOIN lv ON lv.household_id = hh.id)
+              SELECT s.household_id AS id, s.last_visit,
+                CASE WHEN s.last_visit >= \(bind: since(today)) THEN 1 ELSE 0 END AS visited,
+                CASE WHEN s.last_visit IS NULL THEN 1 ELSE 0 END AS never,
+                s.profiled, s.smartphone, s.adults,
+                CASE WHEN s.vneid > s.adults THEN s.adults ELSE s.vneid END AS vneid,
+                CASE WHEN s.cashless > s.adults THEN s.adults ELSE s.cashless END AS cashless,
+                s.online, s.sells
+              FROM s)
             """
     }
 
@@ -177,8 +169,9 @@ public enum OverviewQueries {
     static func overview(unitID: UUID, teamID: UUID?, scope: any SQLExpression, visits: any SQLExpression, today: String,
                          on db: any Database) async throws -> OutreachOverviewDTO {
         let sql = try ProfileRows.sql(db)
+        let recount = try await OutreachSummary.otherYear(Int(today.prefix(4))!, on: sql)
         let row = try await sql.raw("""
-            \(base(scope, today: today))
+            \(base(scope, today: today, recount: recount))
             -- PostgreSQL sums integers as numeric: each sum is cast back to a whole number.
             SELECT COUNT(*) AS households, \(unsafeRaw: ["visited", "never", "profiled", "smartphone", "adults", "vneid", "cashless", "online", "sells"]
                 .map { "CAST(SUM(\($0)) AS BIGINT) AS \($0)" }.joined(separator: ", "))
@@ -187,20 +180,22 @@ public enum OverviewQueries {
         func n(_ c: String) throws -> Int { try row?.decode(column: c, as: Int?.self) ?? 0 }
         let households = try n("households"), adults = try n("adults")
         let months = months(today)
-        let from = months[0] + "-01"
+        // The visits per place, team, person and month (`VisitMonths`), not the visits themselves.
         let rows = try await sql.raw("""
-            SELECT v.recorded_by, p.display_name, SUBSTR(v.visited_on, 1, 7) AS month, COUNT(*) AS n
-            FROM visits v JOIN households h ON h.id = v.household_id LEFT JOIN people p ON p.id = v.recorded_by
-            WHERE v.voided_at IS NULL AND v.visited_on >= \(bind: from) AND v.visited_on <= \(bind: today) AND \(visits)
-            GROUP BY v.recorded_by, p.display_name, SUBSTR(v.visited_on, 1, 7)
+            SELECT m.recorded_by, p.display_name, m.month, CAST(SUM(m.visits) AS BIGINT) AS n
+            FROM visit_months m LEFT JOIN people p ON p.id = m.recorded_by
+            WHERE m.month >= \(bind: months[0]) AND m.month <= \(bind: months[months.count - 1]) AND \(visits)
+            GROUP BY m.recorded_by, p.display_name, m.month
             """).all()
         let index = Dictionary(uniqueKeysWithValues: months.enumerated().map { ($1, $0) })
         var perMonth = Array(repeating: 0, count: months.count)
         var byPerson: [UUID?: OutreachMemberMonthsDTO] = [:]
         for r in rows {
             guard let i = index[try r.decode(column: "month", as: String.self)] else { continue }
-            let person = try r.decode(column: "recorded_by", as: UUID?.self)
+            let recordedBy = try r.decode(column: "recorded_by", as: UUID.self)
+            let person: UUID? = recordedBy == VisitMonths.none ? nil : recordedBy
             let count = try r.decode(column: "n", as: Int.self)
+            if count == 0 { continue }
             perMonth[i] += count
             let name = try r.decode(column: "display_name", as: String?.self) ?? ""
             var m = byPerson[person] ?? OutreachMemberMonthsDTO(personId: person, name: name, visits: Array(repeating: 0, count: months.count), total: 0)
@@ -227,11 +222,12 @@ public enum OverviewQueries {
     public static func households(_ unit: AdminUnit, _ list: OutreachList, page: PageRequest, today: String = Day.today(),
                                   on db: any Database) async throws -> Paged<OutreachHouseholdRowDTO> {
         let sql = try ProfileRows.sql(db)
-        let scope = UnitClosure.villageOrGroupBelow("h", roots: [unit])
-        let total = try await sql.raw("\(base(scope, today: today)) SELECT COUNT(*) AS n FROM base b WHERE \(unsafeRaw: list.condition)")
+        let scope = UnitClosure.villageOrGroupBelow("o", roots: [unit])
+        let recount = try await OutreachSummary.otherYear(Int(today.prefix(4))!, on: sql)
+        let total = try await sql.raw("\(base(scope, today: today, recount: recount)) SELECT COUNT(*) AS n FROM base b WHERE \(unsafeRaw: list.condition)")
             .first()?.decode(column: "n", as: Int.self) ?? 0
         let rows = try await sql.raw("""
-            \(base(scope, today: today))
+            \(base(scope, today: today, recount: recount))
             SELECT h.id, h.code, h.address, COALESCE(h.phone, r.phone) AS phone, r.full_name, v.name AS village_name, g.name AS group_name,
               v.code AS village_code, g.code AS group_code, b.last_visit
             FROM base b JOIN households h ON h.id = b.id JOIN admin_units v ON v.id = h.village_id

@@ -167,6 +167,7 @@ public enum ProfilesCSV {
         let rowsToWrite = values
         try await db.auditedTransaction { db in
             try await Bulk.insert(try ProfileRows.sql(db), into: HouseholdProfile.schema, columns: ProfileRows.columns, rows: rowsToWrite)
+            try await OutreachSummary.refresh(rowsToWrite.compactMap { $0[1] as? UUID }, on: db)
             try await Audit.record("import", HouseholdProfile.schema, unit: unit.id, after: report, on: db)
         }
         return report

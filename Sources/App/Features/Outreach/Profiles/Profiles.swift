@@ -80,6 +80,7 @@ public enum ProfileActions {
             try await Bulk.insert(sql, into: HouseholdProfile.schema, columns: ProfileRows.columns,
                                   rows: [ProfileRows.row(id: id, household: h.id!, asOf: checked.asOf, source: .form, visit: nil, checked.fields,
                                                          recordedBy: access.personID, at: now)])
+            try await OutreachSummary.refresh([h.id!], on: db)
             if consent { try await ProfileConsent.record(household: h, on: checked.asOf, by: by, db: db) }
             let dto = try ProfileRows.dto(try await sql.raw("SELECT * FROM household_profiles WHERE id = \(bind: id)").first()!)
             try await Audit.record("create", HouseholdProfile.schema, row: h.id, unit: unit, after: dto, on: db)

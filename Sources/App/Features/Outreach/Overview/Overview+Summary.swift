@@ -1,0 +1,225 @@
+// The outreach overview's narrow row per household (`household_outreach`, migration 0014): where the household lives,
+// its last visit not voided, its current profile's answers (`ProfileRows.latest`) and its adults in a year. The overview
+// adds these rows up instead of picking each household's current profile, last visit and adults from the history on
+// every request (docs/outreach.md, "Overview"; docs/benchmarks.md, "Outreach").
+//
+// Every write that changes a row rewrites it from the history in the same transaction, with one statement for all the
+// households it touched (`refresh`): a visit recorded (one or a batch) or voided, a profile from the form or an import,
+// a household created, changed or moved (the form, the API, the registry import), erased, a resident added or changed.
+// `check` recounts every row from the history and names the households whose row differs; the hourly housekeeping
+// (`sweep`) recounts the rows of an earlier year (a resident turns 18 on New Year's Day without any write) and writes
+// the row of any household that has none.
+import Fluent
+import SQLKit
+import Vapor
+
+public enum OutreachSummary {
+    public static let schema = "household_outreach"
+    static let columns = ["household_id", "village_id", "group_id", "last_visit", "profile_id", "profiled", "smartphone", "vneid",
+                          "cashless", "online", "sells", "adults", "adults_year"]
+
+    /// Rewrites the rows of `households` (nil: every household) from the history, counting adults in `year` (nil: this
+    /// year). One statement per 5,000 households; call it inside the write's transaction.
+    public static func refresh(_ households: [UUID]?, year: Int? = nil, on db: any Database) async throws {
+        let sql = try ProfileRows.sql(db)
+        let year = year ?? Int(Day.today().prefix(4))!
+        guard let households else {
+            try await sql.raw(upsert(nil, year: year)).run()
+            return
+        }
+        let ids = Array(Set(households))
+        var start = 0
+        while start < ids.count {
+            let chunk = Array(ids[start..<min(ids.count, start + 5000)])
+            start += chunk.count
+            try await sql.raw(upsert(chunk, year: year)).run()
+        }
+    }
+
+    /// The rows as the history gives them (`households` nil: every household), in the order of `columns`.
+    static func fresh(_ households: [UUID]?, year: Int) -> SQLQueryString {
+        let onlyHouseholds: SQLQueryString = households.map { "h.id IN (\(binds: $0))" } ?? "1 = 1"
+        let onlyProfiles: SQLQueryString = households.map { "AND p.household_id IN (\(binds: $0))" } ?? ""
+        return """
+            SELECT h.id AS household_id, h.village_id, h.group_id,
+              (SELECT MAX(v.visited_on) FROM visits v WHERE v.household_id = h.id AND v.voided_at IS NULL) AS last_visit,
+              lp.id AS profile_id,
+              CASE WHEN lp.id IS NULL THEN 0 ELSE 1 END AS profiled,
+              CASE WHEN lp.smartphone_users > 0 THEN 1 ELSE 0 END AS smartphone,
+              COALESCE(lp.adults_vneid, 0) AS vneid,
+              COALESCE(lp.adults_cashless, 0) AS cashless,
+              CASE WHEN lp.online_services THEN 1 ELSE 0 END AS online,
+              CASE WHEN lp.sells_online THEN 1 ELSE 0 END AS sells,
+              (SELECT COUNT(*) FROM residents r WHERE r.household_id = h.id
+                 AND (r.birth_year IS NULL OR r.birth_year <= \(bind: year - Adults.age))) AS adults,
+              \(unsafeRaw: String(year)) AS adults_year
+            FROM households h LEFT JOIN (
+              SELECT p.id, p.household_id, p.smartphone_users, p.adults_vneid, p.adults_cashless, p.online_services, p.sells_online,
+                ROW_NUMBER() OVER (PARTITION BY p.household_id ORDER BY p.as_of DESC, p.created_at DESC, p.id DESC) AS rn
+              FROM household_profiles p WHERE p.voided_at IS NULL \(onlyProfiles)
+            ) lp ON lp.household_id = h.id AND lp.rn = 1
+            WHERE \(onlyHouseholds)
+            """
+    }
+
+    static func upsert(_ households: [UUID]?, year: Int) -> SQLQueryString {
+        let set = columns.dropFirst().map { "\($0) = excluded.\($0)" }.joined(separator: ", ")
+        return """
+            INSERT INTO household_outreach (\(unsafeRaw: columns.joined(separator: ", ")))
+            \(fresh(households, year: year))
+            ON CONFLICT (household_id) DO UPDATE SET \(unsafeRaw: set)
+            """
+    }
+
+    /// The adults of a row in `year`: the stored count when it was counted for that year, else counted again.
+    static func adults(_ row: String, year: Int) -> SQLQueryString {
+        """
+        CASE WHEN \(unsafeRaw: row).adults_year = \(unsafeRaw: String(year)) THEN \(unsafeRaw: row).adults
+          ELSE (SELECT COUNT(*) FROM residents r WHERE r.household_id = \(unsafeRaw: row).household_id
+                AND (r.birth_year IS NULL OR r.birth_year <= \(unsafeRaw: String(year - Adults.age)))) END
+        """
+    }
+
+    /// Whether any row holds the adults of another year than `year` (one probe of the index on `adults_year`).
+    static func otherYear(_ year: Int, on sql: any SQLDatabase) async throws -> Bool {
+        try await sql.raw("""
+            SELECT household_id FROM household_outreach WHERE adults_year < \(unsafeRaw: String(year)) OR adults_year > \(unsafeRaw: String(year)) LIMIT 1
+            """).first() != nil
+    }
+
+    /// One household whose stored row differs from the history: what is stored and what the history gives (nil: no row).
+    public struct Difference: Sendable, Equatable, CustomStringConvertible {
+        public var householdId: UUID
+        public var stored: [String]?
+        public var expected: [String]?
+        public var description: String { "\(householdId): stored \(stored ?? ["none"]), expected \(expected ?? ["none"])" }
+    }
+
+    /// Recounts every row from the history (visits, profiles, residents, households) and answers the households whose
+    /// row differs, is missing, or belongs to no household. A row counted for another year is compared with the
+    /// adults of that year. Empty: the table is right.
+    public static func check(on db: any Database) async throws -> [Difference] {
+        let sql = try ProfileRows.sql(db)
+        func rows(_ q: SQLQueryString) async throws -> [UUID: [String]] {
+            var out: [UUID: [String]] = [:]
+            for r in try await sql.raw(q).all() {
+                let id = try r.decode(column: "household_id", as: UUID.self)
+                out[id] = [try r.decode(column: "village_id", as: UUID.self).uuidString,
+                           try r.decode(column: "group_id", as: UUID?.self)?.uuidString ?? "-",
+                           try r.decode(column: "last_visit", as: String?.self) ?? "-",
+                           try r.decode(column: "profile_id", as: UUID?.self)?.uuidString ?? "-"]
+                    + (try ["profiled", "smartphone", "vneid", "cashless", "online", "sells", "adults", "adults_year"]
+                        .map { String(try r.decode(column: $0, as: Int.self)) })
+            }
+            return out
+        }
+        let stored = try await rows("SELECT * FROM household_outreach")
+        var expected: [UUID: [String]] = [:]
+        let years = Set(stored.values.compactMap { Int($0[11]) }).union([Int(Day.today().prefix(4))!])
+        for year in years.sorted() {
+            for (id, row) in try await rows(fresh(nil, year: year))
+            where Int(stored[id]?[11] ?? "") == year || (stored[id] == nil && year == Int(Day.today().prefix(4))!) {
+                expected[id] = row
+            }
+        }
+        // Households with no row yet are expected in this year's count; rows of no household are expected nowhere.
+        return Set(stored.keys).union(expected.keys).compactMap { id in
+            stored[id] == expected[id] ? nil : Difference(householdId: id, stored: stored[id], expected: expected[id])
+        }.sorted { $0.householdId.uuidString < $1.householdId.uuidString }
+    }
+
+    /// The hourly housekeeping: recounts the rows counted for another year than this one, and writes the row of any
+    /// household without one. Answers how many rows it wrote.
+    public static func sweep(on db: any Database) async throws -> Int {
+        let sql = try ProfileRows.sql(db)
+        let year = Int(Day.today().prefix(4))!
+        let ids = try await sql.raw("""
+            SELECT household_id AS id FROM household_outreach WHERE adults_year <> \(bind: year)
+            UNION SELECT h.id FROM households h WHERE NOT EXISTS (SELECT 1 FROM household_outreach o WHERE o.household_id = h.id)
+            """).all().map { try $0.decode(column: "id", as: UUID.self) }
+        guard !ids.isEmpty else { return 0 }
+        try await db.writeTransaction { db in try await refresh(ids, year: year, on: db) }
+        return ids.count
+    }
+}
+
+/// The overview's member table without reading every visit (`visit_months`, migration 0014): the visits not voided
+/// per place of the household now (village, group), team, person who recorded them and month (yyyy-MM). A batch of
+/// visits adds its counts with one statement (`add`), a void takes one away, and a household that moves has the
+/// counts of the villages it left and joined counted again from the visits (`recount`).
+public enum VisitMonths {
+    public static let schema = "visit_months"
+    /// Stands for "none" in a key column: no group, no team, no person (a token or the system).
+    public static let none = UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))
+
+    /// One key's count to add (or take away, negative).
+    struct Delta: Hashable {
+        var village: UUID
+        var group: UUID?
+        var team: UUID?
+        var person: UUID?
+        var month: String
+    }
+
+    /// Adds each key's count (negative: takes away), one statement.
+    static func add(_ deltas: [Delta: Int], on db: any Database) async throws {
+        let deltas = deltas.filter { $0.value != 0 }
+        guard !deltas.isEmpty else { return }
+        let sql = try ProfileRows.sql(db)
+        let values = deltas.map { d, n -> SQLQueryString in
+            "(\(bind: d.village), \(bind: d.group ?? none), \(bind: d.team ?? none), \(bind: d.person ?? none), \(bind: d.month), \(unsafeRaw: String(n)))"
+        }
+        try await sql.raw("""
+            INSERT INTO visit_months (village_id, group_id, team_id, recorded_by, month, visits)
+            VALUES \(values.joined(separator: ", "))
+            ON CONFLICT (village_id, group_id, team_id, recorded_by, month) DO UPDATE SET visits = visit_months.visits + excluded.visits
+            """).run()
+    }
+
+    /// The counts as the visits give them, for the households of `villages` now (nil: every village).
+    static func fresh(villages: [UUID]?) -> SQLQueryString {
+        let only: SQLQueryString = villages.map { "AND h.village_id IN (\(binds: $0))" } ?? ""
+        return """
+            SELECT h.village_id, COALESCE(h.group_id, \(bind: none)) AS group_id, COALESCE(v.team_id, \(bind: none)) AS team_id,
+              COALESCE(v.recorded_by, \(bind: none)) AS recorded_by, SUBSTR(v.visited_on, 1, 7) AS month, COUNT(*) AS visits
+            FROM visits v JOIN households h ON h.id = v.household_id
+            WHERE v.voided_at IS NULL \(only)
+            GROUP BY 1, 2, 3, 4, 5
+            """
+    }
+
+    /// Counts the rows of `villages` (nil: all) again from the visits. Inside the write's transaction.
+    public static func recount(villages: [UUID]?, on db: any Database) async throws {
+        let sql = try ProfileRows.sql(db)
+        if let villages {
+            let ids = Array(Set(villages))
+            guard !ids.isEmpty else { return }
+            try await sql.raw("DELETE FROM visit_months WHERE village_id IN (\(binds: ids))").run()
+        } else {
+            try await sql.raw("DELETE FROM visit_months").run()
+        }
+        try await sql.raw("""
+            INSERT INTO visit_months (village_id, group_id, team_id, recorded_by, month, visits)
+            \(fresh(villages: villages.map { Array(Set($0)) }))
+            """).run()
+    }
+
+    /// The keys whose stored count differs from the visits (a count of 0 is the same as no row).
+    public static func check(on db: any Database) async throws -> [String] {
+        let sql = try ProfileRows.sql(db)
+        func rows(_ q: SQLQueryString) async throws -> [String: Int] {
+            var out: [String: Int] = [:]
+            for r in try await sql.raw(q).all() {
+                let key = try ["village_id", "group_id", "team_id", "recorded_by"].map { try r.decode(column: $0, as: UUID.self).uuidString }
+                    .joined(separator: "|") + "|" + (try r.decode(column: "month", as: String.self))
+                let n = try r.decode(column: "visits", as: Int.self)
+                if n != 0 { out[key] = n }
+            }
+            return out
+        }
+        let stored = try await rows("SELECT * FROM visit_months")
+        let expected = try await rows(fresh(villages: nil))
+        return Set(stored.keys).union(expected.keys).filter { stored[$0] != expected[$0] }
+            .map { "\($0): stored \(stored[$0] ?? 0), expected \(expected[$0] ?? 0)" }.sorted()
+    }
+}

@@ -1,0 +1,225 @@
+import Foundation
+import Testing
+import Vapor
+import VaporTesting
+import SQLKit
+@testable import App
+
+/// A commune built through HTTP with every kind of write that changes the overview, on fixed dates (the clock is set to
+/// 30/11/2026 10:00 in Hà Nội): twelve households, H0…H3 in group T1-01, H4…H7 in group T1-02, H8…H11 in village T2.
+/// - residents: H0 a spouse (1975); H1 a child born 2009 (17 in 2026, 18 in 2027); H2 a child born 2021; H8 a resident
+///   without a birth year (an adult); H3's head is changed to born 2016 after the form recorded 1 adult with VNeID
+///   (so that answer is clipped to 0 adults);
+/// - profiles by visit (one sync batch): H0, H1, H2 (100 days ago), H5 (twice: the later one voided), H8, H9 (200 days
+///   ago); H4 visited without a profile; by the form: H3, H6, and an older one for H0 (the visit stays current);
+///   by import: H6 (older than its form), H7, H10;
+/// - H4 moved from T1-02 to village T2; H9 erased (its counts and answers stay); H11 untouched.
+struct SummaryCommune {
+    var tree: Tree
+    var ids: [UUID]
+    var codes: [String]
+
+    static let today = "2026-11-30"
+    /// 30/11/2026 10:00 in Hà Nội.
+    static let start = Date(timeIntervalSince1970: 1_796_007_600)
+    /// 15/01/2027 10:00 in Hà Nội: H1's child is an adult that year.
+    static let nextYear = Date(timeIntervalSince1970: 1_799_982_000)
+
+    static func make(_ app: Application) async throws -> SummaryCommune {
+        app.testClock.set(start)
+        #expect(Day.today(app.now) == today)
+        let t = try await Tree.make(app)
+        var ids: [UUID] = [], codes: [String] = []
+        for i in 0..<12 {
+            let code = "SC-\(i)"
+            let village = i < 8 ? t.village1 : t.village2
+            let group: UnitDTO? = i < 4 ? t.group11 : i < 8 ? t.group12 : nil
+            let res = try await app.api(.POST, "/api/v1/households", json: householdInput(code, village: village, group: group, name: "Chủ hộ \(i)"))
+            #expect(res.status == .created, "\(res.text)")
+            ids.append(try res.decode(HouseholdDetailDTO.self).household.id)
+            codes.append(code)
+        }
+        let extra = [ResidentInput(householdId: ids[0].uuidString, fullName: "Vợ hộ 0", gender: "female", birthYear: 1975, relation: "spouse"),
+                     ResidentInput(householdId: ids[1].uuidString, fullName: "Con hộ 1", gender: "male", birthYear: 2009, relation: "child"),
+                     ResidentInput(householdId: ids[2].uuidString, fullName: "Con hộ 2", gender: "female", birthYear: 2021, relation: "child"),
+                     ResidentInput(householdId: ids[8].uuidString, fullName: "Ông hộ 8", gender: "male", birthYear: nil, relation: "other")]
+        for r in extra {
+            let res = try await app.api(.POST, "/api/v1/residents", json: r)
+            #expect(res.status == .created, "\(res.text)")
+        }
+        func day(_ n: Int) -> String { Day.adding(-n, to: today) }
+        func visit(_ i: Int, _ on: Int, _ p: ProfileAnswers?) -> VisitInput {
+            VisitInput(clientId: UUID().uuidString, householdId: ids[i].uuidString, visitedOn: day(on), visitors: "Tổ CNS", helped: [], outcome: "done", profile: p)
+        }
+        let later = visit(5, 10, ProfileAnswers(smartphoneUsers: 0, adultsVneid: 0))
+        let batch = [
+            visit(0, 1, ProfileAnswers(smartphoneUsers: 2, adultsVneid: 2, adultsCashless: 1, onlineServices: true, sellsOnline: true)),
+            visit(1, 2, ProfileAnswers(smartphoneUsers: 1, adultsVneid: 1, adultsCashless: 0, onlineServices: false, sellsOnline: false)),
+            visit(2, 100, ProfileAnswers(smartphoneUsers: 0, adultsVneid: 0, onlineServices: false)),
+            visit(4, 20, nil),
+            visit(5, 40, ProfileAnswers(smartphoneUsers: 1, adultsVneid: 1, adultsCashless: 1, onlineServices: true)),
+            later,
+            visit(8, 3, ProfileAnswers(smartphoneUsers: 1, adultsVneid: 2, adultsCashless: 2, onlineServices: false, sellsOnline: true)),
+            visit(9, 200, ProfileAnswers(smartphoneUsers: 1, onlineServices: true, sellsOnline: true)),
+        ]
+        let synced = try await app.api(.POST, "/api/v1/visits/sync", json: VisitBatchInput(visits: batch)).decode(VisitBatchResultDTO.self)
+        #expect(synced.recorded == 8, "\(synced.results)")
+        let voided = try #require(synced.results.first { $0.clientId?.lowercased() == later.clientId?.lowercased() }?.visitId)
+
+        // The form.
+        let forms: [(Int, Int, ProfileAnswers)] = [
+            (3, 50, ProfileAnswers(smartphoneUsers: 1, adultsVneid: 1, onlineServices: true)),
+            (6, 5, ProfileAnswers(smartphoneUsers: 1, adultsVneid: 1, adultsCashless: 1)),
+            (0, 30, ProfileAnswers(smartphoneUsers: 0, adultsVneid: 0)),
+        ]
+        for (i, on, p) in forms {
+            let res = try await app.api(.POST, "/api/v1/households/\(ids[i])/profile", json: ProfileInput(asOf: day(on), profile: p))
+            #expect(res.status == .created, "\(res.text)")
+        }
+        // The import.
+        let csv = """
+            household_code,as_of,internet,smartphone_users,adults_vneid,adults_cashless,online_services,e_health,in_village_channel,channel,sells_online,own_camera
+            SC-6,\(day(60)),none,0,0,0,no,,,,no,
+            SC-7,\(day(1)),mobile,1,1,0,yes,,,,no,
+            SC-10,\(day(30)),none,0,,,no,,,,yes,
+
+            """
+        var h = HTTPHeaders()
+        h.replaceOrAdd(name: .authorization, value: "Bearer \(app.testAuth.token)")
+        h.replaceOrAdd(name: .contentType, value: "text/csv; charset=utf-8")
+        let imported = try await app.testing().sendRequest(.POST, "/api/v1/units/\(t.commune.id)/profiles/import", headers: h, body: ByteBuffer(string: csv))
+        #expect(imported.status == .ok, "\(imported.text)")
+
+        // The void, the head of H3 made a child, the move, the erasure.
+        let v = try await app.api(.POST, "/api/v1/visits/\(voided)/void", json: VoidInput(reason: "Ghi nhầm hộ"))
+        #expect(v.status == .ok, "\(v.text)")
+        let h3 = try await app.api(.GET, "/api/v1/households/\(ids[3])").decode(HouseholdDetailDTO.self)
+        let head = try #require(h3.residents.first)
+        let changed = try await app.api(.PATCH, "/api/v1/residents/\(head.id)", json: ResidentInput(birthYear: 2016))
+        #expect(changed.status == .ok, "\(changed.text)")
+        let moved = try await app.api(.PATCH, "/api/v1/households/\(ids[4])",
+                                      json: HouseholdInput(villageId: t.village2.id.uuidString, groupId: ""))
+        #expect(moved.status == .ok, "\(moved.text)")
+        #expect(try moved.decode(HouseholdDetailDTO.self).household.villageId == t.village2.id)
+        let erased = try await app.api(.POST, "/api/v1/households/\(ids[9])/erase", json: EraseInput(confirm: true))
+        #expect(erased.status == .ok, "\(erased.text)")
+        return SummaryCommune(tree: t, ids: ids, codes: codes)
+    }
+}
+
+@Suite("Outreach overview figures, pinned")
+struct OverviewSummaryTests {
+    /// households, adults, visited, never, profiled, smartphone, vneid, cashless, online services, sells online.
+    static func figures(_ o: OutreachOverviewDTO) -> [Int] {
+        #expect(o.visited90Days.denominator == o.households && o.figures.vneid.denominator == o.adults)
+        return [o.households, o.adults, o.visited90Days.numerator, o.neverVisited.numerator, o.profiled.numerator,
+                o.figures.smartphone.numerator, o.figures.vneid.numerator, o.figures.cashless.numerator,
+                o.figures.onlineServices.numerator, o.figures.sellsOnline.numerator]
+    }
+
+    static func overview(_ app: Application, _ unit: UnitDTO) async throws -> OutreachOverviewDTO {
+        let res = try await app.api(.GET, "/api/v1/units/\(unit.id)/outreach")
+        #expect(res.status == .ok, "\(res.text)")
+        return try res.decode(OutreachOverviewDTO.self)
+    }
+
+    /// The household codes a list of the overview page shows.
+    static func list(_ app: Application, _ unit: UnitDTO, _ show: String, as browser: Browser? = nil) async throws -> Set<String> {
+        let page = try await app.page("/units/\(unit.id)/outreach?show=\(show)", as: browser)
+        #expect(page.status == .ok)
+        return OverviewTests.codes(page.text)
+    }
+
+    @Test("a commune written through every path (visits, voids, the form, the import, residents, a move, an erasure) has exactly the figures counted by hand, this year and the next")
+    func pinned() async throws {
+        try await withTestApp { app in
+            let c = try await SummaryCommune.make(app)
+            let t = c.tree
+            func codes(_ xs: [Int]) -> Set<String> { Set(xs.map { c.codes[$0] }) }
+
+            let commune = try await Self.overview(app, t.commune)
+            #expect(commune.asOf == SummaryCommune.today && commune.since == "2026-09-02")
+            #expect(Self.figures(commune) == [12, 13, 5, 5, 10, 8, 8, 5, 5, 4])
+            #expect(try await Self.figures(Self.overview(app, t.village1)) == [7, 7, 3, 3, 7, 6, 6, 3, 4, 1])
+            #expect(try await Self.figures(Self.overview(app, t.village2)) == [5, 6, 2, 2, 3, 2, 2, 2, 1, 3])
+            #expect(try await Self.figures(Self.overview(app, t.group12)) == [3, 3, 1, 2, 3, 3, 3, 2, 2, 0])
+            #expect(try await Self.figures(Self.overview(app, t.province)) == Self.figures(commune))
+            // Visits per month: the seven not voided, by the current place of their household.
+            #expect(commune.months.first == "2025-12" && commune.months.last == "2026-11")
+            let byMonth = Dictionary(uniqueKeysWithValues: zip(commune.months, commune.visitsPerMonth))
+            #expect(byMonth["2026-11"] == 4 && byMonth["2026-10"] == 1 && byMonth["2026-08"] == 1 && byMonth["2026-05"] == 1)
+            #expect(commune.visitsPerMonth.reduce(0, +) == 7 && commune.members.map(\.total) == [7])
+            #expect(try await Self.overview(app, t.village1).visitsPerMonth.reduce(0, +) == 4)
+            #expect(try await Self.overview(app, t.village2).visitsPerMonth.reduce(0, +) == 3)
+            // The rows behind the figures.
+            #expect(try await Self.list(app, t.commune, "smartphone") == codes([0, 1, 3, 5, 6, 7, 8, 9]))
+            #expect(try await Self.list(app, t.commune, "neverVisited") == codes([3, 6, 7, 10, 11]))
+            #expect(try await Self.list(app, t.commune, "visited") == codes([0, 1, 4, 5, 8]))
+            #expect(try await Self.list(app, t.commune, "noProfile") == codes([4, 11]))
+            #expect(try await Self.list(app, t.village1, "vneid") == codes([0, 1, 5, 6, 7]))
+            #expect(try await Self.list(app, t.village1, "noVneid") == codes([2]))
+            #expect(try await Self.list(app, t.village2, "sellsOnline") == codes([8, 9, 10]))
+            #expect(try await Self.list(app, t.village2, "cashless") == codes([8]))
+            #expect(try await OutreachSummary.check(on: app.db) == [])
+            #expect(try await VisitMonths.check(on: app.db) == [])
+
+            // In 2027 H1's child is an adult: one adult more, and H1 has an adult not counted for VNeID.
+            app.testClock.set(SummaryCommune.nextYear)
+            let next = try await Self.overview(app, t.commune)
+            #expect(next.asOf == "2027-01-15" && next.since == "2026-10-18")
+            #expect(Self.figures(next) == [12, 14, 5, 5, 10, 8, 8, 5, 5, 4])
+            #expect(try await Self.figures(Self.overview(app, t.village1)) == [7, 8, 3, 3, 7, 6, 6, 3, 4, 1])
+            // (The session of the first day has lapsed: a new sign-in.)
+            let browser = try await app.signIn("admin")
+            #expect(try await Self.list(app, t.village1, "noVneid", as: browser) == codes([1, 2]))
+            #expect(next.visitsPerMonth.reduce(0, +) == 7)
+        }
+    }
+
+    @Test("the consistency check finds every row that differs from the history; the hourly sweep counts a new year's adults and writes missing rows; a full recount gives the same figures")
+    func consistency() async throws {
+        try await withTestApp { app in
+            let c = try await SummaryCommune.make(app)
+            let sql = app.db as! any SQLDatabase
+            #expect(try await OutreachSummary.check(on: app.db) == [])
+            #expect(try await VisitMonths.check(on: app.db) == [])
+            #expect(try await app.count(OutreachSummary.schema) == 12)
+            let overview = try await Self.overview(app, c.tree.commune)
+            let before = Self.figures(overview)
+
+            // The visit counts: one taken away behind the app's back is found, and a recount mends it.
+            try await sql.raw("UPDATE visit_months SET visits = visits - 1 WHERE month = '2026-10'").run()
+            #expect(try await VisitMonths.check(on: app.db).count == 1)
+            #expect(try await Self.overview(app, c.tree.commune).visitsPerMonth.reduce(0, +) == 6)
+            try await VisitMonths.recount(villages: nil, on: app.db)
+            #expect(try await VisitMonths.check(on: app.db) == [])
+            #expect(try await Self.overview(app, c.tree.commune).visitsPerMonth == overview.visitsPerMonth)
+
+            // A row made wrong and a row removed behind the app's back are both named.
+            try await sql.raw("UPDATE household_outreach SET smartphone = 0 WHERE household_id = \(bind: c.ids[0])").run()
+            try await sql.raw("DELETE FROM household_outreach WHERE household_id = \(bind: c.ids[11])").run()
+            let found = try await OutreachSummary.check(on: app.db)
+            #expect(found.map(\.householdId) == [c.ids[0], c.ids[11]].sorted { $0.uuidString < $1.uuidString }, "\(found)")
+            #expect(found.first { $0.householdId == c.ids[11] }?.stored == nil)
+            #expect(Self.figures(try await Self.overview(app, c.tree.commune)) != before)
+            // The sweep writes the missing row (not the wrong one: nothing tells it); a recount of every row mends all.
+            #expect(try await OutreachSummary.sweep(on: app.db) == 1)
+            #expect(try await OutreachSummary.check(on: app.db).map(\.householdId) == [c.ids[0]])
+            try await sql.raw("DELETE FROM household_outreach").run()
+            try await OutreachSummary.refresh(nil, on: app.db)
+            #expect(try await OutreachSummary.check(on: app.db) == [])
+            #expect(Self.figures(try await Self.overview(app, c.tree.commune)) == before)
+
+            // A new year: the rows still hold 2026's adults, and the overview counts 2027's; the sweep recounts them.
+            app.testClock.set(SummaryCommune.nextYear)
+            #expect(try await OutreachSummary.check(on: app.db) == [])
+            #expect(Self.figures(try await Self.overview(app, c.tree.commune)) == [12, 14, 5, 5, 10, 8, 8, 5, 5, 4])
+            #expect(try await OutreachSummary.sweep(on: app.db) == 12)
+            #expect(try await OutreachSummary.sweep(on: app.db) == 0)
+            let years = try await sql.raw("SELECT DISTINCT adults_year AS y FROM household_outreach").all().map { try $0.decode(column: "y", as: Int.self) }
+            #expect(years == [2027])
+            #expect(try await OutreachSummary.check(on: app.db) == [])
+            #expect(Self.figures(try await Self.overview(app, c.tree.commune)) == [12, 14, 5, 5, 10, 8, 8, 5, 5, 4])
+        }
+    }
+}
