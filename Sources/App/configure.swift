@@ -53,7 +53,7 @@ public func configure(_ app: Application, _ config: AppConfig) async throws {
     app.middleware.use(RedactingRouteLogging())
     app.middleware.use(LanguageMiddleware())
     // Outside the error middleware, so error pages carry the same headers.
-    app.middleware.use(SecurityHeadersMiddleware())
+    app.middleware.use(SecurityHeadersMiddleware(tileOrigin: config.mapTileURL.flatMap(AppConfig.tileOrigin)))
     app.middleware.use(AppErrorMiddleware(logger: app.logger))
     app.middleware.use(MetricsGuardMiddleware())
     app.middleware.use(StaticFilesMiddleware(publicDirectory: app.directory.publicDirectory))
@@ -70,7 +70,7 @@ public func configure(_ app: Application, _ config: AppConfig) async throws {
     app.asyncCommands.use(DemoCommand(), as: "demo")
     app.asyncCommands.use(BenchCommand(commands: ["import": BenchImportCommand(), "fanout": BenchFanoutCommand(), "writes": BenchWritesCommand(), "scope": BenchScopeCommand(),
                                                     "profiles-import": BenchProfilesImportCommand(),
-                                                    "outreach": BenchOutreachCommand()]), as: "bench")
+                                                    "outreach": BenchOutreachCommand(), "geojson": BenchGeoJSONCommand()]), as: "bench")
     app.asyncCommands.use(UserCommand(), as: "user")
     app.asyncCommands.use(TokenCommand(), as: "token")
     app.asyncCommands.use(BackupCommand(), as: "backup")
@@ -117,13 +117,16 @@ public func configure(_ app: Application, _ config: AppConfig) async throws {
 
 /// Frame denial, no sniffing, a CSP without inline script, no referrer leaks.
 struct SecurityHeadersMiddleware: AsyncMiddleware {
+    /// MAP_TILE_URL's origin: the assets' map may load its basemap's images from there (nothing else).
+    var tileOrigin: String? = nil
+
     func respond(to req: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         let res = try await next.respond(to: req)
         res.headers.replaceOrAdd(name: "X-Content-Type-Options", value: "nosniff")
         res.headers.replaceOrAdd(name: "X-Frame-Options", value: "DENY")
         res.headers.replaceOrAdd(name: "Referrer-Policy", value: "same-origin")
         res.headers.replaceOrAdd(name: "Content-Security-Policy",
-                                 value: "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'")
+                                 value: "default-src 'self'; img-src 'self' data:\(tileOrigin.map { " " + $0 } ?? ""); style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'")
         return res
     }
 }

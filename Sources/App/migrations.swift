@@ -18,4 +18,5 @@ func registerMigrations(_ migrations: Migrations) {
     migrations.add(CreateOutreach())  // 0013: digital_teams, team_members, visits, household_profiles, trainings, training_units, training_attendance
     migrations.add(CreateHouseholdOutreach())  // 0014: household_outreach (the overview's row per household), visit_months (its member table)
     migrations.add(CreateAssets())  // 0015: campaigns, assets, asset_faults
+    migrations.add(CreateAssetHistory())  // 0016: asset_status_changes, asset_maintenance; mirror assets of existing QR boards
 }

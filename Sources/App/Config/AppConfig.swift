@@ -77,6 +77,10 @@ public struct AppConfig: Sendable {
     /// OFFLINE_CACHE_DAYS: how long a member's phone keeps the households it cached for the offline visit form before
     /// it stops showing them (default 7; 1–60; docs/outreach.md).
     public var offlineCacheDays: Int = 7
+    /// MAP_TILE_URL: a tile server for the assets' map basemap, e.g. `https://tiles.example.vn/{z}/{x}/{y}.png`
+    /// (http or https, with {z}, {x} and {y}). Default none: the map shows its points over a plain grid, with no
+    /// request leaving the app (docs/assets.md).
+    public var mapTileURL: String? = nil
 
     public init(database: Database, host: String = "127.0.0.1", port: Int = 8080, pageSize: Int = 50,
                 maxUploadMB: Int = 50, demo: Bool = false, autoMigrate: Bool = true, postgresSchema: String? = nil,
@@ -178,6 +182,13 @@ public struct AppConfig: Sendable {
         config.procedures = try ProceduresConfig.fromEnvironment(env)
         config.renderCacheMB = try int("RENDER_CACHE_MB", 8, 0...1024)
         config.offlineCacheDays = try int("OFFLINE_CACHE_DAYS", 7, 1...60)
+        if let t = env["MAP_TILE_URL"], !t.isEmpty {
+            guard t.hasPrefix("http://") || t.hasPrefix("https://"), !t.contains(" "), !t.contains("\""),
+                  ["{z}", "{x}", "{y}"].allSatisfy({ t.contains($0) }), AppConfig.tileOrigin(t) != nil else {
+                throw ConfigError(message: "MAP_TILE_URL must be an http:// or https:// address with {z}, {x} and {y} (got '\(t)')")
+            }
+            config.mapTileURL = t
+        }
         switch env["SQLITE_SYNCHRONOUS"]?.lowercased() ?? "" {
         case "normal": config.sqliteSynchronousFull = false
         case "", "full": config.sqliteSynchronousFull = true
@@ -258,4 +269,15 @@ extension Application {
 
 extension Request {
     public var config: AppConfig { application.config }
+}
+
+extension AppConfig {
+    /// The scheme, host and port of a tile address (for the pages' Content-Security-Policy), nil when it has none.
+    static func tileOrigin(_ template: String) -> String? {
+        guard let schemeEnd = template.range(of: "://") else { return nil }
+        let rest = template[schemeEnd.upperBound...]
+        let host = rest.prefix { $0 != "/" }
+        guard !host.isEmpty, !host.contains("{") else { return nil }
+        return String(template[..<schemeEnd.upperBound]) + host
+    }
 }

@@ -67,6 +67,8 @@ public enum SiteURL: Sendable {
 
     // assets (docs/assets.md): the register, faults and maintenance, the map
     case assets
+    case assetsMap, assetNew, asset(Ref), assetEdit(Ref), assetStatus(Ref), assetFaults(Ref), assetMaintenance(Ref), assetFault(Ref)
+    case unitAssetsImport(Ref), unitAssetsExport(Ref), assetsMapScript, leafletScript, leafletStyle
 
     // ledger (docs/assets.md, the ledger): campaigns, contributions, expenses, the public ledger
     case campaigns
@@ -211,6 +213,19 @@ public enum SiteURL: Sendable {
 
         // assets
         case .assets: return "/assets"
+        case .assetsMap: return "/assets/map"
+        case .assetNew: return "/assets/new"
+        case .asset(let r): return "/assets/\(r.text)"
+        case .assetEdit(let r): return "/assets/\(r.text)/edit"
+        case .assetStatus(let r): return "/assets/\(r.text)/status"
+        case .assetFaults(let r): return "/assets/\(r.text)/faults"
+        case .assetMaintenance(let r): return "/assets/\(r.text)/maintenance"
+        case .assetFault(let r): return "/asset-faults/\(r.text)"
+        case .unitAssetsImport(let r): return "/units/\(r.text)/assets/import"
+        case .unitAssetsExport(let r): return "/units/\(r.text)/assets.csv"
+        case .assetsMapScript: return "/js/assets-map.js"
+        case .leafletScript: return "/vendor/leaflet/leaflet.js"
+        case .leafletStyle: return "/vendor/leaflet/leaflet.css"
 
         // ledger
         case .campaigns: return "/campaigns"
@@ -302,7 +317,8 @@ public enum APIURL: Sendable {
     case trainings, training(Ref), trainingAttendance(Ref)
 
     // assets
-    case assets
+    case assets, asset(Ref), assetStatus(Ref), assetFaults(Ref), assetMaintenance(Ref), assetFault(Ref)
+    case unitAssetFigures(Ref), unitAssetsGeoJSON(Ref), unitAssetsExport(Ref), unitAssetsImport(Ref)
 
     // ledger
     case campaigns
@@ -418,6 +434,15 @@ public enum APIURL: Sendable {
 
         // assets
         case .assets: return "/assets"
+        case .asset(let r): return "/assets/\(r.text)"
+        case .assetStatus(let r): return "/assets/\(r.text)/status"
+        case .assetFaults(let r): return "/assets/\(r.text)/faults"
+        case .assetMaintenance(let r): return "/assets/\(r.text)/maintenance"
+        case .assetFault(let r): return "/asset-faults/\(r.text)"
+        case .unitAssetFigures(let r): return "/units/\(r.text)/asset-figures"
+        case .unitAssetsGeoJSON(let r): return "/units/\(r.text)/assets.geojson"
+        case .unitAssetsExport(let r): return "/units/\(r.text)/assets/export"
+        case .unitAssetsImport(let r): return "/units/\(r.text)/assets/import"
 
         // ledger
         case .campaigns: return "/campaigns"

@@ -207,10 +207,13 @@ public enum PersonalData {
             // Nothing the outreach overview counts changes (places, birth years, visits' dates, profiles stay); its row is
             // rewritten all the same, as after every write to a household.
             try await OutreachSummary.refresh([id], on: db)
+            // Assets it looked after no longer name its residents (docs/assets.md).
+            let caretaking = try await AssetErasure.erase(residents: residents.map { $0.id! }, on: db)
             // The erasure itself is recorded, without the erased values.
             try await Audit.record("erase", Household.schema, row: id, unit: h.groupID ?? h.villageID,
                                    after: ["residents": String(residents.count), "sessions": String(sessions), "questions": String(questions.count),
-                                           "appointments": String(bookings.count), "paperFiles": String(paths.count), "visits": String(visits)], on: db)
+                                           "appointments": String(bookings.count), "paperFiles": String(paths.count), "visits": String(visits),
+                                           "assetsCaredFor": String(caretaking)], on: db)
             return (try await RegistryQueries.detail(id, on: db), paths)
         }
         for p in paths { try? FileManager.default.removeItem(atPath: p) }

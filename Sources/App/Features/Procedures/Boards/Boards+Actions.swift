@@ -46,6 +46,8 @@ public enum BoardActions {
                 if try await BoardProcedure.query(on: db).filter(\.$shortCode == bp.shortCode).count() > 0 { bp.shortCode = ProcCodes.short() }
                 try await bp.create(on: db)
             }
+            // The board is also an asset of the register (kind qrBoard), never entered twice (docs/assets.md).
+            try await AssetMirror.board(b, on: db)
             try await Audit.record("create", QrBoard.schema, row: b.id, unit: commune.id,
                                    after: ["place": place, "procedures": procedures.map(\.key).joined(separator: ",")], on: db)
             return b
