@@ -14,12 +14,18 @@ public enum LedgerQueries {
     }
 
     public static func totals(_ campaigns: [UUID], on db: any Database) async throws -> [UUID: LedgerTotals] {
-        guard !campaigns.isEmpty else { return [:] }
+        try await totalsAndRows(campaigns, on: db).0
+    }
+
+    /// The totals, and how many contribution rows (reversals included) each campaign has, in one query.
+    static func totalsAndRows(_ campaigns: [UUID], on db: any Database) async throws -> ([UUID: LedgerTotals], [UUID: Int]) {
+        guard !campaigns.isEmpty else { return ([:], [:]) }
         let rows = try await sql(db).raw("""
             SELECT campaign_id, kind, CAST(COALESCE(SUM(amount_dong), 0) AS BIGINT) AS total,
-                   CAST(SUM(CASE WHEN reverses_id IS NULL THEN 1 ELSE -1 END) AS BIGINT) AS n
+                   CAST(SUM(CASE WHEN reverses_id IS NULL THEN 1 ELSE -1 END) AS BIGINT) AS n, COUNT(*) AS rowcount
             FROM ledger_entries WHERE campaign_id IN (\(binds: campaigns)) GROUP BY campaign_id, kind
             """).all()
+        var counted: [UUID: Int] = [:]
         var out: [UUID: LedgerTotals] = [:]
         for id in campaigns { out[id] = LedgerTotals(raisedDong: 0, spentDong: 0, balanceDong: 0, contributions: 0, expenses: 0) }
         for r in rows {
@@ -27,12 +33,13 @@ public enum LedgerQueries {
             let total = try r.decode(column: "total", as: Int64.self), n = try r.decode(column: "n", as: Int.self)
             if try r.decode(column: "kind", as: String.self) == LedgerKind.contribution.rawValue {
                 out[id]!.raisedDong = total; out[id]!.contributions = n
+                counted[id] = try r.decode(column: "rowcount", as: Int.self)
             } else {
                 out[id]!.spentDong = total; out[id]!.expenses = n
             }
         }
         for id in campaigns { out[id]!.balanceDong = out[id]!.raisedDong - out[id]!.spentDong }
-        return out
+        return (out, counted)
     }
 
     static func unitNames(_ ids: [UUID], on db: any Database) async throws -> [UUID: String] {
@@ -121,11 +128,11 @@ public enum LedgerQueries {
 
     /// The public ledger: totals, a page of contributions, every expense (at most 1,000) with its assets.
     public static func publicLedger(_ c: Campaign, page: PageRequest, on db: any Database) async throws -> PublicLedgerDTO {
-        let totals = try await totals(c.id!, on: db)
+        // The count of contribution rows (reversals included) pages the list; the totals' count is of standing ones.
+        let (all, rows) = try await totalsAndRows([c.id!], on: db)
+        let totals = all[c.id!]!, rowCount = rows[c.id!] ?? 0
         let list = try await LedgerEntry.query(on: db).filter(\.$campaignID == c.id!).filter(\.$kind == .contribution)
             .sort(\.$entryOn, .descending).sort(\.$createdAt, .descending).range(page.offset..<(page.offset + page.per)).all()
-        // The count of contribution rows (reversals included) pages the list; the totals' count is of standing ones.
-        let rowCount = try await LedgerEntry.query(on: db).filter(\.$campaignID == c.id!).filter(\.$kind == .contribution).count()
         let expenses = try await LedgerEntry.query(on: db).filter(\.$campaignID == c.id!).filter(\.$kind == .expense)
             .sort(\.$entryOn, .descending).sort(\.$createdAt, .descending).limit(1000).all()
         let reversed = try await reversals(of: (list + expenses).map { $0.id! }, on: db)

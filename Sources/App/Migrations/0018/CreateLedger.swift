@@ -50,7 +50,9 @@ struct CreateLedger: AsyncMigration {
             ("expense_assets_pair", "expense_assets", ["expense_id", "asset_id"]),
         ], unique: true)
         try await Indexes.create(on: database, [
-            ("ledger_entries_campaign", "ledger_entries", ["campaign_id", "kind", "entry_on"]),
+            // The public ledger's page (newest first) reads this index backwards; its sums read the second alone.
+            ("ledger_entries_campaign", "ledger_entries", ["campaign_id", "kind", "entry_on", "created_at"]),
+            ("ledger_entries_sums", "ledger_entries", ["campaign_id", "kind", "amount_dong", "reverses_id"]),
             ("ledger_entries_household", "ledger_entries", ["household_id"]),
             ("ledger_entries_unit", "ledger_entries", ["unit_id"]),
             ("expense_assets_asset", "expense_assets", ["asset_id"]),
