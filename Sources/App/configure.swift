@@ -70,7 +70,8 @@ public func configure(_ app: Application, _ config: AppConfig) async throws {
     app.asyncCommands.use(DemoCommand(), as: "demo")
     app.asyncCommands.use(BenchCommand(commands: ["import": BenchImportCommand(), "fanout": BenchFanoutCommand(), "writes": BenchWritesCommand(), "scope": BenchScopeCommand(),
                                                     "profiles-import": BenchProfilesImportCommand(),
-                                                    "outreach": BenchOutreachCommand(), "geojson": BenchGeoJSONCommand()]), as: "bench")
+                                                    "outreach": BenchOutreachCommand(), "geojson": BenchGeoJSONCommand(),
+                                                    "ledger": BenchLedgerCommand()]), as: "bench")
     app.asyncCommands.use(UserCommand(), as: "user")
     app.asyncCommands.use(TokenCommand(), as: "token")
     app.asyncCommands.use(BackupCommand(), as: "backup")

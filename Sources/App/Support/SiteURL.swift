@@ -70,8 +70,10 @@ public enum SiteURL: Sendable {
     case assetsMap, assetNew, asset(Ref), assetEdit(Ref), assetStatus(Ref), assetFaults(Ref), assetMaintenance(Ref), assetFault(Ref)
     case unitAssetsImport(Ref), unitAssetsExport(Ref), assetsMapScript, leafletScript, leafletStyle
 
-    // ledger (docs/assets.md, the ledger): campaigns, contributions, expenses, the public ledger
+    // ledger (docs/ledger.md): campaigns, contributions, expenses, the public ledger
     case campaigns
+    case campaign(Ref), campaignContributions(Ref), campaignExpenses(Ref), campaignImport(Ref), campaignExport(Ref)
+    case ledgerReceipt(Ref), ledgerReverse(Ref), publicLedger(Ref), myContributions, contributionsTemplate
 
     // reports (docs/reports.md): residents' reports, the officials' queue, the public list
     case reports
@@ -229,6 +231,16 @@ public enum SiteURL: Sendable {
 
         // ledger
         case .campaigns: return "/campaigns"
+        case .campaign(let r): return "/campaigns/\(r.text)"
+        case .campaignContributions(let r): return "/campaigns/\(r.text)/contributions"
+        case .campaignExpenses(let r): return "/campaigns/\(r.text)/expenses"
+        case .campaignImport(let r): return "/campaigns/\(r.text)/import"
+        case .campaignExport(let r): return "/campaigns/\(r.text)/ledger.csv"
+        case .ledgerReceipt(let r): return "/ledger-entries/\(r.text)/receipt"
+        case .ledgerReverse(let r): return "/ledger-entries/\(r.text)/reverse"
+        case .publicLedger(let r): return "/ledger/\(r.text)"
+        case .myContributions: return "/my/contributions"
+        case .contributionsTemplate: return "/templates/contributions.csv"
 
         // reports
         case .reports: return "/reports"
@@ -322,6 +334,8 @@ public enum APIURL: Sendable {
 
     // ledger
     case campaigns
+    case campaign(Ref), campaignContributions(Ref), campaignContributionsImport(Ref), campaignExpenses(Ref)
+    case ledgerEntryReverse(Ref), publicLedger(Ref), myContributions
 
     // reports
     case reports
@@ -446,6 +460,13 @@ public enum APIURL: Sendable {
 
         // ledger
         case .campaigns: return "/campaigns"
+        case .campaign(let r): return "/campaigns/\(r.text)"
+        case .campaignContributions(let r): return "/campaigns/\(r.text)/contributions"
+        case .campaignContributionsImport(let r): return "/campaigns/\(r.text)/contributions/import"
+        case .campaignExpenses(let r): return "/campaigns/\(r.text)/expenses"
+        case .ledgerEntryReverse(let r): return "/ledger-entries/\(r.text)/reverse"
+        case .publicLedger(let r): return "/ledger/\(r.text)"
+        case .myContributions: return "/my/contributions"
 
         // reports
         case .reports: return "/reports"

@@ -136,6 +136,8 @@ struct HouseholdSignIn {
         /// The current PIN is asked for: a PIN is set and this session did not come from the card just now.
         var needsCurrent: Bool
         var saved: Bool
+        /// The household's contributions to campaigns (Features/Ledger).
+        var contributionsURL = SiteURL.myContributions.path
     }
 
     /// Whether this session may set a PIN without the current one: it came from the card within the last minutes.

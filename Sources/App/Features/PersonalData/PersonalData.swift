@@ -133,7 +133,8 @@ public enum PersonalData {
     /// messages were sent to, and what it left in procedures: the text and phones of its questions, the names and
     /// phones of its bookings, its papers' phones and files (rows now, bytes under UPLOADS_DIR once committed).
     /// Questions, bookings and papers sent with one of the household's phones (not signed in) count as its own.
-    /// Its visits lose who went and the notes; its digital profiles (counts and yes/no answers, no text) stay.
+    /// Its visits lose who went and the notes; its digital profiles (counts and yes/no answers, no text) stay. Its
+    /// contributions keep their amounts, dates and receipts, but lose the name and the link to the household.
     public static func erase(_ h: Household, _ input: EraseInput, config: AppConfig, on db: any Database) async throws -> HouseholdDetailDTO {
         guard input.confirm == true else { throw InvalidInput("confirm", "error.confirmErase") }
         let (detail, paths) = try await db.auditedTransaction { db -> (HouseholdDetailDTO, [String]) in
@@ -209,11 +210,13 @@ public enum PersonalData {
             try await OutreachSummary.refresh([id], on: db)
             // Assets it looked after no longer name its residents (docs/assets.md).
             let caretaking = try await AssetErasure.erase(residents: residents.map { $0.id! }, on: db)
+            // Its contributions keep their amounts and receipts, not the name nor the link (Features/Ledger).
+            let contributions = try await LedgerActions.erase(household: id, on: db)
             // The erasure itself is recorded, without the erased values.
             try await Audit.record("erase", Household.schema, row: id, unit: h.groupID ?? h.villageID,
                                    after: ["residents": String(residents.count), "sessions": String(sessions), "questions": String(questions.count),
                                            "appointments": String(bookings.count), "paperFiles": String(paths.count), "visits": String(visits),
-                                           "assetsCaredFor": String(caretaking)], on: db)
+                                           "assetsCaredFor": String(caretaking), "contributions": String(contributions)], on: db)
             return (try await RegistryQueries.detail(id, on: db), paths)
         }
         for p in paths { try? FileManager.default.removeItem(atPath: p) }

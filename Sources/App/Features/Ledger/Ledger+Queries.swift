@@ -1,0 +1,169 @@
+// The ledger's reads, shared by the pages and the API: a campaign's totals (sums in SQL), the campaigns in the
+// caller's units, a page of entries for staff, the public ledger (no personal data but the names of households that
+// did not ask to be anonymous), and a household's own contributions.
+import Fluent
+import SQLKit
+import Vapor
+
+public enum LedgerQueries {
+    static func sql(_ db: any Database) -> any SQLDatabase { db as! any SQLDatabase }
+
+    /// raised − spent = balance, each a sum of the campaign's entries (reversals carry their negative amounts).
+    public static func totals(_ campaign: UUID, on db: any Database) async throws -> LedgerTotals {
+        try await totals([campaign], on: db)[campaign] ?? LedgerTotals(raisedDong: 0, spentDong: 0, balanceDong: 0, contributions: 0, expenses: 0)
+    }
+
+    public static func totals(_ campaigns: [UUID], on db: any Database) async throws -> [UUID: LedgerTotals] {
+        try await totalsAndRows(campaigns, on: db).0
+    }
+
+    /// The totals, and how many contribution rows (reversals included) each campaign has, in one query.
+    static func totalsAndRows(_ campaigns: [UUID], on db: any Database) async throws -> ([UUID: LedgerTotals], [UUID: Int]) {
+        guard !campaigns.isEmpty else { return ([:], [:]) }
+        let rows = try await sql(db).raw("""
+            SELECT campaign_id, kind, CAST(COALESCE(SUM(amount_dong), 0) AS BIGINT) AS total,
+                   CAST(SUM(CASE WHEN reverses_id IS NULL THEN 1 ELSE -1 END) AS BIGINT) AS n, COUNT(*) AS rowcount
+            FROM ledger_entries WHERE campaign_id IN (\(binds: campaigns)) GROUP BY campaign_id, kind
+            """).all()
+        var counted: [UUID: Int] = [:]
+        var out: [UUID: LedgerTotals] = [:]
+        for id in campaigns { out[id] = LedgerTotals(raisedDong: 0, spentDong: 0, balanceDong: 0, contributions: 0, expenses: 0) }
+        for r in rows {
+            let id = try r.decode(column: "campaign_id", as: UUID.self)
+            let total = try r.decode(column: "total", as: Int64.self), n = try r.decode(column: "n", as: Int.self)
+            if try r.decode(column: "kind", as: String.self) == LedgerKind.contribution.rawValue {
+                out[id]!.raisedDong = total; out[id]!.contributions = n
+                counted[id] = try r.decode(column: "rowcount", as: Int.self)
+            } else {
+                out[id]!.spentDong = total; out[id]!.expenses = n
+            }
+        }
+        for id in campaigns { out[id]!.balanceDong = out[id]!.raisedDong - out[id]!.spentDong }
+        return (out, counted)
+    }
+
+    static func unitNames(_ ids: [UUID], on db: any Database) async throws -> [UUID: String] {
+        guard !ids.isEmpty else { return [:] }
+        var names: [UUID: String] = [:]
+        for u in try await AdminUnit.query(on: db).filter(\.$id ~~ Array(Set(ids))).all() { names[u.id!] = u.name }
+        return names
+    }
+
+    /// Campaigns of units inside the caller's units for manageLedger, newest first.
+    public static func campaigns(_ access: Access, on db: any Database) async throws -> [CampaignDTO] {
+        let q = Campaign.query(on: db)
+        if let roots = access.roots(.manageLedger) {
+            if roots.isEmpty { return [] }
+            q.filter(.sql(UnitClosure.below(Campaign.schema, "unit_id", roots)))
+        }
+        let list = try await q.sort(\.$startsOn, .descending).sort(\.$purpose).limit(500).all()
+        return try await dtos(list, on: db)
+    }
+
+    public static func dtos(_ list: [Campaign], nextReceipt: Bool = false, on db: any Database) async throws -> [CampaignDTO] {
+        let totals = try await totals(list.map { $0.id! }, on: db)
+        let names = try await unitNames(list.map(\.unitID), on: db)
+        var out: [CampaignDTO] = []
+        for c in list {
+            var next: String? = nil
+            if nextReceipt { var r = try await ReceiptNumbers.load(c.id!, on: db); next = r.next() }
+            out.append(CampaignDTO(id: c.id!, unitId: c.unitID, unitName: names[c.unitID] ?? "", communeId: c.communeID, purpose: c.purpose,
+                                   targetDong: c.targetDong, startsOn: c.startsOn, endsOn: c.endsOn, totals: totals[c.id!]!, nextReceiptNo: next))
+        }
+        return out
+    }
+
+    public static func detail(_ c: Campaign, on db: any Database) async throws -> CampaignDTO {
+        try await dtos([c], nextReceipt: true, on: db)[0]
+    }
+
+    /// The assets each expense paid for, with whether each works today.
+    static func assets(of expenses: [UUID], on db: any Database) async throws -> [UUID: [AssetRefDTO]] {
+        guard !expenses.isEmpty else { return [:] }
+        let rows = try await sql(db).raw("""
+            SELECT ea.expense_id, a.id, a.name, a.kind, a.status FROM expense_assets ea JOIN assets a ON a.id = ea.asset_id
+            WHERE ea.expense_id IN (\(binds: expenses)) ORDER BY a.kind, a.name
+            """).all()
+        var out: [UUID: [AssetRefDTO]] = [:]
+        for r in rows {
+            out[try r.decode(column: "expense_id", as: UUID.self), default: []].append(AssetRefDTO(
+                id: try r.decode(column: "id", as: UUID.self), name: try r.decode(column: "name", as: String.self),
+                kind: try r.decode(column: "kind", as: String.self), status: try r.decode(column: "status", as: String.self)))
+        }
+        return out
+    }
+
+    /// Which of these entries were reversed, and by which entry.
+    static func reversals(of ids: [UUID], on db: any Database) async throws -> [UUID: UUID] {
+        guard !ids.isEmpty else { return [:] }
+        var out: [UUID: UUID] = [:]
+        for e in try await LedgerEntry.query(on: db).filter(\.$reversesID ~~ ids).all() { out[e.reversesID!] = e.id! }
+        return out
+    }
+
+    /// A page of the campaign's entries of one kind, newest first (staff: names and households).
+    public static func entries(_ c: Campaign, kind: LedgerKind, page: PageRequest, on db: any Database) async throws -> Paged<LedgerEntryDTO> {
+        let base = LedgerEntry.query(on: db).filter(\.$campaignID == c.id!).filter(\.$kind == kind)
+        let total = try await base.count()
+        let list = try await LedgerEntry.query(on: db).filter(\.$campaignID == c.id!).filter(\.$kind == kind)
+            .sort(\.$entryOn, .descending).sort(\.$createdAt, .descending).range(page.offset..<(page.offset + page.per)).all()
+        return Paged(items: try await staffDTOs(list, on: db), page: page, total: total)
+    }
+
+    static func staffDTOs(_ list: [LedgerEntry], on db: any Database) async throws -> [LedgerEntryDTO] {
+        let ids = list.map { $0.id! }
+        let reversed = try await reversals(of: ids, on: db)
+        let assets = try await assets(of: list.filter { $0.kind == .expense }.map { $0.id! }, on: db)
+        var codes: [UUID: String] = [:]
+        let hs = Array(Set(list.compactMap(\.householdID)))
+        if !hs.isEmpty { for h in try await Household.query(on: db).filter(\.$id ~~ hs).all() { codes[h.id!] = h.code } }
+        return list.map { e in
+            LedgerEntryDTO(id: e.id!, campaignId: e.campaignID, kind: e.kind.rawValue, amountDong: e.amountDong, entryOn: e.entryOn,
+                           reversesId: e.reversesID, reversedById: reversed[e.id!], reason: e.reason, householdId: e.householdID,
+                           householdCode: e.householdID.flatMap { codes[$0] }, contributorName: e.contributorName, organisation: e.organisation,
+                           method: e.method?.rawValue, receiptNo: e.receiptNo, anonymous: e.anonymous, supplier: e.supplier, invoiceNo: e.invoiceNo,
+                           advance: e.advance, note: e.note, assets: assets[e.id!] ?? [], createdAt: e.createdAt)
+        }
+    }
+
+    /// The public ledger: totals, a page of contributions, every expense (at most 1,000) with its assets.
+    public static func publicLedger(_ c: Campaign, page: PageRequest, on db: any Database) async throws -> PublicLedgerDTO {
+        // The count of contribution rows (reversals included) pages the list; the totals' count is of standing ones.
+        let (all, rows) = try await totalsAndRows([c.id!], on: db)
+        let totals = all[c.id!]!, rowCount = rows[c.id!] ?? 0
+        let list = try await LedgerEntry.query(on: db).filter(\.$campaignID == c.id!).filter(\.$kind == .contribution)
+            .sort(\.$entryOn, .descending).sort(\.$createdAt, .descending).range(page.offset..<(page.offset + page.per)).all()
+        let expenses = try await LedgerEntry.query(on: db).filter(\.$campaignID == c.id!).filter(\.$kind == .expense)
+            .sort(\.$entryOn, .descending).sort(\.$createdAt, .descending).limit(1000).all()
+        let reversed = try await reversals(of: (list + expenses).map { $0.id! }, on: db)
+        let assets = try await assets(of: expenses.map { $0.id! }, on: db)
+        let names = try await unitNames([c.unitID, c.communeID] + list.compactMap(\.villageID), on: db)
+        let contributions = list.map { e in
+            PublicContributionDTO(id: e.id!, amountDong: e.amountDong, receivedOn: e.entryOn,
+                                  contributor: e.organisation || !e.anonymous ? e.contributorName : nil, organisation: e.organisation,
+                                  anonymous: !e.organisation && e.anonymous, village: e.villageID.flatMap { names[$0] }, receiptNo: e.receiptNo,
+                                  reversesId: e.reversesID, reversed: reversed[e.id!] != nil, reason: e.reason)
+        }
+        let spent = expenses.map { e in
+            PublicExpenseDTO(id: e.id!, amountDong: e.amountDong, spentOn: e.entryOn, supplier: e.supplier ?? "", invoiceNo: e.invoiceNo,
+                             advance: e.advance, reversesId: e.reversesID, reversed: reversed[e.id!] != nil, reason: e.reason, assets: assets[e.id!] ?? [])
+        }
+        return PublicLedgerDTO(campaignId: c.id!, purpose: c.purpose, unitName: names[c.unitID] ?? "", communeName: names[c.communeID] ?? "",
+                               targetDong: c.targetDong, startsOn: c.startsOn, endsOn: c.endsOn, totals: totals,
+                               contributions: Paged(items: contributions, page: page, total: rowCount), expenses: spent)
+    }
+
+    /// A household's own contributions (and their reversals), newest first.
+    public static func mine(_ household: UUID, on db: any Database) async throws -> [MyContributionDTO] {
+        let list = try await LedgerEntry.query(on: db).filter(\.$householdID == household).filter(\.$kind == .contribution)
+            .sort(\.$entryOn, .descending).sort(\.$createdAt, .descending).limit(500).all()
+        var purposes: [UUID: String] = [:]
+        let ids = Array(Set(list.map(\.campaignID)))
+        if !ids.isEmpty { for c in try await Campaign.query(on: db).filter(\.$id ~~ ids).all() { purposes[c.id!] = c.purpose } }
+        return list.map { e in
+            MyContributionDTO(id: e.id!, campaignId: e.campaignID, purpose: purposes[e.campaignID] ?? "", amountDong: e.amountDong,
+                              receivedOn: e.entryOn, method: e.method?.rawValue, receiptNo: e.receiptNo, anonymous: e.anonymous,
+                              reversesId: e.reversesID, reason: e.reason)
+        }
+    }
+}
