@@ -17,4 +17,5 @@ func registerMigrations(_ migrations: Migrations) {
     migrations.add(CreateUnitClosure())  // 0012: unit_closure (ancestor, descendant, depth, period, current)
     migrations.add(CreateOutreach())  // 0013: digital_teams, team_members, visits, household_profiles, trainings, training_units, training_attendance
     migrations.add(CreateAssets())  // 0015: campaigns, assets, asset_faults
+    migrations.add(CreateFeedbackReports())  // 0019: feedback_reports, feedback_report_photos, feedback_report_events
 }
