@@ -5,6 +5,9 @@ import Vapor
 /// Reports' rows for the scope matrix (ScopeMatrixTests), by row kind: a report (and a photo of it) routed to the
 /// inside village, and one routed to the outside village.
 enum ReportsScopeRows {
+    /// The row kinds reports' routes guard.
+    static let kinds: Set<String> = ["report", "reportPhoto"]
+
     static func rows(_ app: Application, inside: ScopePlaces, outside: ScopePlaces) async throws -> [String: ScopeRowPair] {
         func report(_ p: ScopePlaces) async throws -> (UUID, UUID) {
             let r = FeedbackReport()
