@@ -55,6 +55,8 @@ public struct AppConfig: Sendable {
     public var metricsToken: String? = nil
     /// Limits on anonymous questions, bookings and paper sets, and phone confirmation (Features/Procedures/Procedures+Config.swift).
     public var procedures: ProceduresConfig = ProceduresConfig()
+    /// Residents' reports: anonymous limits and photo size (REPORTS_*; docs/reports.md).
+    public var reports: ReportsConfig = ReportsConfig()
     /// RENDER_CACHE_MB: rendered pages kept by template, language and context (Support/RenderCache.swift), at most this
     /// many MB; 0 turns it off (default 8; 0–1024).
     public var renderCacheMB: Int = 8
@@ -180,6 +182,7 @@ public struct AppConfig: Sendable {
             config.metricsToken = t
         }
         config.procedures = try ProceduresConfig.fromEnvironment(env)
+        config.reports = try ReportsConfig.fromEnvironment(env)
         config.renderCacheMB = try int("RENDER_CACHE_MB", 8, 0...1024)
         config.offlineCacheDays = try int("OFFLINE_CACHE_DAYS", 7, 1...60)
         if let t = env["MAP_TILE_URL"], !t.isEmpty {

@@ -53,7 +53,9 @@ struct CSRFMiddleware: AsyncMiddleware {
     static let formLimit = 262_144
 
     func respond(to req: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        guard [.POST, .PUT, .PATCH, .DELETE].contains(req.method), !APIURL.isAPI(req.url.path), !req.url.path.hasPrefix("/hooks/") else {
+        guard [.POST, .PUT, .PATCH, .DELETE].contains(req.method), !APIURL.isAPI(req.url.path), !req.url.path.hasPrefix("/hooks/"),
+              // Open311 clients post forms with an API key, never a session (Features/Reports/Open311.swift).
+              !req.url.path.hasPrefix("/open311/") else {
             return try await next.respond(to: req)
         }
         // Nothing is read before these three checks.

@@ -77,6 +77,11 @@ public enum SiteURL: Sendable {
 
     // reports (docs/reports.md): residents' reports, the officials' queue, the public list
     case reports
+    case report(Ref), reportChange(Ref), reportPhoto(Ref), reportLookup, myReports
+    /// The public form, list and report page of a commune (by its official code), and a report by its code.
+    case reportNew(String), reportsPublic(String), reportPublic(String, String)
+    /// Open311 GeoReport v2 (JSON): `service` and `request` are "<code>.json" (or the route's placeholder).
+    case open311Services, open311Service(String), open311Requests, open311Request(String), reportScript
 
     // market (docs/market.md): producers, products, batches, labels, the traceability page, the village market
     case market
@@ -244,6 +249,19 @@ public enum SiteURL: Sendable {
 
         // reports
         case .reports: return "/reports"
+        case .report(let r): return "/reports/\(r.text)"
+        case .reportChange(let r): return "/reports/\(r.text)/change"
+        case .reportPhoto(let r): return "/report-photos/\(r.text)"
+        case .reportLookup: return "/reports/lookup"
+        case .myReports: return "/my/reports"
+        case .reportNew(let c): return "/r/\(c)/new"
+        case .reportsPublic(let c): return "/r/\(c)"
+        case .reportPublic(let c, let code): return "/r/\(c)/\(code)"
+        case .open311Services: return "/open311/v2/services.json"
+        case .open311Service(let s): return "/open311/v2/services/\(s)"
+        case .open311Requests: return "/open311/v2/requests.json"
+        case .open311Request(let r): return "/open311/v2/requests/\(r)"
+        case .reportScript: return "/js/report.js"
 
         // market
         case .market: return "/market"
@@ -339,6 +357,7 @@ public enum APIURL: Sendable {
 
     // reports
     case reports
+    case report(Ref), reportChange(Ref), reportLookup, reportAssets
 
     // market
     case producers
@@ -470,6 +489,10 @@ public enum APIURL: Sendable {
 
         // reports
         case .reports: return "/reports"
+        case .report(let r): return "/reports/\(r.text)"
+        case .reportChange(let r): return "/reports/\(r.text)/change"
+        case .reportLookup: return "/reports/lookup"
+        case .reportAssets: return "/reports/nearby-assets"
 
         // market
         case .producers: return "/producers"

@@ -361,10 +361,11 @@ struct RouteRuleTests {
     @Test("every registered route declares a rule, and row rules name a row kind the scope matrix knows")
     func everyRoute() async throws {
         try await withTestApp { app in
-            let known: Set<String> = ["unit", "commune", "household", "resident", "person", "grant", "token", "announcement", "procedure", "board",
+            var known: Set<String> = ["unit", "commune", "household", "resident", "person", "grant", "token", "announcement", "procedure", "board",
                                       "question", "slot", "appointment", "paperSet", "paperItem", "paperFile", "dossier",
                                       "team", "teamMember", "visit", "training",
                                       "campaign", "ledgerEntry"]   // ledger: Tests/AppTests/Ledger/LedgerScopeRows.swift
+            known.formUnion(ReportsScopeRows.kinds)
             for route in app.routes.all {
                 let rule = try #require(route.accessRule, "\(route.description) has no rule")
                 if let kind = rule.rowKind {

@@ -198,6 +198,9 @@ public enum PersonalData {
                     try await s.update(on: db)
                 }
             }
+            // Residents' reports (Features/Reports): the household's, and those sent with its phones in its commune.
+            let (reports, reportPhotos) = try await ReportErasure.erase(householdID: id, communeID: h.communeID, phones: phones, erasedName: erasedName, config: config, on: db)
+            paths += reportPhotos
             // Visits keep their dates, help and outcome (and the profile answers, counts with no text); who went and
             // what they wrote (notes, a void's reason) go.
             let visits = try await Visit.query(on: db).filter(\.$householdID == id).count()
@@ -215,8 +218,8 @@ public enum PersonalData {
             // The erasure itself is recorded, without the erased values.
             try await Audit.record("erase", Household.schema, row: id, unit: h.groupID ?? h.villageID,
                                    after: ["residents": String(residents.count), "sessions": String(sessions), "questions": String(questions.count),
-                                           "appointments": String(bookings.count), "paperFiles": String(paths.count), "visits": String(visits),
-                                           "assetsCaredFor": String(caretaking), "contributions": String(contributions)], on: db)
+                                           "appointments": String(bookings.count), "paperFiles": String(paths.count - reportPhotos.count), "visits": String(visits),
+                                           "assetsCaredFor": String(caretaking), "contributions": String(contributions), "reports": String(reports)], on: db)
             return (try await RegistryQueries.detail(id, on: db), paths)
         }
         for p in paths { try? FileManager.default.removeItem(atPath: p) }

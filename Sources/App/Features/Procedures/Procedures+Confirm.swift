@@ -71,17 +71,21 @@ public struct ConfirmationDTO: Content, Equatable {
 enum PhoneConfirm {
     /// What waits for a phone's confirmation.
     enum Subject: Sendable {
-        case question(UUID), appointment(UUID), papers(UUID)
+        /// `row`: another feature's row with `code`, `phone` and `phone_confirmed_at` columns (a resident's report),
+        /// read afterwards at its feature's look-up (`lookupPath`) with the phone and the row's code.
+        case question(UUID), appointment(UUID), papers(UUID), row(table: String, id: UUID)
         var table: String {
             switch self {
             case .question: return ProcedureQuestion.schema
             case .appointment: return Appointment.schema
             case .papers: return PaperSet.schema
+            case .row(let t, _): return t
             }
         }
         var id: UUID {
-            switch self { case .question(let i), .appointment(let i), .papers(let i): return i }
+            switch self { case .question(let i), .appointment(let i), .papers(let i), .row(_, let i): return i }
         }
+
     }
 
     enum Outcome: Sendable {
@@ -110,6 +114,12 @@ enum PhoneConfirm {
         let mac = Array(HMAC<SHA256>.authenticationCode(for: Data(id.uuidString.lowercased().utf8), using: key))
         let n = (UInt32(mac[0]) << 24 | UInt32(mac[1]) << 16 | UInt32(mac[2]) << 8 | UInt32(mac[3])) % 1_000_000
         return String(format: "%06d", n)
+    }
+
+    /// Where a confirmed row is read with its phone and code: a resident's report at the reports' look-up, the
+    /// procedures' rows at theirs.
+    static func lookupPath(_ table: String) -> String {
+        table == FeedbackReport.schema ? SiteURL.reportLookup.path : SiteURL.lookup.path
     }
 
     static func hash(_ id: UUID, _ code: String) -> String { Tokens.hash(id.uuidString.lowercased() + ":" + code) }
@@ -282,7 +292,7 @@ struct ConfirmRoutes {
     static func next(_ c: PhoneConfirmation, on db: any Database) async throws -> String {
         let row = try await MessagingActions.sql(db).raw("SELECT code FROM \(ident: c.subjectTable) WHERE id = \(bind: c.subjectID)").first()
         let code = try row?.decode(column: "code", as: String.self) ?? ""
-        return SiteURL.lookup.path + "?phone=\(c.phone)&code=\(code)"
+        return (PhoneConfirm.lookupPath(c.subjectTable)) + "?phone=\(c.phone)&code=\(code)"
     }
 
     func render(_ req: Request, _ c: PhoneConfirmation, form: FormState = FormState(), status: HTTPResponseStatus = .ok) async throws -> Response {

@@ -17,6 +17,9 @@ enum Guide {
         var asked: String?
         var confirm: ConfirmBox?
         var householdSignedIn: Bool
+        /// The commune's residents' reports: the form to report a problem, and the public list (Features/Reports).
+        var reportURL: String
+        var reportsURL: String
     }
 
     static func target(_ req: Request) async throws -> (AdminUnit, Procedure) {
@@ -38,7 +41,8 @@ enum Guide {
             faq: faq.map { FAQ(question: $0.question, answer: $0.answer ?? "") },
             askURL: SiteURL.guideAsk(commune.code, p.key).path, bookURL: SiteURL.guideBook(commune.code, p.key).path,
             papersURL: SiteURL.guidePapers(commune.code, p.key).path, form: form, asked: asked, confirm: confirm,
-            householdSignedIn: req.access.householdID != nil))
+            householdSignedIn: req.access.householdID != nil,
+            reportURL: SiteURL.reportNew(commune.code).path, reportsURL: SiteURL.reportsPublic(commune.code).path))
         return try await view.encodeResponse(status: status, for: req)
     }
 }
