@@ -17,4 +17,5 @@ func registerMigrations(_ migrations: Migrations) {
     migrations.add(CreateUnitClosure())  // 0012: unit_closure (ancestor, descendant, depth, period, current)
     migrations.add(CreateOutreach())  // 0013: digital_teams, team_members, visits, household_profiles, trainings, training_units, training_attendance
     migrations.add(CreateAssets())  // 0015: campaigns, assets, asset_faults
+    migrations.add(CreateMarket())  // 0020: producers, producer_accounts, products, product_certifications, batches, batch_steps
 }

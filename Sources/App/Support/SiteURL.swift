@@ -311,7 +311,7 @@ public enum APIURL: Sendable {
     case reports
 
     // market
-    case producers
+    case producers, producer(Ref), producerAccounts(Ref), producerProducts(Ref), product(Ref)
 
     public static let prefix = "/api/v1"
 
@@ -427,6 +427,10 @@ public enum APIURL: Sendable {
 
         // market
         case .producers: return "/producers"
+        case .producer(let r): return "/producers/\(r.text)"
+        case .producerAccounts(let r): return "/producers/\(r.text)/accounts"
+        case .producerProducts(let r): return "/producers/\(r.text)/products"
+        case .product(let r): return "/products/\(r.text)"
         }
     }
 

@@ -363,7 +363,8 @@ struct RouteRuleTests {
         try await withTestApp { app in
             let known: Set<String> = ["unit", "commune", "household", "resident", "person", "grant", "token", "announcement", "procedure", "board",
                                       "question", "slot", "appointment", "paperSet", "paperItem", "paperFile", "dossier",
-                                      "team", "teamMember", "visit", "training"]
+                                      "team", "teamMember", "visit", "training",
+                                      "producer", "product"]
             for route in app.routes.all {
                 let rule = try #require(route.accessRule, "\(route.description) has no rule")
                 if let kind = rule.rowKind {
