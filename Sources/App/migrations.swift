@@ -21,4 +21,5 @@ func registerMigrations(_ migrations: Migrations) {
     migrations.add(CreateAssetHistory())  // 0016: asset_status_changes, asset_maintenance; mirror assets of existing QR boards
     migrations.add(CreateLedger())  // 0018: ledger_entries (contributions, expenses, reversals; append-only), expense_assets
     migrations.add(CreateFeedbackReports())  // 0019: feedback_reports, feedback_report_photos, feedback_report_events
+    migrations.add(CreateMarket())  // 0020: producers, producer_accounts, products, product_certifications, batches, batch_steps
 }

@@ -360,7 +360,7 @@ public enum APIURL: Sendable {
     case report(Ref), reportChange(Ref), reportLookup, reportAssets
 
     // market
-    case producers
+    case producers, producer(Ref), producerAccounts(Ref), producerProducts(Ref), product(Ref)
 
     public static let prefix = "/api/v1"
 
@@ -496,6 +496,10 @@ public enum APIURL: Sendable {
 
         // market
         case .producers: return "/producers"
+        case .producer(let r): return "/producers/\(r.text)"
+        case .producerAccounts(let r): return "/producers/\(r.text)/accounts"
+        case .producerProducts(let r): return "/producers/\(r.text)/products"
+        case .product(let r): return "/products/\(r.text)"
         }
     }
 

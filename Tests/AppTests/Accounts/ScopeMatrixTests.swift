@@ -364,7 +364,8 @@ struct RouteRuleTests {
             var known: Set<String> = ["unit", "commune", "household", "resident", "person", "grant", "token", "announcement", "procedure", "board",
                                       "question", "slot", "appointment", "paperSet", "paperItem", "paperFile", "dossier",
                                       "team", "teamMember", "visit", "training",
-                                      "campaign", "ledgerEntry"]   // ledger: Tests/AppTests/Ledger/LedgerScopeRows.swift
+                                      "campaign", "ledgerEntry",   // ledger: Tests/AppTests/Ledger/LedgerScopeRows.swift
+                                      "producer", "product"]       // market: Tests/AppTests/Market/MarketScopeRows.swift
             known.formUnion(ReportsScopeRows.kinds)
             for route in app.routes.all {
                 let rule = try #require(route.accessRule, "\(route.description) has no rule")

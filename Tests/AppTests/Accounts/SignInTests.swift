@@ -96,10 +96,12 @@ struct SignInTests {
     func roles() {
         #expect(Role.admin.permissions == Set(Permission.allCases))
         #expect(Role.villageHead.permissions == [.readRegistry, .writeRegistry, .publishAnnouncements, .visitHouseholds, .manageAssets,
-                                                .handleReports, .manageLedger])
+                                                .handleReports, .manageLedger, .manageMarket])
         #expect(Role.groupHead.permissions == [.readRegistry, .writeRegistry, .publishAnnouncements])
         #expect(Role.digitalTeamMember.permissions == [.readRegistry, .writeRegistry, .visitHouseholds, .manageAssets])
         #expect(Role.householdRepresentative.permissions.isEmpty)
+        #expect(Role.producer.permissions == [.sellProducts])
+        #expect(Role.communeOfficial.permissions.contains(.manageMarket))
         #expect(!Role.justiceOfficer.permissions.contains(.writeRegistry))
     }
 }

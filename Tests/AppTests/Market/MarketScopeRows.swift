@@ -5,6 +5,18 @@ import Vapor
 /// Market's rows for the scope matrix (ScopeMatrixTests), by row kind.
 enum MarketScopeRows {
     static func rows(_ app: Application, inside: ScopePlaces, outside: ScopePlaces) async throws -> [String: ScopeRowPair] {
-        [:]
+        let admin = Access(personID: nil, tokenID: nil, displayName: "admin", grants: [Grant(role: .admin, unitID: nil)])
+        func make(_ village: UUID) async throws -> (Producer, Product) {
+            let p = try await MarketActions.createProducer(ProducerInput(kind: "household", name: "Cơ sở thử", villageId: village.uuidString, makes: "Miến dong"),
+                                                           access: admin, on: app.db)
+            let pr = try await MarketActions.createProduct(for: p, ProductInput(name: "Miến", category: "food", unit: "kg"), today: Day.today(), on: app.db)
+            return (p, pr)
+        }
+        let (pi, pri) = try await make(inside.village)
+        let (po, pro) = try await make(outside.village)
+        return [
+            "producer": ScopeRowPair(inside: pi.id!, insideUnit: inside.village, outside: po.id!, outsideUnit: outside.village),
+            "product": ScopeRowPair(inside: pri.id!, insideUnit: inside.village, outside: pro.id!, outsideUnit: outside.village),
+        ]
     }
 }

@@ -14,13 +14,14 @@ public enum Role: String, Codable, Sendable, CaseIterable {
         case .provinceCoordinator: return [.readRegistry, .manageUnits, .importExport]
         case .communeOfficial: return [.readRegistry, .writeRegistry, .manageUnits, .importExport, .manageAccounts, .personalData,
                                        .publishAnnouncements, .manageProcedures, .serveProcedures, .visitHouseholds, .manageTeams,
-                                       .manageAssets, .handleReports, .manageLedger]
+                                       .manageAssets, .handleReports, .manageLedger, .manageMarket]
         case .justiceOfficer: return [.readRegistry, .manageProcedures, .serveProcedures]
         case .villageHead: return [.readRegistry, .writeRegistry, .publishAnnouncements, .visitHouseholds, .manageAssets, .handleReports,
-                                   .manageLedger]
+                                   .manageLedger, .manageMarket]
         case .groupHead: return [.readRegistry, .writeRegistry, .publishAnnouncements]
         case .digitalTeamMember: return [.readRegistry, .writeRegistry, .visitHouseholds, .manageAssets]
-        case .householdRepresentative, .producer: return []
+        case .householdRepresentative: return []
+        case .producer: return [.sellProducts]
         }
     }
 }
@@ -57,6 +58,11 @@ public enum Permission: String, Codable, Sendable, CaseIterable {
     case handleReports
     /// Open fundraising campaigns; record contributions, expenses and reversing entries (the ledger).
     case manageLedger
+    /// Register the producers of one's units, change them and their products and batches, link producer accounts,
+    /// recall batches (market).
+    case manageMarket
+    /// The producer role: manage the producers one's account is linked to (their products and batches), nothing else.
+    case sellProducts
 }
 
 public final class Person: Model, @unchecked Sendable {

@@ -4,5 +4,6 @@ import Vapor
 enum MarketRoutes {
     static func add(open: any RoutesBuilder, signedIn web: any RoutesBuilder, openAPI: any RoutesBuilder,
                     signedInAPI api: any RoutesBuilder, config: AppConfig) {
+        MarketAPI().add(api: api)
     }
 }
