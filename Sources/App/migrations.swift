@@ -19,7 +19,7 @@ func registerMigrations(_ migrations: Migrations) {
     migrations.add(CreateHouseholdOutreach())  // 0014: household_outreach (the overview's row per household), visit_months (its member table)
     migrations.add(CreateAssets())  // 0015: campaigns, assets, asset_faults
     migrations.add(CreateAssetHistory())  // 0016: asset_status_changes, asset_maintenance; mirror assets of existing QR boards
-    migrations.add(CreateLedger())  // 0018: ledger_entries (contributions, expenses, reversals; append-only), expense_assets
-    migrations.add(CreateFeedbackReports())  // 0019: feedback_reports, feedback_report_photos, feedback_report_events
-    migrations.add(CreateMarket())  // 0020: producers, producer_accounts, products, product_certifications, batches, batch_steps
+    migrations.add(CreateLedger())  // 0017: ledger_entries (contributions, expenses, reversals; append-only), expense_assets
+    migrations.add(CreateFeedbackReports())  // 0018: feedback_reports, feedback_report_photos, feedback_report_events
+    migrations.add(CreateMarket())  // 0019: producers, producer_accounts, products, product_certifications, batches, batch_steps
 }

@@ -1,4 +1,4 @@
-// 0020: market. Producers of a commune (a household, a cooperative or an enterprise) in a village, the accounts that
+// 0019: market. Producers of a commune (a household, a cooperative or an enterprise) in a village, the accounts that
 // manage them, their products (OCOP rating, certifications with validity dates), and batches with dated steps, a
 // short public code for the traceability page behind their QR code, and a count of scans.
 import Fluent

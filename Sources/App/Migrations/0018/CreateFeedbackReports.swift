@@ -1,4 +1,4 @@
-// 0019: residents' reports (phản ánh hiện trường). A report belongs to the unit responsible for it (a village, else
+// 0018: residents' reports (phản ánh hiện trường). A report belongs to the unit responsible for it (a village, else
 // the commune) and its commune; it names a place (a point, an asset, or words), a category and a description, and who
 // sent it (a household, or a phone). Its photos are files under UPLOADS_DIR/reports; every change is an event.
 import Fluent

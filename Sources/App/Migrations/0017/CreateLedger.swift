@@ -1,4 +1,4 @@
-// 0018: the contributions ledger. One append-only table of entries per campaign — contributions (from a household of
+// 0017: the contributions ledger. One append-only table of entries per campaign — contributions (from a household of
 // the campaign's unit or an organisation) and expenses (with a supplier and an invoice) — and the assets each
 // expense paid for. Amounts are whole đồng (BIGINT); a reversal is an entry of the same kind that names the entry it
 // reverses (once: a unique index) and carries the opposite amount, so raised − spent = balance is a sum of rows.
