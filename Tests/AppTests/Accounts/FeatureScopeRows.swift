@@ -22,6 +22,9 @@ struct ScopeRowPair: Sendable {
 
 /// The rows of the features that keep their own (assets, ledger, reports, market), by row kind (`ScopedRow.scopeKind`).
 enum FeatureScopeRows {
+    /// Every row kind the features' routes guard (RouteRuleTests checks each route's kind is one of them or a core one).
+    static let kinds: Set<String> = AssetsScopeRows.kinds.union(LedgerScopeRows.kinds).union(ReportsScopeRows.kinds).union(MarketScopeRows.kinds)
+
     static func all(_ app: Application, inside: ScopePlaces, outside: ScopePlaces) async throws -> [String: ScopeRowPair] {
         var all: [String: ScopeRowPair] = [:]
         for part in [try await AssetsScopeRows.rows(app, inside: inside, outside: outside),

@@ -361,16 +361,14 @@ struct RouteRuleTests {
     @Test("every registered route declares a rule, and row rules name a row kind the scope matrix knows")
     func everyRoute() async throws {
         try await withTestApp { app in
-            var known: Set<String> = ["unit", "commune", "household", "resident", "person", "grant", "token", "announcement", "procedure", "board",
-                                      "question", "slot", "appointment", "paperSet", "paperItem", "paperFile", "dossier",
-                                      "team", "teamMember", "visit", "training",
-                                      "campaign", "ledgerEntry",   // ledger: Tests/AppTests/Ledger/LedgerScopeRows.swift
-                                      "producer", "product"]       // market: Tests/AppTests/Market/MarketScopeRows.swift
-            known.formUnion(ReportsScopeRows.kinds)
+            let known: Set<String> = FeatureScopeRows.kinds.union([
+                "unit", "commune", "household", "resident", "person", "grant", "token", "announcement", "procedure", "board",
+                "question", "slot", "appointment", "paperSet", "paperItem", "paperFile", "dossier",
+                "team", "teamMember", "visit", "training"])
             for route in app.routes.all {
                 let rule = try #require(route.accessRule, "\(route.description) has no rule")
                 if let kind = rule.rowKind {
-                    #expect(known.union(AssetsScopeRows.kinds).contains(kind), "\(route.description): \(kind)")
+                    #expect(known.contains(kind), "\(route.description): \(kind)")
                     #expect(route.path.contains(where: { $0.description == ":id" }), "\(route.description) guards a row but names no :id")
                 }
             }

@@ -5,6 +5,8 @@ import Vapor
 /// Ledger's rows for the scope matrix (ScopeMatrixTests), by row kind: a campaign of village T1 (inside) and of
 /// village X1 (outside), and a contribution in each.
 enum LedgerScopeRows {
+    /// The row kinds the ledger's routes guard.
+    static let kinds: Set<String> = ["campaign", "ledgerEntry"]
     static func rows(_ app: Application, inside: ScopePlaces, outside: ScopePlaces) async throws -> [String: ScopeRowPair] {
         func campaign(_ p: ScopePlaces, _ purpose: String) async throws -> (UUID, UUID) {
             let c = Campaign()

@@ -4,6 +4,8 @@ import Vapor
 
 /// Market's rows for the scope matrix (ScopeMatrixTests), by row kind.
 enum MarketScopeRows {
+    /// The row kinds the market's routes guard.
+    static let kinds: Set<String> = ["producer", "product"]
     static func rows(_ app: Application, inside: ScopePlaces, outside: ScopePlaces) async throws -> [String: ScopeRowPair] {
         let admin = Access(personID: nil, tokenID: nil, displayName: "admin", grants: [Grant(role: .admin, unitID: nil)])
         func make(_ village: UUID) async throws -> (Producer, Product) {
