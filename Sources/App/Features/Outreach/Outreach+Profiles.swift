@@ -100,3 +100,12 @@ public enum ProfileRows {
         return s
     }
 }
+
+extension ProfileDTO {
+    /// The answers alone (no date, source or ids), to compare with a row about to be written.
+    var fields: ProfileFields {
+        ProfileFields(internet: internet, smartphoneUsers: smartphoneUsers, adultsVneid: adultsVneid, adultsCashless: adultsCashless,
+                      onlineServices: onlineServices, eHealth: eHealth, inVillageChannel: inVillageChannel, channel: channel,
+                      sellsOnline: sellsOnline, ownCamera: ownCamera)
+    }
+}

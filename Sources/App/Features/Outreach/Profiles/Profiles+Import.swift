@@ -18,6 +18,9 @@ public struct ProfileImportReport: Content, Sendable, Equatable {
     public var rowsSkipped: Int
     /// Households the recorded profiles belong to.
     public var households: Int
+    /// Rows whose answers the household's profile already holds on the same date (a file imported again), not
+    /// recorded twice.
+    public var rowsUnchanged: Int = 0
 }
 
 public enum ProfilesCSV {
@@ -148,12 +151,22 @@ public enum ProfilesCSV {
         let counts = try await ProfileRows.headcounts(of: Array(Set(planned.map(\.household))), years: years, on: db)
         var values: [[SQLValue]] = []
         values.reserveCapacity(planned.count)
+        // The profile each household already has on each row's date: a row that repeats it (the same file imported
+        // again, or an export imported back) adds nothing to the history.
+        var held: [String: ProfileDTO] = [:]
+        for (day, group) in Dictionary(grouping: planned, by: { $0.row.asOf! }) {
+            for (hid, p) in try await ProfileRows.latest(of: group.map(\.household), asOf: day, on: db) where p.asOf == day {
+                held[hid.uuidString + "|" + day] = p
+            }
+        }
+        var unchanged = 0
         for (r, hid) in planned {
             var rc = Checker()
             let year = Int(r.asOf!.prefix(4))!
             let fields = r.answers.validate(into: &rc, prefix: "", counts: counts[hid]?[year] ?? HouseholdHeadcount(residents: 0, adults: 0))
             for i in rc.issues { c.add(columnOf[i.field] ?? i.field, i.key, i.args, line: r.line) }
             if rc.issues.isEmpty {
+                if let p = held[hid.uuidString + "|" + r.asOf!], p.fields == fields { unchanged += 1; continue }
                 values.append(ProfileRows.row(household: hid, asOf: r.asOf!, source: .import, visit: nil, fields, recordedBy: access.personID, at: now))
             }
             if c.issues.count >= 1000 { break }
@@ -163,7 +176,7 @@ public enum ProfilesCSV {
             throw InvalidInput(c.issues.enumerated().sorted { ($0.element.line ?? 0, $0.offset) < ($1.element.line ?? 0, $1.offset) }.map(\.element))
         }
         let report = ProfileImportReport(rows: rows.count, profilesAdded: values.count, rowsSkipped: skipped,
-                                         households: Set(planned.map(\.household)).count)
+                                         households: Set(values.compactMap { $0[1] as? UUID }).count, rowsUnchanged: unchanged)
         let rowsToWrite = values
         try await db.auditedTransaction { db in
             try await Bulk.insert(try ProfileRows.sql(db), into: HouseholdProfile.schema, columns: ProfileRows.columns, rows: rowsToWrite)

@@ -51,7 +51,7 @@ extension L10n {
         "profile.import.title": ("Nhập hồ sơ số của hộ từ CSV hoặc Excel", "Import household digital profiles from CSV or Excel"),
         "profile.import.intro": ("Mỗi dòng là hồ sơ của một hộ vào một ngày. Nếu có dòng sai, không dòng nào được ghi: sửa các dòng được chỉ ra rồi tải lên lại. Dòng chỉ có mã hộ (không có câu trả lời nào) được bỏ qua.", "Each row is one household's profile on a date. If any row is wrong, nothing is written: fix the rows shown and upload again. A row with only a household code (no answer) is skipped."),
         "profile.import.columnsHint": ("Có/không: có, không, yes, no, 1, 0; để trống là chưa rõ. internet: fibre (cáp quang), mobile (di động), none (không). channel: zalo, facebook, other. Ngày: YYYY-MM-DD hoặc dd/mm/yyyy.", "Yes/no: có, không, yes, no, 1, 0; blank means unknown. internet: fibre, mobile, none. channel: zalo, facebook, other. Dates: YYYY-MM-DD or dd/mm/yyyy."),
-        "profile.import.report": ("{0} dòng: ghi nhận {1} hồ sơ của {2} hộ; bỏ qua {3} dòng trống.", "{0} rows: {1} profiles recorded for {2} households; {3} blank rows skipped."),
+        "profile.import.report": ("{0} dòng: ghi nhận {1} hồ sơ của {2} hộ; bỏ qua {3} dòng trống và {4} dòng trùng với hồ sơ đã có cùng ngày.", "{0} rows: {1} profiles recorded for {2} households; {3} blank rows and {4} rows the same as the profile already held on that date skipped."),
         "profile.import.link": ("Nhập hồ sơ số", "Import digital profiles"),
         "profile.export": ("Tải hồ sơ số hiện tại (CSV)", "Download current profiles (CSV)"),
         "profile.personalProfiles": ("Hồ sơ số của hộ", "The household's digital profiles"),
