@@ -153,6 +153,10 @@ struct LedgerTests {
             #expect(paid.status == .created, "\(paid.text)")
             let expense = try paid.decode(LedgerEntryDTO.self)
             #expect(expense.assets.count == 2)
+            // An asset the ledger paid for cannot be deleted (it is marked removed instead): 409, and it stays.
+            let delete = try await app.api(.DELETE, "/api/v1/assets/\(cam)", token: f.official)
+            #expect(delete.status == .conflict && delete.text.contains("sổ xã hội hóa"), "\(delete.text)")
+            #expect(try await Asset.find(cam, on: app.db) != nil)
             let advance = try await app.api(.POST, spendPath, json: ExpenseInput(supplier: "Điện lực", invoiceNo: "HD-3", amountDong: 1_500_000, advance: true), token: f.official)
             #expect(advance.status == .created)
             var t = try await totals(app, f.campaign.id)

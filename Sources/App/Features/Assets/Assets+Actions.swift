@@ -198,6 +198,14 @@ public enum AssetActions {
             let faults = try await AssetFault.query(on: db).filter(\.$assetID == a.id!).count()
             let work = try await AssetMaintenance.query(on: db).filter(\.$assetID == a.id!).count()
             if faults + work > 0 { throw InvalidInput("id", "assets.error.hasHistory", status: .conflict) }
+            // An expense of the ledger that bought it, or a resident's report about it, keeps it too.
+            if let sql = db as? any SQLDatabase {
+                for table in ["expense_assets", "feedback_reports"] {
+                    let row = try await sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from(table)
+                        .where("asset_id", .equal, a.id!).first()
+                    if try row?.decode(column: "n", as: Int.self) ?? 0 > 0 { throw InvalidInput("id", "assets.error.inUse", status: .conflict) }
+                }
+            }
             try await AssetStatusChange.query(on: db).filter(\.$assetID == a.id!).delete()
             try await a.delete(on: db)
             try await Audit.record("delete", Asset.schema, row: a.id, unit: a.unitID, before: ["kind": a.kind.rawValue, "name": a.name], on: db)

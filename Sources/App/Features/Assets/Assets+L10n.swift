@@ -92,6 +92,7 @@ extension L10n {
         "assets.error.boardKind": ("Bảng mã QR luôn là bảng mã QR: đổi ở mục Thủ tục.", "A QR board stays a QR board: change it under Procedures."),
         "assets.error.otherCommune": ("Tài sản không thể chuyển sang xã khác.", "An asset cannot move to another commune."),
         "assets.error.boardDelete": ("Không xoá được bảng mã QR ở đây: nó đi cùng bảng QR của mục Thủ tục.", "A QR board's asset cannot be deleted here: it goes with its board under Procedures."),
+        "assets.error.inUse": ("Tài sản đã có trong khoản chi của sổ xã hội hóa hoặc trong phản ánh của người dân: hãy đổi tình trạng thành \"đã gỡ bỏ\" thay vì xoá.", "An expense of the ledger or a resident's report names this asset: mark it removed instead of deleting it."),
         "assets.error.hasHistory": ("Tài sản đã có sự cố hoặc bảo trì: hãy đổi tình trạng thành \"đã gỡ bỏ\" thay vì xoá.", "This asset has faults or maintenance: mark it removed instead of deleting it."),
         "assets.error.unknownAsset": ("Không có tài sản này.", "No such asset."),
         "assets.error.unknownFault": ("Không có sự cố này của tài sản.", "No such fault on this asset."),

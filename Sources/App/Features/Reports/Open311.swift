@@ -29,7 +29,8 @@ struct Open311ErrorMiddleware: AsyncMiddleware {
                 text = req.lang.t(e.key)
                 if let a = e.retryAfter { headers.replaceOrAdd(name: .retryAfter, value: String(a)) }
             case let e as any AbortError:
-                status = e.status
+                // A body that cannot be read (Vapor answers 422) is the spec's 400.
+                status = e.status == .unprocessableEntity ? .badRequest : e.status
                 text = status == .notFound ? req.lang.t("error.notFound") : status == .forbidden ? req.lang.t("reports.open311.badKey")
                     : status.code < 500 ? req.lang.t("error.badRequest") : req.lang.t("error.server")
             case is DecodingError:
