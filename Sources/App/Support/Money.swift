@@ -68,6 +68,18 @@ public enum Money {
         return (dong < 0 ? "−" : "") + out + " đ"
     }
 
+    /// The sum of amounts, held at Int64's limit instead of overflowing (which would stop the process): every amount
+    /// is at most `maxDong`, but ten thousand of them could pass the limit.
+    public static func sum<S: Sequence>(_ amounts: S) -> Int64 where S.Element == Int64 {
+        var total: Int64 = 0
+        for a in amounts {
+            let (r, over) = total.addingReportingOverflow(a)
+            if over { return a < 0 ? .min : .max }
+            total = r
+        }
+        return total
+    }
+
     /// The amount as CSV and JSON carry it: plain digits.
     public static func plain(_ dong: Int64) -> String { String(dong) }
 }

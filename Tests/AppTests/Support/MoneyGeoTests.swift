@@ -24,6 +24,10 @@ struct MoneyGeoTests {
         #expect(Money.format(1_500, .en) == "1,500 đ")
         #expect(Money.format(-20_000, .vi) == "−20.000 đ")
         #expect(Money.format(0, .vi) == "0 đ")
+        // Ten thousand of the largest amounts pass Int64's limit: the sum holds there instead of stopping the process.
+        #expect(Money.sum(Array(repeating: Money.maxDong, count: 10_000)) == .max)
+        #expect(Money.sum(Array(repeating: -Money.maxDong, count: 10_000)) == .min)
+        #expect(Money.sum([236_000_000, -6_370_000, 300_000]) == 229_930_000)
     }
 
     @Test("a point is inside Vietnam's box; swapped, zero, blank halves and words are refused with the field")

@@ -109,7 +109,7 @@ public enum AssetQueries {
                               assignedAt: f.assignedAt, fixedAt: f.fixedAt, closedAt: f.closedAt, closeReason: f.closeReason)
             },
             maintenance: work.map { AssetMaintenanceDTO(id: $0.id!, assetId: $0.assetID, faultId: $0.faultID, doneOn: $0.doneOn, work: $0.work, costDong: $0.costDong) },
-            maintenanceCostDong: work.reduce(Int64(0)) { $0 + $1.costDong },
+            maintenanceCostDong: Money.sum(work.map(\.costDong)),
             history: history.map { AssetStatusChangeDTO(status: $0.status, fromDay: $0.fromDay) })
     }
 

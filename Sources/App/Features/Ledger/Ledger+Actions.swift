@@ -247,7 +247,7 @@ public enum LedgerActions {
                 }
             } else {
                 try await Audit.record("import", LedgerEntry.schema, row: campaignID, unit: unitID,
-                                       after: ["contributions": String(entries.count), "raisedDong": String(entries.reduce(Int64(0)) { $0 + $1.amountDong })], on: db)
+                                       after: ["contributions": String(entries.count), "raisedDong": String(Money.sum(entries.map(\.amountDong)))], on: db)
             }
             return entries
         }

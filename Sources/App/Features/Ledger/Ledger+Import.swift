@@ -79,7 +79,7 @@ public enum LedgerCSV {
         }
         try c.check()
         let entries = try await LedgerActions.record(drafts, campaign: campaign, access: access, field: { columnOf[$0] ?? $0 }, audit: false, on: db)
-        return ContributionImportReport(rows: rows, contributionsAdded: entries.count, raisedDong: entries.reduce(0) { $0 + $1.amountDong })
+        return ContributionImportReport(rows: rows, contributionsAdded: entries.count, raisedDong: Money.sum(entries.map(\.amountDong)))
     }
 
     /// Every entry of the campaign, oldest first: kind, date, amount (plain digits, never a sign: a cell starting

@@ -368,7 +368,7 @@ struct LedgerWeb {
                                          amount: Self.money(e.amountDong, req), negative: e.amountDong < 0,
                                          method: e.method.map { lang.t("ledger.method.\($0)") } ?? "", receiptNo: e.receiptNo ?? "",
                                          anonymous: e.anonymous, reason: e.reason ?? "") },
-            total: Self.money(list.reduce(0) { $0 + $1.amountDong }, req))).encodeResponse(for: req)
+            total: Self.money(Money.sum(list.map(\.amountDong)), req))).encodeResponse(for: req)
     }
 
     func template(req: Request) async throws -> Response {
