@@ -77,6 +77,7 @@ enum L10n {
         "error.tooLarge": ("Dữ liệu gửi lên quá lớn.", "What was sent is too large."),
         "error.crossSite": ("Yêu cầu không đến từ trang của Thôn Số nên bị từ chối.", "The request did not come from Thôn Số's own pages and was refused."),
         "error.tooMany": ("Bạn đã gửi quá nhiều yêu cầu. Vui lòng thử lại sau.", "Too many requests. Please try again later."),
+        "error.lookup.tooMany": ("Đã tra cứu sai mã quá nhiều lần từ địa chỉ này. Vui lòng thử lại sau một giờ hoặc hỏi cán bộ xã.", "Too many look-ups with a wrong code from this address. Please try again in an hour or ask the commune office."),
         "error.required": ("Vui lòng điền mục này.", "This field is required."),
         "error.tooLong": ("Dài quá {0} ký tự.", "Longer than {0} characters."),
         "error.controlChars": ("Có ký tự không hợp lệ.", "Contains characters that are not allowed."),

@@ -112,6 +112,40 @@ struct AnonymousLimitsTests {
         }
     }
 
+    @Test("phone + code look-ups: after LookupGuard.missesPerHour misses from one address, /lookup and its API answer 429 even for a right code; a hit counts nothing")
+    func lookupMisses() async throws {
+        try await withTestApp { app in
+            let f = try await ProcFixture.make(app)
+            let birth = try await f.procedure(app, "birthRegistration")
+            let q = try await app.api(.POST, "/api/v1/questions", json: QuestionInput(procedureId: birth.id.uuidString, question: "Làm giấy khai sinh ở đâu?", phone: "0999004501"), token: "").decode(QuestionDTO.self)
+            // A right code is found, as often as asked, and counts no miss.
+            for _ in 0..<3 {
+                let found = try await app.api(.GET, "/api/v1/lookup?phone=0999004501&code=\(q.code)", token: "").decode(ResidentViewDTO.self)
+                #expect(found.questions.count == 1)
+            }
+            let sql = app.db as! any SQLDatabase
+            #expect(try await sql.raw("SELECT COUNT(*) AS n FROM rate_counters WHERE key LIKE 'lookup:miss:%'").first()!.decode(column: "n", as: Int.self) == 0)
+            // Guesses with a new phone each time: each is a miss, through the page, the API and the cancel route.
+            for i in 0..<LookupGuard.missesPerHour {
+                let phone = "09990046\(String(format: "%02d", i))"
+                switch i % 3 {
+                case 0: #expect(try await app.anonymousPage("/lookup?phone=\(phone)&code=ZZZZ\(String(format: "%04d", i))").status == .ok)
+                case 1: #expect(try await app.api(.GET, "/api/v1/lookup?phone=\(phone)&code=ZZZZ\(String(format: "%04d", i))", token: "").status == .ok)
+                default: #expect(try await app.api(.POST, "/api/v1/lookup/cancel", json: LookupInput(phone: phone, code: "ZZZZ\(String(format: "%04d", i))"), token: "").status == .notFound)
+                }
+            }
+            let api = try await app.api(.GET, "/api/v1/lookup?phone=0999004501&code=\(q.code)", token: "")
+            #expect(api.status == .tooManyRequests && Int(api.headers.first(name: .retryAfter) ?? "") ?? 0 > 0)
+            #expect(try api.decode(ErrorBody.self).message.contains("tra cứu sai mã quá nhiều lần"))
+            let page = try await app.anonymousPage("/lookup?phone=0999004501&code=\(q.code)")
+            #expect(page.status == .tooManyRequests && page.text.contains("tra cứu sai mã quá nhiều lần") && !page.text.contains("Làm giấy khai sinh ở đâu?"))
+            #expect(try await app.api(.POST, "/api/v1/lookup/cancel", json: LookupInput(phone: "0999004501", code: q.code), token: "").status == .tooManyRequests)
+            // The next hour starts afresh.
+            try await sql.raw("DELETE FROM rate_counters WHERE key LIKE 'lookup:miss:%'").run()
+            #expect(try await app.api(.GET, "/api/v1/lookup?phone=0999004501&code=\(q.code)", token: "").decode(ResidentViewDTO.self).questions.count == 1)
+        }
+    }
+
     @Test("a public guide, the booking, asking and papers pages and their submissions write no sessions row")
     func noSessions() async throws {
         try await withTestApp { app in

@@ -51,11 +51,13 @@ struct MyProceduresRoutes {
         let code = (req.query[String.self, at: "code"] ?? "").trimmingCharacters(in: .whitespaces).uppercased()
         var qs: [ProcedureQuestion] = [], appts: [Appointment] = [], sets: [PaperSet] = []
         let searched = !phoneRaw.isEmpty || !code.isEmpty
+        if searched { try await LookupGuard.admit(req) }
         if let phone = Phone.normalize(phoneRaw), code.count == 8 {
             qs = try await ProcedureQuestion.query(on: req.db).filter(\.$code == code).filter(\.$phone == phone).all()
             appts = try await Appointment.query(on: req.db).filter(\.$code == code).filter(\.$phone == phone).all()
             sets = try await PaperSet.query(on: req.db).filter(\.$code == code).filter(\.$phone == phone).all()
         }
+        if searched && qs.isEmpty && appts.isEmpty && sets.isEmpty { try await LookupGuard.miss(req) }
         return try await req.view.render("procedures/mine", MinePage(
             layout: Layout(req, title: req.lang.t("proc.lookup"), needsToken: true), questions: try await Self.questionItems(qs, on: req.db),
             appointments: try await AppointmentViews.items(appts, req, mine: false),

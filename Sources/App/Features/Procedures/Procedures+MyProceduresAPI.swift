@@ -37,18 +37,25 @@ struct MyProceduresAPI {
     func lookup(req: Request) async throws -> ResidentViewDTO {
         let phone = Phone.normalize(req.query[String.self, at: "phone"] ?? "")
         let code = (req.query[String.self, at: "code"] ?? "").trimmingCharacters(in: .whitespaces).uppercased()
-        guard let phone, code.count == 8 else { return ResidentViewDTO(questions: [], appointments: [], paperSets: []) }
-        return try await Self.view(
-            questions: try await ProcedureQuestion.query(on: req.db).filter(\.$code == code).filter(\.$phone == phone).all(),
-            appointments: try await Appointment.query(on: req.db).filter(\.$code == code).filter(\.$phone == phone).all(),
-            sets: try await PaperSet.query(on: req.db).filter(\.$code == code).filter(\.$phone == phone).all(), on: req.db)
+        try await LookupGuard.admit(req)
+        guard let phone, code.count == 8 else {
+            try await LookupGuard.miss(req)
+            return ResidentViewDTO(questions: [], appointments: [], paperSets: [])
+        }
+        let qs = try await ProcedureQuestion.query(on: req.db).filter(\.$code == code).filter(\.$phone == phone).all()
+        let appts = try await Appointment.query(on: req.db).filter(\.$code == code).filter(\.$phone == phone).all()
+        let sets = try await PaperSet.query(on: req.db).filter(\.$code == code).filter(\.$phone == phone).all()
+        if qs.isEmpty && appts.isEmpty && sets.isEmpty { try await LookupGuard.miss(req) }
+        return try await Self.view(questions: qs, appointments: appts, sets: sets, on: req.db)
     }
 
     func cancel(req: Request) async throws -> AppointmentDTO {
         let input = try req.content.decode(LookupInput.self)
         let code = (input.code ?? "").trimmingCharacters(in: .whitespaces).uppercased()
+        try await LookupGuard.admit(req)
         guard let phone = Phone.normalize(input.phone ?? ""), code.count == 8,
               let a = try await Appointment.query(on: req.db).filter(\.$code == code).filter(\.$phone == phone).first() else {
+            try await LookupGuard.miss(req)
             throw InvalidInput("code", "error.proc.unknownAppointment", status: .notFound)
         }
         return try await AppointmentActions.cancel(a, on: req.db).toDTO()
