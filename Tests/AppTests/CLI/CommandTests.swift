@@ -32,7 +32,7 @@ struct CommandTests {
         return Run(status: r.status, output: r.text)
     }
 
-    @Test("demo, export, re-import unchanged, and a bad file exits non-zero naming its lines", .enabled(if: binary != nil))
+    @Test("demo, export, re-import unchanged, a bad file exits non-zero naming its lines, and every migration reverts and applies again", .enabled(if: binary != nil))
     func demoExportImport() async throws {
         let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("thonso-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
@@ -96,6 +96,11 @@ struct CommandTests {
         for v in ["=cmd|' /C calc'!A0", "+1", "-1", "@x"] { #expect(flat.contains("'" + v), "\(v)") }
         let back = try await Self.run(["import", "households", csv, "--commune", Demo.communeCode], env: env)
         #expect(back.output.contains("Households: 0 added, 0 updated, 1217 unchanged"), "\(back.output)")
+        // An operator can roll every migration back over a full demo and apply them again, on both databases.
+        let revert = try await Self.run(["migrate", "--revert", "--yes"], env: env)
+        #expect(revert.status == 0 && revert.output.contains("Migration successful"), "\(revert.output.suffix(2000))")
+        let reapply = try await Self.run(["migrate", "--yes"], env: env)
+        #expect(reapply.status == 0, "\(reapply.output.suffix(2000))")
         if TestDB.isPostgres {
             _ = try? await Self.run(["migrate", "--revert", "--yes"], env: env)
         }

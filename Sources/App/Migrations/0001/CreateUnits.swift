@@ -62,4 +62,10 @@ enum Indexes {
             try await q.run()
         }
     }
+
+    /// Drops indexes by name (before a revert drops their columns: SQLite refuses to drop an indexed column).
+    static func drop(on database: any Database, _ names: [String]) async throws {
+        guard let sql = database as? any SQLDatabase else { return }
+        for name in names { try await sql.raw("DROP INDEX IF EXISTS \(ident: name)").run() }
+    }
 }

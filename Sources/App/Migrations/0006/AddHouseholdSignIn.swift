@@ -15,6 +15,7 @@ struct AddHouseholdSignIn: AsyncMigration {
     }
 
     func revert(on database: any Database) async throws {
+        try await Indexes.drop(on: database, ["households_card", "households_pin_phone"])
         for f in ["card_token_hash", "card_issued_at", "pin_phone", "pin_hash", "pin_failed", "pin_locked_until"] {
             try await database.schema("households").deleteField(.string(f)).update()
         }
