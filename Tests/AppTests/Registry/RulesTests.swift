@@ -169,6 +169,10 @@ struct RulesTests {
             let form = try await app.form("/units/\(t.village1.id)/households/new", ["code": "F-1", "address": "Số 1", "repName": " ", "repGender": "male"])
             #expect(form.status == .unprocessableEntity)
             #expect(Self.formError(form.text, "repName") == Self.vi.t("error.required"))
+            // A gender that is not one of the choices (a changed form) is named on its own field.
+            let gender = try await app.form("/units/\(t.village1.id)/households/new", ["code": "F-1", "address": "Số 1", "repName": "An", "repGender": "nam giới"])
+            #expect(gender.status == .unprocessableEntity)
+            #expect(Self.formError(gender.text, "repGender") == Self.vi.t("error.gender"))
             // The API and a file may register a household without residents: it has no representative.
             let api = try await app.api(.POST, "/api/v1/households", json: HouseholdInput(code: "A-1", villageId: t.village1.id.uuidString, address: "Số 2"))
             #expect(api.status == .created)
