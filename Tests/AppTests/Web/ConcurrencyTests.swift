@@ -34,6 +34,21 @@ struct ConcurrencyTests {
         }
     }
 
+    @Test("a write that collided waits a random time in a window that doubles from 5 ms up to 640 ms, about 2.5 s over all retries")
+    func retryBackoff() {
+        var ceiling: UInt64 = 0
+        for attempt in 1...Writes.retries {
+            let window = UInt64(5_000_000) << UInt64(min(attempt - 1, 7))
+            for _ in 0..<50 {
+                let wait = Writes.backoff(attempt)
+                #expect(wait >= 1_000_000 && wait <= window, "attempt \(attempt): \(wait)")
+            }
+            ceiling += window
+        }
+        #expect(Writes.backoff(99) <= 640_000_000)
+        #expect(ceiling <= 3_000_000_000)
+    }
+
     @Test("a request that waited out the database pool answers 503 with Retry-After (overloaded), not 500")
     func poolTimeout() async throws {
         try await withTestApp { app in
