@@ -1,6 +1,8 @@
 // The thin executable: reads configuration, builds the app, runs a command (`serve` by default).
 import App
 import Logging
+import NIOCore
+import NIOPosix
 import Vapor
 
 @main
@@ -17,6 +19,9 @@ enum Entrypoint {
             exit(2)
         }
         if demoFlag { config.demo = true }
+        // Before the first suspension of async code: Swift's tasks then run on NIO's event loops (the ones Vapor
+        // serves on), so awaiting a query or a future no longer hops between two pools of threads (SWIFT_EXECUTOR).
+        if config.nioExecutor { _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor() }
         if arguments.contains("--help") || arguments.contains("-h") { config.offline = true }
         // `serve --hostname/--port` override HOST/PORT: read them here too, so links built from them (when PUBLIC_URL
         // is unset) name the address the server really listens on.

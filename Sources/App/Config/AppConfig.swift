@@ -66,6 +66,10 @@ public struct AppConfig: Sendable {
     /// machine often has no UPS, and an official told "saved" must not lose the row: `full` unless the operator
     /// chooses otherwise (docs/operations.md).
     public var sqliteSynchronousFull: Bool = true
+    /// SWIFT_EXECUTOR: `nio` (default) runs Swift's async code on the server's event loops, so a handler awaiting a
+    /// query resumes on a loop thread instead of hopping to a separate pool of threads; `default` keeps Swift's own
+    /// pool (to compare: docs/benchmarks.md). Read once when the process starts (thonso's entrypoint).
+    public var nioExecutor: Bool = true
     /// CLOCK_OFFSET_SECONDS: runs the app's clock this many seconds ahead of the machine's (or behind, negative), so a
     /// test can start a `serve` or `jobs run` process at the time its own clock shows (a lease run out, a back-off
     /// over). For tests only: refused under `--env production` (docs/clock.md). Default none; at most ±10 years.
@@ -196,6 +200,11 @@ public struct AppConfig: Sendable {
         case "normal": config.sqliteSynchronousFull = false
         case "", "full": config.sqliteSynchronousFull = true
         case let other: throw ConfigError(message: "SQLITE_SYNCHRONOUS must be normal or full (got '\(other)')")
+        }
+        switch env["SWIFT_EXECUTOR"]?.lowercased() ?? "" {
+        case "", "nio": config.nioExecutor = true
+        case "default": config.nioExecutor = false
+        case let other: throw ConfigError(message: "SWIFT_EXECUTOR must be nio or default (got '\(other)')")
         }
         config.postgresPoolPerLoop = try int("PG_POOL_PER_LOOP", 4, 1...32)
         config.compressResponses = flag("COMPRESS", true)

@@ -84,15 +84,38 @@ public enum Tokens {
     }
 
     public static func hash(_ token: String) -> String {
-        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+        // Lower-case hex of the digest (the same text `String(format: "%02x")` per byte gave, without Foundation's
+        // formatter: this runs on every signed-in request).
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(64)
+        for b in SHA256.hash(data: Data(token.utf8)) {
+            out.append(digits[Int(b >> 4)])
+            out.append(digits[Int(b & 0x0f)])
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// 32 random bytes, URL-safe base64, prefixed so a leaked token is recognisable in a scan.
     public static func generate() -> String {
+        // Four 64-bit draws from the system's generator (not 32 one-byte draws, each a system call).
         var g = SystemRandomNumberGenerator()
-        let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &g) }
-        return "ts_" + Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        var bytes = [UInt8](repeating: 0, count: 32)
+        for i in 0..<4 {
+            var w = g.next()
+            withUnsafeBytes(of: &w) { for (k, b) in $0.enumerated() { bytes[i * 8 + k] = b } }
+        }
+        return "ts_" + base64URL(Data(bytes))
+    }
+
+    /// URL-safe base64 without padding (RFC 4648 §5).
+    static func base64URL(_ data: Data) -> String {
+        var out = Array(data.base64EncodedString().utf8)
+        while out.last == UInt8(ascii: "=") { out.removeLast() }
+        for i in out.indices {
+            if out[i] == UInt8(ascii: "+") { out[i] = UInt8(ascii: "-") } else if out[i] == UInt8(ascii: "/") { out[i] = UInt8(ascii: "_") }
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 }
 

@@ -26,8 +26,7 @@ enum FormKey {
 
     static func token(for seed: String, key: SymmetricKey) -> String {
         let mac = HMAC<SHA256>.authenticationCode(for: Data(seed.utf8), using: key)
-        return String(Data(mac).base64EncodedString().replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "").prefix(32))
+        return String(Tokens.base64URL(Data(mac)).prefix(32))
     }
 }
 

@@ -51,6 +51,14 @@ struct RegistryAPITests {
             let p3 = try await app.api(.GET, "/api/v1/households?unit=\(t.village1.id)&per=2&page=3").decode(Paged<HouseholdDTO>.self)
             #expect(p1.total == 5 && p1.items.map(\.code) == ["H1", "H2"])
             #expect(p3.items.map(\.code) == ["H5"])
+            // The total comes with the page's rows (a window count), on every page; a page past the end counts apart.
+            #expect(p3.total == 5)
+            let p4 = try await app.api(.GET, "/api/v1/households?unit=\(t.village1.id)&per=2&page=4").decode(Paged<HouseholdDTO>.self)
+            #expect(p4.items.isEmpty && p4.total == 5)
+            let found = try await app.api(.GET, "/api/v1/households?unit=\(t.village1.id)&per=1&q=H3").decode(Paged<HouseholdDTO>.self)
+            #expect(found.total == 1 && found.items.map(\.code) == ["H3"])
+            let none = try await app.api(.GET, "/api/v1/households?unit=\(t.village2.id)&per=2").decode(Paged<HouseholdDTO>.self)
+            #expect(none.total == 0 && none.items.isEmpty)
         }
     }
 

@@ -86,6 +86,61 @@ struct RequestPathTests {
         }
     }
 
+    @Test("every view of a household list is audited before its page is sent, also when many arrive at once (committed together)")
+    func listViewsAudited() async throws {
+        try await withTestApp { app in
+            let t = try await Tree.make(app)
+            for i in 1...3 { #expect(try await app.api(.POST, "/api/v1/households", json: householdInput("H\(i)", village: t.village1)).status == .created) }
+            let b = try await app.adminBrowser()
+            let sql = app.db as! any SQLDatabase
+            func views() async throws -> [SQLRow] {
+                try await sql.raw("""
+                    SELECT id, actor, person_id, after FROM audit_events
+                    WHERE action = 'list' AND table_name = 'households' AND unit_id = \(bind: t.village1.id)
+                    """).all()
+            }
+            #expect(try await views().isEmpty)
+            // One view: its row is there when the page arrives.
+            let one = try await app.page("/units/\(t.village1.id)/households", as: b)
+            #expect(one.status == .ok && one.text.contains("H3"))
+            #expect(try await views().count == 1)
+            // Many at once: one row each, none lost or doubled, each with its caller and what it showed.
+            let statuses = try await withThrowingTaskGroup(of: HTTPStatus.self) { group in
+                for _ in 0..<24 { group.addTask { try await app.page("/units/\(t.village1.id)/households?per=2", as: b).status } }
+                return try await group.reduce(into: [HTTPStatus]()) { $0.append($1) }
+            }
+            #expect(statuses.count == 24 && statuses.allSatisfy { $0 == .ok })
+            let rows = try await views()
+            #expect(rows.count == 25)
+            #expect(Set(try rows.map { try $0.decode(column: "id", as: UUID.self) }).count == 25)
+            let admin = try #require(try await sql.raw("SELECT id FROM people WHERE username = 'admin'").first()).decode(column: "id", as: UUID.self)
+            for r in rows {
+                #expect(try r.decode(column: "actor", as: String.self) == "Quản trị thử")
+                #expect(try r.decode(column: "person_id", as: UUID?.self) == admin)
+            }
+            #expect(try rows.filter { try $0.decode(column: "after", as: String?.self) == #"{"q":"","rows":"2"}"# }.count == 24)
+        }
+    }
+
+    @Test("token hashes and URL-safe base64 give the same text as Foundation's formatting; new tokens are 32 random bytes")
+    func tokenText() throws {
+        for text in ["", "s_abc", "ts_" + String(repeating: "x", count: 43), "Đăng ký khai sinh"] {
+            #expect(Tokens.hash(text) == SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined())
+        }
+        for n in 0..<40 {
+            let data = Data((0..<n).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 251) })
+            #expect(Tokens.base64URL(data) == data.base64EncodedString().replacingOccurrences(of: "+", with: "-")
+                .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: ""))
+        }
+        let tokens = (0..<200).map { _ in Tokens.generate() }
+        #expect(Set(tokens).count == 200)
+        for t in tokens {
+            #expect(t.hasPrefix("ts_") && t.count == 46 && SessionStore.wellFormed(t))
+            let raw = String(t.dropFirst(3)).replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/") + "="
+            #expect(Data(base64Encoded: raw)?.count == 32)
+        }
+    }
+
     @Test("an API token's use is written at most once a minute: reads write nothing else")
     func tokenTouch() async throws {
         try await withTestApp { app in

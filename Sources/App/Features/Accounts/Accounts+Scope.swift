@@ -59,34 +59,15 @@ struct AccessMiddleware: AsyncMiddleware {
             }
             req.access = Access(personID: nil, tokenID: token.id, displayName: token.name,
                                 grants: [Grant(role: token.role, unitID: token.unitID)])
-        } else if let id = req.sessionRow?.personID, let signedIn = try await Self.person(id, on: req.db) {
+        } else if req.sessionRow != nil, let signedIn = req.sessionBox.signedIn {
+            // Read with the session's row (SessionStore.load): the person and their grants, or the household.
             req.access = signedIn
-        } else if let id = req.sessionRow?.householdID, let h = try await Household.find(id, on: req.db), h.cardTokenHash != nil || h.pinHash != nil {
-            req.access = Access(personID: nil, tokenID: nil, displayName: h.code, grants: [], householdID: id)
         }
         let access = req.access
         guard access.isSignedIn else { return try await next.respond(to: req) }
         return try await Audit.$actor.withValue(AuditActor(personID: access.personID, tokenID: access.tokenID, name: access.displayName)) {
             try await next.respond(to: req)
         }
-    }
-}
-
-extension AccessMiddleware {
-    /// An active person and their grants, in one query (a person without grants comes back with one row of NULLs).
-    static func person(_ id: UUID, on db: any Database) async throws -> Access? {
-        let rows = try await SessionStore.sql(db).raw("""
-            SELECT p.display_name, p.active, g.role, g.unit_id FROM people p LEFT JOIN role_grants g ON g.person_id = p.id
-            WHERE p.id = \(bind: id)
-            """).all()
-        guard let first = rows.first, try first.decode(column: "active", as: Bool.self) else { return nil }
-        var grants: [Grant] = []
-        for r in rows {
-            guard let raw = try r.decode(column: "role", as: String?.self) else { continue }
-            guard let role = Role(rawValue: raw) else { continue }
-            grants.append(Grant(role: role, unitID: try r.decode(column: "unit_id", as: UUID?.self)))
-        }
-        return Access(personID: id, tokenID: nil, displayName: try first.decode(column: "display_name", as: String.self), grants: grants)
     }
 }
 

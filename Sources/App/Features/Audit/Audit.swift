@@ -5,6 +5,7 @@
 // text (triggers in migrations 0004 and 0011).
 import Fluent
 import Foundation
+import NIOConcurrencyHelpers
 import SQLKit
 import Vapor
 
@@ -148,5 +149,97 @@ extension Database {
         return try await writeTransaction { db in
             try await Audit.$actor.withValue(actor) { try await closure(db) }
         }
+    }
+}
+
+// MARK: views and lists, committed together
+
+extension Audit {
+    /// Appends the event of a read of personal data (a list or a view) made by a request, outside any transaction.
+    /// The request waits until its row is committed, as with `record`, but rows of requests that arrive while a
+    /// commit is running are written together by the next one, a multi-row INSERT in one commit: under load, one
+    /// commit (one fsync with SQLITE_SYNCHRONOUS=full) serves many views instead of one each. Nothing is kept in
+    /// memory past the response: a page is sent only once its audit row is in the database (docs/security.md).
+    public static func recordRead(_ action: String, _ table: String, row: UUID? = nil, unit: UUID? = nil,
+                                  after: (any Encodable)? = nil, for req: Request) async throws {
+        if req.db.inTransaction {
+            return try await record(action, table, row: row, unit: unit, after: after, on: req.db)
+        }
+        let who = actor ?? AuditActor(personID: nil, tokenID: nil, name: "system")
+        let e = AuditBatch.Row(id: UUID(), at: AppClock.now, personID: who.personID, tokenID: who.tokenID, actor: who.name,
+                               action: action, table: table, rowID: row, unitID: unit, after: json(after))
+        try await AuditBatch.of(req.application).append(e, on: req.db)
+    }
+}
+
+/// Group commit of audit rows (`Audit.recordRead`): one writer at a time per app; rows that arrive while it writes
+/// wait for the next write, which takes them all (at most `maxRows` per INSERT).
+final class AuditBatch: @unchecked Sendable {
+    struct Row: Sendable {
+        var id: UUID, at: Date, personID: UUID?, tokenID: UUID?, actor: String, action: String, table: String
+        var rowID: UUID?, unitID: UUID?, after: String?
+    }
+    private struct Key: StorageKey { typealias Value = AuditBatch }
+    private static let appLock = NIOLock()
+    /// 11 parameters a row: well under SQLite's 32,766 and PostgreSQL's 65,535 binds per statement.
+    static let maxRows = 500
+
+    static func of(_ app: Application) -> AuditBatch {
+        appLock.withLock {
+            if let b = app.storage[Key.self] { return b }
+            let b = AuditBatch()
+            app.storage[Key.self] = b
+            return b
+        }
+    }
+
+    private let lock = NIOLock()
+    private var pending: [(Row, CheckedContinuation<Void, any Error>)] = []
+    private var writing = false
+
+    func append(_ row: Row, on db: any Database) async throws {
+        try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
+            let start = lock.withLock {
+                pending.append((row, c))
+                if writing { return false }
+                writing = true
+                return true
+            }
+            // The first row of an idle batch writes: the rows that come while it does wait for its next round.
+            if start { Task { await self.drain(on: db) } }
+        }
+    }
+
+    private func drain(on db: any Database) async {
+        while true {
+            let batch: [(Row, CheckedContinuation<Void, any Error>)] = lock.withLock {
+                let n = min(pending.count, Self.maxRows)
+                let taken = Array(pending.prefix(n))
+                pending.removeFirst(n)
+                if taken.isEmpty { writing = false }
+                return taken
+            }
+            if batch.isEmpty { return }
+            do {
+                try await Self.insert(batch.map(\.0), on: db)
+                for (_, c) in batch { c.resume() }
+            } catch {
+                for (_, c) in batch { c.resume(throwing: error) }
+            }
+        }
+    }
+
+    static func insert(_ rows: [Row], on db: any Database) async throws {
+        guard let sql = db as? any SQLDatabase else { throw Abort(.internalServerError, reason: "audit needs an SQL database") }
+        var values: [any SQLExpression] = []
+        for r in rows {
+            values.append(SQLGroupExpression([SQLBind(r.id), SQLBind(r.at), SQLBind(r.personID), SQLBind(r.tokenID), SQLBind(r.actor),
+                                              SQLBind(r.action), SQLBind(r.table), SQLBind(r.rowID), SQLBind(r.unitID),
+                                              SQLBind(r.after)] as [any SQLExpression]))
+        }
+        try await sql.raw("""
+            INSERT INTO audit_events (id, at, person_id, token_id, actor, action, table_name, row_id, unit_id, after)
+            VALUES \(SQLList(values))
+            """).run()
     }
 }

@@ -100,7 +100,7 @@ struct MessagingAPI {
 
     func reach(req: Request) async throws -> ReachDTO {
         let a = try req.scoped(Announcement.self)
-        return try await MessagingQueries.reach(a, req.access, on: req.db)
+        return try await MessagingQueries.reach(a, req.access, canEdit: req.canEditScopedAnnouncement(a), on: req.db)
     }
 
     /// `?unit=` a village or group of the audience (optional); `?all=1` lists every household, reached or not.
@@ -124,7 +124,7 @@ struct MessagingAPI {
         }
         let page = try await MessagingQueries.followUp(a, unit: unit, access: req.access, all: req.query[String.self, at: "all"] == "1",
                                                        page: PageRequest(req, defaultPer: req.config.pageSize), on: req.db)
-        try await Audit.record("list", Delivery.schema, row: a.id, unit: unit?.id ?? a.unitID, after: ["rows": String(page.items.count)], on: req.db)
+        try await Audit.recordRead("list", Delivery.schema, row: a.id, unit: unit?.id ?? a.unitID, after: ["rows": String(page.items.count)], for: req)
         return try await page.encodeResponse(for: req)
     }
 

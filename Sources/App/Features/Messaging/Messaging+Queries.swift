@@ -16,16 +16,23 @@ extension Access {
     /// The notice, if the caller may see it: they may change it, or it is addressed to a unit at or above one of
     /// theirs (a group head sees a commune-wide notice, for their own group's households).
     func announcementToView(_ id: UUID, on db: any Database) async throws -> Announcement {
+        try await announcementToViewAndEdit(id, on: db).0
+    }
+
+    /// The notice the caller may see, and whether they may also change it (asked once, kept by the route's rule for
+    /// the handler: `Request.canEditScopedAnnouncement`).
+    func announcementToViewAndEdit(_ id: UUID, on db: any Database) async throws -> (Announcement, Bool) {
         guard let a = try await Announcement.find(id, on: db) else { throw Abort(.notFound) }
-        if try await canEdit(a, on: db) { return a }
+        if try await canEdit(a, on: db) { return (a, true) }
         let audience = Set(try await MessagingActions.audienceIDs(id, on: db))
-        if try await !ancestors(.publishAnnouncements, on: db).isDisjoint(with: audience) { return a }
+        if try await !ancestors(.publishAnnouncements, on: db).isDisjoint(with: audience) { return (a, false) }
         throw Abort(.notFound)
     }
 
+    /// publishAnnouncements on the unit that owns the notice (by its id: no unit row is loaded; the closure table
+    /// answers for units below the caller's).
     func canEdit(_ a: Announcement, on db: any Database) async throws -> Bool {
-        guard let owner = try await AdminUnit.find(a.unitID, on: db) else { return false }
-        return try await allows(.publishAnnouncements, owner, on: db)
+        try await allows(.publishAnnouncements, unitID: a.unitID, on: db)
     }
 
     /// The caller's root units for a permission and every unit above them (current parents), in one query.
@@ -75,9 +82,10 @@ enum MessagingQueries {
 
     /// The reach of a notice in three queries: the deliveries counted once by village and group (with how they were
     /// reached, the answers and the attendance in the same pass), the names of those units, and the channel counts.
-    static func reach(_ a: Announcement, _ access: Access, on db: any Database) async throws -> ReachDTO {
+    static func reach(_ a: Announcement, _ access: Access, canEdit known: Bool? = nil, on db: any Database) async throws -> ReachDTO {
         let sql = try sql(db)
-        let editor = try await access.canEdit(a, on: db)
+        let editor: Bool
+        if let known { editor = known } else { editor = try await access.canEdit(a, on: db) }
         let scope: SQLQueryString
         if editor { scope = "" } else {
             scope = "AND \(UnitClosure.deliveriesBelow(access.roots(.publishAnnouncements) ?? [], alias: ""))"
@@ -212,13 +220,18 @@ enum MessagingQueries {
         let rows = try await sql.raw("""
             SELECT d.state, d.rsvp, a.id, a.category, a.status, a.title, a.body, a.published_at, a.withdraw_reason, a.starts_at,
               a.place, u.name AS unit_name,
-              CASE WHEN EXISTS (SELECT 1 FROM announcement_corrections c WHERE c.announcement_id = a.id) THEN 1 ELSE 0 END AS corrected
+              CASE WHEN EXISTS (SELECT 1 FROM announcement_corrections c WHERE c.announcement_id = a.id) THEN 1 ELSE 0 END AS corrected,
+              COUNT(*) OVER () AS total
             FROM deliveries d JOIN announcements a ON a.id = d.announcement_id LEFT JOIN admin_units u ON u.id = a.unit_id
             WHERE d.household_id = \(bind: household)
             ORDER BY d.created_at DESC, d.id LIMIT \(unsafeRaw: String(page.per)) OFFSET \(unsafeRaw: String(page.offset))
             """).all()
-        let total = page.offset == 0 && rows.count < page.per
-            ? rows.count : try await Delivery.query(on: db).filter(\.$householdID == household).count()
+        // The count comes with the page (a window over every delivery of the household, before LIMIT); a page past
+        // the end has no row to carry it.
+        let total: Int
+        if let first = rows.first { total = try first.decode(column: "total", as: Int.self) }
+        else if page.offset == 0 { total = 0 }
+        else { total = try await Delivery.query(on: db).filter(\.$householdID == household).count() }
         let items: [InboxItemDTO] = try rows.compactMap { r in
             guard let category = AnnouncementCategory(rawValue: try r.decode(column: "category", as: String.self)),
                   let status = AnnouncementStatus(rawValue: try r.decode(column: "status", as: String.self)),

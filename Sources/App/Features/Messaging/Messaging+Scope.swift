@@ -8,7 +8,19 @@ import Vapor
 extension Announcement: ScopedRow {
     public static var scopeKind: String { "announcement" }
     public static func scoped(_ id: UUID, _ permission: Permission, for req: Request) async throws -> Announcement {
-        try await req.access.announcementToView(id, on: req.db)
+        let (a, editable) = try await req.access.announcementToViewAndEdit(id, on: req.db)
+        req.storage[EditableAnnouncementKey.self] = (id, editable)
+        return a
+    }
+}
+
+private struct EditableAnnouncementKey: StorageKey { typealias Value = (UUID, Bool) }
+
+extension Request {
+    /// Whether the caller may change the notice the route's rule loaded (`.announcement(…)`), as the rule found it.
+    func canEditScopedAnnouncement(_ a: Announcement) -> Bool? {
+        guard let (id, editable) = storage[EditableAnnouncementKey.self], id == a.id else { return nil }
+        return editable
     }
 }
 

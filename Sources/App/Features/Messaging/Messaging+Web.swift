@@ -368,7 +368,7 @@ struct MessagingWeb {
 
     func reach(req: Request) async throws -> View {
         let a = try req.scoped(Announcement.self)
-        let r = Self.reachView(try await MessagingQueries.reach(a, req.access, on: req.db), a, req.lang)
+        let r = Self.reachView(try await MessagingQueries.reach(a, req.access, canEdit: req.canEditScopedAnnouncement(a), on: req.db), a, req.lang)
         return try await req.view.render("messaging/reach", ReachPage(
             layout: Layout(req, title: req.lang.t("announcement.reach"), crumbs: [Crumb(name: req.lang.t("announcement.title"), url: SiteURL.announcements.path),
                                                                          Crumb(name: a.title, url: SiteURL.announcement(.id(a.id!)).path)]),
@@ -455,7 +455,7 @@ struct MessagingWeb {
         let unitQuery = (unit?.id).map { "unit=\($0.uuidString.lowercased())&" } ?? ""
         let page = PageRequest(req, defaultPer: req.query[String.self, at: "print"] == "1" ? 500 : req.config.pageSize)
         let result = try await MessagingQueries.followUp(a, unit: unit, access: req.access, page: page, on: req.db)
-        try await Audit.record("list", Delivery.schema, row: a.id, unit: unit?.id ?? a.unitID, after: ["rows": String(result.items.count)], on: req.db)
+        try await Audit.recordRead("list", Delivery.schema, row: a.id, unit: unit?.id ?? a.unitID, after: ["rows": String(result.items.count)], for: req)
         let title = req.lang.t("announcement.followUp")
         return try await req.view.render("messaging/follow-up", FollowPage(
             layout: Layout(req, title: title, crumbs: [Crumb(name: req.lang.t("announcement.title"), url: SiteURL.announcements.path), Crumb(name: a.title, url: SiteURL.announcement(.id(a.id!)).path)]),

@@ -42,13 +42,13 @@ struct RegistryAPI {
     func listHouseholds(req: Request) async throws -> Paged<HouseholdDTO> {
         let f = try await Self.unitFilter(req)
         let page = try await RegistryQueries.households(f, page: PageRequest(req, defaultPer: req.config.pageSize), on: req.db)
-        try await Audit.record("list", Household.schema, unit: f.unit?.id, after: ["q": f.search ?? "", "rows": String(page.items.count)], on: req.db)
+        try await Audit.recordRead("list", Household.schema, unit: f.unit?.id, after: ["q": f.search ?? "", "rows": String(page.items.count)], for: req)
         return page
     }
 
     func getHousehold(req: Request) async throws -> HouseholdDetailDTO {
         let h = try req.scoped(Household.self)
-        try await Audit.record("view", Household.schema, row: h.id, unit: h.groupID ?? h.villageID, on: req.db)
+        try await Audit.recordRead("view", Household.schema, row: h.id, unit: h.groupID ?? h.villageID, for: req)
         return try await RegistryQueries.detail(h.id!, on: req.db)
     }
 
@@ -90,13 +90,13 @@ struct RegistryAPI {
         }
         let f = try await Self.unitFilter(req)
         let page = try await RegistryQueries.residents(f, householdID: household, page: PageRequest(req, defaultPer: req.config.pageSize), on: req.db)
-        try await Audit.record("list", Resident.schema, row: household, unit: f.unit?.id, after: ["q": f.search ?? "", "rows": String(page.items.count)], on: req.db)
+        try await Audit.recordRead("list", Resident.schema, row: household, unit: f.unit?.id, after: ["q": f.search ?? "", "rows": String(page.items.count)], for: req)
         return page
     }
 
     func getResident(req: Request) async throws -> ResidentDTO {
         let (r, h) = (try req.scoped(Resident.self), try req.scoped(Household.self))
-        try await Audit.record("view", Resident.schema, row: r.id, unit: h.groupID ?? h.villageID, on: req.db)
+        try await Audit.recordRead("view", Resident.schema, row: r.id, unit: h.groupID ?? h.villageID, for: req)
         return r.toDTO(representativeID: h.representativeID)
     }
 

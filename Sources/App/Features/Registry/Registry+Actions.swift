@@ -218,12 +218,17 @@ public enum RegistryQueries {
             filter = "\(filter) AND (h.search_key LIKE \(bind: pattern) ESCAPE '\\' OR h.id IN (SELECT household_id FROM residents WHERE search_key LIKE \(bind: pattern) ESCAPE '\\'))"
         }
         let rows = try await sql.raw("""
-            SELECT h.id, h.code, h.commune_id, h.village_id, h.group_id, h.address, h.phone, h.representative_id, r.full_name AS representative_name
+            SELECT h.id, h.code, h.commune_id, h.village_id, h.group_id, h.address, h.phone, h.representative_id, r.full_name AS representative_name,
+              COUNT(*) OVER () AS total
             FROM households h LEFT JOIN residents r ON r.id = h.representative_id
             WHERE \(filter) ORDER BY h.code LIMIT \(unsafeRaw: String(page.per)) OFFSET \(unsafeRaw: String(page.offset))
             """).all()
-        let total = page.offset == 0 && rows.count < page.per
-            ? rows.count : try await sql.raw("SELECT COUNT(*) AS n FROM households h WHERE \(filter)").first()?.decode(column: "n", as: Int.self) ?? 0
+        // The count comes with the page (a window over every matching row, before LIMIT); only a page past the end,
+        // which has no row to carry it, counts again.
+        let total: Int
+        if let first = rows.first { total = try first.decode(column: "total", as: Int.self) }
+        else if page.offset == 0 { total = 0 }
+        else { total = try await sql.raw("SELECT COUNT(*) AS n FROM households h WHERE \(filter)").first()?.decode(column: "n", as: Int.self) ?? 0 }
         return Paged(items: try rows.map { r in
             HouseholdDTO(id: try r.decode(column: "id", as: UUID.self), code: try r.decode(column: "code", as: String.self),
                          communeId: try r.decode(column: "commune_id", as: UUID.self), villageId: try r.decode(column: "village_id", as: UUID.self),

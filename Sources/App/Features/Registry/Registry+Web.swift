@@ -74,7 +74,7 @@ struct RegistryWeb {
         let q = req.query[String.self, at: "q"] ?? ""
         // The unit is inside the caller's scope (checked above), so its whole subtree is: no second scope filter.
         let result = try await RegistryQueries.households(.init(unit: unit, search: q, scope: nil), page: page, on: req.db)
-        try await Audit.record("list", Household.schema, unit: unit.id, after: ["q": q, "rows": String(result.items.count)], on: req.db)
+        try await Audit.recordRead("list", Household.schema, unit: unit.id, after: ["q": q, "rows": String(result.items.count)], for: req)
         var crumbs = try await UnitCrumbs.trail(req, unit)
         crumbs.append(Crumb(name: req.lang.t("households.title"), url: SiteURL.unitHouseholds(.id(unit.id!)).path))
         return try await req.view.render("registry/list", ListPage(
@@ -104,7 +104,7 @@ struct RegistryWeb {
 
     func show(req: Request) async throws -> View {
         let found = try req.scoped(Household.self)
-        try await Audit.record("view", Household.schema, row: found.id, unit: found.groupID ?? found.villageID, on: req.db)
+        try await Audit.recordRead("view", Household.schema, row: found.id, unit: found.groupID ?? found.villageID, for: req)
         let detail = try await RegistryQueries.detail(found.id!, on: req.db)
         let h = detail.household
         let village = try await AdminUnit.find(h.villageId, on: req.db)
@@ -388,7 +388,7 @@ struct RegistryWeb {
         if !Fold.key(q).isEmpty {
             households = try await RegistryQueries.households(.init(unit: unit, search: q, scope: scope), page: PageRequest(page: 1, per: 20), on: req.db)
             residents = try await RegistryQueries.residents(.init(unit: unit, search: q, scope: scope), page: PageRequest(page: 1, per: 20), on: req.db)
-            try await Audit.record("list", Resident.schema, unit: unit?.id, after: ["q": q, "rows": String((residents?.items.count ?? 0) + (households?.items.count ?? 0))], on: req.db)
+            try await Audit.recordRead("list", Resident.schema, unit: unit?.id, after: ["q": q, "rows": String((residents?.items.count ?? 0) + (households?.items.count ?? 0))], for: req)
         }
         return try await req.view.render("registry/search", SearchPage(
             layout: Layout(req, title: req.lang.t("search.title"), crumbs: [Crumb(name: req.lang.t("search.title"), url: SiteURL.search.path)]),

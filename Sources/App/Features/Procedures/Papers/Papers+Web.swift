@@ -94,7 +94,7 @@ struct PapersRoutes {
     func show(req: Request) async throws -> View {
         let s = try req.scoped(PaperSet.self)
         guard let commune = try await AdminUnit.find(s.communeID, on: req.db) else { throw Abort(.notFound) }
-        try await Audit.record("view", PaperSet.schema, row: s.id, unit: s.communeID, on: req.db)
+        try await Audit.recordRead("view", PaperSet.schema, row: s.id, unit: s.communeID, for: req)
         let item = try await PaperViews.items([s], req, mine: false, officer: true)[0]
         return try await req.view.render("procedures/paper-set", ShowPage(
             layout: Layout(req, title: "\(req.lang.t("proc.papers")) · \(s.code)",
@@ -116,7 +116,7 @@ struct PapersRoutes {
 
     func file(req: Request) async throws -> Response {
         let (f, s) = (try req.scoped(PaperFile.self), try req.scoped(PaperSet.self))
-        try await Audit.record("view", PaperFile.schema, row: f.id, unit: s.communeID, on: req.db)
+        try await Audit.recordRead("view", PaperFile.schema, row: f.id, unit: s.communeID, for: req)
         return try await PaperActions.serve(f, req)
     }
 
