@@ -107,7 +107,9 @@ enum PushEndpoint {
             if let c = app.storage[ClientKey.self] { return c }
             let c = HTTPClient(eventLoopGroupProvider: .shared(app.eventLoopGroup),
                                configuration: .init(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(10), read: .seconds(15))))
-            app.storage.set(ClientKey.self, to: c, onShutdown: { try $0.syncShutdown() })
+            // Shut down without waiting: with SWIFT_EXECUTOR=nio the application's shutdown runs on an event loop,
+            // where AsyncHTTPClient's syncShutdown() stops the process (it could deadlock there).
+            app.storage.set(ClientKey.self, to: c, onShutdown: { _ = $0.shutdown() })
             return c
         }
     }
