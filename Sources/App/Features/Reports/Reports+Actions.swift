@@ -258,9 +258,16 @@ public enum ReportActions {
             if r.status != .submitted { c.add("action", "reports.error.already") }
         }
         try c.check()
-        let before = ["status": r.status.rawValue]
-        let (assignee, note) = (assigneeFound, noteText)
-        return try await db.auditedTransaction { db in
+        let (assignee, note) = (assigneeFound, noteText), reportID = r.id!, held = r
+        let changed = try await db.auditedTransaction { db -> FeedbackReport in
+            // Two officials at once: under the report's lock, the second works on the report as the first left it
+            // (a closed report answers 409, a second acknowledgement 422, as when read so) instead of writing over it.
+            try await Writes.lockRow(FeedbackReport.schema, reportID, on: db)
+            guard let r = try await FeedbackReport.find(reportID, on: db) else { throw Abort(.notFound) }
+            if !r.status.isOpen { throw InvalidInput("action", "reports.error.closed", status: .conflict) }
+            if action == "acknowledge" && r.status != .submitted { throw InvalidInput("action", "reports.error.already") }
+            if action == "resolve" && note == nil && r.answer == nil { throw InvalidInput("answer", "error.required") }
+            let before = ["status": r.status.rawValue]
             var kind = action
             switch action {
             case "acknowledge": r.status = .acknowledged; kind = "acknowledged"
@@ -278,6 +285,10 @@ public enum ReportActions {
             try await notify(r, kind: kind, eventID: e.id!, on: db)
             return r
         }
+        // The caller's copy follows (the demo and the pages go on with it).
+        held.status = changed.status; held.answer = changed.answer; held.assigneePersonID = changed.assigneePersonID
+        held.closeReason = changed.closeReason; held.closedAt = changed.closedAt; held.updatedAt = changed.updatedAt
+        return changed
     }
 
     /// Tells the reporter: a household through its page (and its phone when SMS/Zalo is set up), an anonymous

@@ -22,7 +22,7 @@ public struct ReportInput: Content {
     }
 }
 
-public struct ReportChangeInput: Content {
+public struct ReportChangeInput: Content, Sendable {
     /// acknowledge | assign | answer | resolve | reject
     public var action: String?
     public var assigneeId: String?
