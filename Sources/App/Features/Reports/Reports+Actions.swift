@@ -346,12 +346,26 @@ public enum ReportActions {
 /// lose the reporter's words, place in words, name and phone, and their photos; what happened (category, unit, dates,
 /// states, the official answer) is kept for the counts.
 enum ReportErasure {
-    /// Answers how many reports were erased and the photo files to delete once the transaction is committed.
-    static func erase(householdID: UUID, communeID: UUID, phones: [String], erasedName: String, config: AppConfig, on db: any Database) async throws -> (Int, [String]) {
-        let rows = try await FeedbackReport.query(on: db).group(.or) { or in
+    /// The reports a household filed: signed in as it, or sent in its commune with one of its phones (the
+    /// household's, its PIN phone, a resident's). The personal-data export lists these and erasure clears them.
+    static func filedBy(householdID: UUID, communeID: UUID, phones: [String], on db: any Database) -> QueryBuilder<FeedbackReport> {
+        FeedbackReport.query(on: db).group(.or) { or in
             or.filter(\.$householdID == householdID)
             if !phones.isEmpty { or.group(.and) { and in and.filter(\.$communeID == communeID).filter(\.$phone ~~ phones.map { Optional($0) }) } }
-        }.all()
+        }
+    }
+
+    /// The export's view of them (Features/PersonalData), newest first, with their photos' types and their history.
+    static func export(householdID: UUID, communeID: UUID, phones: [String], on db: any Database) async throws -> [ReportDetailDTO] {
+        let rows = try await filedBy(householdID: householdID, communeID: communeID, phones: phones, on: db).sort(\.$submittedAt, .descending).limit(500).all()
+        var out: [ReportDetailDTO] = []
+        for r in rows { out.append(try await ReportQueries.detail(r, on: db)) }
+        return out
+    }
+
+    /// Answers how many reports were erased and the photo files to delete once the transaction is committed.
+    static func erase(householdID: UUID, communeID: UUID, phones: [String], erasedName: String, config: AppConfig, on db: any Database) async throws -> (Int, [String]) {
+        let rows = try await filedBy(householdID: householdID, communeID: communeID, phones: phones, on: db).all()
         guard !rows.isEmpty else { return (0, []) }
         let ids = rows.map { $0.id! }
         let photos = try await ReportPhoto.query(on: db).filter(\.$reportID ~~ ids).all()
