@@ -337,7 +337,8 @@ public enum ReportActions {
         return assets.compactMap { a -> NearbyAssetDTO? in
             guard let la = a.latitude, let lo = a.longitude else { return nil }
             let m = p.metres(to: GeoPoint(latitude: la, longitude: lo))
-            return m <= metres ? NearbyAssetDTO(id: a.id!, kind: a.kind.rawValue, name: a.name, status: a.status.rawValue, metres: Int(m.rounded())) : nil
+            return m <= metres ? NearbyAssetDTO(id: a.id!, kind: a.kind.rawValue, name: a.name, status: a.status.rawValue, metres: Int(m.rounded()),
+                                          latitude: la, longitude: lo) : nil
         }.sorted { $0.metres < $1.metres }.prefix(limit).map { $0 }
     }
 }
