@@ -227,7 +227,8 @@ enum AssetMapVersion {
     /// The sum of every commune's version and the tree's: each only grows, so the sum moves whenever any of them
     /// does — whichever commune's rows a unit's map covers (a village carried into another commune included).
     static func current(on db: any Database) async throws -> Int64? {
-        guard let sql = db as? any SQLDatabase else { return nil }
+        // Kept on SQLite only (migration 0020 has no triggers on PostgreSQL: see there).
+        guard let sql = db as? any SQLDatabase, sql.dialect.name == "sqlite" else { return nil }
         let row = try await sql.raw("SELECT CAST(COALESCE(SUM(version), 0) AS BIGINT) AS v FROM asset_map_versions").first()
         return try row?.decode(column: "v", as: Int64.self)
     }
