@@ -221,13 +221,19 @@ public enum AssetActions {
         else if day < a.statusSince { c.add("from", "assets.error.beforeSince", [Day.display(a.statusSince)]) }
         if let s = status, s == a.status { c.add("status", "assets.error.sameStatus") }
         try c.check()
-        let by = access.personID
-        return try await db.auditedTransaction { db in
+        let by = access.personID, id = a.id!, held = a
+        let changed = try await db.auditedTransaction { db -> Asset in
+            // Another client may have changed it since it was read: check again under the row's lock.
+            let a = try await AssetLocks.fresh(id, on: db)
+            if status == a.status { throw InvalidInput("status", "assets.error.sameStatus") }
+            if day < a.statusSince { throw InvalidInput("from", "assets.error.beforeSince", [Day.display(a.statusSince)]) }
             let before = a.status.rawValue
             try await History.change(a, to: status!, from: day, fault: nil, by: by, on: db)
             try await Audit.record("status", Asset.schema, row: a.id, unit: a.unitID, before: ["status": before], after: ["status": a.status.rawValue, "from": day], on: db)
             return a
         }
+        held.status = changed.status; held.statusSince = changed.statusSince
+        return changed
     }
 
     /// Records a piece of maintenance; a cost is whole đồng (a form's text through `Money.parse`).
@@ -267,6 +273,16 @@ public enum AssetActions {
     }
 }
 
+enum AssetLocks {
+    /// Inside a write transaction: the asset as stored now, its row held until the transaction ends
+    /// (`Writes.lockRow`), so that status changes and faults of one asset from several clients take turns.
+    static func fresh(_ id: UUID, on db: any Database) async throws -> Asset {
+        try await Writes.lockRow(Asset.schema, id, on: db)
+        guard let a = try await Asset.find(id, on: db) else { throw Abort(.notFound) }
+        return a
+    }
+}
+
 /// The status history: one row per change, the asset's own `status` / `status_since` kept equal to the last row.
 enum History {
     static func add(_ asset: UUID, _ status: AssetStatus, from day: String, fault: UUID?, by: UUID?, on db: any Database) async throws {
@@ -302,6 +318,7 @@ public enum AssetFaults {
     public static func open(assetID: UUID, description: String, reportID: UUID?, by: UUID?, on db: any Database) async throws -> AssetFault {
         var c = Checker()
         let text = c.text("description", description, max: 2000, multiline: true)
+        try await Writes.lockRow(Asset.schema, assetID, on: db)
         guard let a = try await Asset.find(assetID, on: db) else { throw InvalidInput("assetId", "assets.error.unknownAsset") }
         if a.status == .removed { c.add("assetId", "assets.error.removed") }
         try c.check()
@@ -358,8 +375,13 @@ public enum AssetFaults {
         let assignee = found
         let reason = target == .closed ? c.text("reason", input.reason, max: 500, multiline: true) : ""
         try c.check()
-        let now = AppClock.now, by = access.personID
-        return try await db.auditedTransaction { db in
+        let now = AppClock.now, by = access.personID, faultID = f.id!, assetID = a.id!, heldAsset = a, heldFault = f
+        let (changed, asset) = try await db.auditedTransaction { db -> (AssetFault, Asset) in
+            // The asset's lock orders every change of its faults: a fault fixed or closed by another client meanwhile
+            // is seen here (422, as when it was read so), and of two faults fixed at once the second sees the first fixed.
+            let a = try await AssetLocks.fresh(assetID, on: db)
+            guard let f = try await AssetFault.find(faultID, on: db) else { throw Abort(.notFound) }
+            if f.status == .fixed || f.status == .closed { throw InvalidInput("status", "assets.error.faultDone") }
             let before = f.status.rawValue
             switch target! {
             case .assigned:
@@ -385,8 +407,13 @@ public enum AssetFaults {
             }
             try await Audit.record("update", AssetFault.schema, row: f.id, unit: a.unitID, before: ["status": before],
                                    after: ["status": f.status.rawValue, "assignee": assignee?.displayName ?? ""], on: db)
-            return f
+            return (f, a)
         }
+        // The caller's copies follow (the pages and the API answer from them).
+        heldAsset.status = asset.status; heldAsset.statusSince = asset.statusSince
+        heldFault.status = changed.status; heldFault.assigneePersonID = changed.assigneePersonID; heldFault.assignedAt = changed.assignedAt
+        heldFault.fixedAt = changed.fixedAt; heldFault.closedAt = changed.closedAt; heldFault.closeReason = changed.closeReason
+        return changed
     }
 }
 

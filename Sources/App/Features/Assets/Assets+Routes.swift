@@ -12,6 +12,8 @@ enum AssetsRoutes {
 
 struct AssetsAPI {
     let maxUploadBytes: Int
+    /// The map's documents, kept until the data under them changes (Assets+GeoJSON.swift).
+    let maps = AssetMapCache()
     let compress: Bool
 
     func add(_ api: any RoutesBuilder) {
@@ -96,15 +98,46 @@ struct AssetsAPI {
         return try await AssetQueries.figures(below: try req.scoped(AdminUnit.self), kind: f.kind, today: req.today, on: req.db)
     }
 
-    /// RFC 7946, `application/geo+json`, compressed when the client accepts it (COMPRESS).
+    /// RFC 7946, `application/geo+json`, gzip-compressed when the client accepts it (COMPRESS). The document is
+    /// kept, plain and compressed, under the data version read before its rows (`AssetMapCache`): a request that
+    /// finds it at the current version sends the kept bytes.
     func geojson(req: Request) async throws -> Response {
         let f = try await AssetFilter.from(req)
         let unit = try req.scoped(AdminUnit.self)
-        let text = try await AssetGeoJSON.collection(below: f.unit ?? unit.id!, kind: f.kind, status: f.status, on: req.db)
+        let below = f.unit ?? unit.id!
+        let key = "\(below)|\(f.kind?.rawValue ?? "")|\(f.status?.rawValue ?? "")"
+        let version = try await AssetMapVersion.current(on: req.db)
+        let entry: AssetMapCache.Entry
+        if let version, let kept = maps.get(key, version: version) {
+            entry = kept
+        } else {
+            let plain = try await AssetGeoJSON.bytes(below: below, kind: f.kind, status: f.status, on: req.db)
+            let gzip: [UInt8]? = try compress ? AssetGeoJSON.gzip(plain) : nil
+            entry = AssetMapCache.Entry(version: version ?? -1, plain: plain, gzip: gzip, used: 0)
+            if version != nil { maps.put(key, entry) }
+        }
         var headers = HTTPHeaders()
         headers.contentType = AssetGeoJSON.mediaType
-        if compress { headers.responseCompression = .enable }
-        return Response(status: .ok, headers: headers, body: .init(string: text))
+        headers.replaceOrAdd(name: .vary, value: "Accept-Encoding")
+        headers.responseCompression = .disable
+        if let gzip = entry.gzip, Self.acceptsGzip(req.headers) {
+            headers.replaceOrAdd(name: .contentEncoding, value: "gzip")
+            return Response(status: .ok, headers: headers, body: .init(buffer: ByteBuffer(bytes: gzip)))
+        }
+        return Response(status: .ok, headers: headers, body: .init(buffer: ByteBuffer(bytes: entry.plain)))
+    }
+
+    /// Whether `Accept-Encoding` lists gzip (or `*`) without `q=0`.
+    static func acceptsGzip(_ headers: HTTPHeaders) -> Bool {
+        for value in headers[.acceptEncoding] {
+            for part in value.split(separator: ",") {
+                let items = part.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+                guard let coding = items.first, coding == "gzip" || coding == "x-gzip" || coding == "*" else { continue }
+                let zero = items.dropFirst().contains { $0.replacingOccurrences(of: " ", with: "").hasPrefix("q=0") && !$0.contains(where: { "123456789".contains($0) }) }
+                if !zero { return true }
+            }
+        }
+        return false
     }
 
     /// `?format=csv` (default) or `xlsx`.

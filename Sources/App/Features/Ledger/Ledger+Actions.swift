@@ -1,7 +1,7 @@
 // The ledger's writes: open a campaign, record contributions (one, or a file of them), record an expense with the
 // assets it paid for, reverse an entry. Each checks its input with one function shared by the form, the API and the
 // import (fields and lines in the caller's language), then writes in `db.auditedTransaction` after locking the
-// campaign row (`SELECT … FOR UPDATE` on PostgreSQL; SQLite's write transaction is already exclusive), so two
+// campaign row (`Writes.lockRow`: `SELECT … FOR UPDATE` on PostgreSQL; SQLite's write transaction is already exclusive), so two
 // clerks at once cannot both spend the same balance, nor take the same receipt number.
 import Fluent
 import SQLKit
@@ -72,11 +72,10 @@ public enum LedgerActions {
         }
     }
 
-    /// Locks the campaign's row until the transaction ends, so that its writers take turns (PostgreSQL; SQLite's
-    /// write transaction holds the database's write lock already).
+    /// Locks the campaign's row until the transaction ends, so that its writers take turns (`Writes.lockRow`:
+    /// PostgreSQL's row lock; SQLite's write transaction holds the database's write lock already).
     static func lock(_ campaign: UUID, on db: any Database) async throws {
-        guard let sql = db as? any SQLDatabase, sql.dialect.name == "postgresql" else { return }
-        _ = try await sql.raw("SELECT id FROM campaigns WHERE id = \(bind: campaign) FOR UPDATE").all()
+        try await Writes.lockRow(Campaign.schema, campaign, on: db)
     }
 
     // MARK: campaigns

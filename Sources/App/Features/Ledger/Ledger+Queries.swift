@@ -45,7 +45,9 @@ public enum LedgerQueries {
     static func unitNames(_ ids: [UUID], on db: any Database) async throws -> [UUID: String] {
         guard !ids.isEmpty else { return [:] }
         var names: [UUID: String] = [:]
-        for u in try await AdminUnit.query(on: db).filter(\.$id ~~ Array(Set(ids))).all() { names[u.id!] = u.name }
+        for r in try await sql(db).raw("SELECT id, name FROM admin_units WHERE id IN (\(binds: Array(Set(ids))))").all() {
+            names[try r.decode(column: "id", as: UUID.self)] = try r.decode(column: "name", as: String.self)
+        }
         return names
     }
 
@@ -93,11 +95,13 @@ public enum LedgerQueries {
         return out
     }
 
-    /// Which of these entries were reversed, and by which entry.
+    /// Which of these entries were reversed, and by which entry (plain rows, through `ledger_entries_reverses`).
     static func reversals(of ids: [UUID], on db: any Database) async throws -> [UUID: UUID] {
         guard !ids.isEmpty else { return [:] }
         var out: [UUID: UUID] = [:]
-        for e in try await LedgerEntry.query(on: db).filter(\.$reversesID ~~ ids).all() { out[e.reversesID!] = e.id! }
+        for r in try await sql(db).raw("SELECT id, reverses_id FROM ledger_entries WHERE reverses_id IN (\(binds: ids))").all() {
+            out[try r.decode(column: "reverses_id", as: UUID.self)] = try r.decode(column: "id", as: UUID.self)
+        }
         return out
     }
 
@@ -126,31 +130,56 @@ public enum LedgerQueries {
         }
     }
 
-    /// The public ledger: totals, a page of contributions, every expense (at most 1,000) with its assets.
+    /// The public ledger: totals, a page of contributions, every expense (at most 1,000) with its assets. The
+    /// entries are read as plain rows of the columns the page shows (no Fluent models: their decoding was most of
+    /// the page's time, docs/benchmarks.md "Ledger"), newest first from `ledger_entries_campaign`.
     public static func publicLedger(_ c: Campaign, page: PageRequest, on db: any Database) async throws -> PublicLedgerDTO {
         // The count of contribution rows (reversals included) pages the list; the totals' count is of standing ones.
         let (all, rows) = try await totalsAndRows([c.id!], on: db)
         let totals = all[c.id!]!, rowCount = rows[c.id!] ?? 0
-        let list = try await LedgerEntry.query(on: db).filter(\.$campaignID == c.id!).filter(\.$kind == .contribution)
-            .sort(\.$entryOn, .descending).sort(\.$createdAt, .descending).range(page.offset..<(page.offset + page.per)).all()
-        let expenses = try await LedgerEntry.query(on: db).filter(\.$campaignID == c.id!).filter(\.$kind == .expense)
-            .sort(\.$entryOn, .descending).sort(\.$createdAt, .descending).limit(1000).all()
-        let reversed = try await reversals(of: (list + expenses).map { $0.id! }, on: db)
-        let assets = try await assets(of: expenses.map { $0.id! }, on: db)
+        let list = try await publicRows(c.id!, kind: .contribution, offset: page.offset, limit: page.per, on: db)
+        let expenses = try await publicRows(c.id!, kind: .expense, offset: 0, limit: 1000, on: db)
+        let reversed = try await reversals(of: (list + expenses).map(\.id), on: db)
+        let assets = try await assets(of: expenses.map(\.id), on: db)
         let names = try await unitNames([c.unitID, c.communeID] + list.compactMap(\.villageID), on: db)
         let contributions = list.map { e in
-            PublicContributionDTO(id: e.id!, amountDong: e.amountDong, receivedOn: e.entryOn,
+            PublicContributionDTO(id: e.id, amountDong: e.amountDong, receivedOn: e.entryOn,
                                   contributor: e.organisation || !e.anonymous ? e.contributorName : nil, organisation: e.organisation,
                                   anonymous: !e.organisation && e.anonymous, village: e.villageID.flatMap { names[$0] }, receiptNo: e.receiptNo,
-                                  reversesId: e.reversesID, reversed: reversed[e.id!] != nil, reason: e.reason)
+                                  reversesId: e.reversesID, reversed: reversed[e.id] != nil, reason: e.reason)
         }
         let spent = expenses.map { e in
-            PublicExpenseDTO(id: e.id!, amountDong: e.amountDong, spentOn: e.entryOn, supplier: e.supplier ?? "", invoiceNo: e.invoiceNo,
-                             advance: e.advance, reversesId: e.reversesID, reversed: reversed[e.id!] != nil, reason: e.reason, assets: assets[e.id!] ?? [])
+            PublicExpenseDTO(id: e.id, amountDong: e.amountDong, spentOn: e.entryOn, supplier: e.supplier ?? "", invoiceNo: e.invoiceNo,
+                             advance: e.advance, reversesId: e.reversesID, reversed: reversed[e.id] != nil, reason: e.reason, assets: assets[e.id] ?? [])
         }
         return PublicLedgerDTO(campaignId: c.id!, purpose: c.purpose, unitName: names[c.unitID] ?? "", communeName: names[c.communeID] ?? "",
                                targetDong: c.targetDong, startsOn: c.startsOn, endsOn: c.endsOn, totals: totals,
                                contributions: Paged(items: contributions, page: page, total: rowCount), expenses: spent)
+    }
+
+    /// What the public ledger shows of an entry.
+    struct PublicRow {
+        var id: UUID; var amountDong: Int64; var entryOn: String; var reversesID: UUID?; var reason: String?
+        var villageID: UUID?; var contributorName: String?; var organisation: Bool; var receiptNo: String?; var anonymous: Bool
+        var supplier: String?; var invoiceNo: String?; var advance: Bool
+    }
+
+    static func publicRows(_ campaign: UUID, kind: LedgerKind, offset: Int, limit: Int, on db: any Database) async throws -> [PublicRow] {
+        let rows = try await sql(db).raw("""
+            SELECT id, amount_dong, entry_on, reverses_id, reason, village_id, contributor_name, organisation, receipt_no, anonymous,
+                   supplier, invoice_no, advance
+            FROM ledger_entries WHERE campaign_id = \(bind: campaign) AND kind = \(bind: kind.rawValue)
+            ORDER BY entry_on DESC, created_at DESC LIMIT \(unsafeRaw: String(max(0, limit))) OFFSET \(unsafeRaw: String(max(0, offset)))
+            """).all()
+        return try rows.map { r in
+            PublicRow(id: try r.decode(column: "id", as: UUID.self), amountDong: try r.decode(column: "amount_dong", as: Int64.self),
+                      entryOn: try r.decode(column: "entry_on", as: String.self), reversesID: try r.decode(column: "reverses_id", as: UUID?.self),
+                      reason: try r.decode(column: "reason", as: String?.self), villageID: try r.decode(column: "village_id", as: UUID?.self),
+                      contributorName: try r.decode(column: "contributor_name", as: String?.self), organisation: try r.decode(column: "organisation", as: Bool.self),
+                      receiptNo: try r.decode(column: "receipt_no", as: String?.self), anonymous: try r.decode(column: "anonymous", as: Bool.self),
+                      supplier: try r.decode(column: "supplier", as: String?.self), invoiceNo: try r.decode(column: "invoice_no", as: String?.self),
+                      advance: try r.decode(column: "advance", as: Bool.self))
+        }
     }
 
     /// A household's own contributions (and their reversals), newest first.

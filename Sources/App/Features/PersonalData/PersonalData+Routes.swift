@@ -63,6 +63,8 @@ struct PersonalDataRoutes {
     struct LogLine: Encodable { var at: String; var actor: String; var action: String }
     struct ProfileLine: Encodable { var asOf: String; var source: String; var recordedBy: String; var summary: String }
     struct VisitLine: Encodable { var visitedOn: String; var visitors: String; var helped: String; var outcome: String; var notes: String; var voided: String }
+    struct ContributionLine: Encodable { var day: String; var purpose: String; var amount: String; var method: String; var receiptNo: String; var anonymous: Bool; var reason: String }
+    struct ReportLine: Encodable { var code: String; var submittedAt: String; var category: String; var status: String; var place: String; var description: String; var answer: String; var photos: Int }
 
     /// A consent's purpose as people read it: a purpose the application knows by name gets its label.
     static func purposeLabel(_ purpose: String, _ lang: Lang) -> String {
@@ -81,6 +83,8 @@ struct PersonalDataRoutes {
         var consents: [ConsentRow]
         var profiles: [ProfileLine]
         var visits: [VisitLine]
+        var contributions: [ContributionLine]
+        var reports: [ReportLine]
         var log: [LogLine]
         var householdURL: String
         var jsonURL: String
@@ -108,6 +112,13 @@ struct PersonalDataRoutes {
                                                   helped: v.helped.map { req.lang.t("outreach.help.\($0.rawValue)") }.joined(separator: ", "),
                                                   outcome: req.lang.t("outreach.outcome.\(v.outcome.rawValue)"), notes: v.notes ?? "",
                                                   voided: v.voided ? req.lang.t("profile.voided", [v.voidReason ?? ""]) : "") },
+            contributions: e.contributions.map { c in ContributionLine(day: Day.display(c.receivedOn), purpose: c.purpose, amount: Money.format(c.amountDong, req.lang),
+                                                                    method: c.method.map { req.lang.t("ledger.method.\($0)") } ?? "", receiptNo: c.receiptNo ?? "",
+                                                                    anonymous: c.anonymous, reason: c.reason ?? "") },
+            reports: e.reports.map { d in let r = d.report
+                return ReportLine(code: r.code, submittedAt: AuditRoutes.time(r.submittedAt), category: req.lang.t("reports.category.\(r.category.rawValue)"),
+                                  status: req.lang.t("reports.status.\(r.status.rawValue)"), place: r.place ?? "", description: r.description,
+                                  answer: r.answer ?? r.closeReason ?? "", photos: d.photos.count) },
             log: e.accessLog.prefix(50).map { LogLine(at: AuditRoutes.time($0.at), actor: $0.actor, action: AuditRoutes.actionName($0.action, req.lang)) },
             householdURL: SiteURL.household(h.id!), jsonURL: SiteURL.householdDataJSON(id).path, consentURL: SiteURL.consentNew(id).path,
             withdrawURL: SiteURL.consentWithdraw(id).path, eraseURL: SiteURL.householdErase(id).path, form: form))

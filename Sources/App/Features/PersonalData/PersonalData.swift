@@ -55,6 +55,11 @@ public struct PersonalDataExport: Content {
     public var profiles: [ProfileRecordDTO]
     /// Door-to-door visits to it, newest first, voided ones included (marked).
     public var visits: [VisitDTO]
+    /// Its contributions to fundraising campaigns, reversals included, newest first (docs/ledger.md).
+    public var contributions: [MyContributionDTO]
+    /// The residents' reports it filed, signed in or with one of its phones in its commune, newest first, each with
+    /// its photos (type and size) and its history (docs/reports.md).
+    public var reports: [ReportDetailDTO]
     public var accessLog: [AuditEventDTO]
     public var exportedAt: Date
 }
@@ -120,10 +125,13 @@ public enum PersonalData {
         let group = try await h.groupID.asyncMap { try await AdminUnit.find($0, on: db) } ?? nil
         let rowIDs = [h.id!] + detail.residents.map(\.id)
         let log = try await AuditEvent.query(on: db).filter(\.$rowID ~~ rowIDs).sort(\.$at, .descending).limit(500).all()
+        let phones = Array(Set([h.phone, h.pinPhone].compactMap { $0 } + detail.residents.compactMap(\.phone)))
         return PersonalDataExport(household: detail.household, village: village?.name ?? "", group: group?.name,
                                   residents: detail.residents, consents: try await consents(of: h.id!, on: db).map { $0.toDTO() },
                                   profiles: try await ProfileQueries.history(of: h.id!, on: db),
                                   visits: try await VisitQueries.of(household: h.id!, on: db),
+                                  contributions: try await LedgerQueries.mine(h.id!, on: db),
+                                  reports: try await ReportErasure.export(householdID: h.id!, communeID: h.communeID, phones: phones, on: db),
                                   accessLog: log.map { $0.toDTO() }, exportedAt: AppClock.now)
     }
 

@@ -258,9 +258,16 @@ public enum ReportActions {
             if r.status != .submitted { c.add("action", "reports.error.already") }
         }
         try c.check()
-        let before = ["status": r.status.rawValue]
-        let (assignee, note) = (assigneeFound, noteText)
-        return try await db.auditedTransaction { db in
+        let (assignee, note) = (assigneeFound, noteText), reportID = r.id!, held = r
+        let changed = try await db.auditedTransaction { db -> FeedbackReport in
+            // Two officials at once: under the report's lock, the second works on the report as the first left it
+            // (a closed report answers 409, a second acknowledgement 422, as when read so) instead of writing over it.
+            try await Writes.lockRow(FeedbackReport.schema, reportID, on: db)
+            guard let r = try await FeedbackReport.find(reportID, on: db) else { throw Abort(.notFound) }
+            if !r.status.isOpen { throw InvalidInput("action", "reports.error.closed", status: .conflict) }
+            if action == "acknowledge" && r.status != .submitted { throw InvalidInput("action", "reports.error.already") }
+            if action == "resolve" && note == nil && r.answer == nil { throw InvalidInput("answer", "error.required") }
+            let before = ["status": r.status.rawValue]
             var kind = action
             switch action {
             case "acknowledge": r.status = .acknowledged; kind = "acknowledged"
@@ -278,6 +285,10 @@ public enum ReportActions {
             try await notify(r, kind: kind, eventID: e.id!, on: db)
             return r
         }
+        // The caller's copy follows (the demo and the pages go on with it).
+        held.status = changed.status; held.answer = changed.answer; held.assigneePersonID = changed.assigneePersonID
+        held.closeReason = changed.closeReason; held.closedAt = changed.closedAt; held.updatedAt = changed.updatedAt
+        return changed
     }
 
     /// Tells the reporter: a household through its page (and its phone when SMS/Zalo is set up), an anonymous
@@ -326,7 +337,8 @@ public enum ReportActions {
         return assets.compactMap { a -> NearbyAssetDTO? in
             guard let la = a.latitude, let lo = a.longitude else { return nil }
             let m = p.metres(to: GeoPoint(latitude: la, longitude: lo))
-            return m <= metres ? NearbyAssetDTO(id: a.id!, kind: a.kind.rawValue, name: a.name, status: a.status.rawValue, metres: Int(m.rounded())) : nil
+            return m <= metres ? NearbyAssetDTO(id: a.id!, kind: a.kind.rawValue, name: a.name, status: a.status.rawValue, metres: Int(m.rounded()),
+                                          latitude: la, longitude: lo) : nil
         }.sorted { $0.metres < $1.metres }.prefix(limit).map { $0 }
     }
 }
@@ -335,12 +347,26 @@ public enum ReportActions {
 /// lose the reporter's words, place in words, name and phone, and their photos; what happened (category, unit, dates,
 /// states, the official answer) is kept for the counts.
 enum ReportErasure {
-    /// Answers how many reports were erased and the photo files to delete once the transaction is committed.
-    static func erase(householdID: UUID, communeID: UUID, phones: [String], erasedName: String, config: AppConfig, on db: any Database) async throws -> (Int, [String]) {
-        let rows = try await FeedbackReport.query(on: db).group(.or) { or in
+    /// The reports a household filed: signed in as it, or sent in its commune with one of its phones (the
+    /// household's, its PIN phone, a resident's). The personal-data export lists these and erasure clears them.
+    static func filedBy(householdID: UUID, communeID: UUID, phones: [String], on db: any Database) -> QueryBuilder<FeedbackReport> {
+        FeedbackReport.query(on: db).group(.or) { or in
             or.filter(\.$householdID == householdID)
             if !phones.isEmpty { or.group(.and) { and in and.filter(\.$communeID == communeID).filter(\.$phone ~~ phones.map { Optional($0) }) } }
-        }.all()
+        }
+    }
+
+    /// The export's view of them (Features/PersonalData), newest first, with their photos' types and their history.
+    static func export(householdID: UUID, communeID: UUID, phones: [String], on db: any Database) async throws -> [ReportDetailDTO] {
+        let rows = try await filedBy(householdID: householdID, communeID: communeID, phones: phones, on: db).sort(\.$submittedAt, .descending).limit(500).all()
+        var out: [ReportDetailDTO] = []
+        for r in rows { out.append(try await ReportQueries.detail(r, on: db)) }
+        return out
+    }
+
+    /// Answers how many reports were erased and the photo files to delete once the transaction is committed.
+    static func erase(householdID: UUID, communeID: UUID, phones: [String], erasedName: String, config: AppConfig, on db: any Database) async throws -> (Int, [String]) {
+        let rows = try await filedBy(householdID: householdID, communeID: communeID, phones: phones, on: db).all()
         guard !rows.isEmpty else { return (0, []) }
         let ids = rows.map { $0.id! }
         let photos = try await ReportPhoto.query(on: db).filter(\.$reportID ~~ ids).all()

@@ -22,7 +22,7 @@ public struct ReportInput: Content {
     }
 }
 
-public struct ReportChangeInput: Content {
+public struct ReportChangeInput: Content, Sendable {
     /// acknowledge | assign | answer | resolve | reject
     public var action: String?
     public var assigneeId: String?
@@ -105,6 +105,9 @@ public struct NearbyAssetDTO: Content, Equatable {
     public var name: String
     public var status: String
     public var metres: Int
+    /// Where it is (the form's map draws it).
+    public var latitude: Double
+    public var longitude: Double
 }
 
 extension FeedbackReport {

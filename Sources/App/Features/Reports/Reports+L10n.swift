@@ -32,6 +32,7 @@ extension L10n {
         "reports.point": ("Vị trí trên bản đồ", "Position on the map"),
         "reports.latitude": ("Vĩ độ", "Latitude"),
         "reports.longitude": ("Kinh độ", "Longitude"),
+        "reports.mapHint": ("Chạm vào bản đồ để đánh dấu chỗ cần báo; các thiết bị gần đó hiện ra để chọn. Chạm vào một thiết bị để chọn nó.", "Tap the map to mark the place; the equipment near it appears to pick from. Tap a piece of equipment to pick it."),
         "reports.useLocation": ("Dùng vị trí của tôi", "Use my location"),
         "reports.findAssets": ("Tìm thiết bị gần vị trí này", "Find equipment near this position"),
         "reports.asset": ("Thiết bị bị hỏng", "The equipment at fault"),

@@ -2,6 +2,7 @@
 // /open311/v2). Public: the form, the list and a report's page of a commune, the reporter's look-up. Officials
 // (handleReports): the queue, a report, its changes, its photos.
 import Fluent
+import SQLKit
 import Vapor
 
 enum ReportsRoutes {
@@ -59,6 +60,33 @@ struct ReportsWeb {
         var lookupURL: String
         var confirm: ConfirmBox?
         var scriptURL: String
+        var map: MapPicker
+    }
+
+    /// The map to pick the place on (Public/js/report.js with Leaflet): where it opens, the basemap when one is
+    /// configured (MAP_TILE_URL; else a plain grid), and where it asks for the assets near the point picked.
+    struct MapPicker: Encodable {
+        var latitude: String
+        var longitude: String
+        var zoom: Int
+        var tiles: String
+        var nearbyURL: String
+        var leafletJS: String
+        var leafletCSS: String
+    }
+
+    /// Opens on the point already in the form, else on the middle of the commune's assets, else on Vietnam.
+    static func mapPicker(_ req: Request, _ commune: AdminUnit, _ values: [String: String]) async throws -> MapPicker {
+        var lat = 16.0, lon = 106.0, zoom = 5
+        if case .success(let p?) = GeoPoint.parse(latitude: values["latitude"], longitude: values["longitude"]) {
+            (lat, lon, zoom) = (p.latitude, p.longitude, 17)
+        } else if let sql = req.db as? any SQLDatabase, let row = try await sql.raw("""
+            SELECT AVG(latitude) AS lat, AVG(longitude) AS lon FROM assets WHERE commune_id = \(bind: commune.id!) AND latitude IS NOT NULL AND longitude IS NOT NULL
+            """).first(), let la = try row.decode(column: "lat", as: Double?.self), let lo = try row.decode(column: "lon", as: Double?.self) {
+            (lat, lon, zoom) = (la, lo, 14)
+        }
+        return MapPicker(latitude: AssetGeoJSON.coordinate(lat), longitude: AssetGeoJSON.coordinate(lon), zoom: zoom, tiles: req.config.mapTileURL ?? "",
+                         nearbyURL: APIURL.reportAssets.path + "?commune=" + commune.code, leafletJS: SiteURL.leafletScript.path, leafletCSS: SiteURL.leafletStyle.path)
     }
 
     struct Form: Decodable {
@@ -89,11 +117,20 @@ struct ReportsWeb {
             categories: ReportCategory.allCases.map { Choice(value: $0.rawValue, label: lang.category($0), selected: v["category"] == $0.rawValue) },
             villages: villages.map { Choice(value: $0.id!.uuidString, label: $0.name, selected: v["villageId"] == $0.id!.uuidString) },
             assets: assetChoices, searchedAssets: assets != nil, householdSignedIn: req.access.householdID != nil, form: form, sent: sent,
-            publicURL: SiteURL.reportsPublic(commune.code).path, lookupURL: SiteURL.reportLookup.path, confirm: confirm, scriptURL: SiteURL.reportScript.path)
+            publicURL: SiteURL.reportsPublic(commune.code).path, lookupURL: SiteURL.reportLookup.path, confirm: confirm, scriptURL: SiteURL.reportScript.path,
+            map: try await Self.mapPicker(req, commune, v))
         return try await req.view.render("reports/new", page).encodeResponse(status: status, for: req)
     }
 
-    func newPage(req: Request) async throws -> Response { try await render(req, try await Self.commune(req)) }
+    /// `?latitude=…&longitude=…` (and `category`, `assetId`) fill the form in: a link from a map or an asset's
+    /// board opens it on that point, and the page's map on it, with the assets near it.
+    func newPage(req: Request) async throws -> Response {
+        var values: [String: String] = [:]
+        for k in ["latitude", "longitude", "category", "assetId"] {
+            if let v = req.query[String.self, at: k], !v.isEmpty { values[k] = String(v.prefix(64)) }
+        }
+        return try await render(req, try await Self.commune(req), form: FormState(values: values))
+    }
 
     func submit(req: Request) async throws -> Response {
         let commune = try await Self.commune(req)
