@@ -23,4 +23,5 @@ func registerMigrations(_ migrations: Migrations) {
     migrations.add(CreateFeedbackReports())  // 0018: feedback_reports, feedback_report_photos, feedback_report_events
     migrations.add(CreateMarket())  // 0019: producers, producer_accounts, products, product_certifications, batches, batch_steps
     migrations.add(CreateAssetMapVersions())  // 0020: asset_map_versions, moved on by triggers on assets, asset_faults, unit_closure
+    migrations.add(CreateOutreachPlaceSums())  // 0021: outreach_place_sums (the overview's sums per place), household_outreach.profile_as_of / profile_created_at
 }

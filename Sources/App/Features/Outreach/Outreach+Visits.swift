@@ -134,10 +134,12 @@ public enum VisitActions {
                     }
                     start += per
                 }
-                try await Bulk.insert(sql, into: HouseholdProfile.schema, columns: ProfileRows.columns,
-                                      rows: profileRows.filter { ($0[4] as? UUID).map(kept.contains) ?? false })
-                // The overview's rows of the households visited (one statement for the batch).
-                try await OutreachSummary.refresh(kept.compactMap { householdOf[$0] }, on: db)
+                let keptProfiles = profileRows.filter { ($0[4] as? UUID).map(kept.contains) ?? false }
+                try await Bulk.insert(sql, into: HouseholdProfile.schema, columns: ProfileRows.columns, rows: keptProfiles)
+                // The overview's rows of the households visited, moved by the batch's own rows (one statement), and
+                // the sums of their places (one more).
+                try await OutreachSummary.visited(households: kept.compactMap { householdOf[$0] }, visits: Array(kept),
+                                                  profiles: keptProfiles.compactMap { $0[0] as? UUID }, on: db)
                 var months: [VisitMonths.Delta: Int] = [:]
                 for id in kept { if let m = monthOf[id] { months[m, default: 0] += 1 } }
                 try await VisitMonths.add(months, on: db)

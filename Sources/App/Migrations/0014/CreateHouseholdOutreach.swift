@@ -33,7 +33,7 @@ struct CreateHouseholdOutreach: AsyncMigration {
             ("household_outreach_group", OutreachSummary.schema, ["group_id"]),
             ("household_outreach_year", OutreachSummary.schema, ["adults_year"]),
         ])
-        try await OutreachSummary.refresh(nil, on: database)
+        try await OutreachSummary.fill0014(on: database)
         try await database.schema(VisitMonths.schema)
             // The household's place now; `VisitMonths.none` stands for no group, no team, no person (a key column
             // cannot be NULL and still match in ON CONFLICT on both databases).

@@ -4,8 +4,10 @@
 // every request (docs/outreach.md, "Overview"; docs/benchmarks.md, "Outreach").
 //
 // Every write that changes a row rewrites it from the history in the same transaction, with one statement for all the
-// households it touched (`refresh`): a visit recorded (one or a batch) or voided, a profile from the form or an import,
-// a household created, changed or moved (the form, the API, the registry import), erased, a resident added or changed.
+// households it touched (`refresh`): a visit recorded by the form or the API or voided, a profile from the form or an
+// import, a household created, changed or moved (the form, the API, the registry import), erased, a resident added or
+// changed. A sync batch moves the rows from its own visits and profiles instead (`visited`). Both move the sums per
+// place (`OutreachPlaceSums`, migration 0021) by the difference between the rows they replace and the new ones.
 // `check` recounts every row from the history and names the households whose row differs; the hourly housekeeping
 // (`sweep`) recounts the rows of an earlier year (a resident turns 18 on New Year's Day without any write) and writes
 // the row of any household that has none.
@@ -16,15 +18,20 @@ import Vapor
 public enum OutreachSummary {
     public static let schema = "household_outreach"
     static let columns = ["household_id", "village_id", "group_id", "last_visit", "profile_id", "profiled", "smartphone", "vneid",
-                          "cashless", "online", "sells", "adults", "adults_year"]
+                          "cashless", "online", "sells", "adults", "adults_year", "profile_as_of", "profile_created_at"]
+    /// The columns of migration 0014, before 0021 added the current profile's date and time of recording.
+    static let columns0014 = Array(columns.prefix(13))
 
     /// Rewrites the rows of `households` (nil: every household) from the history, counting adults in `year` (nil: this
-    /// year). One statement per 5,000 households; call it inside the write's transaction.
+    /// year), and moves the places' sums (`OutreachPlaceSums`) by the difference between the old rows and the new.
+    /// One statement per 5,000 households, with the old rows read (and on PostgreSQL locked) before; call it inside
+    /// the write's transaction.
     public static func refresh(_ households: [UUID]?, year: Int? = nil, on db: any Database) async throws {
         let sql = try ProfileRows.sql(db)
         let year = year ?? Int(Day.today().prefix(4))!
         guard let households else {
             try await sql.raw(upsert(nil, year: year)).run()
+            try await OutreachPlaceSums.rebuild(on: db)
             return
         }
         let ids = Array(Set(households))
@@ -32,12 +39,106 @@ public enum OutreachSummary {
         while start < ids.count {
             let chunk = Array(ids[start..<min(ids.count, start + 5000)])
             start += chunk.count
-            try await sql.raw(upsert(chunk, year: year)).run()
+            let old = try await Row.stored(chunk, lock: true, on: sql)
+            let new = try await sql.raw("\(upsert(chunk, year: year)) RETURNING \(unsafeRaw: Row.columns)").all().map(Row.init)
+            try await OutreachPlaceSums.add(old: Array(old.values), new: new, on: sql)
+        }
+    }
+
+    /// The migration 0014 filled the table before 0021 added columns to it: the same rows, without those columns.
+    static func fill0014(on db: any Database) async throws {
+        let sql = try ProfileRows.sql(db)
+        try await sql.raw(upsert(nil, year: Int(Day.today().prefix(4))!, columns: columns0014)).run()
+    }
+
+    /// The households of a batch of visits just written (`visits`, with the profiles they recorded, `profiles`): each
+    /// row moves from the batch's own rows (its latest visit, and its latest profile when that comes after the one the
+    /// row holds, in the order of `ProfileRows.latest`) instead of being counted again from the history. A household
+    /// without a row yet is counted from the history. Inside the batch's transaction.
+    static func visited(households: [UUID], visits: [UUID], profiles: [UUID], on db: any Database) async throws {
+        let sql = try ProfileRows.sql(db)
+        let ids = Array(Set(households))
+        guard !ids.isEmpty else { return }
+        let old = try await Row.stored(ids, lock: true, on: sql)
+        let missing = ids.filter { old[$0] == nil }
+        if !missing.isEmpty { try await refresh(missing, on: db) }
+        let present = ids.filter { old[$0] != nil }
+        guard !present.isEmpty else { return }
+        let o = "household_outreach"
+        let newer = """
+            excluded.profile_id IS NOT NULL AND (\(o).profile_id IS NULL OR excluded.profile_as_of > \(o).profile_as_of
+              OR (excluded.profile_as_of = \(o).profile_as_of AND (excluded.profile_created_at > \(o).profile_created_at
+                OR (excluded.profile_created_at = \(o).profile_created_at AND excluded.profile_id > \(o).profile_id))))
+            """
+        let profileColumns = ["profile_id", "profile_as_of", "profile_created_at", "profiled", "smartphone", "vneid", "cashless", "online", "sells"]
+        let set = ["last_visit = CASE WHEN \(o).last_visit IS NULL OR excluded.last_visit > \(o).last_visit THEN excluded.last_visit ELSE \(o).last_visit END"]
+            + profileColumns.map { "\($0) = CASE WHEN \(newer) THEN excluded.\($0) ELSE \(o).\($0) END" }
+        let onlyProfiles: SQLQueryString = profiles.isEmpty ? "1 = 0" : "p.id IN (\(binds: profiles))"
+        let new = try await sql.raw("""
+            INSERT INTO household_outreach (\(unsafeRaw: columns.joined(separator: ", ")))
+            SELECT o.household_id, o.village_id, o.group_id, x.last_visit, lp.id,
+              CASE WHEN lp.id IS NULL THEN 0 ELSE 1 END,
+              CASE WHEN lp.smartphone_users > 0 THEN 1 ELSE 0 END,
+              COALESCE(lp.adults_vneid, 0), COALESCE(lp.adults_cashless, 0),
+              CASE WHEN lp.online_services THEN 1 ELSE 0 END,
+              CASE WHEN lp.sells_online THEN 1 ELSE 0 END,
+              o.adults, o.adults_year, lp.as_of, lp.created_at
+            FROM household_outreach o
+            JOIN (SELECT v.household_id, MAX(v.visited_on) AS last_visit FROM visits v
+                  WHERE v.id IN (\(binds: visits)) AND v.voided_at IS NULL GROUP BY v.household_id) x ON x.household_id = o.household_id
+            LEFT JOIN (
+              SELECT p.id, p.household_id, p.as_of, p.created_at, p.smartphone_users, p.adults_vneid, p.adults_cashless, p.online_services, p.sells_online,
+                ROW_NUMBER() OVER (PARTITION BY p.household_id ORDER BY p.as_of DESC, p.created_at DESC, p.id DESC) AS rn
+              FROM household_profiles p WHERE \(onlyProfiles) AND p.voided_at IS NULL
+            ) lp ON lp.household_id = o.household_id AND lp.rn = 1
+            WHERE o.household_id IN (\(binds: present))
+            ON CONFLICT (household_id) DO UPDATE SET \(unsafeRaw: set.joined(separator: ", "))
+            RETURNING \(unsafeRaw: Row.columns)
+            """).all().map(Row.init)
+        try await OutreachPlaceSums.add(old: present.compactMap { old[$0] }, new: new, on: sql)
+    }
+
+    /// A row as the places' sums need it.
+    struct Row: Sendable, Equatable {
+        static let columns = "household_id, village_id, group_id, last_visit, profiled, smartphone, vneid, cashless, online, sells, adults, adults_year"
+        var household: UUID
+        var village: UUID
+        var group: UUID?
+        var lastVisit: String?
+        /// profiled, smartphone, vneid, cashless, online, sells, adults, adults_year.
+        var profiled = 0, smartphone = 0, vneid = 0, cashless = 0, online = 0, sells = 0, adults = 0, year = 0
+
+        init(_ r: any SQLRow) throws {
+            household = try r.decode(column: "household_id", as: UUID.self)
+            village = try r.decode(column: "village_id", as: UUID.self)
+            group = try r.decode(column: "group_id", as: UUID?.self)
+            lastVisit = try r.decode(column: "last_visit", as: String?.self)
+            profiled = try r.decode(column: "profiled", as: Int.self)
+            smartphone = try r.decode(column: "smartphone", as: Int.self)
+            vneid = try r.decode(column: "vneid", as: Int.self)
+            cashless = try r.decode(column: "cashless", as: Int.self)
+            online = try r.decode(column: "online", as: Int.self)
+            sells = try r.decode(column: "sells", as: Int.self)
+            adults = try r.decode(column: "adults", as: Int.self)
+            year = try r.decode(column: "adults_year", as: Int.self)
+        }
+
+        /// The stored rows of `households`, by household; `lock`: on PostgreSQL, held until the transaction ends (in
+        /// the households' order, so that two writers cannot lock them crosswise), so that a concurrent writer of the
+        /// same households waits and then reads the rows this one wrote.
+        static func stored(_ households: [UUID], lock: Bool, on sql: any SQLDatabase) async throws -> [UUID: Row] {
+            guard !households.isEmpty else { return [:] }
+            let forUpdate = lock && sql.dialect.name == "postgresql" ? " FOR UPDATE" : ""
+            let rows = try await sql.raw("""
+                SELECT \(unsafeRaw: columns) FROM household_outreach WHERE household_id IN (\(binds: households))
+                ORDER BY household_id\(unsafeRaw: forUpdate)
+                """).all().map(Row.init)
+            return Dictionary(rows.map { ($0.household, $0) }, uniquingKeysWith: { a, _ in a })
         }
     }
 
     /// The rows as the history gives them (`households` nil: every household), in the order of `columns`.
-    static func fresh(_ households: [UUID]?, year: Int) -> SQLQueryString {
+    static func fresh(_ households: [UUID]?, year: Int, profileTimes: Bool = true) -> SQLQueryString {
         let onlyHouseholds: SQLQueryString = households.map { "h.id IN (\(binds: $0))" } ?? "1 = 1"
         let onlyProfiles: SQLQueryString = households.map { "AND p.household_id IN (\(binds: $0))" } ?? ""
         return """
@@ -52,9 +153,9 @@ public enum OutreachSummary {
               CASE WHEN lp.sells_online THEN 1 ELSE 0 END AS sells,
               (SELECT COUNT(*) FROM residents r WHERE r.household_id = h.id
                  AND (r.birth_year IS NULL OR r.birth_year <= \(bind: year - Adults.age))) AS adults,
-              \(unsafeRaw: String(year)) AS adults_year
+              \(unsafeRaw: String(year)) AS adults_year\(unsafeRaw: profileTimes ? ", lp.as_of AS profile_as_of, lp.created_at AS profile_created_at" : "")
             FROM households h LEFT JOIN (
-              SELECT p.id, p.household_id, p.smartphone_users, p.adults_vneid, p.adults_cashless, p.online_services, p.sells_online,
+              SELECT p.id, p.household_id, p.as_of, p.created_at, p.smartphone_users, p.adults_vneid, p.adults_cashless, p.online_services, p.sells_online,
                 ROW_NUMBER() OVER (PARTITION BY p.household_id ORDER BY p.as_of DESC, p.created_at DESC, p.id DESC) AS rn
               FROM household_profiles p WHERE p.voided_at IS NULL \(onlyProfiles)
             ) lp ON lp.household_id = h.id AND lp.rn = 1
@@ -62,11 +163,11 @@ public enum OutreachSummary {
             """
     }
 
-    static func upsert(_ households: [UUID]?, year: Int) -> SQLQueryString {
+    static func upsert(_ households: [UUID]?, year: Int, columns: [String] = columns) -> SQLQueryString {
         let set = columns.dropFirst().map { "\($0) = excluded.\($0)" }.joined(separator: ", ")
         return """
             INSERT INTO household_outreach (\(unsafeRaw: columns.joined(separator: ", ")))
-            \(fresh(households, year: year))
+            \(fresh(households, year: year, profileTimes: columns.count > columns0014.count))
             ON CONFLICT (household_id) DO UPDATE SET \(unsafeRaw: set)
             """
     }
@@ -99,33 +200,43 @@ public enum OutreachSummary {
     /// row differs, is missing, or belongs to no household. A row counted for another year is compared with the
     /// adults of that year. Empty: the table is right.
     public static func check(on db: any Database) async throws -> [Difference] {
-        let sql = try ProfileRows.sql(db)
-        func rows(_ q: SQLQueryString) async throws -> [UUID: [String]] {
-            var out: [UUID: [String]] = [:]
-            for r in try await sql.raw(q).all() {
-                let id = try r.decode(column: "household_id", as: UUID.self)
-                out[id] = [try r.decode(column: "village_id", as: UUID.self).uuidString,
-                           try r.decode(column: "group_id", as: UUID?.self)?.uuidString ?? "-",
-                           try r.decode(column: "last_visit", as: String?.self) ?? "-",
-                           try r.decode(column: "profile_id", as: UUID?.self)?.uuidString ?? "-"]
-                    + (try ["profiled", "smartphone", "vneid", "cashless", "online", "sells", "adults", "adults_year"]
-                        .map { String(try r.decode(column: $0, as: Int.self)) })
-            }
-            return out
-        }
-        let stored = try await rows("SELECT * FROM household_outreach")
-        var expected: [UUID: [String]] = [:]
-        let years = Set(stored.values.compactMap { Int($0[11]) }).union([Int(Day.today().prefix(4))!])
-        for year in years.sorted() {
-            for (id, row) in try await rows(fresh(nil, year: year))
-            where Int(stored[id]?[11] ?? "") == year || (stored[id] == nil && year == Int(Day.today().prefix(4))!) {
-                expected[id] = row
-            }
-        }
+        let (stored, expected, _) = try await history(on: db)
         // Households with no row yet are expected in this year's count; rows of no household are expected nowhere.
         return Set(stored.keys).union(expected.keys).compactMap { id in
             stored[id] == expected[id] ? nil : Difference(householdId: id, stored: stored[id], expected: expected[id])
         }.sorted { $0.householdId.uuidString < $1.householdId.uuidString }
+    }
+
+    /// The stored rows and the rows the history gives (each counted for the year of its stored row, this year when
+    /// none), as text to compare, and the latter as rows (`OutreachPlaceSums.check` adds them up).
+    static func history(on db: any Database) async throws -> (stored: [UUID: [String]], expected: [UUID: [String]], rows: [UUID: Row]) {
+        let sql = try ProfileRows.sql(db)
+        func rows(_ q: SQLQueryString) async throws -> [UUID: ([String], Row)] {
+            var out: [UUID: ([String], Row)] = [:]
+            for r in try await sql.raw(q).all() {
+                let id = try r.decode(column: "household_id", as: UUID.self)
+                out[id] = ([try r.decode(column: "village_id", as: UUID.self).uuidString,
+                            try r.decode(column: "group_id", as: UUID?.self)?.uuidString ?? "-",
+                            try r.decode(column: "last_visit", as: String?.self) ?? "-",
+                            try r.decode(column: "profile_id", as: UUID?.self)?.uuidString ?? "-"]
+                    + (try ["profiled", "smartphone", "vneid", "cashless", "online", "sells", "adults", "adults_year"]
+                        .map { String(try r.decode(column: $0, as: Int.self)) })
+                    + [try r.decode(column: "profile_as_of", as: String?.self) ?? "-"], try Row(r))
+            }
+            return out
+        }
+        let stored = try await rows("SELECT * FROM household_outreach").mapValues(\.0)
+        var expected: [UUID: [String]] = [:], expectedRows: [UUID: Row] = [:]
+        let thisYear = Int(Day.today().prefix(4))!
+        let years = Set(stored.values.compactMap { Int($0[11]) }).union([thisYear])
+        for year in years.sorted() {
+            for (id, row) in try await rows(fresh(nil, year: year))
+            where Int(stored[id]?[11] ?? "") == year || (stored[id] == nil && year == thisYear) {
+                expected[id] = row.0
+                expectedRows[id] = row.1
+            }
+        }
+        return (stored, expected, expectedRows)
     }
 
     /// The hourly housekeeping: recounts the rows counted for another year than this one, and writes the row of any

@@ -1,8 +1,9 @@
 // The outreach overview's reads (docs/outreach.md, "Overview"): for the households at or below a unit (or a team's
 // unit), how many were visited in the last 90 days and how many never, the current profile figures, the households
 // behind each figure, and each member's visits per month. A commune of old Đan Phượng holds 45,000 households, so
-// everything is counted in SQL, never per household in Swift, from one narrow row per household (`household_outreach`,
-// kept by `OutreachSummary` in the transactions that change it) rather than from the history tables
+// everything is counted in SQL, never per household in Swift: the figures from the sums per place kept ahead of time
+// (`outreach_place_sums`, `OutreachPlaceSums`), the lists from one narrow row per household (`household_outreach`),
+// both kept by `OutreachSummary` in the transactions that change them, rather than from the history tables
 // (docs/benchmarks.md, "Outreach overview").
 import Fluent
 import SQLKit
@@ -169,15 +170,26 @@ public enum OverviewQueries {
     static func overview(unitID: UUID, teamID: UUID?, scope: any SQLExpression, visits: any SQLExpression, today: String,
                          on db: any Database) async throws -> OutreachOverviewDTO {
         let sql = try ProfileRows.sql(db)
-        let recount = try await OutreachSummary.otherYear(Int(today.prefix(4))!, on: sql)
-        let row = try await sql.raw("""
-            \(base(scope, today: today, recount: recount))
-            -- PostgreSQL sums integers as numeric: each sum is cast back to a whole number.
-            SELECT COUNT(*) AS households, \(unsafeRaw: ["visited", "never", "profiled", "smartphone", "adults", "vneid", "cashless", "online", "sells"]
-                .map { "CAST(SUM(\($0)) AS BIGINT) AS \($0)" }.joined(separator: ", "))
-            FROM base
-            """).first()
-        func n(_ c: String) throws -> Int { try row?.decode(column: c, as: Int?.self) ?? 0 }
+        let year = Int(today.prefix(4))!
+        let figures: [String: Int]
+        if try await OutreachSummary.otherYear(year, on: sql) {
+            // From New Year's Day to the next housekeeping some rows hold last year's adults: each household's row is
+            // read and its adults counted again.
+            let row = try await sql.raw("""
+                \(base(scope, today: today, recount: true))
+                -- PostgreSQL sums integers as numeric: each sum is cast back to a whole number.
+                SELECT COUNT(*) AS households, \(unsafeRaw: ["visited", "never", "profiled", "smartphone", "adults", "vneid", "cashless", "online", "sells"]
+                    .map { "CAST(SUM(\($0)) AS BIGINT) AS \($0)" }.joined(separator: ", "))
+                FROM base
+                """).first()
+            var out: [String: Int] = [:]
+            for c in OutreachPlaceSums.sums + ["visited"] { out[c] = try row?.decode(column: c, as: Int?.self) ?? 0 }
+            figures = out
+        } else {
+            // The sums per place, kept ahead of time (`OutreachPlaceSums`).
+            figures = try await OutreachPlaceSums.figures(scope, year: year, since: since(today), on: sql)
+        }
+        func n(_ c: String) throws -> Int { figures[c] ?? 0 }
         let households = try n("households"), adults = try n("adults")
         let months = months(today)
         // The visits per place, team, person and month (`VisitMonths`), not the visits themselves.
