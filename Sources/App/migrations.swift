@@ -22,4 +22,5 @@ func registerMigrations(_ migrations: Migrations) {
     migrations.add(CreateLedger())  // 0017: ledger_entries (contributions, expenses, reversals; append-only), expense_assets
     migrations.add(CreateFeedbackReports())  // 0018: feedback_reports, feedback_report_photos, feedback_report_events
     migrations.add(CreateMarket())  // 0019: producers, producer_accounts, products, product_certifications, batches, batch_steps
+    migrations.add(AddBatchStepKinds())  // 0022: batch_steps.kind (inputs, field, feed, processing, other)
 }
