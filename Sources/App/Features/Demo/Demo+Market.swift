@@ -30,7 +30,7 @@ enum DemoMarket {
         guard let first = villages.first else { return }
         // The cooperative and its OCOP products.
         let coop = try await MarketActions.createProducer(ProducerInput(
-            kind: "cooperative", name: cooperative, villageId: first.id!.uuidString, contactName: "Chủ nhiệm hợp tác xã", phone: "0243 888 6868",
+            kind: "cooperative", name: cooperative, villageId: first.id!.uuidString, contactName: "Chủ nhiệm hợp tác xã", phone: "0988686868",
             publicPhone: true, makes: "Miến dong, gạo nếp cái hoa vàng, rau an toàn của các thôn",
             howToBuy: "Mua tại cửa hàng của hợp tác xã (nhà văn hóa thôn) từ 7 giờ đến 17 giờ, gọi điện đặt hàng, hoặc trên các kênh bán hàng.",
             channels: ["https://shopee.vn/htxsongphuong", "https://www.facebook.com/htxnnsongphuong"]), access: admin, on: db)
