@@ -71,7 +71,7 @@ public func configure(_ app: Application, _ config: AppConfig) async throws {
     app.asyncCommands.use(BenchCommand(commands: ["import": BenchImportCommand(), "fanout": BenchFanoutCommand(), "writes": BenchWritesCommand(), "scope": BenchScopeCommand(),
                                                     "profiles-import": BenchProfilesImportCommand(),
                                                     "outreach": BenchOutreachCommand(), "geojson": BenchGeoJSONCommand(),
-                                                    "ledger": BenchLedgerCommand()]), as: "bench")
+                                                    "ledger": BenchLedgerCommand(), "market": BenchMarketCommand()]), as: "bench")
     app.asyncCommands.use(UserCommand(), as: "user")
     app.asyncCommands.use(TokenCommand(), as: "token")
     app.asyncCommands.use(BackupCommand(), as: "backup")
@@ -81,6 +81,7 @@ public func configure(_ app: Application, _ config: AppConfig) async throws {
     try routes(app)
     MessagingActions.register(app)
     Housekeeping.register(app)
+    MarketScans.register(app)
     app.asyncCommands.use(JobsCommand(), as: "jobs")
 
     // `thonso --help` (and `thonso CMD --help`) prints the help without creating or migrating a database.

@@ -29,8 +29,16 @@ public enum QRCode {
         guard let m = matrix(text, level: level) else { return nil }
         let n = m.count + 8
         var path = ""
+        // One rectangle per run of dark modules in a row: a third of the bytes of one square per module.
         for (y, row) in m.enumerated() {
-            for (x, dark) in row.enumerated() where dark { path += "M\(x + 4) \(y + 4)h1v1h-1z" }
+            var x = 0
+            while x < row.count {
+                guard row[x] else { x += 1; continue }
+                var run = 1
+                while x + run < row.count && row[x + run] { run += 1 }
+                path += "M\(x + 4) \(y + 4)h\(run)v1h-\(run)z"
+                x += run
+            }
         }
         return "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(n) \(n)\" width=\"\(size)\" height=\"\(size)\" shape-rendering=\"crispEdges\" role=\"img\"><rect width=\"\(n)\" height=\"\(n)\" fill=\"#fff\"/><path d=\"\(path)\" fill=\"#000\"/></svg>"
     }
@@ -42,6 +50,12 @@ extension QRCode {
     /// A PNG with a quiet zone of 4 modules, each module `scale` pixels.
     public static func png(_ text: String, scale: Int = 8, level: Level = .quartile) -> [UInt8]? {
         guard let m = matrix(text, level: level), scale > 0 else { return nil }
+        return png(modules: m, scale: scale)
+    }
+
+    /// A PNG of a square grid of modules (true = dark) with a quiet zone of 4 modules, each module `scale` pixels.
+    public static func png(modules m: [[Bool]], scale: Int) -> [UInt8]? {
+        guard scale > 0, !m.isEmpty else { return nil }
         let n = m.count + 8
         let side = n * scale
         let rowBytes = (side + 7) / 8
@@ -54,7 +68,7 @@ extension QRCode {
             if my >= 0 && my < m.count {
                 for px in 0..<side {
                     let mx = px / scale - 4
-                    if mx >= 0 && mx < m.count && m[my][mx] { row[px / 8] &= ~(0x80 >> UInt8(px % 8)) }
+                    if mx >= 0 && mx < m[my].count && m[my][mx] { row[px / 8] &= ~(0x80 >> UInt8(px % 8)) }
                 }
             }
             raw.append(contentsOf: row)

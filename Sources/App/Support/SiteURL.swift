@@ -85,6 +85,8 @@ public enum SiteURL: Sendable {
 
     // market (docs/market.md): producers, products, batches, labels, the traceability page, the village market
     case market
+    /// A batch's public traceability page (its QR code holds this), its QR images, and its A4 label sheet.
+    case batchPublic(String), batchQRSVG(String), batchQRPNG(String), batchLabels(Ref)
 
     public var path: String {
         switch self {
@@ -265,6 +267,10 @@ public enum SiteURL: Sendable {
 
         // market
         case .market: return "/market"
+        case .batchPublic(let code): return "/b/\(code)"
+        case .batchQRSVG(let code): return "/b/\(code)/qr.svg"
+        case .batchQRPNG(let code): return "/b/\(code)/qr.png"
+        case .batchLabels(let r): return "/batches/\(r.text)/labels"
         }
     }
 
@@ -361,6 +367,7 @@ public enum APIURL: Sendable {
 
     // market
     case producers, producer(Ref), producerAccounts(Ref), producerProducts(Ref), product(Ref)
+    case productBatches(Ref), batch(Ref), batchRecall(Ref), publicBatch(String)
 
     public static let prefix = "/api/v1"
 
@@ -500,6 +507,10 @@ public enum APIURL: Sendable {
         case .producerAccounts(let r): return "/producers/\(r.text)/accounts"
         case .producerProducts(let r): return "/producers/\(r.text)/products"
         case .product(let r): return "/products/\(r.text)"
+        case .productBatches(let r): return "/products/\(r.text)/batches"
+        case .batch(let r): return "/batches/\(r.text)"
+        case .batchRecall(let r): return "/batches/\(r.text)/recall"
+        case .publicBatch(let code): return "/traceability/\(code)"
         }
     }
 

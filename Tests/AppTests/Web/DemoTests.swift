@@ -137,6 +137,25 @@ struct DemoTests {
             }
             #expect(roles == Set(Role.allCases), "every role has a demo account")
 
+            // The market: about 20 producer households per village and a cooperative with OCOP-rated products, batches with
+            // steps, one recalled (in red on its public page); `sanxuat` manages one producer household and its batch.
+            let sanxuat = try await app.signIn("sanxuat", password: Demo.demoPassword)
+            let managed = try await MarketTests.json(app, .GET, "/api/v1/producers", as: sanxuat).decode([ProducerDTO].self)
+            #expect(managed.count == 1 && managed.first?.kind == .household)
+            let villages = try await Producer.query(on: app.db).filter(\.$kind == .household).all().reduce(into: [UUID: Int]()) { $0[$1.villageID, default: 0] += 1 }
+            #expect(villages.count == 4 && villages.values.allSatisfy { $0 == DemoMarket.perVillage }, "\(villages)")
+            #expect(try await Producer.query(on: app.db).filter(\.$kind == .cooperative).count() == 1)
+            #expect(try await Product.query(on: app.db).filter(\.$ocopStars != nil).count() == 3)
+            let recalled = try await Batch.query(on: app.db).filter(\.$recallReason != nil).all()
+            let steps = try await app.count("batch_steps")
+            #expect(recalled.count == 1 && steps > 0)
+            if let r = recalled.first { #expect(try await app.anonymousPage("/b/\(r.code)").text.contains("class=\"recalled\"")) }
+            if let p = managed.first {
+                let products = try await MarketTests.json(app, .GET, "/api/v1/producers/\(p.id)/products", as: sanxuat).decode([ProductDTO].self)
+                let batches = try await MarketTests.json(app, .GET, "/api/v1/products/\(products[0].id)/batches", as: sanxuat).decode([BatchDTO].self)
+                #expect(batches.count == 1 && batches[0].steps.count == 3)
+            }
+
             let cardLine = try #require(lines.first { $0.contains("/card/") })
             let url = String(cardLine.split(separator: " ").last!)
             #expect(url.hasPrefix(app.config.publicBase! + "/card/"), "built from the configured public address")
@@ -164,7 +183,7 @@ struct DemoTests {
     static func checkIdempotent(_ app: Application, lines: [String]) async throws {
         do {
             let tables = ["admin_units", "households", "residents", "people", "role_grants", "announcements", "deliveries",
-                          "procedure_questions", "appointments", "dossiers", "jobs", "settings"]
+                          "procedure_questions", "appointments", "dossiers", "jobs", "settings", "producers", "products", "batches", "producer_accounts"]
             var before: [String: Int] = [:]
             for t in tables { before[t] = try await app.count(t) }
             _ = try await Demo.load(app)

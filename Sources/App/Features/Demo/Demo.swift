@@ -130,6 +130,8 @@ public enum Demo {
         if let village, let member = try await Person.query(on: app.db).filter(\.$username == "congnghe").first() {
             try await DemoOutreach.linkMember(member, village: village, today: Day.today(app.now), on: app.db)
         }
+        // The producer account manages one producer household of the market (made by the load, before the accounts).
+        try await DemoMarket.linkAccount(commune, app: app)
         // The commune official also keeps the pre-reform commune's records (its history is one click back).
         if let former = try await UnitQueries.byCode(formerCommuneCode, kind: .commune, on: app.db),
            let xa = try await Person.query(on: app.db).filter(\.$username == "xa").first() {

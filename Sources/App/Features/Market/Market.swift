@@ -106,6 +106,8 @@ public final class BatchStep: Model, @unchecked Sendable {
     @Field(key: "batch_id") public var batchID: UUID
     @Field(key: "position") public var position: Int
     @Field(key: "done_on") public var doneOn: String
+    /// inputs | field | feed | processing | other (migration 0022; nil on older rows).
+    @OptionalField(key: "kind") public var kind: String?
     @Field(key: "text") public var text: String
 
     public init() {}
