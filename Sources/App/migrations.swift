@@ -22,4 +22,5 @@ func registerMigrations(_ migrations: Migrations) {
     migrations.add(CreateLedger())  // 0017: ledger_entries (contributions, expenses, reversals; append-only), expense_assets
     migrations.add(CreateFeedbackReports())  // 0018: feedback_reports, feedback_report_photos, feedback_report_events
     migrations.add(CreateMarket())  // 0019: producers, producer_accounts, products, product_certifications, batches, batch_steps
+    migrations.add(CreateCriteria())  // 0020: criteria_sets (the starter set SV-01…SV-14 seeded), criteria, criterion_values
 }

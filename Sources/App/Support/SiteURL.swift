@@ -86,6 +86,9 @@ public enum SiteURL: Sendable {
     // market (docs/market.md): producers, products, batches, labels, the traceability page, the village market
     case market
 
+    // criteria (docs/criteria.md): the caller's units and sets, a unit's evaluation, the rows behind a figure
+    case criteria, unitCriteria(Ref), unitCriteriaRows(Ref)
+
     public var path: String {
         switch self {
         case .home: return "/"
@@ -265,6 +268,11 @@ public enum SiteURL: Sendable {
 
         // market
         case .market: return "/market"
+
+        // criteria
+        case .criteria: return "/criteria"
+        case .unitCriteria(let r): return "/criteria/units/\(r.text)"
+        case .unitCriteriaRows(let r): return "/criteria/units/\(r.text)/rows"
         }
     }
 
@@ -361,6 +369,10 @@ public enum APIURL: Sendable {
 
     // market
     case producers, producer(Ref), producerAccounts(Ref), producerProducts(Ref), product(Ref)
+
+    // criteria
+    case criteriaMeasures, criteriaSets, criteriaSet(Ref), criteriaSetCriteria(Ref), criterion(Ref)
+    case unitEvaluation(Ref), unitCriteriaRows(Ref), unitCriteriaValues(Ref)
 
     public static let prefix = "/api/v1"
 
@@ -500,6 +512,16 @@ public enum APIURL: Sendable {
         case .producerAccounts(let r): return "/producers/\(r.text)/accounts"
         case .producerProducts(let r): return "/producers/\(r.text)/products"
         case .product(let r): return "/products/\(r.text)"
+
+        // criteria
+        case .criteriaMeasures: return "/criteria/measures"
+        case .criteriaSets: return "/criteria/sets"
+        case .criteriaSet(let r): return "/criteria/sets/\(r.text)"
+        case .criteriaSetCriteria(let r): return "/criteria/sets/\(r.text)/criteria"
+        case .criterion(let r): return "/criteria/\(r.text)"
+        case .unitEvaluation(let r): return "/criteria/units/\(r.text)/evaluation"
+        case .unitCriteriaRows(let r): return "/criteria/units/\(r.text)/rows"
+        case .unitCriteriaValues(let r): return "/criteria/units/\(r.text)/values"
         }
     }
 
@@ -539,6 +561,8 @@ extension SiteURL {
             "visitsOffline": fixed(.visitsOffline), "visitRecord": fixed(.visitRecord), "visitHousehold": ref { .visitHousehold($0) },
             "outreach": fixed(.outreach), "unitOutreach": ref { .unitOutreach($0) }, "householdProfile": ref { .householdProfile($0) },
             "trainings": fixed(.trainings), "trainingNew": fixed(.trainingNew), "training": ref { .training($0) },
+            // criteria
+            "criteria": fixed(.criteria), "unitCriteria": ref { .unitCriteria($0) },
         ]
     }()
 
