@@ -60,6 +60,7 @@ func routes(_ app: Application) throws {
     LedgerRoutes.add(open: app, signedIn: signedIn, openAPI: api, signedInAPI: signedInAPI, config: app.config)
     ReportsRoutes.add(open: app, signedIn: signedIn, openAPI: api, signedInAPI: signedInAPI, config: app.config)
     MarketRoutes.add(open: app, signedIn: signedIn, openAPI: api, signedInAPI: signedInAPI, config: app.config)
+    CriteriaRoutes.add(signedIn: signedIn, signedInAPI: signedInAPI)
 }
 
 struct HomePage: Encodable {

@@ -33,6 +33,8 @@ public struct Layout: Encodable {
     var assetsURL: String?
     var reportsURL: String?
     var ledgerURL: String?
+    /// Criteria: the evaluations of one's units (those who read them).
+    var criteriaURL: String?
 
     init(_ req: Request, title: String, crumbs: [Crumb] = [], needsToken: Bool = false) {
         self.title = title
@@ -60,6 +62,7 @@ public struct Layout: Encodable {
         assetsURL = req.access.has(.manageAssets) ? SiteURL.assets.path : nil
         reportsURL = req.access.has(.handleReports) ? SiteURL.reports.path : nil
         ledgerURL = req.access.has(.manageLedger) ? SiteURL.campaigns.path : nil
+        criteriaURL = req.access.has(.readCriteria) ? SiteURL.criteria.path : nil
     }
 }
 

@@ -88,6 +88,9 @@ public enum SiteURL: Sendable {
     /// A batch's public traceability page (its QR code holds this), its QR images, and its A4 label sheet.
     case batchPublic(String), batchQRSVG(String), batchQRPNG(String), batchLabels(Ref)
 
+    // criteria (docs/criteria.md): the caller's units and sets, a unit's evaluation, the rows behind a figure
+    case criteria, unitCriteria(Ref), unitCriteriaRows(Ref)
+
     public var path: String {
         switch self {
         case .home: return "/"
@@ -271,6 +274,11 @@ public enum SiteURL: Sendable {
         case .batchQRSVG(let code): return "/b/\(code)/qr.svg"
         case .batchQRPNG(let code): return "/b/\(code)/qr.png"
         case .batchLabels(let r): return "/batches/\(r.text)/labels"
+
+        // criteria
+        case .criteria: return "/criteria"
+        case .unitCriteria(let r): return "/criteria/units/\(r.text)"
+        case .unitCriteriaRows(let r): return "/criteria/units/\(r.text)/rows"
         }
     }
 
@@ -368,6 +376,10 @@ public enum APIURL: Sendable {
     // market
     case producers, producer(Ref), producerAccounts(Ref), producerProducts(Ref), product(Ref)
     case productBatches(Ref), batch(Ref), batchRecall(Ref), publicBatch(String)
+
+    // criteria
+    case criteriaMeasures, criteriaSets, criteriaSet(Ref), criteriaSetCriteria(Ref), criterion(Ref)
+    case unitEvaluation(Ref), unitCriteriaRows(Ref), unitCriteriaValues(Ref)
 
     public static let prefix = "/api/v1"
 
@@ -511,6 +523,16 @@ public enum APIURL: Sendable {
         case .batch(let r): return "/batches/\(r.text)"
         case .batchRecall(let r): return "/batches/\(r.text)/recall"
         case .publicBatch(let code): return "/traceability/\(code)"
+
+        // criteria
+        case .criteriaMeasures: return "/criteria/measures"
+        case .criteriaSets: return "/criteria/sets"
+        case .criteriaSet(let r): return "/criteria/sets/\(r.text)"
+        case .criteriaSetCriteria(let r): return "/criteria/sets/\(r.text)/criteria"
+        case .criterion(let r): return "/criteria/\(r.text)"
+        case .unitEvaluation(let r): return "/criteria/units/\(r.text)/evaluation"
+        case .unitCriteriaRows(let r): return "/criteria/units/\(r.text)/rows"
+        case .unitCriteriaValues(let r): return "/criteria/units/\(r.text)/values"
         }
     }
 
@@ -550,6 +572,8 @@ extension SiteURL {
             "visitsOffline": fixed(.visitsOffline), "visitRecord": fixed(.visitRecord), "visitHousehold": ref { .visitHousehold($0) },
             "outreach": fixed(.outreach), "unitOutreach": ref { .unitOutreach($0) }, "householdProfile": ref { .householdProfile($0) },
             "trainings": fixed(.trainings), "trainingNew": fixed(.trainingNew), "training": ref { .training($0) },
+            // criteria
+            "criteria": fixed(.criteria), "unitCriteria": ref { .unitCriteria($0) },
         ]
     }()
 

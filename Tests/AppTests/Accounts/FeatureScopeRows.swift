@@ -24,13 +24,15 @@ struct ScopeRowPair: Sendable {
 enum FeatureScopeRows {
     /// Every row kind the features' routes guard (RouteRuleTests checks each route's kind is one of them or a core one).
     static let kinds: Set<String> = AssetsScopeRows.kinds.union(LedgerScopeRows.kinds).union(ReportsScopeRows.kinds).union(MarketScopeRows.kinds)
+        .union(CriteriaScopeRows.kinds)
 
     static func all(_ app: Application, inside: ScopePlaces, outside: ScopePlaces) async throws -> [String: ScopeRowPair] {
         var all: [String: ScopeRowPair] = [:]
         for part in [try await AssetsScopeRows.rows(app, inside: inside, outside: outside),
                      try await LedgerScopeRows.rows(app, inside: inside, outside: outside),
                      try await ReportsScopeRows.rows(app, inside: inside, outside: outside),
-                     try await MarketScopeRows.rows(app, inside: inside, outside: outside)] {
+                     try await MarketScopeRows.rows(app, inside: inside, outside: outside),
+                     try await CriteriaScopeRows.rows(app, inside: inside, outside: outside)] {
             all.merge(part) { first, _ in first }
         }
         return all

@@ -96,12 +96,15 @@ struct SignInTests {
     func roles() {
         #expect(Role.admin.permissions == Set(Permission.allCases))
         #expect(Role.villageHead.permissions == [.readRegistry, .writeRegistry, .publishAnnouncements, .visitHouseholds, .manageAssets,
-                                                .handleReports, .manageLedger, .manageMarket])
+                                                .handleReports, .manageLedger, .manageMarket, .readCriteria])
         #expect(Role.groupHead.permissions == [.readRegistry, .writeRegistry, .publishAnnouncements])
         #expect(Role.digitalTeamMember.permissions == [.readRegistry, .writeRegistry, .visitHouseholds, .manageAssets])
         #expect(Role.householdRepresentative.permissions.isEmpty)
         #expect(Role.producer.permissions == [.sellProducts])
         #expect(Role.communeOfficial.permissions.contains(.manageMarket))
         #expect(!Role.justiceOfficer.permissions.contains(.writeRegistry))
+        #expect(Role.provinceCoordinator.permissions.isSuperset(of: [.readCriteria, .manageCriteria]))
+        #expect(Role.communeOfficial.permissions.isSuperset(of: [.readCriteria, .manageCriteria]))
+        #expect(!Role.villageHead.permissions.contains(.manageCriteria) && !Role.groupHead.permissions.contains(.readCriteria))
     }
 }

@@ -11,13 +11,13 @@ public enum Role: String, Codable, Sendable, CaseIterable {
     public var permissions: Set<Permission> {
         switch self {
         case .admin: return Set(Permission.allCases)
-        case .provinceCoordinator: return [.readRegistry, .manageUnits, .importExport]
+        case .provinceCoordinator: return [.readRegistry, .manageUnits, .importExport, .readCriteria, .manageCriteria]
         case .communeOfficial: return [.readRegistry, .writeRegistry, .manageUnits, .importExport, .manageAccounts, .personalData,
                                        .publishAnnouncements, .manageProcedures, .serveProcedures, .visitHouseholds, .manageTeams,
-                                       .manageAssets, .handleReports, .manageLedger, .manageMarket]
+                                       .manageAssets, .handleReports, .manageLedger, .manageMarket, .readCriteria, .manageCriteria]
         case .justiceOfficer: return [.readRegistry, .manageProcedures, .serveProcedures]
         case .villageHead: return [.readRegistry, .writeRegistry, .publishAnnouncements, .visitHouseholds, .manageAssets, .handleReports,
-                                   .manageLedger, .manageMarket]
+                                   .manageLedger, .manageMarket, .readCriteria]
         case .groupHead: return [.readRegistry, .writeRegistry, .publishAnnouncements]
         case .digitalTeamMember: return [.readRegistry, .writeRegistry, .visitHouseholds, .manageAssets]
         case .householdRepresentative: return []
@@ -63,6 +63,10 @@ public enum Permission: String, Codable, Sendable, CaseIterable {
     case manageMarket
     /// The producer role: manage the producers one's account is linked to (their products and batches), nothing else.
     case sellProducts
+    /// See the criteria evaluations of one's units (what passes, what is missing, the rows behind each figure).
+    case readCriteria
+    /// Define criteria sets and their thresholds for one's units; enter manual values.
+    case manageCriteria
 }
 
 public final class Person: Model, @unchecked Sendable {

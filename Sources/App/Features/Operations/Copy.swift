@@ -22,9 +22,10 @@ public enum Copy {
         public var rows: Int
     }
 
-    /// Rows the app writes into a fresh database at start (the Web Push key pair, the housekeeping job): a target
-    /// holding only these counts as empty, and they are replaced by the source's.
-    static let startupTables: Set<String> = ["settings", "jobs"]
+    /// Rows the app writes into a fresh database at start (the Web Push key pair, the housekeeping job) or its
+    /// migrations seed (the shipped criteria set, migration 0020): a target holding only these counts as empty, and
+    /// they are replaced by the source's.
+    static let startupTables: Set<String> = ["settings", "jobs", "criteria_sets", "criteria"]
     static let batchRows = 500
 
     struct Column { var name: String; var type: String }
