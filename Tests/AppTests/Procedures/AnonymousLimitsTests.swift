@@ -115,6 +115,9 @@ struct AnonymousLimitsTests {
     @Test("phone + code look-ups: after LookupGuard.missesPerHour misses from one address, /lookup and its API answer 429 even for a right code; a hit counts nothing")
     func lookupMisses() async throws {
         try await withTestApp { app in
+            // The limit's window is the clock hour: start just after one begins, so a slow run stays inside it.
+            let t = app.now.timeIntervalSince1970
+            app.testClock.set(Date(timeIntervalSince1970: (t / 3600).rounded(.down) * 3600 + 3601))
             let f = try await ProcFixture.make(app)
             let birth = try await f.procedure(app, "birthRegistration")
             let q = try await app.api(.POST, "/api/v1/questions", json: QuestionInput(procedureId: birth.id.uuidString, question: "Làm giấy khai sinh ở đâu?", phone: "0999004501"), token: "").decode(QuestionDTO.self)
