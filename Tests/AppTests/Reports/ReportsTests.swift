@@ -106,6 +106,18 @@ struct ReportsTests {
             _ = try await app.api(.GET, "/api/v1/communes/\(f.tree.commune.id)/procedures", token: f.officialToken)
             let guide = try await app.anonymousPage("/p/00001/birthRegistration")
             #expect(guide.text.contains("/r/00001/new"))
+            // Guessing codes is limited with the procedures' look-ups (LookupGuard): at the start of a fresh hour,
+            // misses from one address — the report look-up's and /lookup's together — then even the right code is 429.
+            let t = app.now.timeIntervalSince1970
+            app.testClock.set(Date(timeIntervalSince1970: (t / 3600).rounded(.down) * 3600 + 3601))
+            for i in 0..<LookupGuard.missesPerHour {
+                let path = i % 2 == 0 ? "/api/v1/reports/lookup?phone=0912345678&code=ZZZZ\(String(format: "%04d", i))"
+                                      : "/api/v1/lookup?phone=0912345678&code=ZZZZ\(String(format: "%04d", i))"
+                #expect([.notFound, .ok].contains(try await app.api(.GET, path, token: "").status))
+            }
+            let spent = try await app.api(.GET, "/api/v1/reports/lookup?phone=0912345678&code=\(code)", token: "")
+            #expect(spent.status == .tooManyRequests && Int(spent.headers.first(name: .retryAfter) ?? "") ?? 0 > 0)
+            #expect(try await app.anonymousPage("/reports/lookup?phone=0912345678&code=\(code)").status == .tooManyRequests)
         }
     }
 

@@ -240,7 +240,7 @@ struct ReportsWeb {
             return try await req.view.render("reports/lookup", LookupPage(layout: layout, title: req.lang.t("reports.lookup"), reports: [], form: FormState(values: values), showForm: true)).encodeResponse(for: req)
         }
         do {
-            let r = try await ReportActions.lookup(code: q.code, phone: q.phone, householdID: req.access.householdID, on: req.db)
+            let r = try await ReportLookup.find(req, code: q.code, phone: q.phone)
             // Reading a report with its reporter's phone is a view of personal data: audited like the registry's.
             try await Audit.record("view", FeedbackReport.schema, row: r.id, unit: r.unitID, on: req.db)
             return try await req.view.render("reports/lookup", LookupPage(layout: layout, title: req.lang.t("reports.lookup"), reports: [try await Self.own(r, req)],
@@ -399,7 +399,7 @@ struct ReportsAPI {
     func lookup(req: Request) async throws -> ReportDetailDTO {
         struct Q: Decodable { var phone: String?; var code: String? }
         let q = (try? req.query.decode(Q.self)) ?? Q()
-        let r = try await ReportActions.lookup(code: q.code, phone: q.phone, householdID: req.access.householdID, on: req.db)
+        let r = try await ReportLookup.find(req, code: q.code, phone: q.phone)
         try await Audit.record("view", FeedbackReport.schema, row: r.id, unit: r.unitID, on: req.db)
         return try await ReportQueries.detail(r, on: req.db)
     }
@@ -430,5 +430,19 @@ struct ReportsAPI {
         let r = try req.scoped(FeedbackReport.self)
         let input = try req.content.decode(ReportChangeInput.self)
         return try await ReportQueries.detail(try await ReportActions.change(r, input, by: req.access, on: req.db, now: req.now), on: req.db)
+    }
+}
+
+/// A report found by its code and the reporter's phone (or the signed-in household), behind the look-up limit shared
+/// with the procedures' `/lookup` (LookupGuard): a miss counts against the caller's address; past the limit, 429.
+enum ReportLookup {
+    static func find(_ req: Request, code: String?, phone: String?) async throws -> FeedbackReport {
+        try await LookupGuard.admit(req)
+        do {
+            return try await ReportActions.lookup(code: code, phone: phone, householdID: req.access.householdID, on: req.db)
+        } catch let e as InvalidInput {
+            try await LookupGuard.miss(req)
+            throw e
+        }
     }
 }
