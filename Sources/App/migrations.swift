@@ -26,4 +26,6 @@ func registerMigrations(_ migrations: Migrations) {
     migrations.add(CreateOutreachPlaceSums())  // 0021: outreach_place_sums (the overview's sums per place), household_outreach.profile_as_of / profile_created_at
     migrations.add(AddBatchStepKinds())  // 0022: batch_steps.kind (inputs, field, feed, processing, other)
     migrations.add(CreateCriteria())  // 0023: criteria_sets (the starter set SV-01…SV-14 seeded), criteria, criterion_values
+    migrations.add(CreateAssetMapChanges())  // 0024: asset_map_changes (PostgreSQL: the map's version without a shared row), statement triggers on assets, asset_faults, unit_closure
+    migrations.add(CreateLedgerSums())  // 0025: ledger_sums (a campaign's sums per kind, kept by a trigger on ledger_entries)
 }

@@ -221,15 +221,31 @@ final class AssetMapCache: @unchecked Sendable {
 
 /// The data version the map's cache is keyed by (see `AssetMapCache`).
 enum AssetMapVersion {
-    /// The unit tree's row (the nil UUID: no commune has it).
+    /// The unit tree's row (the nil UUID: no commune has it); on PostgreSQL the compacted count of changes.
     static let treeRow = UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))
 
-    /// The sum of every commune's version and the tree's: each only grows, so the sum moves whenever any of them
-    /// does — whichever commune's rows a unit's map covers (a village carried into another commune included).
+    /// SQLite: the sum of every commune's version and the tree's (migration 0020's triggers): each only grows, so the
+    /// sum moves whenever any of them does — whichever commune's rows a unit's map covers. PostgreSQL: the tree row
+    /// plus the count of `asset_map_changes` (migration 0024: one row appended per writing statement, no shared row
+    /// to wait on), read in one statement, so one snapshot; it grows with every committed write.
     static func current(on db: any Database) async throws -> Int64? {
-        // Kept on SQLite only (migration 0020 has no triggers on PostgreSQL: see there).
-        guard let sql = db as? any SQLDatabase, sql.dialect.name == "sqlite" else { return nil }
-        let row = try await sql.raw("SELECT CAST(COALESCE(SUM(version), 0) AS BIGINT) AS v FROM asset_map_versions").first()
-        return try row?.decode(column: "v", as: Int64.self)
+        guard let sql = db as? any SQLDatabase else { return nil }
+        let query: SQLQueryString = sql.dialect.name == "postgresql"
+            ? "SELECT CAST((SELECT COALESCE(SUM(version), 0) FROM asset_map_versions) + (SELECT COUNT(*) FROM asset_map_changes) AS BIGINT) AS v"
+            : "SELECT CAST(COALESCE(SUM(version), 0) AS BIGINT) AS v FROM asset_map_versions"
+        return try await sql.raw(query).first()?.decode(column: "v", as: Int64.self)
+    }
+
+    /// PostgreSQL: moves the appended changes into the tree row in one statement (the version's sum unchanged), so
+    /// that counting them stays cheap; rows appended by writers that commit meanwhile stay for the next time. The
+    /// hourly housekeeping runs it; SQLite has nothing to compact. Answers the rows moved.
+    static func compact(on db: any Database) async throws -> Int {
+        guard let sql = db as? any SQLDatabase, sql.dialect.name == "postgresql" else { return 0 }
+        let row = try await sql.raw("""
+            WITH gone AS (DELETE FROM asset_map_changes RETURNING 1), n AS (SELECT COUNT(*) AS c FROM gone),
+                 moved AS (UPDATE asset_map_versions SET version = version + (SELECT c FROM n) WHERE commune_id = \(bind: treeRow) RETURNING 1)
+            SELECT CAST((SELECT c FROM n) AS BIGINT) AS c, (SELECT COUNT(*) FROM moved) AS m
+            """).first()
+        return Int(try row?.decode(column: "c", as: Int64.self) ?? 0)
     }
 }

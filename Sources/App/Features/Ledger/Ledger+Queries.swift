@@ -17,13 +17,13 @@ public enum LedgerQueries {
         try await totalsAndRows(campaigns, on: db).0
     }
 
-    /// The totals, and how many contribution rows (reversals included) each campaign has, in one query.
+    /// The totals, and how many contribution rows (reversals included) each campaign has, in one query: the sums
+    /// kept per campaign and kind (`LedgerSums`, migration 0025), not a sum over every entry.
     static func totalsAndRows(_ campaigns: [UUID], on db: any Database) async throws -> ([UUID: LedgerTotals], [UUID: Int]) {
         guard !campaigns.isEmpty else { return ([:], [:]) }
         let rows = try await sql(db).raw("""
-            SELECT campaign_id, kind, CAST(COALESCE(SUM(amount_dong), 0) AS BIGINT) AS total,
-                   CAST(SUM(CASE WHEN reverses_id IS NULL THEN 1 ELSE -1 END) AS BIGINT) AS n, COUNT(*) AS rowcount
-            FROM ledger_entries WHERE campaign_id IN (\(binds: campaigns)) GROUP BY campaign_id, kind
+            SELECT campaign_id, kind, total_dong AS total, standing AS n, row_count AS rowcount
+            FROM ledger_sums WHERE campaign_id IN (\(binds: campaigns))
             """).all()
         var counted: [UUID: Int] = [:]
         var out: [UUID: LedgerTotals] = [:]
@@ -139,42 +139,45 @@ public enum LedgerQueries {
         let totals = all[c.id!]!, rowCount = rows[c.id!] ?? 0
         let list = try await publicRows(c.id!, kind: .contribution, offset: page.offset, limit: page.per, on: db)
         let expenses = try await publicRows(c.id!, kind: .expense, offset: 0, limit: 1000, on: db)
-        let reversed = try await reversals(of: (list + expenses).map(\.id), on: db)
         let assets = try await assets(of: expenses.map(\.id), on: db)
-        let names = try await unitNames([c.unitID, c.communeID] + list.compactMap(\.villageID), on: db)
+        let names = try await unitNames([c.unitID, c.communeID], on: db)
         let contributions = list.map { e in
             PublicContributionDTO(id: e.id, amountDong: e.amountDong, receivedOn: e.entryOn,
                                   contributor: e.organisation || !e.anonymous ? e.contributorName : nil, organisation: e.organisation,
-                                  anonymous: !e.organisation && e.anonymous, village: e.villageID.flatMap { names[$0] }, receiptNo: e.receiptNo,
-                                  reversesId: e.reversesID, reversed: reversed[e.id] != nil, reason: e.reason)
+                                  anonymous: !e.organisation && e.anonymous, village: e.villageName, receiptNo: e.receiptNo,
+                                  reversesId: e.reversesID, reversed: e.reversed, reason: e.reason)
         }
         let spent = expenses.map { e in
             PublicExpenseDTO(id: e.id, amountDong: e.amountDong, spentOn: e.entryOn, supplier: e.supplier ?? "", invoiceNo: e.invoiceNo,
-                             advance: e.advance, reversesId: e.reversesID, reversed: reversed[e.id] != nil, reason: e.reason, assets: assets[e.id] ?? [])
+                             advance: e.advance, reversesId: e.reversesID, reversed: e.reversed, reason: e.reason, assets: assets[e.id] ?? [])
         }
         return PublicLedgerDTO(campaignId: c.id!, purpose: c.purpose, unitName: names[c.unitID] ?? "", communeName: names[c.communeID] ?? "",
                                targetDong: c.targetDong, startsOn: c.startsOn, endsOn: c.endsOn, totals: totals,
                                contributions: Paged(items: contributions, page: page, total: rowCount), expenses: spent)
     }
 
-    /// What the public ledger shows of an entry.
+    /// What the public ledger shows of an entry, whether a later entry reverses it, and its village's name.
     struct PublicRow {
         var id: UUID; var amountDong: Int64; var entryOn: String; var reversesID: UUID?; var reason: String?
-        var villageID: UUID?; var contributorName: String?; var organisation: Bool; var receiptNo: String?; var anonymous: Bool
+        var reversed: Bool; var villageName: String?; var contributorName: String?; var organisation: Bool; var receiptNo: String?; var anonymous: Bool
         var supplier: String?; var invoiceNo: String?; var advance: Bool
     }
 
     static func publicRows(_ campaign: UUID, kind: LedgerKind, offset: Int, limit: Int, on db: any Database) async throws -> [PublicRow] {
         let rows = try await sql(db).raw("""
-            SELECT id, amount_dong, entry_on, reverses_id, reason, village_id, contributor_name, organisation, receipt_no, anonymous,
-                   supplier, invoice_no, advance
-            FROM ledger_entries WHERE campaign_id = \(bind: campaign) AND kind = \(bind: kind.rawValue)
-            ORDER BY entry_on DESC, created_at DESC LIMIT \(unsafeRaw: String(max(0, limit))) OFFSET \(unsafeRaw: String(max(0, offset)))
+            SELECT e.id, e.amount_dong, e.entry_on, e.reverses_id, e.reason, v.name AS village_name, e.contributor_name, e.organisation,
+                   e.receipt_no, e.anonymous, e.supplier, e.invoice_no, e.advance, r.id AS reversed_by
+            FROM ledger_entries e
+            LEFT JOIN ledger_entries r ON r.reverses_id = e.id
+            LEFT JOIN admin_units v ON v.id = e.village_id
+            WHERE e.campaign_id = \(bind: campaign) AND e.kind = \(bind: kind.rawValue)
+            ORDER BY e.entry_on DESC, e.created_at DESC LIMIT \(unsafeRaw: String(max(0, limit))) OFFSET \(unsafeRaw: String(max(0, offset)))
             """).all()
         return try rows.map { r in
             PublicRow(id: try r.decode(column: "id", as: UUID.self), amountDong: try r.decode(column: "amount_dong", as: Int64.self),
                       entryOn: try r.decode(column: "entry_on", as: String.self), reversesID: try r.decode(column: "reverses_id", as: UUID?.self),
-                      reason: try r.decode(column: "reason", as: String?.self), villageID: try r.decode(column: "village_id", as: UUID?.self),
+                      reason: try r.decode(column: "reason", as: String?.self), reversed: try r.decode(column: "reversed_by", as: UUID?.self) != nil,
+                      villageName: try r.decode(column: "village_name", as: String?.self),
                       contributorName: try r.decode(column: "contributor_name", as: String?.self), organisation: try r.decode(column: "organisation", as: Bool.self),
                       receiptNo: try r.decode(column: "receipt_no", as: String?.self), anonymous: try r.decode(column: "anonymous", as: Bool.self),
                       supplier: try r.decode(column: "supplier", as: String?.self), invoiceNo: try r.decode(column: "invoice_no", as: String?.self),
