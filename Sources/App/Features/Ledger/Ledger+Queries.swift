@@ -110,7 +110,7 @@ public enum LedgerQueries {
         let base = LedgerEntry.query(on: db).filter(\.$campaignID == c.id!).filter(\.$kind == kind)
         let total = try await base.count()
         let list = try await LedgerEntry.query(on: db).filter(\.$campaignID == c.id!).filter(\.$kind == kind)
-            .sort(\.$entryOn, .descending).sort(\.$createdAt, .descending).range(page.offset..<(page.offset + page.per)).all()
+            .sort(\.$entryOn, .descending).sort(\.$createdAt, .descending).sort(\.$id, .descending).range(page.offset..<(page.offset + page.per)).all()
         return Paged(items: try await staffDTOs(list, on: db), page: page, total: total)
     }
 
@@ -132,7 +132,8 @@ public enum LedgerQueries {
 
     /// The public ledger: totals, a page of contributions, every expense (at most 1,000) with its assets. The
     /// entries are read as plain rows of the columns the page shows (no Fluent models: their decoding was most of
-    /// the page's time, docs/benchmarks.md "Ledger"), newest first from `ledger_entries_campaign`.
+    /// the page's time, docs/benchmarks.md "Ledger"), newest first: the page's ids from `ledger_entries_page` alone
+    /// (day, time, id: a stable order), then their rows, reversals and villages joined, in one query.
     public static func publicLedger(_ c: Campaign, page: PageRequest, on db: any Database) async throws -> PublicLedgerDTO {
         // The count of contribution rows (reversals included) pages the list; the totals' count is of standing ones.
         let (all, rows) = try await totalsAndRows([c.id!], on: db)
@@ -167,11 +168,13 @@ public enum LedgerQueries {
         let rows = try await sql(db).raw("""
             SELECT e.id, e.amount_dong, e.entry_on, e.reverses_id, e.reason, v.name AS village_name, e.contributor_name, e.organisation,
                    e.receipt_no, e.anonymous, e.supplier, e.invoice_no, e.advance, r.id AS reversed_by
-            FROM ledger_entries e
+            FROM (SELECT id FROM ledger_entries WHERE campaign_id = \(bind: campaign) AND kind = \(bind: kind.rawValue)
+                  ORDER BY entry_on DESC, created_at DESC, id DESC
+                  LIMIT \(unsafeRaw: String(max(0, limit))) OFFSET \(unsafeRaw: String(max(0, offset)))) p
+            JOIN ledger_entries e ON e.id = p.id
             LEFT JOIN ledger_entries r ON r.reverses_id = e.id
             LEFT JOIN admin_units v ON v.id = e.village_id
-            WHERE e.campaign_id = \(bind: campaign) AND e.kind = \(bind: kind.rawValue)
-            ORDER BY e.entry_on DESC, e.created_at DESC LIMIT \(unsafeRaw: String(max(0, limit))) OFFSET \(unsafeRaw: String(max(0, offset)))
+            ORDER BY e.entry_on DESC, e.created_at DESC, e.id DESC
             """).all()
         return try rows.map { r in
             PublicRow(id: try r.decode(column: "id", as: UUID.self), amountDong: try r.decode(column: "amount_dong", as: Int64.self),

@@ -5,6 +5,9 @@
 // a DELETE and any change of amount, kind, campaign or reversal link), so an INSERT trigger, in the writer's
 // transaction, keeps them exact whatever writes the entry; every writer of a campaign's entries locks the campaign's
 // row first (`LedgerActions.lock`), so the sums row is always taken after it: no deadlock. Filled here from the entries.
+// And the public page's index gains the entry's id: pages are ordered by day, time of recording and id (a batch
+// of entries recorded together shares its time: without the id, rows could move between pages), and the rows a
+// far page skips are read from the index alone.
 import Fluent
 import SQLKit
 import Vapor
@@ -41,6 +44,8 @@ struct CreateLedgerSums: AsyncMigration {
                 END
                 """).run()
         }
+        try await Indexes.drop(on: database, ["ledger_entries_campaign"])
+        try await Indexes.create(on: database, [("ledger_entries_page", "ledger_entries", ["campaign_id", "kind", "entry_on", "created_at", "id"])])
         try await sql.raw("INSERT INTO ledger_sums (campaign_id, kind, total_dong, standing, row_count) \(unsafeRaw: LedgerSums.recountSelect) GROUP BY campaign_id, kind").run()
     }
 
@@ -53,6 +58,8 @@ struct CreateLedgerSums: AsyncMigration {
                 try await sql.raw("DROP TRIGGER IF EXISTS ledger_entries_sums").run()
             }
         }
+        try await Indexes.drop(on: database, ["ledger_entries_page"])
+        try await Indexes.create(on: database, [("ledger_entries_campaign", "ledger_entries", ["campaign_id", "kind", "entry_on", "created_at"])])
         try await database.schema(LedgerSums.schema).delete()
     }
 }
