@@ -5,8 +5,8 @@
 // a DELETE and any change of amount, kind, campaign or reversal link), so an INSERT trigger, in the writer's
 // transaction, keeps them exact whatever writes the entry; every writer of a campaign's entries locks the campaign's
 // row first (`LedgerActions.lock`), so the sums row is always taken after it: no deadlock. Filled here from the entries.
-// And the public page's index gains the entry's id: pages are ordered by day, time of recording and id (a batch
-// of entries recorded together shares its time: without the id, rows could move between pages), and the rows a
+// And the public page's index gains the entry's id: pages are ordered by day, time of recording and id (two
+// entries recorded in the same millisecond tie without it, and could move between pages), and the rows a
 // far page skips are read from the index alone.
 import Fluent
 import SQLKit
