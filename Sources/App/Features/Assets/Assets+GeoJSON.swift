@@ -243,7 +243,8 @@ enum AssetMapVersion {
         guard let sql = db as? any SQLDatabase, sql.dialect.name == "postgresql" else { return 0 }
         let row = try await sql.raw("""
             WITH gone AS (DELETE FROM asset_map_changes RETURNING 1), n AS (SELECT COUNT(*) AS c FROM gone),
-                 moved AS (UPDATE asset_map_versions SET version = version + (SELECT c FROM n) WHERE commune_id = \(bind: treeRow) RETURNING 1)
+                 moved AS (INSERT INTO asset_map_versions (commune_id, version) VALUES (\(bind: treeRow), (SELECT c FROM n))
+                           ON CONFLICT (commune_id) DO UPDATE SET version = asset_map_versions.version + EXCLUDED.version RETURNING 1)
             SELECT CAST((SELECT c FROM n) AS BIGINT) AS c, (SELECT COUNT(*) FROM moved) AS m
             """).first()
         return Int(try row?.decode(column: "c", as: Int64.self) ?? 0)

@@ -6,16 +6,20 @@
 // writer needs, so they cannot wait on each other. The version is the tree row of `asset_map_versions` (which only
 // the hourly compaction writes) plus the count of `asset_map_changes`: it grows with every committed write, and the
 // compaction (`AssetMapVersion.compact`) moves counted rows into the tree row in one statement, keeping the sum.
-// SQLite keeps 0020's triggers: its writers take turns on one write lock anyway.
+// SQLite keeps 0020's triggers (its writers take turns on one write lock anyway) and an empty table of the same name.
 import Fluent
 import SQLKit
 import Vapor
 
 struct CreateAssetMapChanges: AsyncMigration {
     func prepare(on database: any Database) async throws {
-        guard let sql = database as? any SQLDatabase, sql.dialect.name == "postgresql" else { return }
+        guard let sql = database as? any SQLDatabase else { return }
+        // On SQLite the table stays empty: it is there so that both schemas have the same tables (`thonso copy`).
+        guard sql.dialect.name == "postgresql" else {
+            try await sql.raw("CREATE TABLE asset_map_changes (id INTEGER PRIMARY KEY)").run()
+            return
+        }
         try await sql.raw("CREATE TABLE asset_map_changes (id BIGSERIAL PRIMARY KEY)").run()
-        try await sql.raw("INSERT INTO asset_map_versions (commune_id, version) VALUES (\(bind: AssetMapVersion.treeRow), 0) ON CONFLICT (commune_id) DO NOTHING").run()
         try await sql.raw("""
             CREATE FUNCTION asset_map_changed() RETURNS trigger AS $$
             BEGIN
@@ -29,7 +33,11 @@ struct CreateAssetMapChanges: AsyncMigration {
     }
 
     func revert(on database: any Database) async throws {
-        guard let sql = database as? any SQLDatabase, sql.dialect.name == "postgresql" else { return }
+        guard let sql = database as? any SQLDatabase else { return }
+        guard sql.dialect.name == "postgresql" else {
+            try await sql.raw("DROP TABLE IF EXISTS asset_map_changes").run()
+            return
+        }
         for table in ["assets", "asset_faults", "unit_closure"] {
             try await sql.raw("DROP TRIGGER IF EXISTS \(unsafeRaw: table)_map_changed ON \(unsafeRaw: table)").run()
         }
