@@ -51,6 +51,14 @@ struct BackupTests {
                                                        procedureIds: [procedure.id.uuidString]),
                                       token: f.officerToken)
         #expect(board.status == .created, "\(board.text)")
+        // A camera with a fault (the map's versions) and a campaign with a contribution (the ledger's kept sums).
+        let camera = try await app.api(.POST, "/api/v1/assets", json: AssetsTests.camera(f.tree)).decode(AssetDetailDTO.self).asset
+        #expect(try await app.api(.POST, "/api/v1/assets/\(camera.id)/faults", json: AssetFaultInput(description: "Mất hình")).status == .created)
+        let campaign = try await app.api(.POST, "/api/v1/campaigns", json: CampaignInput(unitId: f.tree.village1.id.uuidString, purpose: "Lắp camera",
+                                                                                        targetDong: 10_000_000, startsOn: "2026-01-01")).decode(CampaignDTO.self)
+        let gift = try await app.api(.POST, "/api/v1/campaigns/\(campaign.id)/contributions", json: ContributionInput(organisation: "Hội phụ nữ", amountDong: 500_000))
+        #expect(gift.status == .created, "\(gift.text)")
+        #expect(try await app.count("ledger_sums") == 1)
         return f
     }
 

@@ -93,7 +93,7 @@ struct CopyTests {
                 #expect(rows == after[table], "\(table)")
             }
             for table in ["households", "residents", "people", "api_tokens", "sessions", "deliveries", "procedure_questions",
-                          "qr_boards", "audit_events", "settings", "announcements", "rate_counters"] {
+                          "qr_boards", "audit_events", "settings", "announcements", "rate_counters", "assets", "asset_faults", "ledger_entries", "ledger_sums", "asset_map_versions"] {
                 #expect((after[table]?.count ?? 0) > 0, "\(table) has rows to compare")
             }
 
