@@ -177,8 +177,8 @@ struct GeoBytes {
 
 /// The map's documents kept per unit and filter, plain and gzip-compressed, with the data version they were built
 /// at. The version (`AssetMapVersion.current`) is read **before** the rows, and the database moves it on in the same
-/// transaction as every insert, update or delete of an asset, a fault or a row of the unit tree (triggers, migration
-/// 0020 `CreateAssetMapVersions`): so a document kept under a version was built from data at least
+/// transaction as every insert, update or delete of an asset, a fault or a row of the unit tree (triggers: migration
+/// 0020 on SQLite, 0024 on PostgreSQL): so a document kept under a version was built from data at least
 /// that new, and any later write moves the version on, which misses the cache. Nothing in the application has to
 /// remember to invalidate it — imports, raw SQL and writes from another process included. Bounded by bytes (LRU).
 final class AssetMapCache: @unchecked Sendable {
