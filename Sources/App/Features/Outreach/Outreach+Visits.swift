@@ -33,9 +33,10 @@ public enum VisitActions {
         // 1. Shapes, without the database.
         var shapes: [(clientID: String, householdID: UUID?, teamID: UUID?, visitedOn: String?)] = []
         var shapeIssues: [[FieldIssue]] = []
+        let oldest = VisitInput.oldestDay(today)
         for input in inputs {
             var c = Checker()
-            shapes.append(input.validateShape(into: &c, today: today))
+            shapes.append(input.validateShape(into: &c, today: today, oldest: oldest))
             shapeIssues.append(c.issues)
         }
         // 2. What the batch names, each read once: the households (plain rows, the four columns needed), and which of
@@ -92,8 +93,8 @@ public enum VisitActions {
             }
             let year = shape.visitedOn.flatMap { Int($0.prefix(4)) } ?? Int(today.prefix(4))!
             let headcount = household.flatMap { counts[$0.id]?[year] } ?? HouseholdHeadcount(residents: 0, adults: 0)
-            let fields = input.validate(into: &c, today: today, counts: headcount)
-            // validate() re-checks the shape: keep each issue once.
+            let fields = input.validate(into: &c, today: today, counts: headcount, shape: shape)
+            // The shape's issues were found in step 1; keep each issue once.
             var issues: [FieldIssue] = []
             for issue in shapeIssues[i] + c.issues where !issues.contains(issue) { issues.append(issue) }
             guard let f = fields, household != nil, issues.isEmpty else {

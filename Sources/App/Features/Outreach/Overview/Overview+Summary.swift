@@ -73,13 +73,13 @@ public enum OutreachSummary {
         if !missing.isEmpty { try await refresh(missing, on: db) }
         // Per household: the batch's latest day, and its latest profile. The batch's profiles share their time of
         // recording, so the order of `ProfileRows.latest` is the date, then the id (as the databases order uuids:
-        // byte by byte, which is the order of their hexadecimal text).
+        // byte by byte).
         var latest: [UUID: (day: String, profile: (id: UUID, asOf: String, fields: ProfileFields)?)] = [:]
         for v in batch where old[v.household] != nil {
             var l = latest[v.household] ?? (v.visitedOn, nil)
             if v.visitedOn > l.day { l.day = v.visitedOn }
             if let p = v.profile {
-                if l.profile.map({ ($0.asOf, $0.id.uuidString) < (v.visitedOn, p.id.uuidString) }) ?? true { l.profile = (p.id, v.visitedOn, p.fields) }
+                if l.profile.map({ $0.asOf < v.visitedOn || ($0.asOf == v.visitedOn && OutreachPlaceSums.compare($0.id, p.id) < 0) }) ?? true { l.profile = (p.id, v.visitedOn, p.fields) }
             }
             latest[v.household] = l
         }
@@ -94,7 +94,7 @@ public enum OutreachSummary {
         let set = ["last_visit = CASE WHEN \(o).last_visit IS NULL OR excluded.last_visit > \(o).last_visit THEN excluded.last_visit ELSE \(o).last_visit END"]
             + profileColumns.map { "\($0) = CASE WHEN \(newer) THEN excluded.\($0) ELSE \(o).\($0) END" }
         // Every household here has a row, so each values row only proposes the batch's values to the `SET` above.
-        let values = latest.keys.sorted { $0.uuidString < $1.uuidString }.map { h -> SQLQueryString in
+        let values = latest.keys.sorted { OutreachPlaceSums.compare($0, $1) < 0 }.map { h -> SQLQueryString in
             let r = old[h]!, l = latest[h]!, f = l.profile?.fields
             let flags = [l.profile == nil ? 0 : 1, (f?.smartphoneUsers ?? 0) > 0 ? 1 : 0, f?.adultsVneid ?? 0, f?.adultsCashless ?? 0,
                          f?.onlineServices == true ? 1 : 0, f?.sellsOnline == true ? 1 : 0, r.adults, r.year]
