@@ -6,9 +6,7 @@ extension Day {
     static func start(_ iso: String) -> Date? {
         let p = iso.split(separator: "-").compactMap { Int($0) }
         guard p.count == 3 else { return nil }
-        var cal = Calendar(identifier: .gregorian)
-        cal.timeZone = Day.zone
-        return cal.date(from: DateComponents(year: p[0], month: p[1], day: p[2]))
+        return Day.calendar.date(from: DateComponents(year: p[0], month: p[1], day: p[2]))
     }
 
     /// `n` days after an ISO day (negative: before).
@@ -20,9 +18,7 @@ extension Day {
     /// 1 Monday … 7 Sunday.
     static func weekday(_ iso: String) -> Int {
         guard let d = start(iso) else { return 0 }
-        var cal = Calendar(identifier: .gregorian)
-        cal.timeZone = zone
-        let w = cal.component(.weekday, from: d)   // 1 Sunday … 7 Saturday
+        let w = Day.calendar.component(.weekday, from: d)   // 1 Sunday … 7 Saturday
         return w == 1 ? 7 : w - 1
     }
 }

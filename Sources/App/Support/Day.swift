@@ -10,10 +10,25 @@ public enum Day {
 
     /// Today on the app's clock (Support/Clock.swift), in Vietnam's calendar day.
     public static func today(_ now: Date = AppClock.now) -> String {
+        let c = calendar.dateComponents([.year, .month, .day], from: now)
+        return isoDay(c.year!, c.month!, c.day!)
+    }
+
+    /// The Gregorian calendar in Vietnam's time zone, made once (making one per call was most of a sync batch's
+    /// date checks: docs/benchmarks.md, "Outreach", sixth run).
+    static let calendar: Calendar = {
         var cal = Calendar(identifier: .gregorian)
         cal.timeZone = zone
-        let c = cal.dateComponents([.year, .month, .day], from: now)
-        return String(format: "%04d-%02d-%02d", c.year!, c.month!, c.day!)
+        return cal
+    }()
+
+    /// "yyyy-MM-dd", as `String(format: "%04d-%02d-%02d")` writes it, without going through `String(format:)`.
+    static func isoDay(_ y: Int, _ m: Int, _ d: Int) -> String {
+        func pad(_ n: Int, _ width: Int) -> String {
+            let s = String(n)
+            return n >= 0 && s.count < width ? String(repeating: "0", count: width - s.count) + s : s
+        }
+        return pad(y, 4) + "-" + pad(m, 2) + "-" + pad(d, 2)
     }
 
     /// Accepts "yyyy-MM-dd" (API, HTML date inputs) and "dd/MM/yyyy" (what people type); answers ISO or nil.
@@ -30,7 +45,7 @@ public enum Day {
         guard (1...9999).contains(y), (1...12).contains(m), d >= 1 else { return nil }
         let days = [31, (y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
         guard d <= days[m - 1] else { return nil }
-        return String(format: "%04d-%02d-%02d", y, m, d)
+        return isoDay(y, m, d)
     }
 
     /// dd/MM/yyyy for display; sentinels display as empty.

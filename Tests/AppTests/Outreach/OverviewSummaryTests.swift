@@ -238,6 +238,49 @@ struct OverviewSummaryTests {
         }
     }
 
+    @Test("a sync batch with several visits of one household (two on one day, each with a profile; one dated before the profile the row holds; two without a profile) moves the rows and sums as a recount from the history does")
+    func batchFromItsOwnValues() async throws {
+        try await withTestApp { app in
+            let c = try await SummaryCommune.make(app)
+            func day(_ n: Int) -> String { Day.adding(-n, to: SummaryCommune.today) }
+            func visit(_ i: Int, _ on: Int, _ p: ProfileAnswers?) -> VisitInput {
+                VisitInput(clientId: UUID().uuidString, householdId: c.ids[i].uuidString, visitedOn: day(on), visitors: "Tổ CNS", helped: [],
+                           outcome: "done", profile: p)
+            }
+            let batch = [
+                // H11: two profiles on one day, with different answers: the later id wins, as in `ProfileRows.latest`.
+                visit(11, 2, ProfileAnswers(smartphoneUsers: 0, adultsVneid: 0, onlineServices: false)),
+                visit(11, 2, ProfileAnswers(smartphoneUsers: 1, adultsVneid: 1, adultsCashless: 1, onlineServices: true, sellsOnline: true)),
+                visit(11, 9, ProfileAnswers(smartphoneUsers: 1, sellsOnline: false)),
+                // H0: its current profile (a visit yesterday) stays; its last visit too.
+                visit(0, 5, ProfileAnswers(smartphoneUsers: 0, adultsVneid: 0, adultsCashless: 0, onlineServices: false)),
+                // H7: a visit today replaces yesterday's imported profile.
+                visit(7, 0, ProfileAnswers(smartphoneUsers: 0, adultsVneid: 0, onlineServices: false)),
+                // H6: two visits without a profile, the later one counts as its last visit.
+                visit(6, 95, nil), visit(6, 4, nil),
+            ]
+            let synced = try await app.api(.POST, "/api/v1/visits/sync", json: VisitBatchInput(visits: batch)).decode(VisitBatchResultDTO.self)
+            #expect(synced.recorded == batch.count, "\(synced.results)")
+            #expect(try await OutreachSummary.check(on: app.db) == [])
+            #expect(try await OutreachPlaceSums.check(on: app.db) == [])
+            let rows = try await (app.db as! any SQLDatabase).raw("SELECT household_id, last_visit FROM household_outreach").all()
+            var last: [UUID: String] = [:]
+            for r in rows { last[try r.decode(column: "household_id", as: UUID.self)] = try r.decode(column: "last_visit", as: String?.self) }
+            #expect(last[c.ids[0]] == day(1) && last[c.ids[6]] == day(4) && last[c.ids[7]] == day(0) && last[c.ids[11]] == day(2))
+            let h11 = try await ProfileRows.latest(of: [c.ids[11]], on: app.db)[c.ids[11]]
+            #expect(h11?.asOf == day(2))
+            // The same figures as every row and sum counted again from the history.
+            let after = Self.figures(try await Self.overview(app, c.tree.commune))
+            try await (app.db as! any SQLDatabase).raw("DELETE FROM household_outreach").run()
+            try await OutreachSummary.refresh(nil, on: app.db)
+            #expect(Self.figures(try await Self.overview(app, c.tree.commune)) == after)
+            // H7 answered no smartphone today; H11 counts as its latest profile says.
+            let smartphone = try await Self.list(app, c.tree.commune, "smartphone")
+            #expect(!smartphone.contains(c.codes[7]))
+            #expect(smartphone.contains(c.codes[11]) == ((h11?.smartphoneUsers ?? 0) > 0))
+        }
+    }
+
     @Test("several clients write the same village at once (sync batches, the profile form, an import, residents, voids): the per-household rows and the sums per place never drift from the history")
     func concurrentWriters() async throws {
         try await withTestApp({ $0.postgresPoolPerLoop = 4 }) { app in

@@ -150,7 +150,8 @@ extension VisitInput {
     public static let maxAgeDays = 366
 
     /// The fields that need no database: ids, dates (`today` in Hà Nội: no visit in the future), choices, texts.
-    public func validateShape(into c: inout Checker, today: String) -> (clientID: String, householdID: UUID?, teamID: UUID?, visitedOn: String?) {
+    /// `oldest`: the first day a visit may be dated (`oldestDay(today)`), when the caller checks many visits at once.
+    public func validateShape(into c: inout Checker, today: String, oldest: String? = nil) -> (clientID: String, householdID: UUID?, teamID: UUID?, visitedOn: String?) {
         var clientID = UUID().uuidString.lowercased()
         if let raw = clientId.map({ Checker.trim($0, .whitespaces) }), !raw.isEmpty {
             if let u = UUID(uuidString: raw) { clientID = u.uuidString.lowercased() } else { c.add("clientId", "error.outreach.clientId") }
@@ -166,14 +167,19 @@ extension VisitInput {
         var day = c.day("visitedOn", visitedOn, required: true)
         if let d = day {
             if d > today { c.add("visitedOn", "error.outreach.future"); day = nil }
-            else if d < Day.adding(-Self.maxAgeDays, to: today) { c.add("visitedOn", "error.outreach.tooOld", [String(Self.maxAgeDays)]); day = nil }
+            else if d < (oldest ?? Self.oldestDay(today)) { c.add("visitedOn", "error.outreach.tooOld", [String(Self.maxAgeDays)]); day = nil }
         }
         return (clientID, household, team, day)
     }
 
-    /// Checks every field into `c`; `counts` are the household's residents on the visit's date.
-    public func validate(into c: inout Checker, today: String, counts: HouseholdHeadcount) -> VisitFields? {
-        let shape = validateShape(into: &c, today: today)
+    /// The first day a visit may be dated when `today` is today.
+    public static func oldestDay(_ today: String) -> String { Day.adding(-maxAgeDays, to: today) }
+
+    /// Checks every field into `c`; `counts` are the household's residents on the visit's date. `shape`: what
+    /// `validateShape` already answered for this input (its issues are then the caller's to report).
+    public func validate(into c: inout Checker, today: String, counts: HouseholdHeadcount,
+                         shape known: (clientID: String, householdID: UUID?, teamID: UUID?, visitedOn: String?)? = nil) -> VisitFields? {
+        let shape = known ?? validateShape(into: &c, today: today)
         let visitors = c.text("visitors", visitors, max: 200)
         var helpedList: [VisitHelp] = []
         for raw in helped ?? [] {

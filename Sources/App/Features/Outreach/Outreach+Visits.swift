@@ -33,9 +33,10 @@ public enum VisitActions {
         // 1. Shapes, without the database.
         var shapes: [(clientID: String, householdID: UUID?, teamID: UUID?, visitedOn: String?)] = []
         var shapeIssues: [[FieldIssue]] = []
+        let oldest = VisitInput.oldestDay(today)
         for input in inputs {
             var c = Checker()
-            shapes.append(input.validateShape(into: &c, today: today))
+            shapes.append(input.validateShape(into: &c, today: today, oldest: oldest))
             shapeIssues.append(c.issues)
         }
         // 2. What the batch names, each read once: the households (plain rows, the four columns needed), and which of
@@ -69,7 +70,7 @@ public enum VisitActions {
         // 3. Each visit in full.
         var results: [VisitResultDTO] = []
         var visitRows: [[SQLValue]] = [], profileRows: [[SQLValue]] = []
-        var householdOf: [UUID: UUID] = [:]
+        var visitedOf: [UUID: OutreachSummary.Visited] = [:]
         var monthOf: [UUID: VisitMonths.Delta] = [:]
         var consents: [(household: UUID, day: String, by: String)] = []
         var seen: [String: UUID] = [:]
@@ -92,8 +93,8 @@ public enum VisitActions {
             }
             let year = shape.visitedOn.flatMap { Int($0.prefix(4)) } ?? Int(today.prefix(4))!
             let headcount = household.flatMap { counts[$0.id]?[year] } ?? HouseholdHeadcount(residents: 0, adults: 0)
-            let fields = input.validate(into: &c, today: today, counts: headcount)
-            // validate() re-checks the shape: keep each issue once.
+            let fields = input.validate(into: &c, today: today, counts: headcount, shape: shape)
+            // The shape's issues were found in step 1; keep each issue once.
             var issues: [FieldIssue] = []
             for issue in shapeIssues[i] + c.issues where !issues.contains(issue) { issues.append(issue) }
             guard let f = fields, household != nil, issues.isEmpty else {
@@ -103,22 +104,24 @@ public enum VisitActions {
             }
             let id = UUID()
             seen[f.clientID] = id
-            householdOf[id] = f.householdID
             monthOf[id] = VisitMonths.Delta(village: household!.villageID, group: household!.groupID, team: f.teamID, person: access.personID,
                                             month: String(f.visitedOn.prefix(7)))
             visitRows.append([id, f.clientID, f.householdID, f.teamID, f.visitedOn, f.visitors, f.helped.map(\.rawValue).joined(separator: ","),
                               f.dossierID, f.outcome.rawValue, f.notes, f.nextVisitOn, access.personID, Date?.none, String?.none, UUID?.none, now])
+            let profileID = UUID()
             if let p = f.profile {
-                profileRows.append(ProfileRows.row(household: f.householdID, asOf: f.visitedOn, source: .visit, visit: id, p,
+                profileRows.append(ProfileRows.row(id: profileID, household: f.householdID, asOf: f.visitedOn, source: .visit, visit: id, p,
                                                    recordedBy: access.personID, at: now))
             }
+            visitedOf[id] = OutreachSummary.Visited(household: f.householdID, visitedOn: f.visitedOn,
+                                                    profile: f.profile.map { (profileID, $0) })
             if f.consent { consents.append((f.householdID, f.visitedOn, f.visitors)) }
             results.append(VisitResultDTO(clientId: f.clientID, status: .recorded, visitId: id, errors: nil))
         }
         // 4. The good ones, together. A visit sent at the same moment by another request (the same client id) is kept
         // once: the insert skips it and it is answered as a duplicate.
         if !visitRows.isEmpty {
-            let visitRows = visitRows, profileRows = profileRows, consents = consents, householdOf = householdOf, monthOf = monthOf
+            let visitRows = visitRows, profileRows = profileRows, consents = consents, visitedOf = visitedOf, monthOf = monthOf
             let written = try await db.auditedTransaction { db -> Set<UUID> in
                 let sql = try ProfileRows.sql(db)
                 // The rows actually written come back from the insert itself: a visit another request wrote a moment
@@ -136,10 +139,9 @@ public enum VisitActions {
                 }
                 let keptProfiles = profileRows.filter { ($0[4] as? UUID).map(kept.contains) ?? false }
                 try await Bulk.insert(sql, into: HouseholdProfile.schema, columns: ProfileRows.columns, rows: keptProfiles)
-                // The overview's rows of the households visited, moved by the batch's own rows (one statement), and
+                // The overview's rows of the households visited, moved by the batch's own values (one statement), and
                 // the sums of their places (one more).
-                try await OutreachSummary.visited(households: kept.compactMap { householdOf[$0] }, visits: Array(kept),
-                                                  profiles: keptProfiles.compactMap { $0[0] as? UUID }, on: db)
+                try await OutreachSummary.visited(kept.compactMap { visitedOf[$0] }, at: now, on: db)
                 var months: [VisitMonths.Delta: Int] = [:]
                 for id in kept { if let m = monthOf[id] { months[m, default: 0] += 1 } }
                 try await VisitMonths.add(months, on: db)

@@ -51,19 +51,39 @@ public enum OutreachSummary {
         try await sql.raw(upsert(nil, year: Int(Day.today().prefix(4))!, columns: columns0014)).run()
     }
 
-    /// The households of a batch of visits just written (`visits`, with the profiles they recorded, `profiles`): each
-    /// row moves from the batch's own rows (its latest visit, and its latest profile when that comes after the one the
-    /// row holds, in the order of `ProfileRows.latest`) instead of being counted again from the history. A household
-    /// without a row yet is counted from the history. Inside the batch's transaction.
-    static func visited(households: [UUID], visits: [UUID], profiles: [UUID], on db: any Database) async throws {
+    /// One visit of a sync batch just written, as the overview's row needs it: its household and day, and the profile
+    /// it recorded (its id and answers; recorded at the batch's time).
+    struct Visited: Sendable {
+        var household: UUID
+        var visitedOn: String
+        var profile: (id: UUID, fields: ProfileFields)?
+    }
+
+    /// The households of a batch of visits just written (`batch`, with the profiles they recorded at `now`): each row
+    /// moves from the batch's own values, which the caller already holds (its latest visit, and its latest profile
+    /// when that comes after the one the row holds, in the order of `ProfileRows.latest`: date, time recorded, id),
+    /// in one multi-row upsert, instead of reading the visits and profiles just written again. A household without a
+    /// row yet is counted from the history. Inside the batch's transaction.
+    static func visited(_ batch: [Visited], at now: Date, on db: any Database) async throws {
         let sql = try ProfileRows.sql(db)
-        let ids = Array(Set(households))
+        let ids = Array(Set(batch.map(\.household)))
         guard !ids.isEmpty else { return }
         let old = try await Row.stored(ids, lock: true, on: sql)
         let missing = ids.filter { old[$0] == nil }
         if !missing.isEmpty { try await refresh(missing, on: db) }
-        let present = ids.filter { old[$0] != nil }
-        guard !present.isEmpty else { return }
+        // Per household: the batch's latest day, and its latest profile. The batch's profiles share their time of
+        // recording, so the order of `ProfileRows.latest` is the date, then the id (as the databases order uuids:
+        // byte by byte).
+        var latest: [UUID: (day: String, profile: (id: UUID, asOf: String, fields: ProfileFields)?)] = [:]
+        for v in batch where old[v.household] != nil {
+            var l = latest[v.household] ?? (v.visitedOn, nil)
+            if v.visitedOn > l.day { l.day = v.visitedOn }
+            if let p = v.profile {
+                if l.profile.map({ $0.asOf < v.visitedOn || ($0.asOf == v.visitedOn && OutreachPlaceSums.compare($0.id, p.id) < 0) }) ?? true { l.profile = (p.id, v.visitedOn, p.fields) }
+            }
+            latest[v.household] = l
+        }
+        guard !latest.isEmpty else { return }
         let o = "household_outreach"
         let newer = """
             excluded.profile_id IS NOT NULL AND (\(o).profile_id IS NULL OR excluded.profile_as_of > \(o).profile_as_of
@@ -73,29 +93,23 @@ public enum OutreachSummary {
         let profileColumns = ["profile_id", "profile_as_of", "profile_created_at", "profiled", "smartphone", "vneid", "cashless", "online", "sells"]
         let set = ["last_visit = CASE WHEN \(o).last_visit IS NULL OR excluded.last_visit > \(o).last_visit THEN excluded.last_visit ELSE \(o).last_visit END"]
             + profileColumns.map { "\($0) = CASE WHEN \(newer) THEN excluded.\($0) ELSE \(o).\($0) END" }
-        let onlyProfiles: SQLQueryString = profiles.isEmpty ? "1 = 0" : "p.id IN (\(binds: profiles))"
+        // Every household here has a row, so each values row only proposes the batch's values to the `SET` above.
+        let values = latest.keys.sorted { OutreachPlaceSums.compare($0, $1) < 0 }.map { h -> SQLQueryString in
+            let r = old[h]!, l = latest[h]!, f = l.profile?.fields
+            let flags = [l.profile == nil ? 0 : 1, (f?.smartphoneUsers ?? 0) > 0 ? 1 : 0, f?.adultsVneid ?? 0, f?.adultsCashless ?? 0,
+                         f?.onlineServices == true ? 1 : 0, f?.sellsOnline == true ? 1 : 0, r.adults, r.year]
+            return """
+                (\(bind: h), \(bind: r.village), \(bind: r.group), \(bind: l.day), \(bind: l.profile?.id), \(unsafeRaw: flags.map(String.init).joined(separator: ", ")), \
+                \(bind: l.profile?.asOf), \(bind: l.profile == nil ? Date?.none : now))
+                """
+        }
         let new = try await sql.raw("""
             INSERT INTO household_outreach (\(unsafeRaw: columns.joined(separator: ", ")))
-            SELECT o.household_id, o.village_id, o.group_id, x.last_visit, lp.id,
-              CASE WHEN lp.id IS NULL THEN 0 ELSE 1 END,
-              CASE WHEN lp.smartphone_users > 0 THEN 1 ELSE 0 END,
-              COALESCE(lp.adults_vneid, 0), COALESCE(lp.adults_cashless, 0),
-              CASE WHEN lp.online_services THEN 1 ELSE 0 END,
-              CASE WHEN lp.sells_online THEN 1 ELSE 0 END,
-              o.adults, o.adults_year, lp.as_of, lp.created_at
-            FROM household_outreach o
-            JOIN (SELECT v.household_id, MAX(v.visited_on) AS last_visit FROM visits v
-                  WHERE v.id IN (\(binds: visits)) AND v.voided_at IS NULL GROUP BY v.household_id) x ON x.household_id = o.household_id
-            LEFT JOIN (
-              SELECT p.id, p.household_id, p.as_of, p.created_at, p.smartphone_users, p.adults_vneid, p.adults_cashless, p.online_services, p.sells_online,
-                ROW_NUMBER() OVER (PARTITION BY p.household_id ORDER BY p.as_of DESC, p.created_at DESC, p.id DESC) AS rn
-              FROM household_profiles p WHERE \(onlyProfiles) AND p.voided_at IS NULL
-            ) lp ON lp.household_id = o.household_id AND lp.rn = 1
-            WHERE o.household_id IN (\(binds: present))
+            VALUES \(values.joined(separator: ", "))
             ON CONFLICT (household_id) DO UPDATE SET \(unsafeRaw: set.joined(separator: ", "))
             RETURNING \(unsafeRaw: Row.columns)
             """).all().map(Row.init)
-        try await OutreachPlaceSums.add(old: present.compactMap { old[$0] }, new: new, on: sql)
+        try await OutreachPlaceSums.add(old: latest.keys.compactMap { old[$0] }, new: new, on: sql)
     }
 
     /// A row as the places' sums need it.
@@ -181,11 +195,16 @@ public enum OutreachSummary {
         """
     }
 
-    /// Whether any row holds the adults of another year than `year` (one probe of the index on `adults_year`).
+    /// Whether any row holds the adults of another year than `year`: the table's smallest and largest year, each one
+    /// probe of the end of the index on `adults_year` on both databases. (`WHERE adults_year <> year LIMIT 1` was
+    /// planned by PostgreSQL as a scan of every row whenever its statistics were stale, as they are after a burst of
+    /// writes: 4 ms for 10,000 households, the largest part of the overview's time there.)
     static func otherYear(_ year: Int, on sql: any SQLDatabase) async throws -> Bool {
-        try await sql.raw("""
-            SELECT household_id FROM household_outreach WHERE adults_year < \(unsafeRaw: String(year)) OR adults_year > \(unsafeRaw: String(year)) LIMIT 1
-            """).first() != nil
+        guard let row = try await sql.raw("""
+            SELECT (SELECT MIN(adults_year) FROM household_outreach) AS lo, (SELECT MAX(adults_year) FROM household_outreach) AS hi
+            """).first() else { return false }
+        let lo = try row.decode(column: "lo", as: Int?.self), hi = try row.decode(column: "hi", as: Int?.self)
+        return (lo.map { $0 != year } ?? false) || (hi.map { $0 != year } ?? false)
     }
 
     /// One household whose stored row differs from the history: what is stored and what the history gives (nil: no row).

@@ -192,12 +192,15 @@ public enum OverviewQueries {
         func n(_ c: String) throws -> Int { figures[c] ?? 0 }
         let households = try n("households"), adults = try n("adults")
         let months = months(today)
-        // The visits per place, team, person and month (`VisitMonths`), not the visits themselves.
+        // The visits per place, team, person and month (`VisitMonths`), not the visits themselves: added up per person
+        // and month first, then each person's name looked up once (not once per place and team).
         let rows = try await sql.raw("""
-            SELECT m.recorded_by, p.display_name, m.month, CAST(SUM(m.visits) AS BIGINT) AS n
-            FROM visit_months m LEFT JOIN people p ON p.id = m.recorded_by
-            WHERE m.month >= \(bind: months[0]) AND m.month <= \(bind: months[months.count - 1]) AND \(visits)
-            GROUP BY m.recorded_by, p.display_name, m.month
+            SELECT t.recorded_by, p.display_name, t.month, t.n FROM (
+              SELECT m.recorded_by, m.month, CAST(SUM(m.visits) AS BIGINT) AS n
+              FROM visit_months m
+              WHERE m.month >= \(bind: months[0]) AND m.month <= \(bind: months[months.count - 1]) AND \(visits)
+              GROUP BY m.recorded_by, m.month) t
+            LEFT JOIN people p ON p.id = t.recorded_by
             """).all()
         let index = Dictionary(uniqueKeysWithValues: months.enumerated().map { ($1, $0) })
         var perMonth = Array(repeating: 0, count: months.count)

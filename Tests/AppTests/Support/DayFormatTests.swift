@@ -1,0 +1,31 @@
+import Foundation
+import Testing
+@testable import App
+
+/// `Day` writes its days without `String(format:)` and with one calendar made once (docs/benchmarks.md, "Outreach",
+/// sixth run): the same text as before, on the days people type and at the calendar's edges.
+@Suite("Days as text")
+struct DayFormatTests {
+    @Test("parse and today write yyyy-MM-dd with zero padding, as String(format: \"%04d-%02d-%02d\") did")
+    func padding() {
+        let samples = [("1/2/0033", "0033-02-01"), ("0001-01-01", "0001-01-01"), ("9999-12-31", "9999-12-31"), (" 2026-11-30 ", "2026-11-30"),
+                       ("29/02/2024", "2024-02-29"), ("7/7/2025", "2025-07-07")]
+        for (typed, iso) in samples {
+            #expect(Day.parse(typed) == iso)
+            let (y, m, d) = (Int(iso.prefix(4))!, Int(iso.dropFirst(5).prefix(2))!, Int(iso.suffix(2))!)
+            #expect(Day.isoDay(y, m, d) == String(format: "%04d-%02d-%02d", y, m, d))
+        }
+        #expect(Day.parse("29/02/2025") == nil && Day.parse("2025-13-01") == nil)
+        // 30/11/2026 01:00 in Hà Nội is 29/11 18:00 UTC.
+        #expect(Day.today(Date(timeIntervalSince1970: 1_796_059_800 - 86_400 + 1_800)) == "2026-11-30")
+        #expect(Day.adding(-366, to: "2026-11-30") == "2025-11-29")
+        #expect(Day.adding(1, to: "2024-02-28") == "2024-02-29")
+    }
+
+    @Test("the sums' keys order uuids byte by byte, as their text orders them")
+    func uuidOrder() {
+        let ids = (0..<500).map { _ in UUID() }
+        #expect(ids.sorted { OutreachPlaceSums.compare($0, $1) < 0 } == ids.sorted { $0.uuidString < $1.uuidString })
+        #expect(OutreachPlaceSums.compare(ids[0], ids[0]) == 0)
+    }
+}
