@@ -28,4 +28,5 @@ func registerMigrations(_ migrations: Migrations) {
     migrations.add(CreateCriteria())  // 0023: criteria_sets (the starter set SV-01…SV-14 seeded), criteria, criterion_values
     migrations.add(CreateAssetMapChanges())  // 0024: asset_map_changes (PostgreSQL: the map's version without a shared row), statement triggers on assets, asset_faults, unit_closure
     migrations.add(CreateLedgerSums())  // 0025: ledger_sums (a campaign's sums per kind, kept by a trigger on ledger_entries)
+    migrations.add(CreateProductPhotos())  // 0026: product_photos (a product's photos, checked by content, files under UPLOADS_DIR/products)
 }

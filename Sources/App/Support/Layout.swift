@@ -35,6 +35,8 @@ public struct Layout: Encodable {
     var ledgerURL: String?
     /// Criteria: the evaluations of one's units (those who read them).
     var criteriaURL: String?
+    /// Market: the producers one manages (officials of the market, and producer accounts).
+    var marketURL: String?
 
     init(_ req: Request, title: String, crumbs: [Crumb] = [], needsToken: Bool = false) {
         self.title = title
@@ -63,6 +65,7 @@ public struct Layout: Encodable {
         reportsURL = req.access.has(.handleReports) ? SiteURL.reports.path : nil
         ledgerURL = req.access.has(.manageLedger) ? SiteURL.campaigns.path : nil
         criteriaURL = req.access.has(.readCriteria) ? SiteURL.criteria.path : nil
+        marketURL = req.access.has(.manageMarket) || req.access.has(.sellProducts) ? SiteURL.producers.path : nil
     }
 }
 

@@ -87,6 +87,13 @@ public enum SiteURL: Sendable {
     case market
     /// A batch's public traceability page (its QR code holds this), its QR images, and its A4 label sheet.
     case batchPublic(String), batchQRSVG(String), batchQRPNG(String), batchLabels(Ref)
+    /// The management pages: producers, a producer, its products and batches (signed in).
+    case producers, producerNew, producerPage(Ref), producerEdit(Ref), productNew(Ref), productPage(Ref), productEdit(Ref)
+    case batchNew(Ref), batchPage(Ref), batchEdit(Ref), batchRecallForm(Ref)
+    /// A village's public market page; the households whose "sells online" answer and producer records disagree.
+    case villageMarket(Ref), unitSellsOnline(Ref)
+    /// A product's photos: add, remove, and one photo (public).
+    case productPhotos(Ref), productPhotoRemove(Ref), productPhoto(Ref)
 
     // criteria (docs/criteria.md): the caller's units and sets, a unit's evaluation, the rows behind a figure
     case criteria, unitCriteria(Ref), unitCriteriaRows(Ref)
@@ -274,6 +281,22 @@ public enum SiteURL: Sendable {
         case .batchQRSVG(let code): return "/b/\(code)/qr.svg"
         case .batchQRPNG(let code): return "/b/\(code)/qr.png"
         case .batchLabels(let r): return "/batches/\(r.text)/labels"
+        case .producers: return "/producers"
+        case .producerNew: return "/producers/new"
+        case .producerPage(let r): return "/producers/\(r.text)"
+        case .producerEdit(let r): return "/producers/\(r.text)/edit"
+        case .productNew(let r): return "/producers/\(r.text)/products/new"
+        case .productPage(let r): return "/products/\(r.text)"
+        case .productEdit(let r): return "/products/\(r.text)/edit"
+        case .batchNew(let r): return "/products/\(r.text)/batches/new"
+        case .batchPage(let r): return "/batches/\(r.text)"
+        case .batchEdit(let r): return "/batches/\(r.text)/edit"
+        case .batchRecallForm(let r): return "/batches/\(r.text)/recall"
+        case .villageMarket(let r): return "/market/\(r.text)"
+        case .unitSellsOnline(let r): return "/units/\(r.text)/sells-online"
+        case .productPhotos(let r): return "/products/\(r.text)/photos"
+        case .productPhotoRemove(let r): return "/products/\(r.text)/photos/remove"
+        case .productPhoto(let r): return "/market/photos/\(r.text)"
 
         // criteria
         case .criteria: return "/criteria"
@@ -376,6 +399,7 @@ public enum APIURL: Sendable {
     // market
     case producers, producer(Ref), producerAccounts(Ref), producerProducts(Ref), product(Ref)
     case productBatches(Ref), batch(Ref), batchRecall(Ref), publicBatch(String)
+    case villageMarket(Ref), unitSellsOnline(Ref)
 
     // criteria
     case criteriaMeasures, criteriaSets, criteriaSet(Ref), criteriaSetCriteria(Ref), criterion(Ref)
@@ -523,6 +547,8 @@ public enum APIURL: Sendable {
         case .batch(let r): return "/batches/\(r.text)"
         case .batchRecall(let r): return "/batches/\(r.text)/recall"
         case .publicBatch(let code): return "/traceability/\(code)"
+        case .villageMarket(let r): return "/market/\(r.text)"
+        case .unitSellsOnline(let r): return "/units/\(r.text)/sells-online"
 
         // criteria
         case .criteriaMeasures: return "/criteria/measures"
@@ -574,6 +600,9 @@ extension SiteURL {
             "trainings": fixed(.trainings), "trainingNew": fixed(.trainingNew), "training": ref { .training($0) },
             // criteria
             "criteria": fixed(.criteria), "unitCriteria": ref { .unitCriteria($0) },
+            // market
+            "producers": fixed(.producers), "producerNew": fixed(.producerNew), "producerPage": ref { .producerPage($0) },
+            "villageMarket": ref { .villageMarket($0) },
         ]
     }()
 

@@ -165,7 +165,10 @@ public enum MarketActions {
         var certifications: [(name: String, issuer: String?, number: String?, from: String, to: String?)]?
     }
 
-    static func checkProduct(_ input: ProductInput, current: Product?, today: String) throws -> ProductFields {
+    /// `keepMissing`: a field the input leaves out keeps its current value (the API's PATCH); a page's form sends every
+    /// field, so there a missing price, rating or description clears it.
+    static func checkProduct(_ input: ProductInput, current: Product?, today: String, keepMissing: Bool = true) throws -> ProductFields {
+        let current = keepMissing ? current : nil
         var c = Checker()
         let name = c.text("name", input.name ?? current?.name, max: 120)
         let catRaw = (input.category ?? current?.category.rawValue ?? "").trimmingCharacters(in: .whitespaces)
@@ -255,8 +258,9 @@ public enum MarketActions {
         }
     }
 
-    public static func updateProduct(_ p: Product, producer: Producer, _ input: ProductInput, today: String, on db: any Database) async throws -> Product {
-        let f = try checkProduct(input, current: p, today: today)
+    public static func updateProduct(_ p: Product, producer: Producer, _ input: ProductInput, today: String, keepMissing: Bool = true,
+                                     on db: any Database) async throws -> Product {
+        let f = try checkProduct(input, current: p, today: today, keepMissing: keepMissing)
         return try await db.auditedTransaction { db in
             apply(f, to: p, producer: producer)
             try await p.update(on: db)

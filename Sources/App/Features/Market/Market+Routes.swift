@@ -8,5 +8,9 @@ enum MarketRoutes {
         MarketBatchesAPI().add(api: api)
         MarketTraceWeb().add(open: open, openAPI: openAPI)
         MarketLabelsWeb().add(signedIn: web)
+        MarketPagesWeb().add(signedIn: web)
+        MarketPublicWeb().add(open: open, openAPI: openAPI)
+        MarketSellsOnline().add(signedIn: web, api: api)
+        MarketPhotosWeb().add(open: open, signedIn: web)
     }
 }

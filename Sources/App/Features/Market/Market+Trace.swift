@@ -135,14 +135,18 @@ public struct TraceDTO: Content, Sendable, Equatable {
 
 extension MarketQueries {
     /// A batch's public data by its code; nil when there is none.
-    static func trace(code: String, link: (SiteURL) -> String, today: String, pending: (UUID) -> Int, on db: any Database) async throws -> (Batch, TraceDTO)? {
+    static func trace(code: String, link: (SiteURL) -> String, today: String, pending: (UUID) -> Int, on db: any Database) async throws -> (Batch, TraceDTO, UUID)? {
         guard (1...12).contains(code.count), code.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }),
-              let b = try await Batch.query(on: db).filter(\.$code == code).first(),
-              let pr = try await Product.find(b.productID, on: db), let p = try await Producer.find(pr.producerID, on: db) else { return nil }
+              // The batch, its product and its producer in one read (a scan is the market's hot path).
+              let b = try await Batch.query(on: db).filter(\.$code == code)
+                  .join(Product.self, on: \Batch.$productID == \Product.$id).join(Producer.self, on: \Product.$producerID == \Producer.$id).first()
+        else { return nil }
+        let pr = try b.joined(Product.self), p = try b.joined(Producer.self)
+        // Then the village's and the commune's names, the steps and the certifications: three small indexed reads.
         let units = try await AdminUnit.query(on: db).filter(\.$id ~~ [p.villageID, p.communeID]).all()
-        let name = Dictionary(units.map { ($0.id!, $0.name) }) { a, _ in a }
         let steps = try await BatchStep.query(on: db).filter(\.$batchID == b.id!).sort(\.$position).all()
         let certs = try await Certification.query(on: db).filter(\.$productID == pr.id!).sort(\.$validFrom).all()
+        let name = Dictionary(units.map { ($0.id!, $0.name) }) { a, _ in a }
         let dto = TraceDTO(
             code: b.code, url: link(.batchPublic(b.code)),
             product: TraceProductDTO(name: pr.name, category: pr.category, description: pr.details, unit: pr.unit,
@@ -157,7 +161,7 @@ extension MarketQueries {
             },
             recalled: b.recalledAt != nil, recalledOn: b.recalledAt.map { Day.today($0) }, recallReason: b.recallReason,
             scans: b.scans + pending(b.id!))
-        return (b, dto)
+        return (b, dto, p.villageID)
     }
 }
 
@@ -175,7 +179,7 @@ struct MarketTraceWeb {
 
     func json(req: Request) async throws -> Response {
         let scans = req.application.batchScans
-        guard let (_, dto) = try await MarketQueries.trace(code: Self.code(req), link: req.config.externalURL, today: req.today,
+        guard let (_, dto, _) = try await MarketQueries.trace(code: Self.code(req), link: req.config.externalURL, today: req.today,
                                                            pending: scans.pending, on: req.db) else { throw Abort(.notFound) }
         let res = try await dto.encodeResponse(for: req)
         res.headers.replaceOrAdd(name: .cacheControl, value: "public, max-age=60")
@@ -198,13 +202,14 @@ struct MarketTraceWeb {
         var steps: [StepRow]
         var certs: [CertRow]
         var scans: String
+        var marketURL: String
     }
 
     /// The page a scan opens: counted (in memory, see `BatchScans`), then shown.
     func page(req: Request) async throws -> View {
         let scans = req.application.batchScans
         var full = false
-        guard let (b, dto) = try await MarketQueries.trace(code: Self.code(req), link: req.config.externalURL, today: req.today,
+        guard let (b, dto, village) = try await MarketQueries.trace(code: Self.code(req), link: req.config.externalURL, today: req.today,
                                                            pending: { id in let r = scans.add(id); full = r.full; return r.pending }, on: req.db) else {
             throw Abort(.notFound)
         }
@@ -226,7 +231,7 @@ struct MarketTraceWeb {
                     ?? lang.t("market.trace.validFrom", [Day.display(c.validFrom)])
                 return CertRow(name: c.name, detail: [detail, valid].filter { !$0.isEmpty }.joined(separator: " · "))
             },
-            scans: lang.t("market.trace.scans", [lang.number(dto.scans)])))
+            scans: lang.t("market.trace.scans", [lang.number(dto.scans)]), marketURL: SiteURL.villageMarket(.id(village)).path))
     }
 
     static func batchURL(_ req: Request) async throws -> String {
