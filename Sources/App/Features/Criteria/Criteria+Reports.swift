@@ -229,7 +229,7 @@ struct CriteriaReportsWeb {
             layout: Layout(req, title: title + " — " + unit.name, crumbs: [Crumb(name: lang.t("nav.criteria"), url: SiteURL.criteria.path),
                                                                           Crumb(name: unit.name, url: SiteURL.unitCriteria(.id(unit.id!)).path + "?on=\(e.on)"),
                                                                           Crumb(name: title, url: CriteriaReportsWeb.reportPath(unit.id!))]),
-            authority: lang.t("criteria.report.authority", [lang.t("criteria.kind.\(unit.kind.rawValue)").uppercased(), unit.name.uppercased()]),
+            authority: lang.t("criteria.report.authority", [unit.name.uppercased()]),   // unit names carry their kind ("Xã …")
             unitName: unit.name, place: place, title: title.uppercased(), onDisplay: Day.display(e.on),
             dateLine: parts.count == 3 ? lang.t("criteria.report.dateLine", [place, parts[2], parts[1], parts[0]]) : Day.display(e.on),
             setName: "\(set.code) · \(set.name)", summary: summary, lines: lines, units: units,

@@ -26,7 +26,7 @@ extension L10n {
         "criteria.report.link": ("Báo cáo in (A4)", "Printable report (A4)"),
         "criteria.report.print": ("Dùng lệnh In của trình duyệt (khổ A4).", "Use the browser's Print (A4)."),
         "criteria.report.title": ("Báo cáo kết quả thực hiện bộ tiêu chí", "Report on the criteria"),
-        "criteria.report.authority": ("ỦY BAN NHÂN DÂN {0} {1}", "PEOPLE'S COMMITTEE OF {0} {1}"),
+        "criteria.report.authority": ("ỦY BAN NHÂN DÂN {0}", "PEOPLE'S COMMITTEE OF {0}"),
         "criteria.report.nation": ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "SOCIALIST REPUBLIC OF VIET NAM"),
         "criteria.report.motto": ("Độc lập - Tự do - Hạnh phúc", "Independence - Freedom - Happiness"),
         "criteria.report.dateLine": ("{0}, ngày {1} tháng {2} năm {3}", "{0}, {3}-{2}-{1}"),
