@@ -5,7 +5,7 @@ enum L10n {
     typealias Entry = (vi: String, en: String)
     static let parts: [[String: Entry]] = [core, units, registry, accounts, audit, personalData, messaging, procedures,
                                            outreach, outreachVisits, outreachProfiles, outreachOverview, trainings,
-                                           assets, ledger, reports, market, criteria]
+                                           assets, ledger, reports, market, criteria, criteriaReports]
     static let table: [String: Entry] = parts.reduce(into: [:]) { all, part in
         all.merge(part) { first, _ in preconditionFailure("L10n: a key is defined twice: \(first)") }
     }

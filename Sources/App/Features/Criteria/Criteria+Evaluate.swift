@@ -122,7 +122,7 @@ public enum CriteriaViews {
 
     public static func evaluate(_ unit: AdminUnit, set: CriteriaSet, on day: String, db: any Database) async throws -> EvaluationDTO {
         let sql = db as! any SQLDatabase
-        let criteria = try await criteria(of: set, on: db)
+        let criteria = try await allCriteria(of: set, on: db)
         var results: [CriterionResultDTO] = []
         var judgedBelow: [UUID: (unit: AdminUnit, failing: [String])] = [:]
         var belowKind: UnitKind? = nil

@@ -8,6 +8,8 @@ import Vapor
 enum CriteriaRoutes {
     static func add(signedIn web: any RoutesBuilder, signedInAPI api: any RoutesBuilder) {
         CriteriaAPI().add(api)
+        CriteriaReportsAPI().add(api)
+        CriteriaDefinitionsAPI().add(api)
         CriteriaWeb().add(web)
     }
 

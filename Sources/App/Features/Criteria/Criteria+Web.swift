@@ -10,6 +10,8 @@ struct CriteriaWeb {
         web.get(SiteURL.criteria.components, use: index).rule(.list(.readCriteria))
         web.get(SiteURL.unitCriteria(.key).components, use: unitPage).rule(.unit(.readCriteria))
         web.get(SiteURL.unitCriteriaRows(.key).components, use: rowsPage).rule(.unit(.readCriteria))
+        CriteriaReportsWeb().add(web)
+        CriteriaDefinitionsWeb().add(web)
     }
 
     struct Link: Encodable { var name: String; var url: String; var note: String }
@@ -18,6 +20,7 @@ struct CriteriaWeb {
         var layout: Layout
         var units: [Link]
         var sets: [Link]
+        var newSetURL: String?
     }
 
     func index(req: Request) async throws -> View {
@@ -27,11 +30,12 @@ struct CriteriaWeb {
         var sets: [Link] = []
         for s in try await CriteriaAPI.visibleSets(req) {
             let owner = try await s.ownerUnitID.asyncMap { try await AdminUnit.find($0, on: req.db) } ?? nil
-            sets.append(Link(name: "\(s.code) · \(s.name)", url: "", note: owner?.name ?? req.lang.t("criteria.shipped")))
+            sets.append(Link(name: "\(s.code) · \(s.name)", url: CriteriaDefinitionsWeb.setPath(s.id!), note: owner?.name ?? req.lang.t("criteria.shipped")))
         }
         return try await req.view.render("criteria/index", IndexPage(
             layout: Layout(req, title: req.lang.t("criteria.title"), crumbs: [Crumb(name: req.lang.t("nav.criteria"), url: SiteURL.criteria.path)]),
-            units: units.map { Link(name: $0.name, url: SiteURL.unitCriteria(.id($0.id!)).path, note: $0.code) }, sets: sets))
+            units: units.map { Link(name: $0.name, url: SiteURL.unitCriteria(.id($0.id!)).path, note: $0.code) }, sets: sets,
+            newSetURL: req.access.has(.manageCriteria) ? SiteURL.criteria.path + "/sets/new" : nil))
     }
 
     struct Row: Encodable {
@@ -46,6 +50,8 @@ struct CriteriaWeb {
         var note: String
         var rowsURL: String?
         var missingURL: String?
+        /// The pillar and group, on the first row of a group (a set with groups: the commune digital-transformation set).
+        var group: String? = nil
     }
 
     struct Below: Encodable { var name: String; var url: String; var passes: Bool; var failing: String }
@@ -66,6 +72,7 @@ struct CriteriaWeb {
         var belowSummary: String
         var holds: [Holds]
         var action: String
+        var extras: UnitExtras? = nil
     }
 
     static func figure(_ r: CriterionResultDTO, _ lang: Lang) -> String {
@@ -95,6 +102,11 @@ struct CriteriaWeb {
     }
 
     func unitPage(req: Request) async throws -> View {
+        try await Self.renderUnit(req, manual: nil)
+    }
+
+    /// The unit's page; `manual` re-shows the manual-value form with what was typed and the errors.
+    static func renderUnit(_ req: Request, manual: FormState?) async throws -> View {
         let unit = try req.scoped(AdminUnit.self)
         let day = (try? CriteriaRoutes.day(req)) ?? req.today
         let set = try await CriteriaRoutes.set(req, for: unit)
@@ -111,16 +123,22 @@ struct CriteriaWeb {
         }
         guard let set else { return try await req.view.render("criteria/unit", page) }
         let e = try await CriteriaViews.evaluate(unit, set: set, on: day, db: req.db)
+        page.extras = try await CriteriaReportsWeb.extras(req, unit: unit, set: set, day: day, manual: manual)
         page.passes = e.passes
         if let p = e.passes {
             page.verdict = lang.t(p ? "criteria.verdictPass" : "criteria.verdictFail", [unit.kind == .village ? lang.t("criteria.smartVillage") : unit.name])
         }
         page.missing = e.missing.joined(separator: ", ")
         let rowsBase = SiteURL.unitCriteriaRows(.id(unit.id!)).path
+        var lastGroup: String? = nil
+        // Group headings when each group's criteria stand together (the digital-transformation set's 8 groups).
+        var runs: [String] = []
+        for g in e.criteria.compactMap(\.criterion.groupName) where runs.last != g { runs.append(g) }
+        let grouped = !runs.isEmpty && Set(runs).count == runs.count
         for r in e.criteria {
             let c = r.criterion
-            var row = Row(code: c.code, name: lang == .en ? (c.nameEn ?? c.name) : c.name, mandatory: c.mandatory, figure: Self.figure(r, lang),
-                          threshold: Self.threshold(c, lang), result: "", state: "", note: "", rowsURL: nil, missingURL: nil)
+            var row = Row(code: c.code, name: lang == .en ? (c.nameEn ?? c.name) : c.name, mandatory: c.mandatory, figure: figure(r, lang),
+                          threshold: threshold(c, lang), result: "", state: "", note: "", rowsURL: nil, missingURL: nil)
             if r.rolledUp {
                 row.state = "rolled"
                 row.result = lang.t("criteria.unitsPassing", [lang.number(r.unitsPassing ?? 0), lang.number(r.units ?? 0)])
@@ -134,6 +152,8 @@ struct CriteriaWeb {
                 row.rowsURL = rowsBase + "?measure=\(key)&on=\(day)"
                 row.missingURL = row.rowsURL! + "&missing=1"
             }
+            let group = [c.pillar.map { lang.t("criteria.pillar.\($0.rawValue)") }, c.groupName].compactMap { $0 }.joined(separator: " · ")
+            if grouped, c.groupName != nil, group != lastGroup { row.group = group; lastGroup = group }
             page.rows.append(row)
         }
         var holds: [String: Int] = [:]
