@@ -26,4 +26,5 @@ func registerMigrations(_ migrations: Migrations) {
     migrations.add(CreateOutreachPlaceSums())  // 0021: outreach_place_sums (the overview's sums per place), household_outreach.profile_as_of / profile_created_at
     migrations.add(AddBatchStepKinds())  // 0022: batch_steps.kind (inputs, field, feed, processing, other)
     migrations.add(CreateCriteria())  // 0023: criteria_sets (the starter set SV-01…SV-14 seeded), criteria, criterion_values
+    migrations.add(CreateCriteriaSnapshots())  // 0024: criteria_snapshots (a unit, set and month), criteria_snapshot_values (each criterion with its definition copied)
 }

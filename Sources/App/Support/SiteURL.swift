@@ -89,7 +89,7 @@ public enum SiteURL: Sendable {
     case batchPublic(String), batchQRSVG(String), batchQRPNG(String), batchLabels(Ref)
 
     // criteria (docs/criteria.md): the caller's units and sets, a unit's evaluation, the rows behind a figure
-    case criteria, unitCriteria(Ref), unitCriteriaRows(Ref)
+    case criteria, unitCriteria(Ref), unitCriteriaRows(Ref), unitCriteriaSnapshots(Ref)
 
     public var path: String {
         switch self {
@@ -279,6 +279,7 @@ public enum SiteURL: Sendable {
         case .criteria: return "/criteria"
         case .unitCriteria(let r): return "/criteria/units/\(r.text)"
         case .unitCriteriaRows(let r): return "/criteria/units/\(r.text)/rows"
+        case .unitCriteriaSnapshots(let r): return "/criteria/units/\(r.text)/snapshots"
         }
     }
 
@@ -379,7 +380,7 @@ public enum APIURL: Sendable {
 
     // criteria
     case criteriaMeasures, criteriaSets, criteriaSet(Ref), criteriaSetCriteria(Ref), criterion(Ref)
-    case unitEvaluation(Ref), unitCriteriaRows(Ref), unitCriteriaValues(Ref)
+    case unitEvaluation(Ref), unitCriteriaRows(Ref), unitCriteriaValues(Ref), unitCriteriaSnapshots(Ref), unitCriteriaCommunes(Ref)
 
     public static let prefix = "/api/v1"
 
@@ -533,6 +534,8 @@ public enum APIURL: Sendable {
         case .unitEvaluation(let r): return "/criteria/units/\(r.text)/evaluation"
         case .unitCriteriaRows(let r): return "/criteria/units/\(r.text)/rows"
         case .unitCriteriaValues(let r): return "/criteria/units/\(r.text)/values"
+        case .unitCriteriaSnapshots(let r): return "/criteria/units/\(r.text)/snapshots"
+        case .unitCriteriaCommunes(let r): return "/criteria/units/\(r.text)/communes"
         }
     }
 

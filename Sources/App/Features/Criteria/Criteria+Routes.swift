@@ -9,6 +9,8 @@ enum CriteriaRoutes {
     static func add(signedIn web: any RoutesBuilder, signedInAPI api: any RoutesBuilder) {
         CriteriaAPI().add(api)
         CriteriaWeb().add(web)
+        CriteriaSnapshotRoutes.add(web: web, api: api)
+        CriteriaProvince.add(api: api)
     }
 
     /// `?on=` (yyyy-MM-dd or dd/MM/yyyy), today when absent; a bad one is the field at fault.

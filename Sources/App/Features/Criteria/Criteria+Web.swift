@@ -66,6 +66,10 @@ struct CriteriaWeb {
         var belowSummary: String
         var holds: [Holds]
         var action: String
+        /// Month-by-month history from snapshots, and the form that takes one (Criteria+Snapshots.swift, +Charts.swift).
+        var trends: CriteriaTrends.View? = nil
+        var snapshotAction: String? = nil
+        var snapshotNote: String? = nil
     }
 
     static func figure(_ r: CriterionResultDTO, _ lang: Lang) -> String {
@@ -109,8 +113,15 @@ struct CriteriaWeb {
         for s in try await CriteriaViews.sets(for: unit, on: req.db) where try await req.access.reaches(s, .readCriteria, on: req.db) {
             page.sets.append(SelectOption(value: s.id!.uuidString, label: "\(s.code) · \(s.name)", selected: s.id == set?.id))
         }
+        if try await req.access.allows(.manageCriteria, unit, on: req.db) { page.snapshotAction = SiteURL.unitCriteriaSnapshots(.id(unit.id!)).path }
+        page.snapshotNote = CriteriaSnapshotRoutes.note(req)
+        if unit.kind == .province || unit.kind == .district {
+            return try await CriteriaProvince.page(req, unit, day: day, set: set, sets: page.sets, crumbs: page.layout.crumbs,
+                                                   snapshotAction: page.snapshotAction, snapshotNote: page.snapshotNote)
+        }
         guard let set else { return try await req.view.render("criteria/unit", page) }
         let e = try await CriteriaViews.evaluate(unit, set: set, on: day, db: req.db)
+        page.trends = try await CriteriaTrends.view(unit: unit, set: set, lang: lang, db: req.db)
         page.passes = e.passes
         if let p = e.passes {
             page.verdict = lang.t(p ? "criteria.verdictPass" : "criteria.verdictFail", [unit.kind == .village ? lang.t("criteria.smartVillage") : unit.name])
