@@ -3,6 +3,7 @@
 // never taken twice, the monthly job takes last month's once, a moved village keeps its history, the pages draw the
 // trend as SVG with its table, and the province page counts each commune's villages and the pre-2025 districts
 // (docs/criteria.md).
+import Fluent
 import Foundation
 import Testing
 import Vapor
@@ -218,6 +219,36 @@ struct CriteriaSnapshotTests {
             #expect(own.status == .ok)
             #expect(try own.decode(ProvinceEvaluationDTO.self).communes.count == 1)
             #expect(try await app.api(.GET, "/api/v1/criteria/units/\(t.village1.id)/communes", token: xaToken).status == .unprocessableEntity)
+        }
+    }
+
+    @Test("the demo: seven months of the shipped set's snapshots; the province coordinator's page shows Xã Đan Phượng's villages and former district Đan Phượng")
+    func demo() async throws {
+        try await withTestApp { app in
+            try await ApiToken.query(on: app.db).delete()
+            try await Person.query(on: app.db).delete()
+            let commune = try await Demo.load(app)
+            _ = try await Demo.startLines(app)
+            let sv = try #require(try await CriteriaSet.query(on: app.db).filter(\.$ownerUnitID == nil).filter(\.$code == "SV").first())
+            let province = try #require(try await UnitQueries.byCode("01", kind: .province, on: app.db))
+            let villages = try await CriteriaViews.below(commune, kind: .village, on: Day.today(app.now), db: app.db)
+            #expect(villages.count == 4)
+            let history = try await Self.snapshots(app, province.id!, set: sv.id!)
+            #expect(history.count == 7 && history.last?.final == false && history.dropLast().allSatisfy(\.final))
+            #expect(history.allSatisfy { $0.units == 4 }, "\(history.map(\.units))")
+            #expect(try await Self.snapshots(app, villages[0].id!, set: sv.id!).count == 7)
+            // Loading again changes nothing.
+            let count = try await app.count("criteria_snapshots")
+            _ = try await Demo.load(app)
+            #expect(try await app.count("criteria_snapshots") == count)
+            let tinh = try await app.signIn("tinh", password: Demo.demoPassword)
+            let page = try await app.page("/criteria/units/\(province.id!)", as: tinh)
+            #expect(page.status == .ok)
+            let html = page.body.string
+            #expect(html.contains("Xã Đan Phượng") && html.contains("Huyện Đan Phượng") && html.contains("class=\"chart crit-chart\""))
+            let p = try await app.api(.GET, "/api/v1/criteria/units/\(province.id!)/communes").decode(ProvinceEvaluationDTO.self)
+            #expect(p.villages == 4 && p.communes.map { $0.unit?.code } == ["09784"])
+            #expect(p.districts.count == 1 && p.districts.first?.unit?.name == "Huyện Đan Phượng" && p.districts.first?.villages == 4, "\(p.districts)")
         }
     }
 }
