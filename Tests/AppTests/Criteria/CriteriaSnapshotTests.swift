@@ -229,14 +229,16 @@ struct CriteriaSnapshotTests {
             try await Person.query(on: app.db).delete()
             let commune = try await Demo.load(app)
             _ = try await Demo.startLines(app)
+            // The harness's administrator token went with the people above: a system-wide token of the test's own.
+            let (_, admin) = try await AccountActions.createToken(name: "demo-test", role: .admin, unit: nil, on: app.db)
             let sv = try #require(try await CriteriaSet.query(on: app.db).filter(\.$ownerUnitID == nil).filter(\.$code == "SV").first())
             let province = try #require(try await UnitQueries.byCode("01", kind: .province, on: app.db))
             let villages = try await CriteriaViews.below(commune, kind: .village, on: Day.today(app.now), db: app.db)
             #expect(villages.count == 4)
-            let history = try await Self.snapshots(app, province.id!, set: sv.id!)
+            let history = try await Self.snapshots(app, province.id!, set: sv.id!, token: admin)
             #expect(history.count == 7 && history.last?.final == false && history.dropLast().allSatisfy(\.final))
             #expect(history.allSatisfy { $0.units == 4 }, "\(history.map(\.units))")
-            #expect(try await Self.snapshots(app, villages[0].id!, set: sv.id!).count == 7)
+            #expect(try await Self.snapshots(app, villages[0].id!, set: sv.id!, token: admin).count == 7)
             // Loading again changes nothing.
             let count = try await app.count("criteria_snapshots")
             _ = try await Demo.load(app)
@@ -246,7 +248,7 @@ struct CriteriaSnapshotTests {
             #expect(page.status == .ok)
             let html = page.body.string
             #expect(html.contains("Xã Đan Phượng") && html.contains("Huyện Đan Phượng") && html.contains("class=\"chart crit-chart\""))
-            let p = try await app.api(.GET, "/api/v1/criteria/units/\(province.id!)/communes").decode(ProvinceEvaluationDTO.self)
+            let p = try await app.api(.GET, "/api/v1/criteria/units/\(province.id!)/communes", token: admin).decode(ProvinceEvaluationDTO.self)
             #expect(p.villages == 4 && p.communes.map { $0.unit?.code } == ["09784"])
             #expect(p.districts.count == 1 && p.districts.first?.unit?.name == "Huyện Đan Phượng" && p.districts.first?.villages == 4, "\(p.districts)")
         }
