@@ -96,7 +96,7 @@ public enum SiteURL: Sendable {
     case productPhotos(Ref), productPhotoRemove(Ref), productPhoto(Ref)
 
     // criteria (docs/criteria.md): the caller's units and sets, a unit's evaluation, the rows behind a figure
-    case criteria, unitCriteria(Ref), unitCriteriaRows(Ref)
+    case criteria, unitCriteria(Ref), unitCriteriaRows(Ref), unitCriteriaSnapshots(Ref)
 
     public var path: String {
         switch self {
@@ -302,6 +302,7 @@ public enum SiteURL: Sendable {
         case .criteria: return "/criteria"
         case .unitCriteria(let r): return "/criteria/units/\(r.text)"
         case .unitCriteriaRows(let r): return "/criteria/units/\(r.text)/rows"
+        case .unitCriteriaSnapshots(let r): return "/criteria/units/\(r.text)/snapshots"
         }
     }
 
@@ -403,7 +404,7 @@ public enum APIURL: Sendable {
 
     // criteria
     case criteriaMeasures, criteriaSets, criteriaSet(Ref), criteriaSetCriteria(Ref), criterion(Ref)
-    case unitEvaluation(Ref), unitCriteriaRows(Ref), unitCriteriaValues(Ref)
+    case unitEvaluation(Ref), unitCriteriaRows(Ref), unitCriteriaValues(Ref), unitCriteriaSnapshots(Ref), unitCriteriaCommunes(Ref)
 
     public static let prefix = "/api/v1"
 
@@ -559,6 +560,8 @@ public enum APIURL: Sendable {
         case .unitEvaluation(let r): return "/criteria/units/\(r.text)/evaluation"
         case .unitCriteriaRows(let r): return "/criteria/units/\(r.text)/rows"
         case .unitCriteriaValues(let r): return "/criteria/units/\(r.text)/values"
+        case .unitCriteriaSnapshots(let r): return "/criteria/units/\(r.text)/snapshots"
+        case .unitCriteriaCommunes(let r): return "/criteria/units/\(r.text)/communes"
         }
     }
 

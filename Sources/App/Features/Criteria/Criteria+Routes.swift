@@ -11,6 +11,8 @@ enum CriteriaRoutes {
         CriteriaReportsAPI().add(api)
         CriteriaDefinitionsAPI().add(api)
         CriteriaWeb().add(web)
+        CriteriaSnapshotRoutes.add(web: web, api: api)
+        CriteriaProvince.add(api: api)
     }
 
     /// `?on=` (yyyy-MM-dd or dd/MM/yyyy), today when absent; a bad one is the field at fault.

@@ -73,6 +73,10 @@ struct CriteriaWeb {
         var holds: [Holds]
         var action: String
         var extras: UnitExtras? = nil
+        /// Month-by-month history from snapshots, and the form that takes one (Criteria+Snapshots.swift, +Charts.swift).
+        var trends: CriteriaTrends.View? = nil
+        var snapshotAction: String? = nil
+        var snapshotNote: String? = nil
     }
 
     static func figure(_ r: CriterionResultDTO, _ lang: Lang) -> String {
@@ -121,9 +125,16 @@ struct CriteriaWeb {
         for s in try await CriteriaViews.sets(for: unit, on: req.db) where try await req.access.reaches(s, .readCriteria, on: req.db) {
             page.sets.append(SelectOption(value: s.id!.uuidString, label: "\(s.code) · \(s.name)", selected: s.id == set?.id))
         }
+        if try await req.access.allows(.manageCriteria, unit, on: req.db) { page.snapshotAction = SiteURL.unitCriteriaSnapshots(.id(unit.id!)).path }
+        page.snapshotNote = CriteriaSnapshotRoutes.note(req)
+        if unit.kind == .province || unit.kind == .district {
+            return try await CriteriaProvince.page(req, unit, day: day, set: set, sets: page.sets, crumbs: page.layout.crumbs,
+                                                   snapshotAction: page.snapshotAction, snapshotNote: page.snapshotNote)
+        }
         guard let set else { return try await req.view.render("criteria/unit", page) }
         let e = try await CriteriaViews.evaluate(unit, set: set, on: day, db: req.db)
         page.extras = try await CriteriaReportsWeb.extras(req, unit: unit, set: set, day: day, manual: manual)
+        page.trends = try await CriteriaTrends.view(unit: unit, set: set, lang: lang, db: req.db)
         page.passes = e.passes
         if let p = e.passes {
             page.verdict = lang.t(p ? "criteria.verdictPass" : "criteria.verdictFail", [unit.kind == .village ? lang.t("criteria.smartVillage") : unit.name])

@@ -28,6 +28,7 @@ enum DemoActivity {
         try await DemoLedger.load(commune, households: households, app: app, log: log)
         try await DemoReports.load(commune, households: households, app: app, log: log)
         try await DemoMarket.load(commune, households: households, app: app, log: log)
+        try await DemoCriteria.load(commune, app: app, log: log)
         try await card(demoHousehold, app: app)
     }
 

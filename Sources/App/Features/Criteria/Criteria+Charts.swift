@@ -1,0 +1,110 @@
+// Trends on the criteria pages, from snapshots (Criteria+Snapshots.swift): a server-rendered SVG bar chart per unit —
+// a village's mandatory criteria met month by month, a commune's or province's villages passing — with the same
+// numbers in a table beside it, and each criterion month by month. No JavaScript; the SVG prints with the page.
+import Fluent
+import Vapor
+
+enum CriteriaCharts {
+    struct Bar { var label: String; var value: Int; var total: Int; var good: Bool; var text: String }
+
+    static func escape(_ s: String) -> String {
+        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+    }
+
+    /// Bars of `value` out of `total` (the total drawn as a pale bar behind), labelled under and above.
+    static func bars(_ bars: [Bar], title: String) -> String {
+        let w = 640.0, h = 220.0, top = 24.0, bottom = 34.0, left = 8.0, right = 8.0
+        let plotH = h - top - bottom, plotW = w - left - right
+        let maxTotal = max(1, bars.map { max($0.total, $0.value) }.max() ?? 1)
+        let slot = plotW / Double(max(1, bars.count))
+        let bw = min(56, slot * 0.7)
+        var out = """
+            <svg class="chart crit-chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 \(Int(w)) \(Int(h))" role="img" aria-label="\(escape(title))">\
+            <title>\(escape(title))</title>
+            """
+        out += "<line x1=\"\(left)\" y1=\"\(top + plotH)\" x2=\"\(w - right)\" y2=\"\(top + plotH)\" stroke=\"#555\" stroke-width=\"1\"/>"
+        for (i, b) in bars.enumerated() {
+            let x = left + slot * Double(i) + (slot - bw) / 2
+            let th = plotH * Double(b.total) / Double(maxTotal)
+            let vh = plotH * Double(b.value) / Double(maxTotal)
+            out += "<rect x=\"\(fmt(x))\" y=\"\(fmt(top + plotH - th))\" width=\"\(fmt(bw))\" height=\"\(fmt(th))\" class=\"track\" fill=\"#e3e7ec\"/>"
+            out += "<rect x=\"\(fmt(x))\" y=\"\(fmt(top + plotH - vh))\" width=\"\(fmt(bw))\" height=\"\(fmt(vh))\" class=\"\(b.good ? "pass" : "part")\" fill=\"\(b.good ? "#2e7d32" : "#b26a00")\"/>"
+            out += "<text x=\"\(fmt(x + bw / 2))\" y=\"\(fmt(top + plotH - max(th, vh) - 6))\" font-size=\"13\" text-anchor=\"middle\" fill=\"#111\">\(escape(b.text))</text>"
+            out += "<text x=\"\(fmt(x + bw / 2))\" y=\"\(fmt(h - 12))\" font-size=\"13\" text-anchor=\"middle\" fill=\"#333\">\(escape(b.label))</text>"
+        }
+        return out + "</svg>"
+    }
+
+    static func fmt(_ d: Double) -> String { String(format: "%.1f", d) }
+}
+
+/// The trend section of a unit's criteria page.
+enum CriteriaTrends {
+    struct MonthRow: Encodable { var month: String; var figure: String; var verdict: String; var state: String; var final: Bool }
+    struct CriterionRow: Encodable { var code: String; var name: String; var cells: [String] }
+    struct View: Encodable {
+        var chart: String
+        var caption: String
+        var months: [MonthRow]
+        var monthHeads: [String]
+        var criteria: [CriterionRow]
+        var village: Bool
+    }
+
+    static let months = 12
+
+    static func monthLabel(_ m: String) -> String { "\(m.suffix(2))/\(m.dropFirst(2).prefix(2))" }
+
+    /// The unit's last 12 months of snapshots of `set` (nil when it has none).
+    static func view(unit: AdminUnit, set: CriteriaSet, lang: Lang, db: any Database) async throws -> View? {
+        var snaps = try await CriteriaSnapshots.history(unit: unit.id!, set: set.id!, db: db)
+        if snaps.isEmpty { return nil }
+        snaps = Array(snaps.suffix(months))
+        var bars: [CriteriaCharts.Bar] = []
+        var rows: [MonthRow] = []
+        let village = unit.kind == .village
+        for s in snaps {
+            let label = monthLabel(s.month)
+            if village {
+                let mandatory = (s.criteria ?? []).filter { $0.mandatory && !$0.rolledUp }
+                let met = mandatory.filter { $0.passes == true }.count
+                let text = "\(lang.number(met))/\(lang.number(mandatory.count))"
+                bars.append(.init(label: label, value: met, total: mandatory.count, good: s.passes == true, text: text))
+                rows.append(MonthRow(month: label, figure: lang.t("criteria.trendMet", [text]),
+                                     verdict: lang.t(s.passes == true ? "criteria.passes" : "criteria.fails"), state: s.passes == true ? "pass" : "fail", final: s.final))
+            } else {
+                let p = s.unitsPassing ?? 0, n = s.units ?? 0
+                let text = "\(lang.number(p))/\(lang.number(n))"
+                bars.append(.init(label: label, value: p, total: n, good: n > 0 && p == n, text: text))
+                rows.append(MonthRow(month: label, figure: lang.t("criteria.belowPassing", [lang.number(p), lang.number(n)]), verdict: "", state: "", final: s.final))
+            }
+        }
+        let caption = lang.t(village ? "criteria.trendVillage" : "criteria.trendVillages")
+        // Each criterion (by code, as the latest snapshot lists them) month by month.
+        let codes = (snaps.last?.criteria ?? []).map { ($0.code, lang == .en ? ($0.nameEn ?? $0.name) : $0.name) }
+        var crit: [CriterionRow] = []
+        for (code, name) in codes {
+            let cells = snaps.map { s -> String in
+                guard let c = s.criteria?.first(where: { $0.code == code }) else { return "" }
+                return cell(c, lang)
+            }
+            crit.append(CriterionRow(code: code, name: name, cells: cells))
+        }
+        return View(chart: CriteriaCharts.bars(bars, title: caption), caption: caption, months: rows, monthHeads: snaps.map { monthLabel($0.month) }, criteria: crit, village: village)
+    }
+
+    /// A criterion's figure in a month: the share or count, then ✓ (met), ✗ (not met), or k/n units passing.
+    static func cell(_ c: SnapshotCriterionDTO, _ lang: Lang) -> String {
+        var figure = ""
+        if let v = c.value {
+            switch c.thresholdKind {
+            case .shareAtLeast: figure = lang.percent(v)
+            case .countAtLeast: figure = lang.number(Int(v.rounded()))
+            case .yesNo: figure = c.rolledUp ? lang.number(Int(v.rounded())) : lang.t(v >= 1 ? "criteria.yes" : "criteria.no")
+            }
+        } else { figure = "—" }
+        if c.rolledUp { return figure + " · " + "\(lang.number(c.unitsPassing ?? 0))/\(lang.number(c.units ?? 0))" }
+        return figure + (c.passes == true ? " ✓" : " ✗")
+    }
+}
