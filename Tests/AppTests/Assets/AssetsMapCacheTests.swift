@@ -81,27 +81,28 @@ struct AssetsMapCacheTests {
     func concurrentWriters() async throws {
         try await withTestApp({ $0.postgresPoolPerLoop = 8 }) { app in
             let t = try await Tree.make(app)
-            // The document is kept on both databases.
+            // The document is kept on both databases. Eight requests at once: the test client's connections to one
+            // host (more wait for a free one, and on a loaded machine their wait timed out).
             let before = try #require(try await AssetMapVersion.current(on: app.db))
             #expect(try await map(app, t.commune.id).features.isEmpty)
-            let statuses = try await app.atOnce(16, token: app.testAuth.token) { i -> (HTTPMethod, String, any Content & Sendable) in
+            let statuses = try await app.atOnce(8, token: app.testAuth.token) { i -> (HTTPMethod, String, any Content & Sendable) in
                 if i % 2 == 0 {
                     let v = i % 4 == 0 ? t.village1 : t.village2
                     return (.POST, "/api/v1/units", UnitInput(kind: "group", code: "\(v.code)-\(10 + i)", name: "Tổ \(10 + i)", parentId: v.id.uuidString))
                 }
                 return (.POST, "/api/v1/assets", AssetsTests.camera(t, name: "Camera \(i)"))
             }
-            #expect(statuses == Array(repeating: .created, count: 16), "\(statuses)")
+            #expect(statuses == Array(repeating: .created, count: 8), "\(statuses)")
             let after = try #require(try await AssetMapVersion.current(on: app.db))
             #expect(after > before)
             var fc = try await map(app, t.commune.id)
-            #expect(Set(fc.features.map(\.properties.name)) == Set(stride(from: 1, to: 16, by: 2).map { "Camera \($0)" }))
+            #expect(Set(fc.features.map(\.properties.name)) == Set(stride(from: 1, to: 8, by: 2).map { "Camera \($0)" }))
             // Faults and status changes at once on the new assets, then each shows.
             let ids = try await Asset.query(on: app.db).all().map { $0.id! }
             let faults = try await app.atOnce(ids.count, token: app.testAuth.token) { i in (.POST, "/api/v1/assets/\(ids[i])/faults", AssetFaultInput(description: "Hỏng \(i)")) }
             #expect(faults == Array(repeating: .created, count: ids.count))
             fc = try await map(app, t.commune.id)
-            #expect(fc.features.filter { $0.properties.layer == "fault" }.count == 8 && fc.features.filter { $0.properties.layer == "asset" }.allSatisfy { $0.properties.status == "faulty" })
+            #expect(fc.features.filter { $0.properties.layer == "fault" }.count == 4 && fc.features.filter { $0.properties.layer == "asset" }.allSatisfy { $0.properties.status == "faulty" })
             // The hourly compaction (PostgreSQL) moves the changes into one row and keeps the version; a write after it moves it on.
             let kept = try #require(try await AssetMapVersion.current(on: app.db))
             _ = try await AssetMapVersion.compact(on: app.db)

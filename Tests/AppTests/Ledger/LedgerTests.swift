@@ -285,8 +285,9 @@ struct LedgerTests {
             let f = try await Self.fixture(app)
             let first = try await contribute(app, f, ContributionInput(organisation: "Quỹ thôn", amountDong: 1_000_000)).decode(LedgerEntryDTO.self)
             let campaign = f.campaign.id, official = f.official
-            // 12 clerks at once: contributions of 100,000 × i, two expenses, and a reversal of the first contribution.
-            async let statuses = app.atOnce(12, token: official) { i -> (HTTPMethod, String, any Content & Sendable) in
+            // 8 clerks at once (the test client's connections to one host): contributions of 100,000 × i, two expenses,
+            // and a reversal of the first contribution.
+            async let statuses = app.atOnce(8, token: official) { i -> (HTTPMethod, String, any Content & Sendable) in
                 switch i {
                 case 0: return (.POST, "/api/v1/ledger-entries/\(first.id)/reverse", ReversalInput(reason: "Ghi nhầm"))
                 case 1, 2: return (.POST, "/api/v1/campaigns/\(campaign)/expenses", ExpenseInput(supplier: "NCC \(i)", invoiceNo: "HD-\(i)", amountDong: 50_000, advance: true))
@@ -296,20 +297,20 @@ struct LedgerTests {
             // The recount, kept and recounted read in one statement, agrees whatever the writers have committed so far.
             var wrongWhileWriting: [UUID] = []
             for _ in 0..<20 { wrongWhileWriting += try await LedgerSums.wrong(on: app.db) }
-            #expect(try await statuses == Array(repeating: .created, count: 12))
+            #expect(try await statuses == Array(repeating: .created, count: 8))
             #expect(wrongWhileWriting.isEmpty)
             #expect(try await LedgerSums.check(on: app.db) == 0)
-            let raised = Int64((3..<12).reduce(0, +)) * 100_000
+            let raised = Int64((3..<8).reduce(0, +)) * 100_000
             var t = try await app.api(.GET, "/api/v1/ledger/\(campaign)").decode(PublicLedgerDTO.self)
             #expect(t.totals.raisedDong == raised && t.totals.spentDong == 100_000 && t.totals.balanceDong == raised - 100_000)
-            #expect(t.totals.contributions == 9 && t.totals.expenses == 2 && t.contributions.total == 11)   // 10 rows and the reversal
+            #expect(t.totals.contributions == 5 && t.totals.expenses == 2 && t.contributions.total == 7)   // 6 rows and the reversal
             // A kept row made wrong behind the application's back: the page shows it (it reads the kept sums), the
             // recount finds it and writes it again.
             try await (app.db as! any SQLDatabase).raw("UPDATE ledger_sums SET total_dong = total_dong + 7 WHERE campaign_id = \(bind: campaign) AND kind = 'contribution'").run()
             #expect(try await app.api(.GET, "/api/v1/ledger/\(campaign)").decode(PublicLedgerDTO.self).totals.raisedDong == raised + 7)
             #expect(try await LedgerSums.check(on: app.db) == 1)
             t = try await app.api(.GET, "/api/v1/ledger/\(campaign)").decode(PublicLedgerDTO.self)
-            #expect(t.totals.raisedDong == raised && t.totals.contributions == 9 && t.contributions.total == 11)
+            #expect(t.totals.raisedDong == raised && t.totals.contributions == 5 && t.contributions.total == 7)
             #expect(try await LedgerSums.check(on: app.db) == 0)
         }
     }
