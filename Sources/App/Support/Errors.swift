@@ -195,7 +195,10 @@ struct AppErrorMiddleware: AsyncMiddleware {
             req.logger.report(error: error)
         }
         if status.code >= 500 { req.logger.error("\(req.method) \(req.url.path): \(String(reflecting: error))") }
-        if APIURL.isAPI(req.url.path) || ["/healthz", "/livez", "/readyz"].contains(req.url.path) || req.headers.accept.mediaTypes.first == .json {
+        // A request still in flight when the application stops (a client that outlived it) is answered without the
+        // view renderer, whose storage is gone by then: reaching for it would stop the process.
+        if APIURL.isAPI(req.url.path) || ["/healthz", "/livez", "/readyz"].contains(req.url.path) || req.headers.accept.mediaTypes.first == .json
+            || req.application.didShutdown {
             let body = ErrorBody(error: code, message: message, fields: fields)
             let res = Response(status: status, headers: headers)
             try res.content.encode(body)
