@@ -247,6 +247,69 @@ struct MarketPagesTests {
             #expect(try await app.api(.GET, "/api/v1/units/\(f.tree.village1.id)/sells-online", token: outside).status == .notFound)
         }
     }
+    @Test("SV-14 counts a producer household as selling online: the village's figure rises when a producer names a household whose profile says no, its rows list it, a snapshot agrees; not before the producer existed, nor once unlinked")
+    func sv14() async throws {
+        try await withTestApp { app in
+            let f = try await MarketTests.fixture(app)
+            let t = f.tree
+            var ids: [String: UUID] = [:]
+            for code in ["SV-A", "SV-B", "SV-C"] {
+                let h = try await app.api(.POST, "/api/v1/households", json: householdInput(code, village: t.village1)).decode(HouseholdDetailDTO.self)
+                ids[code] = h.household.id
+            }
+            let today = Day.today(app.now), yesterday = Day.adding(-1, to: today)
+            // SV-A says no, SV-B says yes, SV-C has no profile.
+            for (code, sells) in [("SV-A", false), ("SV-B", true)] {
+                let res = try await app.api(.POST, "/api/v1/households/\(ids[code]!)/profile", json: ProfileInput(asOf: Day.adding(-3, to: today), profile: ProfileAnswers(sellsOnline: sells)))
+                #expect(res.status == .created, "\(res.text)")
+            }
+            let set = try await app.api(.POST, "/api/v1/criteria/sets", json: CriteriaSetInput(ownerUnitId: t.commune.id.uuidString, code: "KTS", name: "Kinh tế số"))
+            #expect(set.status == .created, "\(set.text)")
+            let s = try set.decode(CriteriaSetDTO.self)
+            let c = try await app.api(.POST, "/api/v1/criteria/sets/\(s.id)/criteria",
+                                      json: CriterionInput(code: "SV-14", name: "Hộ kinh doanh trên nền tảng số", measureKey: "households.sellsOnline",
+                                                           thresholdKind: "countAtLeast", thresholdValue: 2, unitKind: "village", mandatory: true))
+            #expect(c.status == .created, "\(c.text)")
+            func figure(on day: String? = nil) async throws -> CriterionResultDTO {
+                try #require(try await CriteriaTests.evaluation(app, t.village1.id, set: s.id, on: day).criteria.first)
+            }
+            let before = try await figure()
+            #expect(before.numerator == 1 && before.passes == false)
+
+            // A producer names SV-A (profile "no"): it counts now.
+            var input = MarketTests.producer("Hộ làm miến", village: t.village1)
+            input.householdId = ids["SV-A"]!.uuidString
+            let made = try await app.api(.POST, "/api/v1/producers", json: input, token: f.official)
+            #expect(made.status == .created, "\(made.text)")
+            let producer = try made.decode(ProducerDTO.self)
+            let after = try await figure()
+            #expect(after.numerator == 2 && after.denominator == 3 && after.passes == true)
+            // The commune's figure sums it.
+            let commune = try await CriteriaTests.evaluation(app, t.commune.id, set: s.id)
+            #expect(commune.criteria.first?.numerator == 2)
+            // The rows behind the figure: SV-A and SV-B (JSON and page); the ones left out: SV-C.
+            let rows = try await app.api(.GET, try #require(after.rowsURL)).decode(MeasureRowsDTO.self)
+            #expect(rows.rows.map(\.code) == ["SV-A", "SV-B"])
+            let left = try await app.api(.GET, try #require(after.missingURL)).decode(MeasureRowsDTO.self)
+            #expect(left.rows.map(\.code) == ["SV-C"])
+            let page = try await app.page("/criteria/units/\(t.village1.id)/rows?measure=households.sellsOnline")
+            #expect(page.status == .ok && page.text.contains("SV-A") && page.text.contains("SV-B") && !page.text.contains("SV-C"))
+            // This month's snapshot holds the same figure.
+            let snap = try await CriteriaSnapshotTests.take(app, t.village1.id, month: nil, set: s.id)
+            #expect(snap.status.code < 300, "\(snap.text)")
+            let kept = try #require(try await CriteriaSnapshotTests.snapshots(app, t.village1.id, set: s.id).first)
+            #expect(kept.criteria?.first?.numerator == 2 && kept.criteria?.first?.passes == true)
+            // As of yesterday the producer did not exist yet.
+            #expect(try await figure(on: yesterday).numerator == 1)
+            // Unlinked from the household: SV-A no longer counts.
+            var unlink = ProducerInput()
+            unlink.householdId = ""
+            let patched = try await app.api(.PATCH, "/api/v1/producers/\(producer.id)", json: unlink, token: f.official)
+            #expect(patched.status == .ok, "\(patched.text)")
+            #expect(try await figure().numerator == 1)
+        }
+    }
+
     @Test("product photos: an image (checked by content) is added, served with its type and shown on the product and market pages; a file that is not an image is refused naming the field; an unreadable multipart body answers 400")
     func photos() async throws {
         try await withTestApp { app in

@@ -55,8 +55,7 @@ public enum Measures {
                    cond: "p.in_village_channel = \(bind: true)"),
         households("households.smartphone", "Hộ có người dùng điện thoại thông minh", "Households with a smartphone user",
                    cond: "p.smartphone_users > 0"),
-        households("households.sellsOnline", "Hộ kinh doanh trên nền tảng số", "Households selling online",
-                   cond: "p.sells_online = \(bind: true)"),
+        households("households.sellsOnline", "Hộ kinh doanh trên nền tảng số", "Households selling online", condOn: { sellsOnline($0) }),
         adults("adults.smartphone", "Người trưởng thành dùng điện thoại thông minh", "Adults with a smartphone", column: "smartphone_users"),
         adults("adults.vneid", "Người trưởng thành có tài khoản định danh điện tử (VNeID)", "Adults with VNeID", column: "adults_vneid"),
         adults("adults.cashless", "Người trưởng thành có tài khoản thanh toán điện tử", "Adults with cashless payment", column: "adults_cashless"),
@@ -109,16 +108,33 @@ public enum Measures {
         """
     }
 
+    /// SV-14: a household sells online when its latest profile on the day says so, or when a producer record of the
+    /// market names it (`producers.household_id`) and was created by the day's end (docs/market.md). A producer
+    /// unlinked from the household (or moved to another) no longer counts it, on any day: the link keeps no history.
+    static func sellsOnline(_ day: String) -> SQLQueryString {
+        """
+        (p.sells_online = \(bind: true) OR h.id IN (SELECT pr.household_id FROM producers pr
+            WHERE pr.household_id IS NOT NULL AND pr.created_at < \(bind: end(day))))
+        """
+    }
+
     // MARK: households whose profile on the day says so, over the village's households
 
     static func households(_ key: String, _ vi: String, _ en: String, cond: SQLQueryString, ratio: Bool = true) -> Measure {
+        households(key, vi, en, condOn: { _ in cond }, ratio: ratio)
+    }
+
+    /// `condOn` gives the condition for a day (`p` the household's latest profile on the day, `h` the household).
+    static func households(_ key: String, _ vi: String, _ en: String, condOn: @escaping @Sendable (String) -> SQLQueryString, ratio: Bool = true) -> Measure {
         Measure(key: key, nameVi: vi, nameEn: en, base: .village, hasDenominator: ratio, counts: "households", count: { units, day, sql in
-            try decode(try await sql.raw("""
+            let cond = condOn(day)
+            return try decode(try await sql.raw("""
                 SELECT h.village_id AS unit, COUNT(*) AS den, CAST(SUM(CASE WHEN \(cond) THEN 1 ELSE 0 END) AS BIGINT) AS num
                 FROM households h LEFT JOIN \(latestProfiles(units, day)) p ON p.household_id = h.id
                 WHERE h.village_id IN (\(binds: limit(units))) GROUP BY h.village_id
                 """).all(), ratio: ratio)
         }, rows: { unit, day, missing, sql in
+            let cond = condOn(day)
             let which: SQLQueryString = missing ? "NOT (COALESCE(\(cond), \(bind: false)))" : "COALESCE(\(cond), \(bind: false))"
             return try await sql.raw("""
                 SELECT h.id, h.code, h.address FROM households h LEFT JOIN \(latestProfiles([unit], day)) p ON p.household_id = h.id
