@@ -31,7 +31,7 @@ public enum Secret: Sendable {
 }
 
 public enum SiteURL: Sendable {
-    case home, demo, healthz, search, css, pushScript, householdsTemplate, signIn, signOut, audit, auditCSV, people, tokens, myPassword
+    case home, demo, healthz, search, css, traceCSS, pushScript, householdsTemplate, signIn, signOut, audit, auditCSV, people, tokens, myPassword
     case person(Ref), personGrants(Ref), personPassword(Ref), grantRevoke(Ref), tokenRevoke(Ref)
     case householdCard(Ref), householdCardRevoke(Ref), myHousehold, myPin
     /// The printed card's link: its last component is the card's secret token (see `isSecret`).
@@ -105,6 +105,7 @@ public enum SiteURL: Sendable {
         case .healthz: return "/healthz"
         case .search: return "/search"
         case .css: return "/css/app.css"
+        case .traceCSS: return "/css/trace.css"
         case .pushScript: return "/js/push.js"
         case .householdsTemplate: return "/templates/households.csv"
         case .signIn: return "/signin"
@@ -589,7 +590,7 @@ extension SiteURL {
             { a in a.count == 1 ? UUID(uuidString: a[0]).map { make(.id($0)) } : nil }
         }
         return [
-            "home": fixed(.home), "css": fixed(.css), "pushScript": fixed(.pushScript), "householdsTemplate": fixed(.householdsTemplate),
+            "home": fixed(.home), "css": fixed(.css), "traceCss": fixed(.traceCSS), "pushScript": fixed(.pushScript), "householdsTemplate": fixed(.householdsTemplate),
             "search": fixed(.search), "signIn": fixed(.signIn), "units": fixed(.units), "audit": fixed(.audit),
             "people": fixed(.people), "tokens": fixed(.tokens), "myPassword": fixed(.myPassword), "myHousehold": fixed(.myHousehold),
             "myPin": fixed(.myPin), "myProcedures": fixed(.myProcedures), "myAnnouncements": fixed(.myAnnouncements),

@@ -1,5 +1,6 @@
 import Fluent
 import Foundation
+import SQLKit
 import Testing
 import Vapor
 import VaporTesting
@@ -142,8 +143,10 @@ struct BatchesTests {
             #expect(!html.contains("VietGAP cũ") && !html.contains("Hữu cơ"))
             #expect(!html.contains("Nguyễn Thị Hoa") && !html.contains("0912345678"))
             #expect(!html.contains("recalled"))
-            // Light: the page and its one stylesheet under 30 KB.
-            let css = try await app.anonymousPage("/css/app.css")
+            // Light: the page and its own small stylesheet (not the app's) under 30 KB.
+            #expect(html.contains("href=\"/css/trace.css\"") && !html.contains("/css/app.css"))
+            let css = try await app.anonymousPage("/css/trace.css")
+            #expect(css.status == .ok && css.body.readableBytes > 1_000)
             #expect(page.body.readableBytes + css.body.readableBytes <= 30 * 1024, "\(page.body.readableBytes) + \(css.body.readableBytes)")
 
             // Three more views: counted in memory, shown at once, written in one update when flushed.
@@ -172,6 +175,69 @@ struct BatchesTests {
             // Its QR code reads back to its URL.
             let png = try await app.anonymousPage("/b/\(b.code)/qr.png")
             #expect(try await ProceduresBoardsTests.zbar(Array(png.body.readableBytesView)) == b.publicUrl)
+        }
+    }
+
+    @Test("the public page is kept per code with the scan count spliced in; a recall, an edit of the product, the steps, the producer (also written by another instance) or the village's name shows on the next scan, as in the JSON")
+    func tracePageKept() async throws {
+        try await withTestApp { app in
+            let m = try await Self.make(app)
+            let b = try await MarketTests.json(app, .POST, "/api/v1/products/\(m.product.id)/batches", Self.batch(m.today), as: m.seller).decode(BatchDTO.self)
+            let path = "/b/\(b.code)"
+            let cache = app.tracePages
+            func scan() async throws -> String {
+                let res = try await app.anonymousPage(path)
+                #expect(res.status == .ok && res.headers.contentType == .html)
+                return res.text
+            }
+            func json() async throws -> TraceDTO { try await app.api(.GET, "/api/v1/traceability/\(b.code)", token: "").decode(TraceDTO.self) }
+            #expect(try await scan().contains("đã được quét 1 lần"))
+            let built = cache.counts
+            // The second and third scans are served from memory, each with its own count.
+            #expect(try await scan().contains("đã được quét 2 lần"))
+            #expect(try await scan().contains("đã được quét 3 lần"))
+            #expect(cache.counts.hits == built.hits + 2 && cache.counts.misses == built.misses)
+            // Writing the counts to the database (every 15 s) does not change what the page shows: still kept.
+            #expect(try await app.batchScans.flush(on: app.db) == 3)
+            #expect(try await scan().contains("đã được quét 4 lần"))
+            #expect(cache.counts.hits == built.hits + 3)
+            // The English page is kept apart.
+            #expect(try await app.anonymousPage(path + "?lang=en").text.contains("scanned 5 times"))
+
+            // A recall shows on the next scan, in red, and in the JSON.
+            let recall = try await MarketTests.json(app, .POST, "/api/v1/batches/\(b.id)/recall", RecallInput(reason: "Bao bì bị rách"), as: m.seller)
+            #expect(recall.status == .ok, "\(recall.text)")
+            let red = try await scan()
+            #expect(red.contains("class=\"recalled\"") && red.contains("Bao bì bị rách") && red.contains("đã được quét 6 lần"))
+            #expect(try await json().recallReason == "Bao bì bị rách")
+            // The product renamed.
+            let renamed = try await app.api(.PATCH, "/api/v1/products/\(m.product.id)", json: ProductInput(name: "Miến dong đặc biệt"), token: m.f.official)
+            #expect(renamed.status == .ok, "\(renamed.text)")
+            #expect(try await scan().contains("<h1>Miến dong đặc biệt</h1>"))
+            #expect(try await json().product.name == "Miến dong đặc biệt")
+            // The steps replaced.
+            let steps = try await MarketTests.json(app, .PATCH, "/api/v1/batches/\(b.id)",
+                                                   BatchInput(steps: [BatchStepInput(on: Day.adding(-21, to: m.today), kind: "processing", text: "Sấy lại bằng lò than")]), as: m.seller)
+            #expect(steps.status == .ok, "\(steps.text)")
+            let afterSteps = try await scan()
+            #expect(afterSteps.contains("Sấy lại bằng lò than") && !afterSteps.contains("Thu hoạch củ dong riềng"))
+            #expect(try await json().steps.map(\.text) == ["Sấy lại bằng lò than"])
+            // Another instance sharing the database changes the producer (here plain SQL, no code of this instance):
+            // the database moves the version on, so this instance's kept page is not served.
+            let sql = try #require(app.db as? any SQLDatabase)
+            try await sql.raw("UPDATE producers SET how_to_buy = 'Mua tại chợ phiên thứ Bảy' WHERE id = \(bind: m.producer.id)").run()
+            #expect(try await scan().contains("Mua tại chợ phiên thứ Bảy"))
+            #expect(try await json().producer.howToBuy == "Mua tại chợ phiên thứ Bảy")
+            // The village renamed.
+            let village = try await app.api(.PATCH, "/api/v1/units/\(m.f.tree.village1.id)", json: UnitInput(name: "Thôn Đông Mới"))
+            #expect(village.status == .ok, "\(village.text)")
+            #expect(try await scan().contains("Thôn Đông Mới, Xã Song Phượng"))
+            #expect(try await json().producer.village == "Thôn Đông Mới")
+            // And kept again once built.
+            let before = cache.counts.hits
+            #expect(try await scan().contains("Thôn Đông Mới"))
+            #expect(cache.counts.hits == before + 1)
+            #expect(try await json().scans == 11)
         }
     }
 

@@ -90,6 +90,7 @@ enum MarketScans {
         let s = BatchScans(periodic: app.environment != .testing)
         app.storage[BatchScansKey.self] = s
         app.lifecycle.use(s)
+        app.storage[TracePageCacheKey.self] = TracePageCache()
     }
 }
 
@@ -188,8 +189,19 @@ struct MarketTraceWeb {
 
     struct StepRow: Encodable { var day: String; var kind: String; var text: String }
     struct CertRow: Encodable { var name: String; var detail: String }
+    /// The page's own frame: it stands alone (no navigation, its own small stylesheet), so it is the same for every
+    /// visitor and can be kept per code (`TracePageCache`).
+    struct Frame: Encodable {
+        var lang: String
+        var title: String
+        var otherLang: String
+        var otherLangName: String
+        var switchURL: String
+        var today: String
+    }
+
     struct TracePage: Encodable {
-        var layout: Layout
+        var page: Frame
         var t: TraceDTO
         var kind: String
         var place: String
@@ -205,19 +217,55 @@ struct MarketTraceWeb {
         var marketURL: String
     }
 
-    /// The page a scan opens: counted (in memory, see `BatchScans`), then shown.
-    func page(req: Request) async throws -> View {
+    /// Stands in for the scan count while a page is built; the count goes in its place at serve time. Random per
+    /// process, so no text a producer writes can be taken for it.
+    static let scanMarker = "\u{E000}" + UUID().uuidString + "\u{E000}"
+
+    /// The page a scan opens: counted (in memory, see `BatchScans`), then served from `TracePageCache` or built.
+    func page(req: Request) async throws -> Response {
+        let code = Self.code(req)
+        guard (1...12).contains(code.count), code.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }),
+              let hit = try await TraceVersion.lookup(code, on: req.db) else { throw Abort(.notFound) }
         let scans = req.application.batchScans
-        var full = false
-        guard let (b, dto, village) = try await MarketQueries.trace(code: Self.code(req), link: req.config.externalURL, today: req.today,
-                                                           pending: { id in let r = scans.add(id); full = r.full; return r.pending }, on: req.db) else {
-            throw Abort(.notFound)
+        let counted = scans.add(hit.id)
+        let shown = hit.scans + counted.pending
+        if counted.full { try await scans.flush(on: req.db) }
+        let lang = req.lang, today = req.today
+        let cache = req.application.tracePages
+        let key = "\(code) \(lang.rawValue) \(today)"
+        let entry: TracePageCache.Entry
+        if let kept = cache.get(key, version: hit.version) {
+            entry = kept
+        } else {
+            // Gone between the two reads (no batch is deleted today, but a page is never built from nothing).
+            guard let built = try await Self.build(req, code: code, version: hit.version) else { throw Abort(.notFound) }
+            cache.put(key, built)
+            entry = built
         }
-        if full { try await scans.flush(on: req.db) }
+        let number = Array(lang.number(shown).utf8)
+        var body = ByteBufferAllocator().buffer(capacity: entry.head.count + number.count + entry.tail.count)
+        body.writeBytes(entry.head)
+        body.writeBytes(number)
+        body.writeBytes(entry.tail)
+        var headers = HTTPHeaders()
+        headers.contentType = .html
+        return Response(status: .ok, headers: headers, body: .init(buffer: body))
+    }
+
+    /// Renders the page of `code` with the scan marker where the count goes, split there; nil when the batch is gone.
+    static func build(_ req: Request, code: String, version: Int64) async throws -> TracePageCache.Entry? {
+        guard let (b, dto, village) = try await MarketQueries.trace(code: code, link: req.config.externalURL, today: req.today,
+                                                                     pending: { _ in 0 }, on: req.db) else { return nil }
         let lang = req.lang
+        let other: Lang = lang == .vi ? .en : .vi
+        let path = SiteURL.batchPublic(b.code).path
+        let frame = Frame(lang: lang.rawValue, title: "\(dto.product.name) · \(lang.t("market.trace.batch", [b.code]))", otherLang: other.rawValue,
+                          otherLangName: other == .vi ? "Tiếng Việt" : "English",
+                          switchURL: SiteURL.language(other).path + "?back=" + (path.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/"),
+                          today: Day.display(req.today))
         let q = MarketWeb.quantity(dto.quantity, lang: lang)
-        return try await req.view.render("market/trace", TracePage(
-            layout: Layout(req, title: "\(dto.product.name) · \(lang.t("market.trace.batch", [b.code]))"),
+        let view = try await req.view.render("market/trace", TracePage(
+            page: frame,
             t: dto, kind: lang.t("market.kind.\(dto.producer.kind.rawValue)"),
             place: lang.t("market.trace.where", [dto.producer.village, dto.producer.commune]),
             quantity: "\(q) \(dto.product.unit)", producedOn: Day.display(dto.producedOn), bestBefore: dto.bestBefore.map(Day.display) ?? "",
@@ -231,7 +279,21 @@ struct MarketTraceWeb {
                     ?? lang.t("market.trace.validFrom", [Day.display(c.validFrom)])
                 return CertRow(name: c.name, detail: [detail, valid].filter { !$0.isEmpty }.joined(separator: " · "))
             },
-            scans: lang.t("market.trace.scans", [lang.number(dto.scans)]), marketURL: SiteURL.villageMarket(.id(village)).path))
+            scans: lang.t("market.trace.scans", [scanMarker]), marketURL: SiteURL.villageMarket(.id(village)).path))
+        let html = Array(view.data.readableBytesView)
+        let marker = Array(scanMarker.utf8)
+        guard let at = Self.find(marker, in: html) else { throw Abort(.internalServerError, reason: "the trace page lost its scan marker") }
+        return TracePageCache.Entry(version: version, head: Array(html[..<at]), tail: Array(html[(at + marker.count)...]))
+    }
+
+    static func find(_ needle: [UInt8], in hay: [UInt8]) -> Int? {
+        guard !needle.isEmpty, hay.count >= needle.count else { return nil }
+        var i = 0
+        while i <= hay.count - needle.count {
+            if hay[i] == needle[0] && hay[i..<(i + needle.count)].elementsEqual(needle) { return i }
+            i += 1
+        }
+        return nil
     }
 
     static func batchURL(_ req: Request) async throws -> String {

@@ -31,8 +31,9 @@ public enum Copy {
     /// Tables the target's own triggers fill as the rows go in, so not copied: a campaign's ledger sums, made again
     /// from its entries (migration 0025; still counted on both sides, so the trigger must have made the same rows),
     /// and the map's change log (0024; PostgreSQL appends a row per writing statement, SQLite's stays empty), emptied
-    /// again before the copy commits: the copied versions of `asset_map_versions` carry on from the SQLite file's.
-    static let derivedTables: Set<String> = ["ledger_sums", "asset_map_changes"]
+    /// again before the copy commits: the copied versions of `asset_map_versions` carry on from the SQLite file's; the
+    /// same for the traceability pages' change log (0029) and `market_versions`.
+    static let derivedTables: Set<String> = ["ledger_sums", "asset_map_changes", "market_changes"]
 
     struct Column { var name: String; var type: String }
     /// A table, its columns, the columns that refer to itself and the other tables it refers to.
@@ -93,6 +94,7 @@ public enum Copy {
                 counts.append(TableCount(table: t.name, rows: n))
             }
             try await tx.raw("DELETE FROM asset_map_changes").run()
+            try await tx.raw("DELETE FROM market_changes").run()
             for i in counts.indices where derivedTables.contains(counts[i].table) {
                 counts[i].rows = try await count(tx, counts[i].table)
                 log("\(counts[i].table): \(counts[i].rows) (made by the database from the rows copied)")
