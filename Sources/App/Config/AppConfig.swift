@@ -66,6 +66,11 @@ public struct AppConfig: Sendable {
     /// machine often has no UPS, and an official told "saved" must not lose the row: `full` unless the operator
     /// chooses otherwise (docs/operations.md).
     public var sqliteSynchronousFull: Bool = true
+    /// SQLITE_CACHE_MB: the page cache of each SQLite connection, in MB (`PRAGMA cache_size`; default 16, 1–1024).
+    /// SQLite's own default is 2 MB: a commune of 45,000 households does not fit, and a visit sync then spent about a
+    /// third of its time reading pages back from the operating system (docs/benchmarks.md). Memory is taken only as
+    /// pages are read, at most this much per connection (one per event loop).
+    public var sqliteCacheMB: Int = 16
     /// SWIFT_EXECUTOR: `nio` (default) runs Swift's async code on the server's event loops, so a handler awaiting a
     /// query resumes on a loop thread instead of hopping to a separate pool of threads; `default` keeps Swift's own
     /// pool (to compare: docs/benchmarks.md). Read once when the process starts (thonso's entrypoint).
@@ -188,6 +193,7 @@ public struct AppConfig: Sendable {
         config.procedures = try ProceduresConfig.fromEnvironment(env)
         config.reports = try ReportsConfig.fromEnvironment(env)
         config.renderCacheMB = try int("RENDER_CACHE_MB", 8, 0...1024)
+        config.sqliteCacheMB = try int("SQLITE_CACHE_MB", 16, 1...1024)
         config.offlineCacheDays = try int("OFFLINE_CACHE_DAYS", 7, 1...60)
         if let t = env["MAP_TILE_URL"], !t.isEmpty {
             guard t.hasPrefix("http://") || t.hasPrefix("https://"), !t.contains(" "), !t.contains("\""),

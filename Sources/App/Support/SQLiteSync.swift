@@ -3,7 +3,7 @@
 // fsync, and a committed transaction survives the process being killed; a power loss or an operating-system crash
 // may lose the last commits before a checkpoint (the file stays consistent). `FULL` syncs at every commit.
 // SQLITE_SYNCHRONOUS chooses; the figures that chose NORMAL are in docs/benchmarks.md, the trade-off in
-// docs/operations.md.
+// docs/operations.md. The page cache's size (`SQLITE_CACHE_MB`) is set here too, for the same reason.
 import Fluent
 import SQLKit
 import Vapor
@@ -15,6 +15,8 @@ enum SQLiteSync {
         for loop in app.eventLoopGroup.makeIterator() {
             guard let db = app.databases.database(logger: app.logger, on: loop), let sql = db as? any SQLDatabase else { continue }
             try await sql.raw("PRAGMA synchronous = \(unsafeRaw: mode)").run()
+            // Negative: a size in KiB rather than in pages.
+            try await sql.raw("PRAGMA cache_size = \(unsafeRaw: String(-1024 * app.config.sqliteCacheMB))").run()
         }
     }
 }

@@ -138,4 +138,21 @@ struct SQLiteSyncTests {
         }
         try await withTestApp({ $0.renderCacheMB = 0 }) { app in #expect(app.renderCache == nil) }
     }
+
+    @Test("every SQLite connection gets a page cache of SQLITE_CACHE_MB (16 MB by default); 0 or too large is refused")
+    func cacheSize() async throws {
+        #expect(try AppConfig.fromEnvironment([:]).sqliteCacheMB == 16)
+        #expect(try AppConfig.fromEnvironment(["SQLITE_CACHE_MB": "64"]).sqliteCacheMB == 64)
+        for bad in ["0", "4096", "99999999999999999999", "x"] {
+            #expect(throws: ConfigError.self) { try AppConfig.fromEnvironment(["SQLITE_CACHE_MB": bad]) }
+        }
+        guard !TestDB.isPostgres else { return }
+        try await withTestApp({ $0.sqliteCacheMB = 40 }) { app in
+            for loop in app.eventLoopGroup.makeIterator() {
+                let sql = try #require(app.databases.database(logger: app.logger, on: loop) as? any SQLDatabase)
+                let row = try #require(try await sql.raw("PRAGMA cache_size").first())
+                #expect(try row.decode(column: "cache_size", as: Int.self) == -40 * 1024)
+            }
+        }
+    }
 }
