@@ -78,11 +78,11 @@ struct LedgerPublicTests {
         }
     }
 
-    @Test("every page reached by the cursor links, forwards and back, has the rows of the numbered page; ties in day and time keep their order")
+    @Test("every page reached by the cursor links, forwards and back, has the rows of the numbered page and of the OFFSET query")
     func cursorsMatchOffsets() async throws {
         try await withTestApp { app in
             let f = try await LedgerTests.fixture(app)
-            // 23 contributions over three days, written in one import (one instant: ties on day and time) and one by one.
+            // 23 contributions over three days (many on one day), written in one import and one by one.
             var csv = "household_code,organisation,amount,received_on\n"
             for i in 0..<17 { csv += ",Tổ chức \(i),\(100_000 + i * 1_000),2026-02-0\(1 + i % 3)\n" }
             let imported = try await app.testing().sendRequest(.POST, "/api/v1/campaigns/\(f.campaign.id)/contributions/import",
