@@ -57,6 +57,9 @@ func routes(_ app: Application) throws {
     ProceduresRoutes.add(open: app, signedIn: signedIn, openAPI: api, signedInAPI: signedInAPI, config: app.config)
     OutreachRoutes.add(signedIn: signedIn, signedInAPI: signedInAPI, config: app.config)
     AssetsRoutes.add(open: app, signedIn: signedIn, openAPI: api, signedInAPI: signedInAPI, config: app.config)
+    if app.config.renderCacheMB > 0 && app.environment != .development {
+        app.ledgerPages = LedgerPages(budget: max(1 << 20, (app.config.renderCacheMB << 20) / 4))
+    }
     LedgerRoutes.add(open: app, signedIn: signedIn, openAPI: api, signedInAPI: signedInAPI, config: app.config)
     ReportsRoutes.add(open: app, signedIn: signedIn, openAPI: api, signedInAPI: signedInAPI, config: app.config)
     MarketRoutes.add(open: app, signedIn: signedIn, openAPI: api, signedInAPI: signedInAPI, config: app.config)

@@ -230,10 +230,15 @@ enum AssetMapVersion {
     /// to wait on), read in one statement, so one snapshot; it grows with every committed write.
     static func current(on db: any Database) async throws -> Int64? {
         guard let sql = db as? any SQLDatabase else { return nil }
-        let query: SQLQueryString = sql.dialect.name == "postgresql"
-            ? "SELECT CAST((SELECT COALESCE(SUM(version), 0) FROM asset_map_versions) + (SELECT COUNT(*) FROM asset_map_changes) AS BIGINT) AS v"
-            : "SELECT CAST(COALESCE(SUM(version), 0) AS BIGINT) AS v FROM asset_map_versions"
-        return try await sql.raw(query).first()?.decode(column: "v", as: Int64.self)
+        return try await sql.raw("SELECT \(unsafeRaw: expression(postgres: sql.dialect.name == "postgresql")) AS v").first()?.decode(column: "v", as: Int64.self)
+    }
+
+    /// The version as an SQL expression, for a statement that reads it with other things (the public ledger's
+    /// kept pages, Features/Ledger/Ledger+Public.swift).
+    static func expression(postgres: Bool) -> String {
+        postgres
+            ? "CAST((SELECT COALESCE(SUM(version), 0) FROM asset_map_versions) + (SELECT COUNT(*) FROM asset_map_changes) AS BIGINT)"
+            : "CAST((SELECT COALESCE(SUM(version), 0) FROM asset_map_versions) AS BIGINT)"
     }
 
     /// PostgreSQL: moves the appended changes into the tree row in one statement (the version's sum unchanged), so

@@ -108,9 +108,15 @@ struct LedgerAPI {
         return try await LedgerQueries.mine(h, on: req.db)
     }
 
-    func publicLedger(req: Request) async throws -> PublicLedgerDTO {
-        let c = try await Self.campaign(req)
-        return try await LedgerQueries.publicLedger(c, page: PageRequest(req, defaultPer: req.application.config.pageSize), on: req.db)
+    /// The public ledger as JSON: the same for everyone, so kept (Ledger+Public.swift). A malformed or unknown id
+    /// is not found; a bad page, size or cursor is 400 with its field.
+    func publicLedger(req: Request) async throws -> Response {
+        let id = try req.idParameter()
+        let position = try LedgerPageRequest(req, defaultPer: req.application.config.pageSize)
+        return try await LedgerPages.answer(req, format: .json, campaign: id, keep: true) { head in
+            let built = try await LedgerPublic.build(head, position, on: req.db)
+            return (built, try await built.ledger.encodeResponse(for: req))
+        }
     }
 
     /// The campaign a public route names; a malformed or unknown id is not found.

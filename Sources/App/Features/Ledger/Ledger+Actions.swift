@@ -372,6 +372,10 @@ public enum LedgerActions {
     public static func erase(household id: UUID, on db: any Database) async throws -> Int {
         let rows = try await LedgerEntry.query(on: db).filter(\.$householdID == id).count()
         guard rows > 0 else { return 0 }
+        // The update moves each campaign's sums row (`edits`, migration 0032's trigger): take the campaigns' rows
+        // first, in one order, as every writer of their entries does, so two erasures cannot deadlock on them.
+        let campaigns = Set(try await LedgerEntry.query(on: db).filter(\.$householdID == id).all(\.$campaignID))
+        for campaign in campaigns.sorted(by: { $0.uuidString < $1.uuidString }) { try await lock(campaign, on: db) }
         try await LedgerEntry.query(on: db).filter(\.$householdID == id)
             .set(\.$contributorName, to: PersonalData.erasedName).set(\.$anonymous, to: true).set(\.$householdID, to: nil).update()
         return rows

@@ -150,6 +150,10 @@ public struct PublicLedgerDTO: Content, Sendable {
     public var totals: LedgerTotals
     public var contributions: Paged<PublicContributionDTO>
     public var expenses: [PublicExpenseDTO]
+    /// The next (older) page: pass as `after` (with `page` + 1 for its number); nil on the last page.
+    public var contributionsAfter: UUID?
+    /// The previous (newer) page: pass as `before` (with `page` − 1); nil on the first page.
+    public var contributionsBefore: UUID?
 }
 
 /// A household's own contribution, with its campaign.

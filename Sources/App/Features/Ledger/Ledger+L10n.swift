@@ -96,6 +96,10 @@ extension L10n {
         "ledger.error.reverseReversal": ("Không đảo một bút toán đảo; hãy ghi lại khoản đúng.", "A reversal is not reversed; record the right entry instead."),
         "ledger.error.alreadyReversed": ("Khoản này đã được đảo.", "This entry was already reversed."),
         "ledger.error.tooManyRows": ("Tệp có hơn {0} dòng.", "The file has more than {0} rows."),
+        "ledger.error.page": ("Số trang là một số nguyên từ 1 trở lên.", "A page number is a whole number from 1."),
+        "ledger.error.per": ("Số dòng mỗi trang là một số nguyên từ 1 đến {0}.", "Rows per page is a whole number from 1 to {0}."),
+        "ledger.error.cursor": ("Không có khoản đóng góp này trong sổ của đợt vận động.", "No such contribution in this campaign's ledger."),
+        "ledger.error.twoCursors": ("Chỉ dùng một trong hai: after hoặc before.", "Use one of after and before, not both."),
         "ledger.error.yesNo": ("Ghi có hoặc không.", "Write yes or no."),
     ]
 }

@@ -130,47 +130,42 @@ public enum LedgerQueries {
         }
     }
 
-    /// The public ledger: totals, a page of contributions, every expense (at most 1,000) with its assets. The
-    /// entries are read as plain rows of the columns the page shows (no Fluent models: their decoding was most of
-    /// the page's time, docs/benchmarks.md "Ledger"), newest first: the page's ids from `ledger_entries_page` alone
-    /// (day, time, id: a stable order), then their rows, reversals and villages joined, in one query.
-    public static func publicLedger(_ c: Campaign, page: PageRequest, on db: any Database) async throws -> PublicLedgerDTO {
-        // The count of contribution rows (reversals included) pages the list; the totals' count is of standing ones.
-        let (all, rows) = try await totalsAndRows([c.id!], on: db)
-        let totals = all[c.id!]!, rowCount = rows[c.id!] ?? 0
-        let list = try await publicRows(c.id!, kind: .contribution, offset: page.offset, limit: page.per, on: db)
-        let expenses = try await publicRows(c.id!, kind: .expense, offset: 0, limit: 1000, on: db)
-        let assets = try await assets(of: expenses.map(\.id), on: db)
-        let names = try await unitNames([c.unitID, c.communeID], on: db)
-        let contributions = list.map { e in
-            PublicContributionDTO(id: e.id, amountDong: e.amountDong, receivedOn: e.entryOn,
-                                  contributor: e.organisation || !e.anonymous ? e.contributorName : nil, organisation: e.organisation,
-                                  anonymous: !e.organisation && e.anonymous, village: e.villageName, receiptNo: e.receiptNo,
-                                  reversesId: e.reversesID, reversed: e.reversed, reason: e.reason)
-        }
-        let spent = expenses.map { e in
-            PublicExpenseDTO(id: e.id, amountDong: e.amountDong, spentOn: e.entryOn, supplier: e.supplier ?? "", invoiceNo: e.invoiceNo,
-                             advance: e.advance, reversesId: e.reversesID, reversed: e.reversed, reason: e.reason, assets: assets[e.id] ?? [])
-        }
-        return PublicLedgerDTO(campaignId: c.id!, purpose: c.purpose, unitName: names[c.unitID] ?? "", communeName: names[c.communeID] ?? "",
-                               targetDong: c.targetDong, startsOn: c.startsOn, endsOn: c.endsOn, totals: totals,
-                               contributions: Paged(items: contributions, page: page, total: rowCount), expenses: spent)
-    }
-
-    /// What the public ledger shows of an entry, whether a later entry reverses it, and its village's name.
+    /// What the public ledger shows of an entry, whether a later entry reverses it, and its village.
     struct PublicRow {
         var id: UUID; var amountDong: Int64; var entryOn: String; var reversesID: UUID?; var reason: String?
-        var reversed: Bool; var villageName: String?; var contributorName: String?; var organisation: Bool; var receiptNo: String?; var anonymous: Bool
+        var reversed: Bool; var villageID: UUID?; var villageName: String?; var contributorName: String?; var organisation: Bool; var receiptNo: String?; var anonymous: Bool
         var supplier: String?; var invoiceNo: String?; var advance: Bool
     }
 
-    static func publicRows(_ campaign: UUID, kind: LedgerKind, offset: Int, limit: Int, on db: any Database) async throws -> [PublicRow] {
+    /// Where a page of rows starts: after `offset` rows from the newest, or just after (older than) or just before
+    /// (newer than) an entry.
+    enum RowPosition { case offset(Int), after(UUID), before(UUID) }
+
+    /// A page of the campaign's entries of one kind as the public ledger shows them (plain rows of the columns it
+    /// shows: Fluent models' decoding was most of the page's time, docs/benchmarks.md "Ledger"), newest first. The
+    /// page's ids come from `ledger_entries_page` alone (campaign, kind, day, time, id: a stable order), as an
+    /// OFFSET over the index or, from a cursor, a range of it (the cursor's day and time read by scalar subqueries,
+    /// which both databases take as the range's bound); then their rows, reversals and villages joined. Before a
+    /// cursor, the `limit` rows nearest to it.
+    static func publicRows(_ campaign: UUID, kind: LedgerKind, position: RowPosition, limit: Int, on db: any Database) async throws -> [PublicRow] {
+        let ids: SQLQueryString
+        let base: SQLQueryString = "SELECT id FROM ledger_entries WHERE campaign_id = \(bind: campaign) AND kind = \(bind: kind.rawValue)"
+        let limit = SQLQueryString(String(max(0, limit)))
+        func key(_ k: UUID) -> SQLQueryString {
+            "((SELECT entry_on FROM ledger_entries WHERE id = \(bind: k) AND campaign_id = \(bind: campaign) AND kind = \(bind: kind.rawValue)), (SELECT created_at FROM ledger_entries WHERE id = \(bind: k)), \(bind: k))"
+        }
+        switch position {
+        case .offset(let n):
+            ids = base + " ORDER BY entry_on DESC, created_at DESC, id DESC LIMIT " + limit + " OFFSET " + SQLQueryString(String(max(0, n)))
+        case .after(let k):
+            ids = base + " AND (entry_on, created_at, id) < " + key(k) + " ORDER BY entry_on DESC, created_at DESC, id DESC LIMIT " + limit
+        case .before(let k):
+            ids = base + " AND (entry_on, created_at, id) > " + key(k) + " ORDER BY entry_on, created_at, id LIMIT " + limit
+        }
         let rows = try await sql(db).raw("""
-            SELECT e.id, e.amount_dong, e.entry_on, e.reverses_id, e.reason, v.name AS village_name, e.contributor_name, e.organisation,
+            SELECT e.id, e.amount_dong, e.entry_on, e.reverses_id, e.reason, e.village_id, v.name AS village_name, e.contributor_name, e.organisation,
                    e.receipt_no, e.anonymous, e.supplier, e.invoice_no, e.advance, r.id AS reversed_by
-            FROM (SELECT id FROM ledger_entries WHERE campaign_id = \(bind: campaign) AND kind = \(bind: kind.rawValue)
-                  ORDER BY entry_on DESC, created_at DESC, id DESC
-                  LIMIT \(unsafeRaw: String(max(0, limit))) OFFSET \(unsafeRaw: String(max(0, offset)))) p
+            FROM (\(ids)) p
             JOIN ledger_entries e ON e.id = p.id
             LEFT JOIN ledger_entries r ON r.reverses_id = e.id
             LEFT JOIN admin_units v ON v.id = e.village_id
@@ -180,7 +175,7 @@ public enum LedgerQueries {
             PublicRow(id: try r.decode(column: "id", as: UUID.self), amountDong: try r.decode(column: "amount_dong", as: Int64.self),
                       entryOn: try r.decode(column: "entry_on", as: String.self), reversesID: try r.decode(column: "reverses_id", as: UUID?.self),
                       reason: try r.decode(column: "reason", as: String?.self), reversed: try r.decode(column: "reversed_by", as: UUID?.self) != nil,
-                      villageName: try r.decode(column: "village_name", as: String?.self),
+                      villageID: try r.decode(column: "village_id", as: UUID?.self), villageName: try r.decode(column: "village_name", as: String?.self),
                       contributorName: try r.decode(column: "contributor_name", as: String?.self), organisation: try r.decode(column: "organisation", as: Bool.self),
                       receiptNo: try r.decode(column: "receipt_no", as: String?.self), anonymous: try r.decode(column: "anonymous", as: Bool.self),
                       supplier: try r.decode(column: "supplier", as: String?.self), invoiceNo: try r.decode(column: "invoice_no", as: String?.self),

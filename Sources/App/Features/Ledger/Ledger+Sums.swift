@@ -40,11 +40,16 @@ public enum LedgerSums {
             try await db.writeTransaction { db in
                 try await LedgerActions.lock(campaign, on: db)
                 let sql = db as! any SQLDatabase
+                // `edits` (migration 0032) only grows, so that the campaign's version never comes back to one a kept
+                // public page was built at: the rows written again start above the largest before.
+                let edits = try await sql.raw("SELECT CAST(COALESCE(MAX(edits), 0) AS BIGINT) AS e FROM ledger_sums WHERE campaign_id = \(bind: campaign)")
+                    .first()?.decode(column: "e", as: Int64.self) ?? 0
                 try await sql.raw("DELETE FROM ledger_sums WHERE campaign_id = \(bind: campaign)").run()
                 try await sql.raw("""
                     INSERT INTO ledger_sums (campaign_id, kind, total_dong, standing, row_count)
                     \(unsafeRaw: recountSelect) WHERE campaign_id = \(bind: campaign) GROUP BY campaign_id, kind
                     """).run()
+                try await sql.raw("UPDATE ledger_sums SET edits = \(bind: edits + 1) WHERE campaign_id = \(bind: campaign)").run()
             }
         }
         return wrong.count

@@ -324,9 +324,18 @@ struct LedgerWeb {
         var expenses: [PublicExpenseRow]
     }
 
-    func publicPage(req: Request) async throws -> View {
-        let c = try await LedgerAPI.campaign(req)
-        let ledger = try await LedgerQueries.publicLedger(c, page: PageRequest(req, defaultPer: req.application.config.pageSize), on: req.db)
+    /// The public ledger's page: kept for visitors who are not signed in (Ledger+Public.swift); the pager's links
+    /// carry a cursor (`after`/`before`) and the page's number.
+    func publicPage(req: Request) async throws -> Response {
+        let id = try req.idParameter()
+        let position = try LedgerPageRequest(req, defaultPer: req.application.config.pageSize)
+        return try await LedgerPages.answer(req, format: .page, campaign: id, keep: !req.access.isSignedIn) { head in
+            let built = try await LedgerPublic.build(head, position, on: req.db)
+            return (built, try await Self.render(req, head, built.ledger).encodeResponse(for: req))
+        }
+    }
+
+    static func render(_ req: Request, _ head: LedgerPublic.Head, _ ledger: PublicLedgerDTO) async throws -> View {
         let lang = req.lang
         func who(_ e: PublicContributionDTO) -> String {
             if e.organisation { return e.contributor ?? "" }
@@ -334,16 +343,24 @@ struct LedgerWeb {
             return lang.t("ledger.public.household", [e.contributor!, e.village ?? ledger.unitName])
         }
         let title = lang.t("ledger.public.title")
+        let path = SiteURL.publicLedger(.id(head.id)).path
+        let paged = ledger.contributions
+        // The pager's links: the other parameters kept (the size, the language), the cursor and number replaced.
+        let kept = (req.url.query ?? "").split(separator: "&").filter { p in !["page=", "after=", "before="].contains { p.hasPrefix($0) } }.map(String.init)
+        func link(_ cursor: String, _ id: UUID, _ page: Int) -> String { path + "?" + (kept + ["\(cursor)=\(id.uuidString.lowercased())", "page=\(page)"]).joined(separator: "&") }
+        let pager = Pager(page: paged.page, pageCount: max(1, (paged.total + paged.per - 1) / paged.per), total: paged.total,
+                          prev: ledger.contributionsBefore.map { link("before", $0, paged.page - 1) },
+                          next: ledger.contributionsAfter.map { link("after", $0, paged.page + 1) })
         return try await req.view.render("ledger/public", PublicPage(
-            layout: Layout(req, title: title + " · " + c.purpose, crumbs: [Crumb(name: title, url: SiteURL.publicLedger(.id(c.id!)).path)]),
-            ledger: ledger, period: Self.period(c.startsOn, c.endsOn), target: Self.money(c.targetDong, req),
+            layout: Layout(req, title: title + " · " + head.purpose, crumbs: [Crumb(name: title, url: path)]),
+            ledger: ledger, period: Self.period(head.startsOn, head.endsOn), target: Self.money(head.targetDong, req),
             raised: Self.money(ledger.totals.raisedDong, req), spent: Self.money(ledger.totals.spentDong, req),
             balance: Self.money(ledger.totals.balanceDong, req),
-            contributions: ledger.contributions.items.map { e in
+            contributions: paged.items.map { e in
                 PublicRow(day: Day.display(e.receivedOn), amount: Self.money(e.amountDong, req), negative: e.amountDong < 0, who: who(e),
                           receiptNo: e.receiptNo ?? "", reversed: e.reversed, reason: e.reason ?? "")
             },
-            pager: Pager(req, page: ledger.contributions.page, per: ledger.contributions.per, total: ledger.contributions.total),
+            pager: pager,
             expenses: ledger.expenses.map { e in
                 PublicExpenseRow(day: Day.display(e.spentOn), amount: Self.money(e.amountDong, req), negative: e.amountDong < 0, supplier: e.supplier,
                                  invoiceNo: e.invoiceNo ?? "", advance: e.advance, reversed: e.reversed, reason: e.reason ?? "",

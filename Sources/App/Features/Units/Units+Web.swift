@@ -40,6 +40,11 @@ struct Pager: Encodable {
         prev = page > 1 ? link(page - 1) : nil
         next = page < pageCount ? link(page + 1) : nil
     }
+
+    /// Links made by the caller (the public ledger's carry a cursor: Features/Ledger/Ledger+Public.swift).
+    init(page: Int, pageCount: Int, total: Int, prev: String?, next: String?) {
+        self.page = page; self.pageCount = pageCount; self.total = total; self.prev = prev; self.next = next
+    }
 }
 
 struct UnitsWeb {
