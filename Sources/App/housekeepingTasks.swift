@@ -15,6 +15,7 @@ extension Housekeeping {
             }),
             ("hook events", { app in "\(try await HookReplay.sweep(on: app.db)) callback events past the replay window" }),
             ("criteria snapshots", { app in try await CriteriaSnapshots.monthly(app) }),
+            ("criteria dashboards", { app in try await CriteriaDashboards.hourly(app) }),
             ("outreach rows", { app in "\(try await OutreachSummary.sweep(on: app.db)) household outreach rows counted again (a new year, or none yet)" }),
             ("asset map changes", { app in "\(try await AssetMapVersion.compact(on: app.db)) map changes moved into the map's version" }),
             ("ledger sums", { app in "\(try await LedgerSums.check(on: app.db)) campaigns' kept ledger sums found wrong and counted again" }),
