@@ -191,7 +191,7 @@ struct BenchCriteriaCommand: AsyncCommand {
                 units.append([UUID(), "village", code, "Thôn \(v + 1) xã \(c + 1)", "Thôn", id, id])
             }
         }
-        let unitRows = units.map { $0 + [Day.distantPast, Day.distantFuture, Fold.key([$0[2] as! String, $0[3] as! String])] }
+        let unitRows = units.map { $0 + [Day.distantPast, Day.distantFuture, Fold.key([($0[2] as! String), ($0[3] as! String)])] }
         try await db.transaction { db in
             try await Bulk.insert(db as! any SQLDatabase, into: AdminUnit.schema,
                                   columns: ["id", "kind", "code", "name", "type_name", "parent_id", "commune_id", "valid_from", "valid_to", "search_key"], rows: unitRows)
@@ -267,8 +267,9 @@ struct BenchCriteriaCommand: AsyncCommand {
             """)
         try await step("training attendance", """
             INSERT INTO training_attendance (training_id, resident_id, household_id, attended, recorded_at)
-            SELECT tr.id, r.id, h.id, \(bind: true), \(bind: now) FROM residents r JOIN households h ON h.id = r.household_id
-            JOIN digital_teams t ON t.unit_id = h.village_id JOIN trainings tr ON tr.team_id = t.id
+            SELECT (SELECT tr.id FROM digital_teams t JOIN trainings tr ON tr.team_id = t.id WHERE t.unit_id = h.village_id LIMIT 1),
+                   r.id, h.id, \(bind: true), \(bind: now)
+            FROM households h JOIN residents r ON r.household_id = h.id
             WHERE r.relation = 'spouse' AND \(hn) % 3 <> 0
             """)
         try await step("QR boards", """
