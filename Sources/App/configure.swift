@@ -71,7 +71,7 @@ public func configure(_ app: Application, _ config: AppConfig) async throws {
     app.asyncCommands.use(BenchCommand(commands: ["import": BenchImportCommand(), "fanout": BenchFanoutCommand(), "writes": BenchWritesCommand(), "scope": BenchScopeCommand(),
                                                     "profiles-import": BenchProfilesImportCommand(),
                                                     "outreach": BenchOutreachCommand(), "geojson": BenchGeoJSONCommand(),
-                                                    "ledger": BenchLedgerCommand(), "market": BenchMarketCommand()]), as: "bench")
+                                                    "ledger": BenchLedgerCommand(), "market": BenchMarketCommand(), "criteria": BenchCriteriaCommand()]), as: "bench")
     app.asyncCommands.use(UserCommand(), as: "user")
     app.asyncCommands.use(TokenCommand(), as: "token")
     app.asyncCommands.use(BackupCommand(), as: "backup")

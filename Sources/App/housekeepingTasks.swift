@@ -15,6 +15,7 @@ extension Housekeeping {
             }),
             ("hook events", { app in "\(try await HookReplay.sweep(on: app.db)) callback events past the replay window" }),
             ("criteria snapshots", { app in try await CriteriaSnapshots.monthly(app) }),
+            ("criteria dashboards", { app in try await CriteriaDashboards.hourly(app) }),
             ("outreach rows", { app in "\(try await OutreachSummary.sweep(on: app.db)) household outreach rows counted again (a new year, or none yet)" }),
             ("asset map changes", { app in "\(try await AssetMapVersion.compact(on: app.db)) map changes moved into the map's version" }),
             ("market page changes", { app in "\(try await TraceVersion.compact(on: app.db)) market changes moved into the traceability pages' version" }),

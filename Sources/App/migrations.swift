@@ -33,4 +33,5 @@ func registerMigrations(_ migrations: Migrations) {
     migrations.add(CreateCriteriaSnapshots())  // 0028: criteria_snapshots (a unit, set and month), criteria_snapshot_values (each criterion with its definition copied)
     migrations.add(CreateMarketVersions())  // 0029: market_versions, market_changes: the traceability pages' data version, moved on by triggers on batches, batch_steps, products, product_certifications, producers, admin_units.name
     migrations.add(AddLedgerSumsEdits())  // 0032: ledger_sums.edits (entries changed in place, by an UPDATE trigger on ledger_entries): with the sums, the campaign's version the public ledger's kept pages are checked against
+    migrations.add(CreateCriteriaDashboards())  // 0030: criteria_dashboards (a unit's evaluation of today counted ahead, CRITERIA_PRECOMPUTE), indexes the measures need
 }

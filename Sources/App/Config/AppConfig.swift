@@ -88,6 +88,9 @@ public struct AppConfig: Sendable {
     /// OFFLINE_CACHE_DAYS: how long a member's phone keeps the households it cached for the offline visit form before
     /// it stops showing them (default 7; 1–60; docs/outreach.md).
     public var offlineCacheDays: Int = 7
+    /// `CRITERIA_PRECOMPUTE`: the criteria pages of today (province, commune, village, default set) are served from
+    /// figures the hourly job counts ahead (docs/criteria.md, "Precomputed dashboards"); for a province on PostgreSQL.
+    public var criteriaPrecompute: Bool = false
     /// MAP_TILE_URL: a tile server for the assets' map basemap, e.g. `https://tiles.example.vn/{z}/{x}/{y}.png`
     /// (http or https, with {z}, {x} and {y}). Default none: the map shows its points over a plain grid, with no
     /// request leaving the app (docs/assets.md).
@@ -214,6 +217,7 @@ public struct AppConfig: Sendable {
         }
         config.postgresPoolPerLoop = try int("PG_POOL_PER_LOOP", 4, 1...32)
         config.compressResponses = flag("COMPRESS", true)
+        config.criteriaPrecompute = flag("CRITERIA_PRECOMPUTE", false)
         if let raw = env["CLOCK_OFFSET_SECONDS"], !raw.isEmpty {
             guard let v = Double(raw), v.isFinite, abs(v) <= 10 * 366 * 86_400 else {
                 throw ConfigError(message: "CLOCK_OFFSET_SECONDS must be a number of seconds within ±10 years (got '\(raw)')")

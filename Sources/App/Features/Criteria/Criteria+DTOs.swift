@@ -142,6 +142,8 @@ public struct EvaluationDTO: Content, Sendable {
     public var missing: [String]
     public var criteria: [CriterionResultDTO]
     public var below: [UnitPassDTO]
+    /// When the figures were counted ahead (`CRITERIA_PRECOMPUTE`); absent when counted for this request.
+    public var countedAt: Date? = nil
 }
 
 public struct MeasureRowsDTO: Content, Sendable {

@@ -28,6 +28,8 @@ extension L10n {
         "criteria.manualFrom": ("Nhập tay ngày {0}, nguồn: {1}", "Entered by hand on {0}, source: {1}"),
         "criteria.ofUnit": ("số liệu của {0}", "figure of {0}"),
         "criteria.noRecords": ("chưa có số liệu", "no records yet"),
+        "criteria.countedAt": ("Số liệu tính sẵn lúc {0}, tính lại mỗi giờ.", "Figures counted ahead at {0}, counted again every hour."),
+        "criteria.countNow": ("Đếm ngay từ hồ sơ", "Count now from the records"),
         "criteria.notCounted": ("chưa đạt: xem danh sách", "not counted: see the list"),
         "criteria.yes": ("Có", "Yes"),
         "criteria.no": ("Chưa", "No"),

@@ -25,6 +25,8 @@ public struct ProvinceEvaluationDTO: Content, Sendable {
     public var communes: [UnitTallyDTO]
     /// The pre-2025 districts (history), by code; the last one, without a unit, holds villages with none.
     public var districts: [UnitTallyDTO]
+    /// When the figures were counted ahead (`CRITERIA_PRECOMPUTE`); absent when counted for this request.
+    public var countedAt: Date? = nil
 }
 
 enum CriteriaProvince {
@@ -37,7 +39,7 @@ enum CriteriaProvince {
         guard unit.kind != .village, unit.kind != .group else { throw InvalidInput("id", "error.criteria.notAbove") }
         let day = try CriteriaRoutes.day(req)
         guard let set = try await CriteriaRoutes.set(req, for: unit) else { throw InvalidInput("set", "criteria.noSet") }
-        return try await evaluate(unit, set: set, on: day, db: req.db)
+        return try await CriteriaDashboards.province(req, unit, set: set, day: day)
     }
 
     /// The day before the reform: the districts' last day.
@@ -133,6 +135,8 @@ enum CriteriaProvince {
         var trends: CriteriaTrends.View?
         var snapshotAction: String?
         var snapshotNote: String?
+        var counted: String? = nil
+        var countedLive: String? = nil
     }
 
     static func tally(_ t: UnitTallyDTO, url: String?, lang: Lang) -> Tally {
@@ -150,7 +154,10 @@ enum CriteriaProvince {
                         communes: [], districts: [], action: SiteURL.unitCriteria(.id(unit.id!)).path, trends: nil,
                         snapshotAction: snapshotAction, snapshotNote: snapshotNote)
         guard let set else { return try await req.view.render("criteria/province", page) }
-        let e = try await evaluate(unit, set: set, on: day, db: req.db)
+        let e = try await CriteriaDashboards.province(req, unit, set: set, day: day)
+        if let n = CriteriaDashboards.note(lang, countedAt: e.countedAt, liveURL: page.action + "?on=\(day)&set=\(set.id!.uuidString)") {
+            page.counted = n.0; page.countedLive = n.1
+        }
         page.summary = lang.t("criteria.belowPassing", [lang.number(e.villagesPassing), lang.number(e.villages)])
         let q = "?on=\(day)&set=\(set.id!.uuidString)"
         page.communes = e.communes.map { tally($0, url: $0.unit.map { SiteURL.unitCriteria(.id($0.id)).path + q }, lang: lang) }

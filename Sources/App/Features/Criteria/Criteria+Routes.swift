@@ -134,7 +134,7 @@ struct CriteriaAPI {
         let unit = try req.scoped(AdminUnit.self)
         let day = try CriteriaRoutes.day(req)
         guard let set = try await CriteriaRoutes.set(req, for: unit) else { throw InvalidInput("set", "criteria.noSet") }
-        return try await CriteriaViews.evaluate(unit, set: set, on: day, db: req.db)
+        return try await CriteriaDashboards.evaluation(req, unit, set: set, day: day)
     }
 
     func rows(req: Request) async throws -> MeasureRowsDTO {

@@ -77,6 +77,9 @@ struct CriteriaWeb {
         var trends: CriteriaTrends.View? = nil
         var snapshotAction: String? = nil
         var snapshotNote: String? = nil
+        /// Figures counted ahead (`CRITERIA_PRECOMPUTE`): when, and the live count's address.
+        var counted: String? = nil
+        var countedLive: String? = nil
     }
 
     static func figure(_ r: CriterionResultDTO, _ lang: Lang) -> String {
@@ -132,7 +135,10 @@ struct CriteriaWeb {
                                                    snapshotAction: page.snapshotAction, snapshotNote: page.snapshotNote)
         }
         guard let set else { return try await req.view.render("criteria/unit", page) }
-        let e = try await CriteriaViews.evaluate(unit, set: set, on: day, db: req.db)
+        let e = try await CriteriaDashboards.evaluation(req, unit, set: set, day: day)
+        if let n = CriteriaDashboards.note(lang, countedAt: e.countedAt, liveURL: page.action + "?on=\(day)&set=\(set.id!.uuidString)") {
+            page.counted = n.0; page.countedLive = n.1
+        }
         page.extras = try await CriteriaReportsWeb.extras(req, unit: unit, set: set, day: day, manual: manual)
         page.trends = try await CriteriaTrends.view(unit: unit, set: set, lang: lang, db: req.db)
         page.passes = e.passes
