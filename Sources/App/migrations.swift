@@ -31,4 +31,5 @@ func registerMigrations(_ migrations: Migrations) {
     migrations.add(CreateProductPhotos())  // 0026: product_photos (a product's photos, checked by content, files under UPLOADS_DIR/products)
     migrations.add(AddCriteriaSetIncludes())  // 0027: criteria_set_includes (sets that include other sets), the shipped commune digital-transformation set XA-CDS seeded
     migrations.add(CreateCriteriaSnapshots())  // 0028: criteria_snapshots (a unit, set and month), criteria_snapshot_values (each criterion with its definition copied)
+    migrations.add(AddTrainingAttendanceResidentIndex())  // 0031: training_attendance (resident_id), for the residents.trained measure
 }
