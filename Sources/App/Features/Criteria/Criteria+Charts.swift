@@ -60,7 +60,7 @@ enum CriteriaCharts {
         let plotW = w - labelW - textW
         let maxTotal = max(1, bars.map { max($0.total, $0.value) }.max() ?? 1)
         var out = """
-            <svg class="chart crit-chart crit-rows" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 \(Int(w)) \(Int(h))" role="img" aria-label="\(escape(title))">\
+            <svg class="chart crit-chart" data-chart="rows" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 \(Int(w)) \(Int(h))" role="img" aria-label="\(escape(title))">\
             <title>\(escape(title))</title>
             """
         for (i, b) in bars.enumerated() {
