@@ -32,6 +32,7 @@ func registerMigrations(_ migrations: Migrations) {
     migrations.add(AddCriteriaSetIncludes())  // 0027: criteria_set_includes (sets that include other sets), the shipped commune digital-transformation set XA-CDS seeded
     migrations.add(CreateCriteriaSnapshots())  // 0028: criteria_snapshots (a unit, set and month), criteria_snapshot_values (each criterion with its definition copied)
     migrations.add(CreateMarketVersions())  // 0029: market_versions, market_changes: the traceability pages' data version, moved on by triggers on batches, batch_steps, products, product_certifications, producers, admin_units.name
-    migrations.add(AddLedgerSumsEdits())  // 0032: ledger_sums.edits (entries changed in place, by an UPDATE trigger on ledger_entries): with the sums, the campaign's version the public ledger's kept pages are checked against
     migrations.add(CreateCriteriaDashboards())  // 0030: criteria_dashboards (a unit's evaluation of today counted ahead, CRITERIA_PRECOMPUTE), indexes the measures need
+    migrations.add(AddTrainingAttendanceResidentIndex())  // 0031: training_attendance (resident_id), for the residents.trained measure
+    migrations.add(AddLedgerSumsEdits())  // 0032: ledger_sums.edits (entries changed in place, by an UPDATE trigger on ledger_entries): with the sums, the campaign's version the public ledger's kept pages are checked against
 }

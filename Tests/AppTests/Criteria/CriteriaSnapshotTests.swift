@@ -222,7 +222,7 @@ struct CriteriaSnapshotTests {
         }
     }
 
-    @Test("the demo: seven months of the shipped set's snapshots; the province coordinator's page shows Xã Đan Phượng's villages and former district Đan Phượng")
+    @Test("the demo: seven months of the shipped set's snapshots; the province coordinator's page shows Xã Đan Phượng's villages and former district Đan Phượng; three villages pass, Thôn Bắc fails on SV-03 with its households one click away, and the trend climbs")
     func demo() async throws {
         try await withTestApp { app in
             try await ApiToken.query(on: app.db).delete()
@@ -251,6 +251,9 @@ struct CriteriaSnapshotTests {
             let p = try await app.api(.GET, "/api/v1/criteria/units/\(province.id!)/communes", token: admin).decode(ProvinceEvaluationDTO.self)
             #expect(p.villages == 4 && p.communes.map { $0.unit?.code } == ["09784"])
             #expect(p.districts.count == 1 && p.districts.first?.unit?.name == "Huyện Đan Phượng" && p.districts.first?.villages == 4, "\(p.districts)")
+            // The province's chart names its communes in full (not their last word).
+            #expect(html.contains(">Đan Phượng</text>"))
+            try await CriteriaDemoShape.check(app, commune: commune, set: sv, token: admin)
         }
     }
 }

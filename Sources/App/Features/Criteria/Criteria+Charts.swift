@@ -36,6 +36,45 @@ enum CriteriaCharts {
         return out + "</svg>"
     }
 
+    /// A unit's name as a chart label: without its kind ("Xã ", "Phường ", "Thị trấn "), whole words kept, at most
+    /// `limit` characters (a longer one ends with "…"; the full name is the bar's tooltip and is in the table beside).
+    static func label(_ name: String, limit: Int = 22) -> String {
+        var n = name
+        for prefix in ["Thị trấn ", "Phường ", "Xã ", "Đặc khu ", "Huyện ", "Quận ", "Thị xã "] where n.hasPrefix(prefix) && n.count > prefix.count {
+            n = String(n.dropFirst(prefix.count)); break
+        }
+        guard n.count > limit else { return n }
+        var out = ""
+        for word in n.split(separator: " ") {
+            if (out.isEmpty ? 0 : out.count + 1) + word.count > limit - 1 { break }
+            out += (out.isEmpty ? "" : " ") + word
+        }
+        return (out.isEmpty ? String(n.prefix(limit - 1)) : out) + "…"
+    }
+
+    /// Horizontal bars, one row per unit with its name on the left, for the province page's communes: names stay
+    /// readable however many there are (a row each), on a phone as on paper.
+    static func rows(_ bars: [Bar], title: String) -> String {
+        let w = 480.0, rowH = 26.0, top = 6.0, labelW = 180.0, textW = 56.0
+        let h = top * 2 + rowH * Double(max(1, bars.count))
+        let plotW = w - labelW - textW
+        let maxTotal = max(1, bars.map { max($0.total, $0.value) }.max() ?? 1)
+        var out = """
+            <svg class="chart crit-chart" data-chart="rows" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 \(Int(w)) \(Int(h))" role="img" aria-label="\(escape(title))">\
+            <title>\(escape(title))</title>
+            """
+        for (i, b) in bars.enumerated() {
+            let y = top + rowH * Double(i)
+            let tw = plotW * Double(b.total) / Double(maxTotal), vw = plotW * Double(b.value) / Double(maxTotal)
+            out += "<g><title>\(escape(b.label)): \(escape(b.text))</title>"
+            out += "<text x=\"\(fmt(labelW - 8))\" y=\"\(fmt(y + rowH / 2 + 5))\" font-size=\"14\" text-anchor=\"end\" fill=\"#222\">\(escape(label(b.label)))</text>"
+            out += "<rect x=\"\(fmt(labelW))\" y=\"\(fmt(y + 4))\" width=\"\(fmt(tw))\" height=\"\(fmt(rowH - 8))\" class=\"track\" fill=\"#e3e7ec\"/>"
+            out += "<rect x=\"\(fmt(labelW))\" y=\"\(fmt(y + 4))\" width=\"\(fmt(vw))\" height=\"\(fmt(rowH - 8))\" class=\"\(b.good ? "pass" : "part")\" fill=\"\(b.good ? "#2e7d32" : "#b26a00")\"/>"
+            out += "<text x=\"\(fmt(labelW + max(tw, vw) + 6))\" y=\"\(fmt(y + rowH / 2 + 5))\" font-size=\"14\" fill=\"#111\">\(escape(b.text))</text></g>"
+        }
+        return out + "</svg>"
+    }
+
     static func fmt(_ d: Double) -> String { String(format: "%.1f", d) }
 }
 

@@ -163,7 +163,7 @@ enum CriteriaProvince {
         page.communes = e.communes.map { tally($0, url: $0.unit.map { SiteURL.unitCriteria(.id($0.id)).path + q }, lang: lang) }
         page.districts = e.districts.map { tally($0, url: nil, lang: lang) }
         let shown = e.communes.prefix(24)
-        page.chart = CriteriaCharts.bars(shown.map { .init(label: String(($0.unit?.name ?? "").split(separator: " ").last ?? ""), value: $0.villagesPassing,
+        page.chart = CriteriaCharts.rows(shown.map { .init(label: $0.unit?.name ?? "", value: $0.villagesPassing,
                                                             total: $0.villages, good: $0.villagesPassing == $0.villages,
                                                             text: "\(lang.number($0.villagesPassing))/\(lang.number($0.villages))") },
                                          title: lang.t("criteria.communesChart"))

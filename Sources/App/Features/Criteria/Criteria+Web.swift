@@ -54,7 +54,9 @@ struct CriteriaWeb {
         var group: String? = nil
     }
 
-    struct Below: Encodable { var name: String; var url: String; var passes: Bool; var failing: String }
+    /// A unit below and the mandatory criteria it misses, each linking to its rows left out (the households at fault).
+    struct Below: Encodable { var name: String; var url: String; var passes: Bool; var failing: [Failing] }
+    struct Failing: Encodable { var code: String; var url: String?; var last: Bool }
     struct Holds: Encodable { var code: String; var units: Int }
 
     struct UnitPage: Encodable {
@@ -174,9 +176,20 @@ struct CriteriaWeb {
             page.rows.append(row)
         }
         var holds: [String: Int] = [:]
+        // A criterion counted on the units below from records: its rows left out are one click away for each of them.
+        let below = e.below.first?.unit.kind
+        let keys = Dictionary(e.criteria.compactMap { r in r.criterion.measureKey.map { (r.criterion.code, ($0, r.criterion.unitKind)) } },
+                              uniquingKeysWith: { a, _ in a })
         for b in e.below {
+            let failing = b.failing.enumerated().map { i, code -> Failing in
+                var url: String? = nil
+                if let (key, kind) = keys[code], kind == below {
+                    url = SiteURL.unitCriteriaRows(.id(b.unit.id)).path + "?measure=\(key)&on=\(day)&missing=1"
+                }
+                return Failing(code: code, url: url, last: i == b.failing.count - 1)
+            }
             page.below.append(Below(name: b.unit.name, url: SiteURL.unitCriteria(.id(b.unit.id)).path + "?on=\(day)&set=\(set.id!.uuidString)",
-                                    passes: b.passes, failing: b.failing.joined(separator: ", ")))
+                                    passes: b.passes, failing: failing))
             for f in b.failing { holds[f, default: 0] += 1 }
         }
         if !e.below.isEmpty {

@@ -3,6 +3,7 @@
 // and edits it from then on. Re-check codes and fees on the national procedure database before relying on them.
 import Fluent
 import Foundation
+import SQLKit
 
 struct ProcedureSeed: Sendable {
     var key, name, code, summary, steps, dossier, timeLimit: String
@@ -92,18 +93,30 @@ enum ProcedureCatalogSeed {
 }
 
 extension ProcedureCatalogSeed {
-    /// The demo commune's catalog, two QR boards (synthetic places and coordinates) and weekly slots.
+    /// The demo commune's catalog, a QR board in each village (synthetic places and coordinates; Thôn Đông's and Thôn
+    /// Đoài's placed first, the others some weeks later: their dates are the boards' own, so the criteria's trends show
+    /// them arriving) and weekly slots.
     static func demo(_ commune: AdminUnit, on db: any Database) async throws {
         if try await QrBoard.query(on: db).filter(\.$communeID == commune.id!).count() > 0 { return }
         try await ensure(communeID: commune.id!, on: db)
         let catalog = try await Procedure.query(on: db).filter(\.$communeID == commune.id!).sort(\.$position).all()
         let villages = try await AdminUnit.query(on: db).filter(\.$parentID == commune.id).filter(\.$kind == .village).sort(\.$code).all()
         let ids = catalog.map { $0.id!.uuidString }
-        _ = try await BoardActions.create(in: commune, BoardInput(villageId: villages.first?.id?.uuidString, place: "Nhà văn hóa thôn Đông (bảng mẫu)",
-                                                                  latitude: 21.0905, longitude: 105.6601,
-                                                                  contact: "Công chức tư pháp (mẫu) · 0999 000 000 · sáng thứ Hai – thứ Sáu, 7:30–11:30", procedureIds: ids), on: db)
-        _ = try await BoardActions.create(in: commune, BoardInput(villageId: villages.dropFirst().first?.id?.uuidString, place: "Điếm canh đầu ngõ thôn Đoài (bảng mẫu)",
-                                                                  latitude: 21.0931, longitude: 105.6648, procedureIds: Array(ids.prefix(4))), on: db)
+        let contact = "Công chức tư pháp (mẫu) · 0999 000 000 · sáng thứ Hai – thứ Sáu, 7:30–11:30"
+        let boards: [(String, Double, Double, [String], String, Int)] = [
+            ("Nhà văn hóa thôn Đông (bảng mẫu)", 21.0905, 105.6601, ids, contact, 150),
+            ("Điếm canh đầu ngõ thôn Đoài (bảng mẫu)", 21.0931, 105.6648, Array(ids.prefix(4)), "", 125),
+            ("Nhà văn hóa thôn Nam (bảng mẫu)", 21.0712, 105.6623, ids, contact, 105),
+            ("Cổng chợ thôn Bắc (bảng mẫu)", 21.0738, 105.6772, Array(ids.prefix(4)), "", 95),
+        ]
+        let now = AppClock.now
+        for (i, (place, lat, lon, procedures, contact, daysAgo)) in boards.enumerated() where i < max(2, villages.count) {
+            let board = try await BoardActions.create(in: commune, BoardInput(villageId: i < villages.count ? villages[i].id!.uuidString : nil, place: place,
+                                                                              latitude: lat, longitude: lon, contact: contact.isEmpty ? nil : contact,
+                                                                              procedureIds: procedures), on: db)
+            try await (db as! any SQLDatabase).update(QrBoard.schema).set("created_at", to: now.addingTimeInterval(-Double(daysAgo) * 86_400))
+                .where("id", .equal, board.id!).run()
+        }
         for weekday in [2, 4] {
             _ = try await AppointmentActions.createSlot(in: commune, SlotInput(weekday: weekday, startTime: "08:00", minutes: 60, capacity: 5), on: db)
             _ = try await AppointmentActions.createSlot(in: commune, SlotInput(weekday: weekday, startTime: "14:00", minutes: 60, capacity: 5), on: db)
