@@ -311,7 +311,7 @@ struct BenchCriteriaCommand: AsyncCommand {
               CAST(SUM(CASE WHEN p.internet IN ('fibre', 'mobile') THEN 1 ELSE 0 END) AS BIGINT) AS internet,
               CAST(SUM(CASE WHEN p.in_village_channel = \(bind: true) THEN 1 ELSE 0 END) AS BIGINT) AS channel,
               CAST(SUM(CASE WHEN p.smartphone_users > 0 THEN 1 ELSE 0 END) AS BIGINT) AS smartphone,
-              CAST(SUM(CASE WHEN p.sells_online = \(bind: true) THEN 1 ELSE 0 END) AS BIGINT) AS sells
+              CAST(SUM(CASE WHEN \(Measures.sellsOnline(day)) THEN 1 ELSE 0 END) AS BIGINT) AS sells
             FROM households h LEFT JOIN \(latest) p ON p.household_id = h.id
             WHERE h.commune_id IN (\(communes)) GROUP BY h.village_id
             """).all() {
@@ -319,7 +319,7 @@ struct BenchCriteriaCommand: AsyncCommand {
             add("households.internet", try int(r, "internet"), den)
             add("households.villageChannel", try int(r, "channel"), den)
             add("households.smartphone", try int(r, "smartphone"), den)
-            add("households.sellsOnline", try int(r, "sells"), nil)
+            add("households.sellsOnline", try int(r, "sells"), den)
         }
         let born = Measures.year(day) - Adults.age
         func capped(_ c: String) -> SQLQueryString { "CASE WHEN COALESCE(p.\(unsafeRaw: c), 0) > a.n THEN a.n ELSE COALESCE(p.\(unsafeRaw: c), 0) END" }
