@@ -14,7 +14,6 @@
 // page, and a changed template must show.
 import Crypto
 import Leaf
-import NIOConcurrencyHelpers
 import Vapor
 
 final class RenderCache: Sendable {
@@ -23,64 +22,29 @@ final class RenderCache: Sendable {
     /// A page larger than this is rendered each time (a print view of 500 households).
     static let largestPage = 256 << 10
 
-    struct Key: Hashable {
+    struct Key: Hashable, Sendable {
         var digest: SHA256Digest
-    }
-
-    private struct Entry {
-        var bytes: [UInt8]
-        var used: UInt64
-    }
-
-    private struct State {
-        var entries: [Key: Entry] = [:]
-        var size = 0
-        var clock: UInt64 = 0
-        var hits = 0
-        var misses = 0
     }
 
     let budget: Int
     /// Stands for the caller's form token in keys and stored pages; 32 characters of the token's alphabet.
     let marker: [UInt8]
-    private let state = NIOLockedValueBox(State())
+    private let pages: KeptStore<Key, [UInt8]>
 
     init(budget: Int = RenderCache.defaultBudget) {
         self.budget = budget
+        pages = KeptStore(budget: budget, largest: Self.largestPage) { _, bytes in bytes.count + 48 }
         var m = ""
         while m.count < 32 { m += Tokens.generate().dropFirst(3).filter { $0.isLetter || $0.isNumber } }
         marker = Array(m.prefix(32).utf8)
     }
 
     /// Hits and misses since start (tests check that a page was served from the cache).
-    var counts: (hits: Int, misses: Int) { state.withLockedValue { ($0.hits, $0.misses) } }
+    var counts: (hits: Int, misses: Int) { pages.counts }
 
-    fileprivate func lookup(_ key: Key) -> [UInt8]? {
-        state.withLockedValue { s in
-            guard var e = s.entries[key] else { s.misses += 1; return nil }
-            s.clock += 1
-            e.used = s.clock
-            s.entries[key] = e
-            s.hits += 1
-            return e.bytes
-        }
-    }
+    fileprivate func lookup(_ key: Key) -> [UInt8]? { pages.value(key) }
 
-    fileprivate func store(_ key: Key, _ bytes: [UInt8]) {
-        guard bytes.count <= Self.largestPage else { return }
-        state.withLockedValue { s in
-            s.clock += 1
-            if let old = s.entries.updateValue(Entry(bytes: bytes, used: s.clock), forKey: key) { s.size -= old.bytes.count }
-            s.size += bytes.count
-            guard s.size > budget else { return }
-            // Over budget: drop the least recently used half.
-            let byAge = s.entries.sorted { $0.value.used < $1.value.used }
-            for (k, e) in byAge.prefix(max(1, byAge.count / 2)) {
-                s.entries[k] = nil
-                s.size -= e.bytes.count
-            }
-        }
-    }
+    fileprivate func store(_ key: Key, _ bytes: [UInt8]) { pages.keep(key, bytes) }
 
     fileprivate static func key(template: String, lang: Lang, context: [UInt8]) -> Key {
         var h = SHA256()

@@ -23,6 +23,38 @@ struct LedgerPublicTests {
         return try res.decode(PublicLedgerDTO.self)
     }
 
+    @Test("a URL with parameters the page does not read is answered from the canonical page or built, never kept: it neither fills the store nor puts its text into another visitor's page")
+    func oddQueries() async throws {
+        try await withTestApp { app in
+            let f = try await LedgerTests.fixture(app)
+            let pages = try #require(app.ledgerPages)
+            let page = "/ledger/\(f.campaign.id)"
+            try await contribute(app, f, ContributionInput(householdId: f.h1.household.id.uuidString, amountDong: 700_000))
+            let held = pages.held
+            // Odd URLs first, before any canonical page is kept: each is built (its own links carry its text) and none is kept.
+            for i in 0..<5 {
+                let odd = try await app.anonymousPage(page + "?per=20&x=odd\(i)marker")
+                #expect(odd.status == .ok && odd.text.contains("Nguyễn Văn An"))
+                let api = try await app.api(.GET, "/api/v1/ledger/\(f.campaign.id)?y=\(i)", token: "")
+                #expect(api.status == .ok)
+            }
+            #expect(pages.held == held, "odd URLs kept nothing")
+            // The same parameters in another order are one page: the canonical one is kept, the other is served from it.
+            let canonical = try await app.anonymousPage(page + "?lang=en&per=20")
+            #expect(canonical.status == .ok && !canonical.text.contains("marker"))
+            #expect(pages.held == held + 1)
+            let before = pages.counts
+            let reordered = try await app.anonymousPage(page + "?per=20&lang=en")
+            #expect(reordered.text == canonical.text && pages.counts.hits == before.hits + 1)
+            let tagged = try await app.anonymousPage(page + "?lang=en&per=20&x=othermarker")
+            #expect(tagged.text == canonical.text && !tagged.text.contains("othermarker") && pages.counts.hits == before.hits + 2)
+            #expect(pages.held == held + 1)
+            // A cursor link from the kept page is canonical too: following it keeps that page as well.
+            #expect(!(try await app.anonymousPage(page + "?per=20").text.contains("marker")))
+            #expect(pages.held == held + 2)
+        }
+    }
+
     @Test("a repeated request is answered from kept bytes; after a new contribution, an erasure, an asset's new status or a village renamed, the page and the JSON show it at once")
     func neverStale() async throws {
         try await withTestApp { app in

@@ -113,7 +113,7 @@ struct LedgerAPI {
     func publicLedger(req: Request) async throws -> Response {
         let id = try req.idParameter()
         let position = try LedgerPageRequest(req, defaultPer: req.application.config.pageSize)
-        return try await LedgerPages.answer(req, format: .json, campaign: id, keep: true) { head in
+        return try await LedgerPages.answer(req, format: .json, campaign: id, request: position, keep: true) { head in
             let built = try await LedgerPublic.build(head, position, on: req.db)
             return (built, try await built.ledger.encodeResponse(for: req))
         }

@@ -13,7 +13,7 @@
 // field.
 //
 // Kept pages (`LedgerPages`): the bytes of the page (for visitors who are not signed in: the header of a signed-in
-// one names them) and of the JSON, per URL, language and day, each with the **version** it was built at: every
+// one names them) and of the JSON, per page asked for (the query's canonical form: `LedgerPages.canonicalQuery`), language and day, each with the **version** it was built at: every
 // column of the campaign's sums rows (moved by the database, in the writer's transaction, by every entry added or
 // changed: migrations 0025 and 0032), the campaign's own columns, its unit's and commune's names, the names of the
 // villages the page shows, and, when it shows assets, the assets' map version (migrations 0020/0024: every write of
@@ -22,7 +22,6 @@
 // version it read first, so a kept page is never older than its version. Every instance sharing the database checks
 // the database on every request, so none serves a page older than the last commit.
 import Fluent
-import NIOConcurrencyHelpers
 import SQLKit
 import Vapor
 
@@ -223,13 +222,13 @@ enum LedgerPublic {
     }
 }
 
-/// The public ledger's kept pages (see the top of this file). At most `budget` bytes, the least recently used out first.
+/// The public ledger's kept pages (see the top of this file), in a `KeptStore` of at most `budget` bytes.
 final class LedgerPages: Sendable {
     enum Format: Sendable, Hashable { case page, json }
     struct Key: Hashable, Sendable {
         var format: Format
         var campaign: UUID
-        /// The URL's query as sent (the pager's links and the language switch are made from it).
+        /// The request's query in its one canonical form (`canonicalQuery`), whatever else the URL carried.
         var query: String
         var lang: String
         /// The day printed in the page's footer.
@@ -241,59 +240,50 @@ final class LedgerPages: Sendable {
         var hasAssets: Bool
         var contentType: String
         var bytes: ByteBuffer
-        var used: UInt64 = 0
-    }
-    private struct State {
-        var entries: [Key: Kept] = [:]
-        var size = 0
-        var clock: UInt64 = 0
-        var hits = 0, misses = 0
     }
 
     let budget: Int
-    private let state = NIOLockedValueBox(State())
+    private let pages: KeptStore<Key, Kept>
 
-    init(budget: Int) { self.budget = budget }
-
-    /// Served from kept bytes, and built, since start (tests and the bench read them).
-    var counts: (hits: Int, misses: Int) { state.withLockedValue { ($0.hits, $0.misses) } }
-
-    func kept(_ key: Key) -> Kept? { state.withLockedValue { $0.entries[key] } }
-
-    func count(hit: Bool) { state.withLockedValue { if hit { $0.hits += 1 } else { $0.misses += 1 } } }
-
-    func keep(_ key: Key, _ kept: Kept) {
-        guard kept.bytes.readableBytes <= budget / 8 else { return }
-        state.withLockedValue { s in
-            s.clock += 1
-            var k = kept
-            k.used = s.clock
-            if let old = s.entries.updateValue(k, forKey: key) { s.size -= old.bytes.readableBytes }
-            s.size += k.bytes.readableBytes
-            guard s.size > budget else { return }
-            for (key, e) in s.entries.sorted(by: { $0.value.used < $1.value.used }).prefix(max(1, s.entries.count / 2)) {
-                s.entries[key] = nil
-                s.size -= e.bytes.readableBytes
-            }
-        }
+    init(budget: Int) {
+        self.budget = budget
+        pages = KeptStore(budget: budget) { key, kept in kept.bytes.readableBytes + key.query.utf8.count + 64 }
     }
 
-    func touch(_ key: Key) {
-        state.withLockedValue { s in
-            s.clock += 1
-            s.entries[key]?.used = s.clock
+    /// Served from kept bytes, and built, since start (tests and the bench read them).
+    var counts: (hits: Int, misses: Int) { pages.counts }
+
+    /// Pages kept now.
+    var held: Int { pages.held.values }
+
+    /// The parameters that make the page, in one order and one spelling: `lang` (when it names a language), `per`
+    /// (when given), the page's number and the cursor. Two URLs that ask for the same page have the same canonical
+    /// query; other parameters (`?x=…`, a tracking tag) are not in it.
+    static func canonicalQuery(_ req: Request, _ request: LedgerPageRequest) -> String {
+        var parts: [String] = []
+        if let l = req.query[String.self, at: "lang"], let lang = Lang(rawValue: l) { parts.append("lang=" + lang.rawValue) }
+        if req.query[String.self, at: "per"] != nil { parts.append("per=\(request.per)") }
+        switch request.position {
+        case .number(let n): if req.query[String.self, at: "page"] != nil { parts.append("page=\(n)") }
+        case .after(let id): parts.append("after=" + id.uuidString.lowercased()); parts.append("page=\(request.shown)")
+        case .before(let id): parts.append("before=" + id.uuidString.lowercased()); parts.append("page=\(request.shown)")
         }
+        return parts.joined(separator: "&")
     }
 
     /// Answers a request for the public ledger: the kept bytes if their version still holds, else `build`'s
-    /// response (kept under the head read before it, when `keep` says it may be).
-    static func answer(_ req: Request, format: Format, campaign id: UUID, keep: Bool,
+    /// response (kept under the head read before it, when `keep` says it may be). A page is kept only when the URL's
+    /// query is already canonical: a URL with anything else in it is answered from the canonical page when one is
+    /// kept, and otherwise built and not kept, so odd URLs can neither fill the store nor put their text into a page
+    /// that others are served.
+    static func answer(_ req: Request, format: Format, campaign id: UUID, request position: LedgerPageRequest, keep: Bool,
                        build: @Sendable (LedgerPublic.Head) async throws -> (LedgerPublic.Built, Response)) async throws -> Response {
         let pages = keep ? req.application.ledgerPages : nil
-        let key = Key(format: format, campaign: id, query: req.url.query ?? "", lang: format == .page ? req.lang.rawValue : "",
+        let canonical = canonicalQuery(req, position)
+        let key = Key(format: format, campaign: id, query: canonical, lang: format == .page ? req.lang.rawValue : "",
                       day: format == .page ? Day.today() : "")
         var head: LedgerPublic.Head? = nil
-        if let pages, let kept = pages.kept(key) {
+        if let pages, let kept = pages.peek(key) {
             guard let now = try await LedgerPublic.head(id, assets: kept.hasAssets, names: kept.villages, on: req.db) else { throw Abort(.notFound) }
             if now.sameLedger(kept.head) && (!kept.hasAssets || now.assetVersion == kept.head.assetVersion) && (now.namesHeld ?? 0) == kept.villages.count {
                 pages.count(hit: true)
@@ -313,7 +303,7 @@ final class LedgerPages: Sendable {
         let (built, response) = try await build(head!)
         if let pages {
             pages.count(hit: false)
-            if response.status == .ok, let bytes = response.body.buffer {
+            if response.status == .ok, let bytes = response.body.buffer, (req.url.query ?? "") == canonical {
                 pages.keep(key, Kept(head: head!, villages: built.villages, hasAssets: built.hasAssets,
                                      contentType: response.headers.first(name: .contentType) ?? "", bytes: bytes))
             }

@@ -329,7 +329,7 @@ struct LedgerWeb {
     func publicPage(req: Request) async throws -> Response {
         let id = try req.idParameter()
         let position = try LedgerPageRequest(req, defaultPer: req.application.config.pageSize)
-        return try await LedgerPages.answer(req, format: .page, campaign: id, keep: !req.access.isSignedIn) { head in
+        return try await LedgerPages.answer(req, format: .page, campaign: id, request: position, keep: !req.access.isSignedIn) { head in
             let built = try await LedgerPublic.build(head, position, on: req.db)
             return (built, try await Self.render(req, head, built.ledger).encodeResponse(for: req))
         }

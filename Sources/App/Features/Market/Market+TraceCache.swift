@@ -10,7 +10,6 @@
 // writes from any code path, raw SQL and other app instances sharing the database included: nothing in the
 // application has to remember to invalidate it. Bounded by bytes (least recently used first out).
 import Fluent
-import NIOConcurrencyHelpers
 import NIOCore
 import SQLKit
 import Vapor
@@ -56,58 +55,30 @@ enum TraceVersion {
 }
 
 /// Rendered traceability pages by code, language and day, each with the version it was built at; the bytes before and
-/// after the scan count.
-final class TracePageCache: @unchecked Sendable {
+/// after the scan count. Kept in a `KeptStore` (Support/KeptStore.swift).
+final class TracePageCache: Sendable {
     struct Entry: Sendable { var version: Int64; var head: [UInt8]; var tail: [UInt8] }
     static let defaultBytes = 4 * 1_048_576
 
-    private let lock = NIOLock()
-    private var entries: [String: (entry: Entry, used: UInt64)] = [:]
-    private var clock: UInt64 = 0
-    private var size = 0
-    let maxBytes: Int
-    /// Pages served from memory and pages built, since start (tests, and what the benchmark reports).
-    private(set) var hits = 0
-    private(set) var misses = 0
+    private let pages: KeptStore<String, Entry>
+
+    init(maxBytes: Int = TracePageCache.defaultBytes) {
+        pages = KeptStore(budget: maxBytes, largest: maxBytes / 4) { key, e in e.head.count + e.tail.count + key.utf8.count }
+    }
 
     /// Off: every scan builds its page (`thonso bench market` times both ways in one run).
-    private var off = false
-
-    init(maxBytes: Int = TracePageCache.defaultBytes) { self.maxBytes = maxBytes }
-
     var bypass: Bool {
-        get { lock.withLock { off } }
-        set { lock.withLock { off = newValue } }
+        get { pages.bypass }
+        set { pages.bypass = newValue }
     }
 
-    func get(_ key: String, version: Int64) -> Entry? {
-        lock.withLock {
-            if off { return nil }
-            guard let e = entries[key], e.entry.version == version else { misses += 1; return nil }
-            clock += 1
-            hits += 1
-            entries[key]!.used = clock
-            return e.entry
-        }
-    }
+    /// The page kept for `key` if it was built at `version`.
+    func get(_ key: String, version: Int64) -> Entry? { pages.value(key) { $0.version == version } }
 
-    var counts: (hits: Int, misses: Int) { lock.withLock { (hits, misses) } }
+    /// Pages served from memory and pages built, since start (tests, and what the benchmark reports).
+    var counts: (hits: Int, misses: Int) { pages.counts }
 
-    func put(_ key: String, _ entry: Entry) {
-        let bytes = entry.head.count + entry.tail.count + key.utf8.count
-        guard bytes <= maxBytes / 4 else { return }
-        lock.withLock {
-            if off { return }
-            if let old = entries.removeValue(forKey: key) { size -= old.entry.head.count + old.entry.tail.count + key.utf8.count }
-            while size + bytes > maxBytes, let victim = entries.min(by: { $0.value.used < $1.value.used }) {
-                entries.removeValue(forKey: victim.key)
-                size -= victim.value.entry.head.count + victim.value.entry.tail.count + victim.key.utf8.count
-            }
-            clock += 1
-            entries[key] = (entry, clock)
-            size += bytes
-        }
-    }
+    func put(_ key: String, _ entry: Entry) { pages.keep(key, entry) }
 }
 
 struct TracePageCacheKey: StorageKey { typealias Value = TracePageCache }
