@@ -278,7 +278,7 @@ final class LedgerPages: Sendable {
     /// that others are served.
     static func answer(_ req: Request, format: Format, campaign id: UUID, request position: LedgerPageRequest, keep: Bool,
                        build: @Sendable (LedgerPublic.Head) async throws -> (LedgerPublic.Built, Response)) async throws -> Response {
-        let pages = keep ? req.application.ledgerPages : nil
+        let pages = keep ? req.application.ledgerPages?.pages : nil
         let canonical = canonicalQuery(req, position)
         let key = Key(format: format, campaign: id, query: canonical, lang: format == .page ? req.lang.rawValue : "",
                       day: format == .page ? Day.today() : "")
