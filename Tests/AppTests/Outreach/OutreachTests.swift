@@ -290,6 +290,36 @@ struct OutreachTests {
         }
     }
 
+    @Test("a sync batch reads its households' residents once: counts checked per household, one consent per household, none over one in force")
+    func syncBatchReads() async throws {
+        try await withTestApp { app in
+            let f = try await Self.fixture(app)
+            let h1 = f.h1.household.id.uuidString, h2 = f.h2.household.id.uuidString
+            // Each household has one adult (its representative, born 1970).
+            let batch = [
+                VisitInput(clientId: UUID().uuidString, householdId: h1, visitedOn: app.today, visitors: "A",
+                           profile: ProfileAnswers(adultsVneid: 2), consent: true),
+                VisitInput(clientId: UUID().uuidString, householdId: h1, visitedOn: app.today, visitors: "A",
+                           profile: ProfileAnswers(smartphoneUsers: 1, adultsVneid: 1), consent: true),
+                VisitInput(clientId: UUID().uuidString, householdId: h2, visitedOn: app.today, visitors: "A", consent: true),
+                VisitInput(clientId: UUID().uuidString, householdId: h2, visitedOn: app.today, visitors: "B", consent: true),
+            ]
+            let r = try await app.api(.POST, "/api/v1/visits/sync", json: VisitBatchInput(visits: batch), token: f.member).decode(VisitBatchResultDTO.self)
+            #expect(r.results.map(\.status) == [.refused, .recorded, .recorded, .recorded])
+            #expect(r.results[0].errors?.map(\.field) == ["profile.adultsVneid"])
+            #expect(try await Consent.query(on: app.db).filter(\.$householdID == f.h1.household.id).count() == 1)
+            #expect(try await Consent.query(on: app.db).filter(\.$householdID == f.h2.household.id).count() == 1)
+            // A consent already in force: none more.
+            let again = [VisitInput(clientId: UUID().uuidString, householdId: h2, visitedOn: app.today, visitors: "C", consent: true)]
+            #expect(try await app.api(.POST, "/api/v1/visits/sync", json: VisitBatchInput(visits: again), token: f.member)
+                .decode(VisitBatchResultDTO.self).recorded == 1)
+            #expect(try await app.count("consents") == 2)
+            // The overview's rows and sums moved as a recount from the history gives them.
+            #expect(try await OutreachSummary.check(on: app.db).isEmpty)
+            #expect(try await OutreachPlaceSums.check(on: app.db).isEmpty)
+        }
+    }
+
     @Test("officials adding members at once: the same person joins once, and the team ends with one leader")
     func concurrentMembers() async throws {
         try await withTestApp({ $0.postgresPoolPerLoop = 4 }) { app in

@@ -152,10 +152,13 @@ extension VisitInput {
     /// The fields that need no database: ids, dates (`today` in Hà Nội: no visit in the future), choices, texts.
     /// `oldest`: the first day a visit may be dated (`oldestDay(today)`), when the caller checks many visits at once.
     public func validateShape(into c: inout Checker, today: String, oldest: String? = nil) -> (clientID: String, householdID: UUID?, teamID: UUID?, visitedOn: String?) {
-        var clientID = UUID().uuidString.lowercased()
+        // A client id is kept as its lowercase text: `UUID(uuidString:)` takes only the 36-character form, which is
+        // then its own text (no need to write the parsed id out again); one is made only when none was sent.
+        let clientID: String
         if let raw = clientId.map({ Checker.trim($0, .whitespaces) }), !raw.isEmpty {
-            if let u = UUID(uuidString: raw) { clientID = u.uuidString.lowercased() } else { c.add("clientId", "error.outreach.clientId") }
-        }
+            if let u = UUID(uuidString: raw) { clientID = raw.utf8.count == 36 ? raw.lowercased() : u.uuidString.lowercased() }
+            else { clientID = UUID().uuidString.lowercased(); c.add("clientId", "error.outreach.clientId") }
+        } else { clientID = UUID().uuidString.lowercased() }
         var household: UUID? = nil
         if let raw = householdId.map({ Checker.trim($0, .whitespaces) }), !raw.isEmpty {
             if let u = UUID(uuidString: raw) { household = u } else { c.add("householdId", "error.outreach.unknownHousehold") }

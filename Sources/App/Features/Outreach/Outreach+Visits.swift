@@ -39,22 +39,40 @@ public enum VisitActions {
             shapes.append(input.validateShape(into: &c, today: today, oldest: oldest))
             shapeIssues.append(c.issues)
         }
-        // 2. What the batch names, each read once: the households (plain rows, the four columns needed), and which of
-        // their units lie in the caller's scope (one closure query for the batch, not one per unit).
+        // 2. What the batch names, each read once: the households with their headcounts (one statement: the four
+        // columns the scope and the refusals need, the residents and the adults in each year the batch's visits are
+        // dated in, counted per household through the index on `residents.household_id`), and which of their units
+        // lie in the caller's scope (one closure query for the batch, not one per unit).
         let sql = try ProfileRows.sql(db)
         let householdIDs = Array(Set(shapes.compactMap(\.householdID)))
+        // At most three years: a visit is at most `VisitInput.maxAgeDays` old.
+        let years = Set(shapes.compactMap { $0.visitedOn.flatMap { Int($0.prefix(4)) } }).sorted()
         var byID: [UUID: BatchHousehold] = [:]
+        var counts: [UUID: [Int: HouseholdHeadcount]] = [:]
         if !householdIDs.isEmpty {
-            for r in try await sql.raw("SELECT id, commune_id, village_id, group_id FROM households WHERE id IN (\(binds: householdIDs))").all() {
+            let adults = years.enumerated().map { i, y in
+                """
+                , (SELECT COUNT(*) FROM residents r WHERE r.household_id = h.id \
+                AND (r.birth_year IS NULL OR r.birth_year <= \(y - Adults.age))) AS adults_\(i)
+                """
+            }.joined()
+            for r in try await sql.raw("""
+                SELECT h.id, h.commune_id, h.village_id, h.group_id,
+                  (SELECT COUNT(*) FROM residents r WHERE r.household_id = h.id) AS residents\(unsafeRaw: adults)
+                FROM households h WHERE h.id IN (\(binds: householdIDs))
+                """).all() {
                 let h = BatchHousehold(id: try r.decode(column: "id", as: UUID.self), communeID: try r.decode(column: "commune_id", as: UUID.self),
                                        villageID: try r.decode(column: "village_id", as: UUID.self), groupID: try r.decode(column: "group_id", as: UUID?.self))
                 byID[h.id] = h
+                let residents = try r.decode(column: "residents", as: Int.self)
+                var perYear: [Int: HouseholdHeadcount] = [:]
+                for (i, y) in years.enumerated() {
+                    perYear[y] = HouseholdHeadcount(residents: residents, adults: try r.decode(column: "adults_\(i)", as: Int.self))
+                }
+                counts[h.id] = perYear
             }
         }
         let allowed = try await allowedUnits(Set(byID.values.map(\.unit)), access: access, on: sql)
-        let households = Array(byID.values)
-        let years = Set(shapes.compactMap { $0.visitedOn.flatMap { Int($0.prefix(4)) } })
-        let counts = try await ProfileRows.headcounts(of: households.map(\.id), years: years, on: db)
         var teams: [UUID: DigitalTeam?] = [:]
         for t in Set(shapes.compactMap(\.teamID)) { teams[t] = try? await access.team(t, .visitHouseholds, on: db) }
         let dossierIDs = Array(Set(inputs.compactMap { $0.dossierId.flatMap { UUID(uuidString: $0.trimmingCharacters(in: .whitespaces)) } }))
@@ -145,18 +163,23 @@ public enum VisitActions {
                 var months: [VisitMonths.Delta: Int] = [:]
                 for id in kept { if let m = monthOf[id] { months[m, default: 0] += 1 } }
                 try await VisitMonths.add(months, on: db)
-                // Consent given on a visit, unless the household already has one in force for digital support.
-                for (household, day, by) in consents {
-                    let inForce = try await Consent.query(on: db).filter(\.$householdID == household)
-                        .filter(\.$purpose == OutreachConsent.purpose).filter(\.$withdrawnOn == nil).first()
-                    if inForce == nil {
+                // Consent given on a visit, unless the household already has one in force for digital support (one
+                // query for the batch; one consent per household, the first visit's).
+                if !consents.isEmpty {
+                    let inForce = try await Consent.query(on: db).filter(\.$householdID ~~ Array(Set(consents.map(\.household))))
+                        .filter(\.$purpose == OutreachConsent.purpose).filter(\.$withdrawnOn == nil).all()
+                    var covered = Set(inForce.map(\.householdID))
+                    var given: [Consent] = []
+                    for (household, day, by) in consents where !covered.contains(household) {
+                        covered.insert(household)
                         let c = Consent()
                         c.householdID = household
                         c.purpose = OutreachConsent.purpose
                         c.givenOn = day
                         c.collectedBy = String(by.prefix(120))
-                        try await c.create(on: db)
+                        given.append(c)
                     }
+                    if !given.isEmpty { try await given.create(on: db) }
                 }
                 try await Audit.record("create", Visit.schema, after: ["visits": String(kept.count), "consents": String(consents.count)], on: db)
                 return kept

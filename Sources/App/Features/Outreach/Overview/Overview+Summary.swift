@@ -103,12 +103,31 @@ public enum OutreachSummary {
                 \(bind: l.profile?.asOf), \(bind: l.profile == nil ? Date?.none : now))
                 """
         }
-        let new = try await sql.raw("""
+        // The new rows for the sums: each stored row (locked above, or on SQLite in the one writer's transaction) with
+        // the later of the two days, and the batch's profile where the database kept it (the `SET` above decides;
+        // it answers which profile each row now holds). Village, group and adults are not changed by a visit.
+        var new: [Row] = []
+        new.reserveCapacity(latest.count)
+        for r in try await sql.raw("""
             INSERT INTO household_outreach (\(unsafeRaw: columns.joined(separator: ", ")))
             VALUES \(values.joined(separator: ", "))
             ON CONFLICT (household_id) DO UPDATE SET \(unsafeRaw: set.joined(separator: ", "))
-            RETURNING \(unsafeRaw: Row.columns)
-            """).all().map(Row.init)
+            RETURNING household_id, profile_id
+            """).all() {
+            let h = try r.decode(column: "household_id", as: UUID.self)
+            guard var row = old[h], let l = latest[h] else { continue }
+            if row.lastVisit.map({ l.day > $0 }) ?? true { row.lastVisit = l.day }
+            if let p = l.profile, try r.decode(column: "profile_id", as: UUID?.self) == p.id {
+                let f = p.fields
+                row.profiled = 1
+                row.smartphone = (f.smartphoneUsers ?? 0) > 0 ? 1 : 0
+                row.vneid = f.adultsVneid ?? 0
+                row.cashless = f.adultsCashless ?? 0
+                row.online = f.onlineServices == true ? 1 : 0
+                row.sells = f.sellsOnline == true ? 1 : 0
+            }
+            new.append(row)
+        }
         try await OutreachPlaceSums.add(old: latest.keys.compactMap { old[$0] }, new: new, on: sql)
     }
 
