@@ -20,6 +20,18 @@ struct CriteriaReportsTests {
 
     static func plain(_ v: Double?) -> String { CriteriaReports.plain(v) }
 
+    @Test("a figure as a file writes it: two decimals at most; not a number, infinite or beyond Int's range never traps")
+    func plainNumbers() {
+        #expect(CriteriaReports.plain(nil) == "" && CriteriaReports.plain(66.666) == "66.67" && CriteriaReports.plain(100) == "100")
+        #expect(CriteriaReports.plain(2.5) == "2.5" && CriteriaReports.plain(-0.0) == "0")
+        #expect(CriteriaReports.plain(.nan) == "" && CriteriaReports.plain(.infinity) == "" && CriteriaReports.plain(-.infinity) == "")
+        // Int(_:) traps on these: -9.3e18 is below Int.min, 1e300 far above Int.max.
+        #expect(CriteriaReports.plain(-9.3e18) == "-9300000000000000000")
+        let huge = CriteriaReports.plain(1e300)
+        #expect(huge.count == 301 && huge.hasPrefix("1") && huge.allSatisfy(\.isNumber))
+        #expect(CriteriaReports.plain(Double.greatestFiniteMagnitude).count == 309)
+    }
+
     @Test("the commune's report prints on A4 with its header and signature block; each table's CSV and XLSX hold the JSON evaluation's figures")
     func reportAndFiles() async throws {
         try await withTestApp { app in

@@ -4,6 +4,7 @@
 // trend as SVG with its table, and the province page counts each commune's villages and the pre-2025 districts
 // (docs/criteria.md).
 import Fluent
+import SQLKit
 import Foundation
 import Testing
 import Vapor
@@ -219,6 +220,72 @@ struct CriteriaSnapshotTests {
             #expect(own.status == .ok)
             #expect(try own.decode(ProvinceEvaluationDTO.self).communes.count == 1)
             #expect(try await app.api(.GET, "/api/v1/criteria/units/\(t.village1.id)/communes", token: xaToken).status == .unprocessableEntity)
+        }
+    }
+
+    @Test("the province page charts every commune however many there are: a row each, sorted by the share of villages passing, in parts of 30; the table beside lists them all")
+    func provinceChartEveryCommune() async throws {
+        try await withTestApp { app in
+            let t = try await Tree.make(app)
+            // 30 more communes with a village each; only the village of the last one has a household.
+            var names = ["Xã Song Phượng", "Xã Thượng Mỗ"]
+            var lastVillage: UnitDTO? = nil
+            for i in 1...30 {
+                let name = "Xã Thử \(String(format: "%02d", i))"
+                let c = try await app.api(.POST, "/api/v1/units", json: UnitInput(kind: "commune", code: String(format: "90%03d", i), name: name, parentId: t.province.id.uuidString))
+                #expect(c.status == .created, "\(c.text)")
+                let v = try await app.api(.POST, "/api/v1/units", json: UnitInput(kind: "village", code: "V1", name: "Thôn \(i)", parentId: try c.decode(UnitDTO.self).id.uuidString))
+                #expect(v.status == .created, "\(v.text)")
+                lastVillage = try v.decode(UnitDTO.self)
+                names.append(name)
+            }
+            let h = try await app.api(.POST, "/api/v1/households", json: householdInput("Z1", village: try #require(lastVillage), phone: nil))
+            #expect(h.status == .created, "\(h.text)")
+            // The province's own set: a village passes with at least one household.
+            let set = try await app.api(.POST, "/api/v1/criteria/sets", json: CriteriaSetInput(ownerUnitId: t.province.id.uuidString, code: "P", name: "Của tỉnh")).decode(CriteriaSetDTO.self)
+            let c = try await app.api(.POST, "/api/v1/criteria/sets/\(set.id)/criteria",
+                                      json: CriterionInput(code: "P1", name: "Có hộ", measureKey: "households.count", thresholdKind: "countAtLeast", thresholdValue: 1, unitKind: "village", mandatory: true))
+            #expect(c.status == .created, "\(c.text)")
+            let page = try await app.page("/criteria/units/\(t.province.id)?set=\(set.id)")
+            #expect(page.status == .ok)
+            let html = page.body.string
+            // Two parts (30 rows and 2), every commune a row: its full name in the row's tooltip.
+            let svgs = html.components(separatedBy: "<svg ").dropFirst().map { $0.components(separatedBy: "</svg>")[0] }.filter { $0.contains("data-chart=\"rows\"") }
+            #expect(svgs.count == 2)
+            let rows = svgs.flatMap { $0.components(separatedBy: "<g><title>").dropFirst().map { $0.components(separatedBy: "</title>")[0] } }
+            #expect(rows.count == 32)
+            #expect(Set(rows.map { $0.components(separatedBy: ": ")[0] }) == Set(names), "\(rows)")
+            // Sorted by the share passing: the one commune whose village passes first, then the others by name.
+            #expect(rows.first == "Xã Thử 30: 1/1", "\(rows.prefix(3))")
+            #expect(rows.dropFirst().map { $0.components(separatedBy: ": ")[0] } == names.filter { $0 != "Xã Thử 30" }.sorted())
+            #expect(html.contains("xã thứ 1–30 trong 32") && html.contains("xã thứ 31–32 trong 32"))
+            // The table beside: every commune, with its figure.
+            let table = try #require(html.components(separatedBy: "<table class=\"list\">").dropFirst().first)
+            for n in names { #expect(table.contains(">\(n)</a>"), "\(n)") }
+        }
+    }
+
+    @Test("measures counted together, a family in one grouped query, give each measure's own figures")
+    func groupedMeasures() async throws {
+        try await withTestApp { app in
+            let f = try await CriteriaTests.fixture(app)
+            let sql = app.db as! any SQLDatabase
+            let v1 = f.tree.village1.id, units = [v1, f.tree.village2.id, f.tree.otherVillage.id]
+            let measures = Measures.all.filter { $0.base == .village }
+            for day in ["2025-03-01", Day.today()] {
+                let together = try await Measures.count(measures, units, day, sql)
+                #expect(Set(together.keys) == Set(measures.map(\.key)))
+                for m in measures {
+                    let alone = try await m.count(units, day, sql)
+                    #expect((together[m.key] ?? [:]) == alone, "\(m.key) on \(day)")
+                }
+                // Thôn Đông: A1 and A3 answered in January (one smartphone user, none), A2 in June (one).
+                let phones = day == "2025-03-01" ? 1 : 2
+                #expect(together["households.smartphone"]?[v1] == MeasureCount(phones, 3))
+                #expect(together["households.internet"]?[v1] == MeasureCount(day == "2025-03-01" ? 2 : 3, 3))
+                #expect(together["households.count"]?[v1] == MeasureCount(3, nil))
+                #expect(together["adults.smartphone"]?[v1] == MeasureCount(phones, 3))
+            }
         }
     }
 

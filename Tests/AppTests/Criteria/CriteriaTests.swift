@@ -278,6 +278,14 @@ struct CriteriaTests {
             #expect(try foreign.status == .unprocessableEntity && (foreign.decode(ErrorBody.self).fields?.first?.field) == "ownerUnitId")
             let noOwner = try await app.api(.POST, "/api/v1/criteria/sets", json: CriteriaSetInput(code: "Z", name: "Cho mọi nơi"), token: official)
             #expect(try noOwner.status == .unprocessableEntity && (noOwner.decode(ErrorBody.self).fields?.first?.field) == "ownerUnitId")
+            // A signed-in caller who manages no criteria is refused before the body is read: 403 for a good body and a
+            // bad one alike, and nothing written.
+            let before = try await CriteriaSet.query(on: app.db).count()
+            let good = try await app.api(.POST, "/api/v1/criteria/sets", json: CriteriaSetInput(ownerUnitId: t.village1.id.uuidString, code: "H", name: "Của thôn"), token: head)
+            #expect(good.status == .forbidden, "\(good.text)")
+            let bad = try await app.api(.POST, "/api/v1/criteria/sets", json: CriteriaSetInput(), token: head)
+            #expect(bad.status == .forbidden, "\(bad.text)")
+            #expect(try await CriteriaSet.query(on: app.db).count() == before)
         }
     }
 }

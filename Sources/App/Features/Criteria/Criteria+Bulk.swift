@@ -47,19 +47,25 @@ enum CriteriaBulk {
 
     static func sql(_ db: any Database) -> any SQLDatabase { db as! any SQLDatabase }
 
-    /// The villages each commune held on `day`.
-    static func villages(of communes: [UUID], on day: String, db: any Database) async throws -> [UUID: [UUID]] {
-        var out: [UUID: [UUID]] = [:]
+    /// The villages each commune held on `day`, and each village's id, kind, code and name (read as plain rows).
+    static func villages(of communes: [UUID], on day: String, db: any Database) async throws -> ([UUID: [UUID]], [UUID: UnitRefDTO]) {
+        var out: [UUID: Set<UUID>] = [:]
+        var refs: [UUID: UnitRefDTO] = [:]
         for chunk in communes.chunked(900) {
             let rows = try await sql(db).raw("""
-                SELECT c.ancestor_id AS commune, c.descendant_id AS village FROM unit_closure c JOIN admin_units u ON u.id = c.descendant_id
+                SELECT c.ancestor_id AS commune, u.id, u.code, u.name FROM unit_closure c JOIN admin_units u ON u.id = c.descendant_id
                 WHERE c.ancestor_id IN (\(binds: chunk)) AND u.kind = \(bind: UnitKind.village.rawValue)
                   AND c.valid_from <= \(bind: day) AND c.valid_to > \(bind: day)
                 """).all()
-            for r in rows { out[try r.decode(column: "commune", as: UUID.self), default: []].append(try r.decode(column: "village", as: UUID.self)) }
+            for r in rows {
+                let id = try r.decode(column: "id", as: UUID.self)
+                out[try r.decode(column: "commune", as: UUID.self), default: []].insert(id)
+                if refs[id] == nil {
+                    refs[id] = UnitRefDTO(id: id, kind: .village, code: try r.decode(column: "code", as: String.self), name: try r.decode(column: "name", as: String.self))
+                }
+            }
         }
-        for k in out.keys { out[k] = Array(Set(out[k]!)) }
-        return out
+        return (out.mapValues { Array($0) }, refs)
     }
 
     static func units(_ ids: [UUID], db: any Database) async throws -> [UUID: AdminUnit] {
@@ -70,42 +76,66 @@ enum CriteriaBulk {
 
     /// Evaluates `set` on every commune of `communes` and every village they held on `day`, and on `root` (the unit
     /// above them all) when given.
-    static func evaluate(set: CriteriaSet, communes communeUnits: [AdminUnit], root: AdminUnit?, on day: String, db: any Database) async throws -> Result {
+    /// `grouped` false counts each measure by its own query (the way it was counted before the families; for
+    /// `thonso bench criteria`'s comparison in the same run).
+    static func evaluate(set: CriteriaSet, communes communeUnits: [AdminUnit], root: AdminUnit?, on day: String, db: any Database,
+                         grouped: Bool = true) async throws -> Result {
         let criteria = try await CriteriaViews.criteria(of: set, on: db)
         let communeIDs = communeUnits.map { $0.id! }
-        let villagesOf = try await villages(of: communeIDs, on: day, db: db)
+        let (villagesOf, villageRefs) = try await villages(of: communeIDs, on: day, db: db)
         var communeOf: [UUID: UUID] = [:]
         for (c, vs) in villagesOf { for v in vs { communeOf[v] = c } }
-        let villageUnits = try await units(Array(communeOf.keys), db: db)
-        let villages = villageUnits.values.sorted { ($0.code, $0.name) < ($1.code, $1.name) }
-        let communes = communeUnits.sorted { ($0.code, $0.name) < ($1.code, $1.name) }
-        let allVillageIDs = villages.map { $0.id! }
+        let villages = villageRefs.values.sorted { ($0.code, $0.name) < ($1.code, $1.name) }
+        let communes = communeUnits.sorted { ($0.code, $0.name) < ($1.code, $1.name) }.map(CriteriaViews.ref)
+        let rootRef = root.map(CriteriaViews.ref)
+        let allVillageIDs = villages.map(\.id)
 
-        // Each criterion's figure on every unit of its own kind (villages, communes, the root).
-        var own: [UUID: [UUID: Figure]] = [:]   // criterion → unit → figure
+        // Every measure the set uses, on every base unit: a family of measures in one grouped query (Measures.count).
+        var measures: [Measure] = []
+        for c in criteria { if let m = c.measureKey.flatMap({ Measures.byKey[$0] }), !measures.contains(where: { $0.key == m.key }) { measures.append(m) } }
+        var counted: [String: [UUID: MeasureCount]] = [:]   // measure → base unit → count
+        for (base, ids) in [(UnitKind.village, allVillageIDs), (.commune, communeIDs)] {
+            let ms = measures.filter { $0.base == base }
+            guard !ms.isEmpty else { continue }
+            for chunk in ids.chunked(grouped ? 4000 : 2000) {
+                if grouped {
+                    for (k, v) in try await Measures.count(ms, chunk, day, sql(db)) { counted[k, default: [:]].merge(v) { a, _ in a } }
+                } else {
+                    for m in ms { counted[m.key, default: [:]].merge(try await m.count(chunk, day, sql(db))) { a, _ in a } }
+                }
+            }
+        }
+
+        // Each criterion's subjects: the units of its own kind (villages, communes, the root) and their counts.
+        var subjectsOf: [UUID: [(UUID, MeasureCount?)]] = [:]
         for c in criteria {
             let measure = c.measureKey.flatMap { Measures.byKey[$0] }
             let zero = MeasureCount(0, measure?.hasDenominator == true ? 0 : nil)
-            var byBase: [UUID: MeasureCount] = [:]
-            if let m = measure {
-                let base = m.base == .village ? allVillageIDs : communeIDs
-                for chunk in base.chunked(2000) { byBase.merge(try await m.count(chunk, day, sql(db))) { a, _ in a } }
-            }
+            let byBase = measure.flatMap { counted[$0.key] } ?? [:]
             func sum(_ bases: [UUID]) -> MeasureCount { bases.reduce(zero) { $0 + (byBase[$1] ?? zero) } }
             var subjects: [(UUID, MeasureCount?)] = []
             switch c.unitKind {
             case .village:
-                subjects = villages.map { ($0.id!, measure == nil ? nil : byBase[$0.id!] ?? zero) }
+                subjects = villages.map { ($0.id, measure == nil ? nil : byBase[$0.id] ?? zero) }
             case .commune:
                 subjects = communes.map { u in
-                    (u.id!, measure.map { m in m.base == .commune ? (byBase[u.id!] ?? zero) : sum(villagesOf[u.id!] ?? []) })
+                    (u.id, measure.map { m in m.base == .commune ? (byBase[u.id] ?? zero) : sum(villagesOf[u.id] ?? []) })
                 }
             default:
                 if let root, root.kind == c.unitKind {
                     subjects = [(root.id!, measure.map { m in m.base == .commune ? sum(communeIDs) : sum(allVillageIDs) })]
                 }
             }
-            let manual = try await CriteriaViews.manualValues([c.id!], units: subjects.map(\.0), on: day, db: db)
+            subjectsOf[c.id!] = subjects
+        }
+        // The manual values of every criterion on its subjects, in one query (per 900 units).
+        let manual = try await CriteriaViews.manualValues(criteria.map { $0.id! }, units: Array(Set(subjectsOf.values.joined().map(\.0))), on: day, db: db)
+
+        // Each criterion's figure on every unit of its own kind.
+        var own: [UUID: [UUID: Figure]] = [:]   // criterion → unit → figure
+        for c in criteria {
+            let measure = c.measureKey.flatMap { Measures.byKey[$0] }
+            let subjects = subjectsOf[c.id!] ?? []
             var figures: [UUID: Figure] = [:]
             for (id, count) in subjects {
                 let noRecords = count.map { $0.numerator == 0 && ($0.denominator ?? 0) == 0 } ?? true
@@ -120,7 +150,7 @@ enum CriteriaBulk {
         }
 
         /// `unit`'s result: `below` are the units of each kind below it, `above` the unit of each kind above it.
-        func judge(_ unit: AdminUnit, below: [UnitKind: [UUID]], above: [UnitKind: UUID]) -> UnitResult {
+        func judge(_ unit: UnitRefDTO, below: [UnitKind: [UUID]], above: [UnitKind: UUID]) -> UnitResult {
             var figures: [Figure] = []
             var missing: [String] = []
             var failingBelow: [UUID: Bool] = [:]
@@ -131,7 +161,7 @@ enum CriteriaBulk {
                 let theirs = CriteriaViews.rank[c.unitKind] ?? 9
                 let mine = own[c.id!] ?? [:]
                 if c.unitKind == unit.kind || theirs < myRank {
-                    let subject = c.unitKind == unit.kind ? unit.id! : above[c.unitKind]
+                    let subject = c.unitKind == unit.kind ? unit.id : above[c.unitKind]
                     if let s = subject, let f = mine[s] {
                         figures.append(f)
                         if c.mandatory && f.passes != true { missing.append(c.code) }
@@ -143,7 +173,7 @@ enum CriteriaBulk {
                     anyRolled = true
                     let measure = c.measureKey.flatMap { Measures.byKey[$0] }
                     let judged: [(UUID, Figure)] = (below[c.unitKind] ?? []).compactMap { id in mine[id].map { (id, $0) } }
-                    var f = Figure(judgedOn: unit.id!, rolledUp: true)
+                    var f = Figure(judgedOn: unit.id, rolledUp: true)
                     if measure != nil {
                         let sum = judged.compactMap(\.1.count).reduce(MeasureCount(0, measure?.hasDenominator == true ? 0 : nil), +)
                         f.count = sum
@@ -160,7 +190,7 @@ enum CriteriaBulk {
                     }
                 }
             }
-            var r = UnitResult(unit: CriteriaViews.ref(unit), figures: figures, passes: anyRolled ? nil : missing.isEmpty, missing: missing)
+            var r = UnitResult(unit: unit, figures: figures, passes: anyRolled ? nil : missing.isEmpty, missing: missing)
             if let k = belowKind {
                 r.belowKind = k
                 r.units = (below[k] ?? []).count
@@ -172,16 +202,16 @@ enum CriteriaBulk {
 
         var communeResults: [UnitResult] = []
         for c in communes {
-            communeResults.append(judge(c, below: [.village: villagesOf[c.id!] ?? []], above: root.map { [$0.kind: $0.id!] } ?? [:]))
+            communeResults.append(judge(c, below: [.village: villagesOf[c.id] ?? []], above: rootRef.map { [$0.kind: $0.id] } ?? [:]))
         }
         var villageResults: [UnitResult] = []
         for v in villages {
             var above: [UnitKind: UUID] = [:]
-            if let c = communeOf[v.id!] { above[.commune] = c }
-            if let root { above[root.kind] = root.id! }
+            if let c = communeOf[v.id] { above[.commune] = c }
+            if let rootRef { above[rootRef.kind] = rootRef.id }
             villageResults.append(judge(v, below: [:], above: above))
         }
-        let rootResult = root.map { judge($0, below: [.village: allVillageIDs, .commune: communeIDs], above: [:]) }
+        let rootResult = rootRef.map { judge($0, below: [.village: allVillageIDs, .commune: communeIDs], above: [:]) }
         return Result(day: day, criteria: criteria, villages: villageResults, communes: communeResults, root: rootResult, communeOf: communeOf)
     }
 }

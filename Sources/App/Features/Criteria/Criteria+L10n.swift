@@ -73,6 +73,8 @@ extension L10n {
         "criteria.snapshotTaken": ("Đã chụp {0} bản số liệu; giữ nguyên {1} bản đã chốt.", "{0} snapshots taken; {1} final ones kept as they were."),
         "criteria.communes": ("Các xã", "Communes"),
         "criteria.communesChart": ("Số thôn đạt ở mỗi xã", "Villages passing in each commune"),
+        "criteria.communesChartSorted": ("Số thôn đạt ở mỗi xã, xếp theo tỷ lệ thôn đạt", "Villages passing in each commune, by the share passing"),
+        "criteria.communesChartPart": ("Số thôn đạt ở mỗi xã, xếp theo tỷ lệ thôn đạt: xã thứ {0}–{1} trong {2}", "Villages passing in each commune, by the share passing: communes {0}–{1} of {2}"),
         "criteria.districts": ("Theo huyện cũ (trước 01/07/2025)", "By former district (before 01/07/2025)"),
         "criteria.noDistrict": ("Không thuộc huyện nào trước 2025", "No district before 2025"),
         "criteria.villagesOf": ("{0}/{1} thôn", "{0} of {1} villages"),

@@ -36,6 +36,8 @@ public struct Measure: Sendable {
     public let hasDenominator: Bool
     /// What the numerator counts, in words (`criteria.countOf.*`).
     public let counts: String
+    /// The measures counted together with it in one grouped query when many are counted at once (`Measures.count`).
+    var family: MeasureFamily = .alone
     let count: @Sendable (_ units: [UUID], _ day: String, _ sql: any SQLDatabase) async throws -> [UUID: MeasureCount]
     /// The rows counted in the numerator (`missing` false) or left out of it (true) for one base unit, at most 500.
     let rows: @Sendable (_ unit: UUID, _ day: String, _ missing: Bool, _ sql: any SQLDatabase) async throws -> [MeasureRow]
@@ -44,6 +46,20 @@ public struct Measure: Sendable {
     public var kinds: [UnitKind] { base == .village ? [.village, .commune, .district, .province] : [.commune, .district, .province] }
 
     public func name(_ lang: Lang) -> String { lang == .vi ? nameVi : nameEn }
+}
+
+/// Measures that read the same rows and are counted in one grouped query when several are asked for at once (the
+/// bulk path: snapshots, the province page): the households with their latest profile, the adults a profile counts,
+/// the assets of the kinds asked for. Each measure's own `count` is the same query with one column.
+enum MeasureFamily: Sendable {
+    /// Households (`h`) with their latest profile on the day (`p`); `cond` says whether one counts.
+    case households(cond: @Sendable (String) -> SQLQueryString, ratio: Bool)
+    /// A household's adults, the profile's `column` of them counted (capped at their number).
+    case adults(column: String)
+    /// Assets of a kind working on the day.
+    case assets(AssetKind)
+    /// Counted by its own query.
+    case alone
 }
 
 public enum Measures {
@@ -70,6 +86,29 @@ public enum Measures {
     ]
 
     public static let byKey: [String: Measure] = Dictionary(uniqueKeysWithValues: all.map { ($0.key, $0) })
+
+    /// Counts several measures of one base on the same units as of `day`, a family in one grouped query: every
+    /// household measure in one pass over the households and their latest profiles, every adult measure in one over
+    /// the adults, every asset kind in one over the assets; each other measure by its own query. The same figures as
+    /// each measure's `count` (a test holds them equal). Keyed by measure key, then unit.
+    static func count(_ measures: [Measure], _ units: [UUID], _ day: String, _ sql: any SQLDatabase) async throws -> [String: [UUID: MeasureCount]] {
+        var households: [(key: String, cond: SQLQueryString, ratio: Bool)] = [], adults: [(key: String, column: String)] = []
+        var assets: [(key: String, kind: AssetKind)] = []
+        var out: [String: [UUID: MeasureCount]] = [:]
+        var seen: Set<String> = []
+        for m in measures where seen.insert(m.key).inserted {
+            switch m.family {
+            case .households(let cond, let ratio): households.append((key: m.key, cond: cond(day), ratio: ratio))
+            case .adults(let column): adults.append((key: m.key, column: column))
+            case .assets(let kind): assets.append((key: m.key, kind: kind))
+            case .alone: out[m.key] = try await m.count(units, day, sql)
+            }
+        }
+        if !households.isEmpty { out.merge(try await countHouseholds(households, units, day, sql)) { a, _ in a } }
+        if !adults.isEmpty { out.merge(try await countAdults(adults, units, day, sql)) { a, _ in a } }
+        if !assets.isEmpty { out.merge(try await countAssets(assets, units, day, sql)) { a, _ in a } }
+        return out
+    }
 
     /// Days a window measure looks back, the day itself included.
     public static let recentDays = 90
@@ -126,13 +165,9 @@ public enum Measures {
 
     /// `condOn` gives the condition for a day (`p` the household's latest profile on the day, `h` the household).
     static func households(_ key: String, _ vi: String, _ en: String, condOn: @escaping @Sendable (String) -> SQLQueryString, ratio: Bool = true) -> Measure {
-        Measure(key: key, nameVi: vi, nameEn: en, base: .village, hasDenominator: ratio, counts: "households", count: { units, day, sql in
-            let cond = condOn(day)
-            return try decode(try await sql.raw("""
-                SELECT h.village_id AS unit, COUNT(*) AS den, CAST(SUM(CASE WHEN \(cond) THEN 1 ELSE 0 END) AS BIGINT) AS num
-                FROM households h LEFT JOIN \(latestProfiles(units, day)) p ON p.household_id = h.id
-                WHERE h.village_id IN (\(binds: limit(units))) GROUP BY h.village_id
-                """).all(), ratio: ratio)
+        Measure(key: key, nameVi: vi, nameEn: en, base: .village, hasDenominator: ratio, counts: "households",
+                family: .households(cond: condOn, ratio: ratio), count: { units, day, sql in
+            try await countHouseholds([(key: key, cond: condOn(day), ratio: ratio)], units, day, sql)[key] ?? [:]
         }, rows: { unit, day, missing, sql in
             let cond = condOn(day)
             let which: SQLQueryString = missing ? "NOT (COALESCE(\(cond), \(bind: false)))" : "COALESCE(\(cond), \(bind: false))"
@@ -143,28 +178,81 @@ public enum Measures {
         })
     }
 
+    /// Household measures of the same households in one grouped query, a column each: the village's households
+    /// (the denominator) and those whose condition holds. Keyed by measure, then village.
+    static func countHouseholds(_ items: [(key: String, cond: SQLQueryString, ratio: Bool)], _ units: [UUID], _ day: String,
+                                _ sql: any SQLDatabase) async throws -> [String: [UUID: MeasureCount]] {
+        var columns: SQLQueryString = ""
+        for (i, it) in items.enumerated() {
+            columns = columns + ", CAST(SUM(CASE WHEN \(it.cond) THEN 1 ELSE 0 END) AS BIGINT) AS n\(unsafeRaw: String(i))"
+        }
+        let rows = try await sql.raw("""
+            SELECT h.village_id AS unit, COUNT(*) AS den\(columns)
+            FROM households h LEFT JOIN \(latestProfiles(units, day)) p ON p.household_id = h.id
+            WHERE h.village_id IN (\(binds: limit(units))) GROUP BY h.village_id
+            """).all()
+        return try decodeColumns(rows, items.map { (key: $0.key, ratio: $0.ratio) })
+    }
+
+    /// Rows of `unit`, `den` and `n0`, `n1`… as counts keyed by measure (`items`' keys, in their order), then unit.
+    static func decodeColumns(_ rows: [any SQLRow], _ items: [(key: String, ratio: Bool)]) throws -> [String: [UUID: MeasureCount]] {
+        var out: [String: [UUID: MeasureCount]] = [:]
+        for it in items { out[it.key] = [:] }
+        for r in rows {
+            let unit = try r.decode(column: "unit", as: UUID.self)
+            let den = items.contains { $0.ratio } ? (try r.decode(column: "den", as: Int?.self) ?? 0) : 0
+            for (i, it) in items.enumerated() {
+                out[it.key]![unit] = MeasureCount(try r.decode(column: "n\(i)", as: Int?.self) ?? 0, it.ratio ? den : nil)
+            }
+        }
+        return out
+    }
+
     // MARK: adults (residents 18 or older in the day's year) a household's profile counts, over the adults
+
+    /// Each household of `units` with adults, and how many (`a.household_id`, `a.n`).
+    static func adultsOf(_ units: [UUID], _ day: String) -> SQLQueryString {
+        """
+        (SELECT household_id, COUNT(*) AS n FROM residents
+          WHERE (birth_year IS NULL OR birth_year <= \(bind: year(day) - Adults.age))
+            AND household_id IN (SELECT id FROM households WHERE village_id IN (\(binds: limit(units))))
+          GROUP BY household_id)
+        """
+    }
+
+    /// The profile's `column` of a household's adults, capped at their number (`a.n`).
+    static func capped(_ column: String) -> SQLQueryString {
+        let c = "COALESCE(p.\(column), 0)"
+        return "CASE WHEN \(unsafeRaw: c) > a.n THEN a.n ELSE \(unsafeRaw: c) END"
+    }
+
+    /// Adult measures in one grouped query, a column each: the village's adults (the denominator) and those each
+    /// household's latest profile counts. Keyed by measure, then village.
+    static func countAdults(_ items: [(key: String, column: String)], _ units: [UUID], _ day: String,
+                            _ sql: any SQLDatabase) async throws -> [String: [UUID: MeasureCount]] {
+        var columns: SQLQueryString = ""
+        for (i, it) in items.enumerated() { columns = columns + ", CAST(SUM(\(capped(it.column))) AS BIGINT) AS n\(unsafeRaw: String(i))" }
+        let rows = try await sql.raw("""
+            SELECT h.village_id AS unit, CAST(SUM(a.n) AS BIGINT) AS den\(columns)
+            FROM households h JOIN \(adultsOf(units, day)) a ON a.household_id = h.id
+            LEFT JOIN \(latestProfiles(units, day)) p ON p.household_id = h.id
+            WHERE h.village_id IN (\(binds: limit(units))) GROUP BY h.village_id
+            """).all()
+        return try decodeColumns(rows, items.map { (key: $0.key, ratio: true) })
+    }
 
     static func adults(_ key: String, _ vi: String, _ en: String, column: String) -> Measure {
         @Sendable func base(_ units: [UUID], _ day: String) -> SQLQueryString {
-            let born = year(day) - Adults.age
-            let c = SQLQueryString(stringLiteral: "COALESCE(p.\(column), 0)")
-            return """
-                SELECT h.id, h.code, h.address, h.village_id, a.n AS adults, CASE WHEN \(c) > a.n THEN a.n ELSE \(c) END AS yes
-                FROM households h
-                JOIN (SELECT household_id, COUNT(*) AS n FROM residents
-                      WHERE (birth_year IS NULL OR birth_year <= \(bind: born))
-                        AND household_id IN (SELECT id FROM households WHERE village_id IN (\(binds: limit(units))))
-                      GROUP BY household_id) a ON a.household_id = h.id
-                LEFT JOIN \(latestProfiles(units, day)) p ON p.household_id = h.id
-                WHERE h.village_id IN (\(binds: limit(units)))
-                """
+            """
+            SELECT h.id, h.code, h.address, h.village_id, a.n AS adults, \(capped(column)) AS yes
+            FROM households h JOIN \(adultsOf(units, day)) a ON a.household_id = h.id
+            LEFT JOIN \(latestProfiles(units, day)) p ON p.household_id = h.id
+            WHERE h.village_id IN (\(binds: limit(units)))
+            """
         }
-        return Measure(key: key, nameVi: vi, nameEn: en, base: .village, hasDenominator: true, counts: "adults", count: { units, day, sql in
-            try decode(try await sql.raw("""
-                SELECT x.village_id AS unit, CAST(SUM(x.adults) AS BIGINT) AS den, CAST(SUM(x.yes) AS BIGINT) AS num
-                FROM (\(base(units, day))) x GROUP BY x.village_id
-                """).all(), ratio: true)
+        return Measure(key: key, nameVi: vi, nameEn: en, base: .village, hasDenominator: true, counts: "adults", family: .adults(column: column),
+                       count: { units, day, sql in
+            try await countAdults([(key: key, column: column)], units, day, sql)[key] ?? [:]
         }, rows: { unit, day, missing, sql in
             let which: SQLQueryString = missing ? "x.yes < x.adults" : "x.yes > 0"
             return try await sql.raw("SELECT x.* FROM (\(base([unit], day))) x WHERE \(which) ORDER BY x.code LIMIT 500").all().map {
@@ -175,17 +263,32 @@ public enum Measures {
 
     // MARK: assets of a kind working on the day, in the village (its groups included)
 
-    static func assets(_ key: String, _ vi: String, _ en: String, kind: AssetKind) -> Measure {
-        @Sendable func statusOn(_ day: String) -> SQLQueryString {
-            "(SELECT s.status FROM asset_status_changes s WHERE s.asset_id = a.id AND s.from_day <= \(bind: day) ORDER BY s.from_day DESC, s.created_at DESC LIMIT 1)"
+    /// An asset's (`a`) status on the day.
+    static func statusOn(_ day: String) -> SQLQueryString {
+        "(SELECT s.status FROM asset_status_changes s WHERE s.asset_id = a.id AND s.from_day <= \(bind: day) ORDER BY s.from_day DESC, s.created_at DESC LIMIT 1)"
+    }
+
+    /// Asset measures in one grouped query: each kind's assets working on the day, by village. Keyed by measure.
+    static func countAssets(_ items: [(key: String, kind: AssetKind)], _ units: [UUID], _ day: String,
+                            _ sql: any SQLDatabase) async throws -> [String: [UUID: MeasureCount]] {
+        var out: [String: [UUID: MeasureCount]] = [:]
+        var keyOf: [String: String] = [:]
+        for it in items { out[it.key] = [:]; keyOf[it.kind.rawValue] = it.key }
+        for r in try await sql.raw("""
+            SELECT c.ancestor_id AS unit, a.kind, COUNT(*) AS num FROM assets a
+            JOIN unit_closure c ON c.descendant_id = a.unit_id AND c.is_current = \(bind: true)
+            WHERE c.ancestor_id IN (\(binds: limit(units))) AND a.kind IN (\(binds: items.map { $0.kind.rawValue })) AND \(statusOn(day)) = 'working'
+            GROUP BY c.ancestor_id, a.kind
+            """).all() {
+            guard let key = keyOf[try r.decode(column: "kind", as: String.self)] else { continue }
+            out[key]![try r.decode(column: "unit", as: UUID.self)] = MeasureCount(try r.decode(column: "num", as: Int?.self) ?? 0, nil)
         }
-        return Measure(key: key, nameVi: vi, nameEn: en, base: .village, hasDenominator: false, counts: "assets", count: { units, day, sql in
-            try decode(try await sql.raw("""
-                SELECT c.ancestor_id AS unit, COUNT(*) AS num FROM assets a
-                JOIN unit_closure c ON c.descendant_id = a.unit_id AND c.is_current = \(bind: true)
-                WHERE c.ancestor_id IN (\(binds: limit(units))) AND a.kind = \(bind: kind.rawValue) AND \(statusOn(day)) = 'working'
-                GROUP BY c.ancestor_id
-                """).all(), ratio: false)
+        return out
+    }
+
+    static func assets(_ key: String, _ vi: String, _ en: String, kind: AssetKind) -> Measure {
+        Measure(key: key, nameVi: vi, nameEn: en, base: .village, hasDenominator: false, counts: "assets", family: .assets(kind), count: { units, day, sql in
+            try await countAssets([(key: key, kind: kind)], units, day, sql)[key] ?? [:]
         }, rows: { unit, day, missing, sql in
             let which: SQLQueryString = missing ? "COALESCE(\(statusOn(day)), 'none') <> 'working'" : "\(statusOn(day)) = 'working'"
             return try await sql.raw("""

@@ -119,6 +119,33 @@ enum CriteriaProvince {
 
     // MARK: page
 
+    struct ChartPart: Encodable { var svg: String; var caption: String }
+    /// Rows per part of the communes' chart: a part (30 rows of 26 units, 480 wide) prints on one A4 page at 14 cm.
+    static let chartPart = 30
+
+    /// The communes' chart: one row per commune, sorted by the share of its villages passing (most first, then by
+    /// name), cut into parts of `chartPart` rows that each print whole; every commune is drawn (Hà Nội has 126).
+    static func charts(_ communes: [UnitTallyDTO], lang: Lang) -> [ChartPart] {
+        func share(_ t: UnitTallyDTO) -> Double { t.villages == 0 ? 0 : Double(t.villagesPassing) / Double(t.villages) }
+        let sorted = communes.sorted { a, b in
+            share(a) != share(b) ? share(a) > share(b) : (a.unit?.name ?? "", a.unit?.code ?? "") < (b.unit?.name ?? "", b.unit?.code ?? "")
+        }
+        let title = lang.t("criteria.communesChart")
+        var parts: [ChartPart] = []
+        for start in stride(from: 0, to: sorted.count, by: chartPart) {
+            let part = sorted[start..<min(sorted.count, start + chartPart)]
+            let caption = sorted.count > chartPart
+                ? lang.t("criteria.communesChartPart", [lang.number(start + 1), lang.number(start + part.count), lang.number(sorted.count)])
+                : lang.t("criteria.communesChartSorted")
+            let bars = part.map { t in
+                CriteriaCharts.Bar(label: t.unit?.name ?? "", value: t.villagesPassing, total: t.villages, good: t.villages > 0 && t.villagesPassing == t.villages,
+                                   text: "\(lang.number(t.villagesPassing))/\(lang.number(t.villages))")
+            }
+            parts.append(ChartPart(svg: CriteriaCharts.rows(bars, title: title + (sorted.count > chartPart ? " (\(start + 1)–\(start + part.count))" : "")), caption: caption))
+        }
+        return parts
+    }
+
     struct Tally: Encodable { var name: String; var url: String?; var figure: String; var share: String; var holdsBack: String; var all: Bool }
     struct Page: Encodable {
         var layout: Layout
@@ -128,7 +155,8 @@ enum CriteriaProvince {
         var sets: [SelectOption]
         var setName: String?
         var summary: String
-        var chart: String
+        /// The communes' chart in parts of at most `chartPart` rows, each with its caption (one part up to that many).
+        var charts: [ChartPart]
         var communes: [Tally]
         var districts: [Tally]
         var action: String
@@ -150,7 +178,7 @@ enum CriteriaProvince {
                      snapshotAction: String?, snapshotNote: String?) async throws -> View {
         let lang = req.lang
         var page = Page(layout: Layout(req, title: lang.t("criteria.title") + " — " + unit.name, crumbs: crumbs), unitName: unit.name, on: day,
-                        onDisplay: Day.display(day), sets: sets, setName: set.map { "\($0.code) · \($0.name)" }, summary: "", chart: "",
+                        onDisplay: Day.display(day), sets: sets, setName: set.map { "\($0.code) · \($0.name)" }, summary: "", charts: [],
                         communes: [], districts: [], action: SiteURL.unitCriteria(.id(unit.id!)).path, trends: nil,
                         snapshotAction: snapshotAction, snapshotNote: snapshotNote)
         guard let set else { return try await req.view.render("criteria/province", page) }
@@ -162,11 +190,7 @@ enum CriteriaProvince {
         let q = "?on=\(day)&set=\(set.id!.uuidString)"
         page.communes = e.communes.map { tally($0, url: $0.unit.map { SiteURL.unitCriteria(.id($0.id)).path + q }, lang: lang) }
         page.districts = e.districts.map { tally($0, url: nil, lang: lang) }
-        let shown = e.communes.prefix(24)
-        page.chart = CriteriaCharts.rows(shown.map { .init(label: $0.unit?.name ?? "", value: $0.villagesPassing,
-                                                            total: $0.villages, good: $0.villagesPassing == $0.villages,
-                                                            text: "\(lang.number($0.villagesPassing))/\(lang.number($0.villages))") },
-                                         title: lang.t("criteria.communesChart"))
+        page.charts = charts(e.communes, lang: lang)
         page.trends = try await CriteriaTrends.view(unit: unit, set: set, lang: lang, db: req.db)
         return try await req.view.render("criteria/province", page)
     }

@@ -12,8 +12,10 @@ import Vapor
 
 enum CriteriaReports {
     /// A share or count as a file writes it: at most two decimals, a dot, no trailing zeros ("66.67", "100", "3").
+    /// Not a number or infinite: empty; 10^15 or more: every digit, no decimals (`Int(_:)` would trap on these).
     static func plain(_ v: Double?) -> String {
-        guard let v else { return "" }
+        guard let v, v.isFinite else { return "" }
+        if v.magnitude >= 1e15 { return String(format: "%.0f", v) }
         let r = (v * 100).rounded() / 100
         if r == r.rounded() { return String(Int(r)) }
         var s = String(format: "%.2f", r)

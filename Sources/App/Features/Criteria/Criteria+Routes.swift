@@ -86,6 +86,8 @@ struct CriteriaAPI {
     }
 
     func createSet(req: Request) async throws -> Response {
+        // Refused before the body is read: a caller who manages no criteria learns nothing from its validation.
+        guard req.access.has(.manageCriteria) else { throw Abort(.forbidden) }
         let s = try await CriteriaActions.createSet(try req.content.decode(CriteriaSetInput.self), access: req.access, on: req.db)
         let res = try await CriteriaViews.setDTO(s, criteria: try await CriteriaViews.criteria(of: s, on: req.db), on: req.db)
             .encodeResponse(status: .created, for: req)

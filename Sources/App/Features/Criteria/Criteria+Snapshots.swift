@@ -5,7 +5,7 @@
 // a final snapshot is never taken again), or on demand for a past month; a snapshot of the current month, taken on
 // demand as of today, is provisional and is replaced by the next one until the month's final one. A unit's snapshots
 // stay under its own id: a village merged or moved later keeps its history, and a commune's snapshot counts the
-// villages it held on the day. Counting is `CriteriaBulk` (one grouped query per criterion for every unit at once).
+// villages it held on the day. Counting is `CriteriaBulk` (one grouped query per family of measures for every unit at once).
 import Fluent
 import SQLKit
 import Vapor
@@ -102,12 +102,12 @@ public enum CriteriaSnapshots {
     /// Takes `set`'s snapshots for `month` of `unit` and every unit below it (a village: itself only). A final one
     /// (a past month, as of its last day) is written only where the month has none yet; a provisional one (the
     /// current month, as of `today`) replaces the month's provisional one. Answers (written, kept).
-    static func take(set: CriteriaSet, unit: AdminUnit, month: String, today: String, by: String, db: any Database) async throws -> (Int, Int) {
+    static func take(set: CriteriaSet, unit: AdminUnit, month: String, today: String, by: String, db: any Database, grouped: Bool = true) async throws -> (Int, Int) {
         let final = month < Self.month(of: today)
         let day = final ? lastDay(month) : today
         let communes = try await communes(for: unit, on: day, db: db)
         let root: AdminUnit? = (unit.kind == .province || unit.kind == .district) ? unit : nil
-        let r = try await CriteriaBulk.evaluate(set: set, communes: communes, root: root, on: day, db: db)
+        let r = try await CriteriaBulk.evaluate(set: set, communes: communes, root: root, on: day, db: db, grouped: grouped)
         let results: [CriteriaBulk.UnitResult]
         switch unit.kind {
         case .village, .group: results = r.villages.filter { $0.unit.id == unit.id }
