@@ -19,6 +19,7 @@ extension Housekeeping {
             ("outreach rows", { app in "\(try await OutreachSummary.sweep(on: app.db)) household outreach rows counted again (a new year, or none yet)" }),
             ("asset map changes", { app in "\(try await AssetMapVersion.compact(on: app.db)) map changes moved into the map's version" }),
             ("market page changes", { app in "\(try await TraceVersion.compact(on: app.db)) market changes moved into the traceability pages' version" }),
+            ("page changes", { app in "\(try await PageVersion.compact(on: app.db)) page changes moved into the kept pages' versions" }),
             ("ledger sums", { app in "\(try await LedgerSums.check(on: app.db)) campaigns' kept ledger sums found wrong and counted again" }),
         ]
     }

@@ -59,6 +59,7 @@ func routes(_ app: Application) throws {
     AssetsRoutes.add(open: app, signedIn: signedIn, openAPI: api, signedInAPI: signedInAPI, config: app.config)
     if app.config.renderCacheMB > 0 && app.environment != .development {
         app.ledgerPages = LedgerPages(budget: max(1 << 20, (app.config.renderCacheMB << 20) / 4))
+        app.signedInPages = SignedInPages(budget: max(1 << 20, (app.config.renderCacheMB << 20) / 4))
     }
     LedgerRoutes.add(open: app, signedIn: signedIn, openAPI: api, signedInAPI: signedInAPI, config: app.config)
     ReportsRoutes.add(open: app, signedIn: signedIn, openAPI: api, signedInAPI: signedInAPI, config: app.config)

@@ -368,7 +368,20 @@ struct MessagingWeb {
 
     func reach(req: Request) async throws -> View {
         let a = try req.scoped(Announcement.self)
-        let r = Self.reachView(try await MessagingQueries.reach(a, req.access, canEdit: req.canEditScopedAnnouncement(a), on: req.db), a, req.lang)
+        // Kept ready under the notices' and the units' version (Support/SignedInPages.swift), per caller.
+        if let pages = req.application.signedInPages {
+            let canonical = req.query[String.self, at: "lang"].flatMap(Lang.init(rawValue:)).map { "lang=" + $0.rawValue } ?? ""
+            return try await pages.answer(req, page: "reach", id: a.id!, canonical: canonical, parts: [.units, .messages]) {
+                // Read again after the version: the rule loaded the notice (and decided who may change it) before it.
+                guard let fresh = try await Announcement.find(a.id!, on: req.db) else { throw Abort(.notFound) }
+                return (try await reachPage(req, fresh, canEdit: nil), 0)
+            }.0
+        }
+        return try await reachPage(req, a, canEdit: req.canEditScopedAnnouncement(a))
+    }
+
+    private func reachPage(_ req: Request, _ a: Announcement, canEdit: Bool?) async throws -> View {
+        let r = Self.reachView(try await MessagingQueries.reach(a, req.access, canEdit: canEdit, on: req.db), a, req.lang)
         return try await req.view.render("messaging/reach", ReachPage(
             layout: Layout(req, title: req.lang.t("announcement.reach"), crumbs: [Crumb(name: req.lang.t("announcement.title"), url: SiteURL.announcements.path),
                                                                          Crumb(name: a.title, url: SiteURL.announcement(.id(a.id!)).path)]),

@@ -24,16 +24,16 @@ public enum Copy {
 
     /// Rows the app writes into a fresh database at start (the Web Push key pair, the housekeeping job) or its
     /// migrations seed (the shipped criteria set, migration 0020): a target holding only these counts as empty, and
-    /// they are replaced by the source's.
-    static let startupTables: Set<String> = ["settings", "jobs", "criteria_sets", "criteria"]
+    /// they are replaced by the source's. The kept pages' version rows (0034) too.
+    static let startupTables: Set<String> = ["settings", "jobs", "criteria_sets", "criteria", "page_versions"]
     static let batchRows = 500
 
     /// Tables the target's own triggers fill as the rows go in, so not copied: a campaign's ledger sums, made again
     /// from its entries (migration 0025; still counted on both sides, so the trigger must have made the same rows),
     /// and the map's change log (0024; PostgreSQL appends a row per writing statement, SQLite's stays empty), emptied
     /// again before the copy commits: the copied versions of `asset_map_versions` carry on from the SQLite file's; the
-    /// same for the traceability pages' change log (0029) and `market_versions`.
-    static let derivedTables: Set<String> = ["ledger_sums", "asset_map_changes", "market_changes"]
+    /// same for the traceability pages' change log (0029) and `market_versions`, and the kept pages' (0034) and `page_versions`.
+    static let derivedTables: Set<String> = ["ledger_sums", "asset_map_changes", "market_changes", "page_changes"]
 
     struct Column { var name: String; var type: String }
     /// A table, its columns, the columns that refer to itself and the other tables it refers to.
@@ -95,6 +95,7 @@ public enum Copy {
             }
             try await tx.raw("DELETE FROM asset_map_changes").run()
             try await tx.raw("DELETE FROM market_changes").run()
+            try await tx.raw("DELETE FROM page_changes").run()
             for i in counts.indices where derivedTables.contains(counts[i].table) {
                 counts[i].rows = try await count(tx, counts[i].table)
                 log("\(counts[i].table): \(counts[i].rows) (made by the database from the rows copied)")

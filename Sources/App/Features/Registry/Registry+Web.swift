@@ -72,12 +72,40 @@ struct RegistryWeb {
         guard [.commune, .village, .group].contains(unit.kind) else { throw Abort(.notFound) }
         let page = PageRequest(req, defaultPer: req.config.pageSize)
         let q = req.query[String.self, at: "q"] ?? ""
+        // A list without a search is kept ready under the registry's and the units' version (Support/SignedInPages.swift);
+        // its audit row is written on every view all the same, before the page is sent (docs/security.md).
+        if let pages = req.application.signedInPages, Fold.key(q).isEmpty {
+            let (view, rows) = try await pages.answer(req, page: "households", id: unit.id!, canonical: Self.canonicalQuery(req, page),
+                                                      parts: [.units, .registry]) {
+                // Read again after the version: the rule loaded the unit before it.
+                guard let fresh = try await AdminUnit.find(unit.id!, on: req.db) else { throw Abort(.notFound) }
+                return try await build(req, fresh, page: page, q: q)
+            }
+            try await Audit.recordRead("list", Household.schema, unit: unit.id, after: ["q": q, "rows": String(rows)], for: req)
+            return view
+        }
+        let (view, rows) = try await build(req, unit, page: page, q: q)
+        try await Audit.recordRead("list", Household.schema, unit: unit.id, after: ["q": q, "rows": String(rows)], for: req)
+        return view
+    }
+
+    /// The parameters that make a household list without a search, in one order and spelling: `lang` (when it names
+    /// a language), `per` and `page` (when given, as parsed).
+    static func canonicalQuery(_ req: Request, _ page: PageRequest) -> String {
+        var parts: [String] = []
+        if let l = req.query[String.self, at: "lang"], let lang = Lang(rawValue: l) { parts.append("lang=" + lang.rawValue) }
+        if req.query[String.self, at: "per"] != nil { parts.append("per=\(page.per)") }
+        if req.query[String.self, at: "page"] != nil { parts.append("page=\(page.page)") }
+        return parts.joined(separator: "&")
+    }
+
+    /// The list's page and the number of rows it shows.
+    private func build(_ req: Request, _ unit: AdminUnit, page: PageRequest, q: String) async throws -> (View, Int) {
         // The unit is inside the caller's scope (checked above), so its whole subtree is: no second scope filter.
         let result = try await RegistryQueries.households(.init(unit: unit, search: q, scope: nil), page: page, on: req.db)
-        try await Audit.recordRead("list", Household.schema, unit: unit.id, after: ["q": q, "rows": String(result.items.count)], for: req)
         var crumbs = try await UnitCrumbs.trail(req, unit)
         crumbs.append(Crumb(name: req.lang.t("households.title"), url: SiteURL.unitHouseholds(.id(unit.id!)).path))
-        return try await req.view.render("registry/list", ListPage(
+        let view = try await req.view.render("registry/list", ListPage(
             layout: Layout(req, title: "\(req.lang.t("households.title")) · \(unit.name)", crumbs: crumbs),
             unitName: unit.name, unitURL: SiteURL.unit(unit.id!), households: result.items.map(Self.row), total: result.total, q: q,
             pager: Pager(req, page: page.page, per: page.per, total: result.total),
@@ -86,6 +114,7 @@ struct RegistryWeb {
             printAllURL: result.total > page.per && result.total <= 500
                 ? SiteURL.unitHouseholds(.id(unit.id!)).path + "?per=500" + (q.isEmpty ? "" : "&q=" + (q.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""))
                 : nil))
+        return (view, result.items.count)
     }
 
     struct ShowPage: Encodable {
