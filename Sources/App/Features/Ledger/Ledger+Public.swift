@@ -261,7 +261,7 @@ final class LedgerPages: Sendable {
     /// query; other parameters (`?x=…`, a tracking tag) are not in it.
     static func canonicalQuery(_ req: Request, _ request: LedgerPageRequest) -> String {
         var parts: [String] = []
-        if let l = req.query[String.self, at: "lang"], let lang = Lang(rawValue: l) { parts.append("lang=" + lang.rawValue) }
+        if let lang = req.canonicalLangParameter { parts.append(lang) }
         if req.query[String.self, at: "per"] != nil { parts.append("per=\(request.per)") }
         switch request.position {
         case .number(let n): if req.query[String.self, at: "page"] != nil { parts.append("page=\(n)") }

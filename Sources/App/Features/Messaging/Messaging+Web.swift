@@ -370,7 +370,7 @@ struct MessagingWeb {
         let a = try req.scoped(Announcement.self)
         // Kept ready under the notices' and the units' version (Support/SignedInPages.swift), per caller.
         if let pages = req.application.signedInPages {
-            let canonical = req.query[String.self, at: "lang"].flatMap(Lang.init(rawValue:)).map { "lang=" + $0.rawValue } ?? ""
+            let canonical = req.canonicalLangParameter ?? ""
             return try await pages.answer(req, page: "reach", id: a.id!, canonical: canonical, parts: [.units, .messages]) {
                 // Read again after the version: the rule loaded the notice (and decided who may change it) before it.
                 guard let fresh = try await Announcement.find(a.id!, on: req.db) else { throw Abort(.notFound) }

@@ -93,7 +93,7 @@ struct RegistryWeb {
     /// a language), `per` and `page` (when given, as parsed).
     static func canonicalQuery(_ req: Request, _ page: PageRequest) -> String {
         var parts: [String] = []
-        if let l = req.query[String.self, at: "lang"], let lang = Lang(rawValue: l) { parts.append("lang=" + lang.rawValue) }
+        if let lang = req.canonicalLangParameter { parts.append(lang) }
         if req.query[String.self, at: "per"] != nil { parts.append("per=\(page.per)") }
         if req.query[String.self, at: "page"] != nil { parts.append("page=\(page.page)") }
         return parts.joined(separator: "&")
