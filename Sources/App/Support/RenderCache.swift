@@ -13,6 +13,7 @@
 // On only where Leaf caches templates (production, and tests): in development templates are read from disk on each
 // page, and a changed template must show.
 import Crypto
+import Foundation
 import Leaf
 import Vapor
 
@@ -57,6 +58,43 @@ final class RenderCache: Sendable {
     }
 
     /// `bytes` with every occurrence of `what` replaced by `with` (both the same length).
+    /// Where `what` starts in `bytes`, each occurrence (not overlapping), in order.
+    static func offsets(of what: [UInt8], in bytes: [UInt8]) -> [Int] {
+        guard let first = what.first, bytes.count >= what.count else { return [] }
+        var out: [Int] = []
+        bytes.withUnsafeBufferPointer { b in
+            what.withUnsafeBufferPointer { w in
+                var i = 0
+                let last = b.count - w.count
+                while i <= last {
+                    if b[i] == first && memcmp(b.baseAddress! + i, w.baseAddress!, w.count) == 0 {
+                        out.append(i)
+                        i += w.count
+                    } else {
+                        i += 1
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// `bytes` in a buffer, with `token` written over what is at each of `offsets` (as long as the token): a kept
+    /// page with the caller's form token, in one copy and no search.
+    static func spliced(_ bytes: [UInt8], at offsets: [Int], token: [UInt8]) -> ByteBuffer {
+        var buffer = ByteBufferAllocator().buffer(capacity: bytes.count)
+        bytes.withUnsafeBufferPointer { b in
+            var from = 0
+            for at in offsets where at >= from && at + token.count <= b.count {
+                buffer.writeBytes(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: b[from ..< at])))
+                buffer.writeBytes(token)
+                from = at + token.count
+            }
+            buffer.writeBytes(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: b[from...])))
+        }
+        return buffer
+    }
+
     static func replacing(_ bytes: [UInt8], _ what: [UInt8], with: [UInt8]) -> [UInt8] {
         precondition(what.count == with.count)
         guard let first = what.first, !what.isEmpty, bytes.count >= what.count else { return bytes }

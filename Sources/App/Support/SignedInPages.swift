@@ -143,6 +143,8 @@ final class SignedInPages: Sendable {
         var bytes: [UInt8]
         /// What the handler needs besides the bytes (the list's audit row counts the rows it showed).
         var rows: Int
+        /// Where the marker stands in `bytes`: the caller's form token is written there when the page is sent.
+        var marks: [Int]
     }
 
     let budget: Int
@@ -194,7 +196,7 @@ final class SignedInPages: Sendable {
             return nil
         }
         try await page.onHit?(req, kept.rows)
-        let res = Response(status: .ok, body: .init(buffer: ByteBuffer(bytes: RenderCache.replacing(kept.bytes, marker, with: token))))
+        let res = Response(status: .ok, body: .init(buffer: RenderCache.spliced(kept.bytes, at: kept.marks, token: token)))
         res.headers.contentType = .html
         return res
     }
@@ -208,12 +210,13 @@ final class SignedInPages: Sendable {
         let version = try await versions(req, page)
         let key = key(req, page, target: target, canonical: canonical)
         if !req.keptMissed, let kept = pages.value(key, valid: { $0.version == version }) {
-            return (View(data: ByteBuffer(bytes: RenderCache.replacing(kept.bytes, marker, with: token))), kept.rows)
+            return (View(data: RenderCache.spliced(kept.bytes, at: kept.marks, token: token)), kept.rows)
         }
         let (view, rows) = try await build()
         if rows >= 0, (req.url.query ?? "") == canonical {
             let bytes = Array(view.data.readableBytesView)
-            pages.keep(key, Kept(version: version, bytes: RenderCache.replacing(bytes, token, with: marker), rows: rows))
+            let stored = RenderCache.replacing(bytes, token, with: marker)
+            pages.keep(key, Kept(version: version, bytes: stored, rows: rows, marks: RenderCache.offsets(of: marker, in: stored)))
         }
         return (view, max(rows, 0))
     }

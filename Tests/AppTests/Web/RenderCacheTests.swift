@@ -106,6 +106,18 @@ struct RenderCacheTests {
         }
     }
 
+    @Test("a kept page's marks: every occurrence found, the token written at each in one copy, the rest unchanged")
+    func splicing() {
+        let page = Array("<i>MARK</i>xMARKMARK MAR".utf8), mark = Array("MARK".utf8)
+        #expect(RenderCache.offsets(of: mark, in: page) == [3, 12, 16])
+        #expect(RenderCache.offsets(of: mark, in: Array("MAR".utf8)).isEmpty)
+        let out = RenderCache.spliced(page, at: [3, 12, 16], token: Array("tok1".utf8))
+        #expect(String(buffer: out) == "<i>tok1</i>xtok1tok1 MAR")
+        #expect(String(buffer: RenderCache.spliced(page, at: [], token: Array("tok1".utf8))) == String(decoding: page, as: UTF8.self))
+        // An offset past the end is ignored, never written out of bounds.
+        #expect(String(buffer: RenderCache.spliced(page, at: [22], token: Array("tok1".utf8))) == String(decoding: page, as: UTF8.self))
+    }
+
     @Test("replacing the token: every occurrence, nothing else")
     func replacing() {
         let s = Array("ab12xx ab12 a b12ab12".utf8)
