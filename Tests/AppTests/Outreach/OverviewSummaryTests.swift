@@ -348,6 +348,21 @@ struct OverviewSummaryTests {
         }
     }
 
+    @Test("values written into a sync batch's statements come back as they went in: uuids, days and months as literals, anything else bound")
+    func batchLiterals() async throws {
+        try await withTestApp { app in
+            let sql = app.db as! any SQLDatabase
+            let lit = BatchSQL(postgres: sql.dialect.name == "postgresql")
+            let u = UUID()
+            for d in ["2026-11-30", "2026-11", "2026-11-30'; DELETE FROM households; --", "ngày 1", ""] {
+                let r = try #require(try await sql.raw("SELECT \(lit.day(d)) AS d, \(unsafeRaw: lit.uuid(u)) AS u, \(unsafeRaw: lit.uuid(nil)) AS n").first())
+                #expect(try r.decode(column: "d", as: String.self) == d)
+                #expect(try r.decode(column: "u", as: UUID.self) == u)
+                #expect(try r.decode(column: "n", as: UUID?.self) == nil)
+            }
+        }
+    }
+
     @Test("several clients write the same village at once (sync batches, the profile form, an import, residents, voids): the per-household rows and the sums per place never drift from the history")
     func concurrentWriters() async throws {
         try await withTestApp({ $0.postgresPoolPerLoop = 4 }) { app in

@@ -50,6 +50,8 @@ public enum VisitActions {
         var byID: [UUID: BatchHousehold] = [:]
         var counts: [UUID: [Int: HouseholdHeadcount]] = [:]
         if !householdIDs.isEmpty {
+            // The ids written into the statement (`BatchSQL`): 200 bound parameters cost more than the statement's work.
+            let lit = BatchSQL(postgres: sql.dialect.name == "postgresql")
             let adults = years.enumerated().map { i, y in
                 """
                 , (SELECT COUNT(*) FROM residents r WHERE r.household_id = h.id \
@@ -59,7 +61,7 @@ public enum VisitActions {
             for r in try await sql.raw("""
                 SELECT h.id, h.commune_id, h.village_id, h.group_id,
                   (SELECT COUNT(*) FROM residents r WHERE r.household_id = h.id) AS residents\(unsafeRaw: adults)
-                FROM households h WHERE h.id IN (\(binds: householdIDs))
+                FROM households h WHERE h.id IN (\(unsafeRaw: householdIDs.map(lit.uuid).joined(separator: ", ")))
                 """).all() {
                 let h = BatchHousehold(id: try r.decode(column: "id", as: UUID.self), communeID: try r.decode(column: "commune_id", as: UUID.self),
                                        villageID: try r.decode(column: "village_id", as: UUID.self), groupID: try r.decode(column: "group_id", as: UUID?.self))
