@@ -132,12 +132,16 @@ public enum OutreachSummary {
             """
         let sums = OutreachPlaceSums.moved(by: "r", postgres: postgres)
         if postgres {
-            let months: SQLQueryString = VisitMonths.upsert(months, postgres: true).map { ", months AS (\($0))" } ?? ""
+            // The main query runs first (it reads `old`: the rows are locked before anything is written); PostgreSQL
+            // then runs the data-modifying parts in the reverse of their order here: the rows, the sums, the months,
+            // the order in which every other writer of these tables takes its locks (`refresh`, then `VisitMonths.add`).
+            let months: SQLQueryString = VisitMonths.upsert(months, postgres: true).map { "months AS (\($0))," } ?? ""
             let rows = try await sql.raw("""
                 WITH \(ctes),
+                \(months)
+                sums AS (\(sums)),
                 up AS (UPDATE household_outreach SET \(unsafeRaw: changed.map { "\($0) = nw.\($0)" }.joined(separator: ", "))
-                  FROM nw WHERE household_outreach.household_id = nw.household_id),
-                sums AS (\(sums))\(months)
+                  FROM nw WHERE household_outreach.household_id = nw.household_id)
                 SELECT household_id FROM b WHERE household_id NOT IN (SELECT household_id FROM old)
                 """).all()
             let missing = try rows.map { try $0.decode(column: "household_id", as: UUID.self) }
