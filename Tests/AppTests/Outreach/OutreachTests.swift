@@ -249,7 +249,7 @@ struct OutreachTests {
         }
     }
 
-    @Test("the phone's batch sync: good visits recorded, a bad one answered with its fields, the same batch again adds nothing, two members' visits both kept")
+    @Test("the phone's batch sync: good visits recorded, a bad one answered with its fields, the same batch again adds nothing (also after a household left the member's scope), two members' visits both kept")
     func sync() async throws {
         try await withTestApp { app in
             let f = try await Self.fixture(app)
@@ -277,6 +277,14 @@ struct OutreachTests {
             #expect(try await app.count("visits") == 2)
             #expect(try await app.count("household_profiles") == 1)
             #expect(try await app.count("consents") == 1)
+            // One household moved out of the member's village since: its visit sent again is still a duplicate, not refused.
+            let moved = try await app.api(.PATCH, "/api/v1/households/\(f.h2.household.id)",
+                                          json: HouseholdInput(villageId: f.tree.village2.id.uuidString, groupId: ""))
+            #expect(moved.status == .ok, "\(moved.text)")
+            let afterMove = try await app.api(.POST, "/api/v1/visits/sync", json: VisitBatchInput(visits: batch), token: f.member).decode(VisitBatchResultDTO.self)
+            #expect(afterMove.results.map(\.status) == [.duplicate, .duplicate, .refused])
+            #expect(afterMove.results[1].visitId == r1.results[1].visitId)
+            #expect(try await app.count("visits") == 2)
             // Another member visited the same household offline: a visit of its own.
             batch = [VisitInput(clientId: ids[3], householdId: f.h1.household.id.uuidString, visitedOn: app.today, visitors: "B")]
             let other = try await app.api(.POST, "/api/v1/visits/sync", json: VisitBatchInput(visits: batch)).decode(VisitBatchResultDTO.self)

@@ -281,6 +281,88 @@ struct OverviewSummaryTests {
         }
     }
 
+    @Test("a sync batch mixing new visits, visits recorded before, one sent twice in the batch, refused ones and a household without an overview row moves the rows, sums and month counts exactly as a recount from the history; sent again, it moves nothing")
+    func mixedBatch() async throws {
+        try await withTestApp { app in
+            let c = try await SummaryCommune.make(app)
+            let sql = app.db as! any SQLDatabase
+            func day(_ n: Int) -> String { Day.adding(-n, to: SummaryCommune.today) }
+            func visit(_ i: Int, _ on: Int, _ p: ProfileAnswers?, id: String = UUID().uuidString) -> VisitInput {
+                VisitInput(clientId: id, householdId: c.ids[i].uuidString, visitedOn: day(on), visitors: "Tổ CNS", helped: [], outcome: "done", profile: p)
+            }
+            func sync(_ batch: [VisitInput]) async throws -> VisitBatchResultDTO {
+                let res = try await app.api(.POST, "/api/v1/visits/sync", json: VisitBatchInput(visits: batch))
+                #expect(res.status == .ok, "\(res.text)")
+                return try res.decode(VisitBatchResultDTO.self)
+            }
+            func consistent() async throws {
+                #expect(try await OutreachSummary.check(on: app.db) == [])
+                #expect(try await OutreachPlaceSums.check(on: app.db) == [])
+                #expect(try await VisitMonths.check(on: app.db) == [])
+            }
+            let earlier = [visit(10, 3, ProfileAnswers(smartphoneUsers: 1, adultsVneid: 1, onlineServices: true)), visit(11, 6, nil)]
+            let first = try await sync(earlier)
+            #expect(first.recorded == 2)
+            // H7's overview row lost behind the actions' backs (a household written before the table existed), and
+            // the sums counted again without it: the batch counts that household from the history.
+            try await sql.raw("DELETE FROM household_outreach WHERE household_id = \(bind: c.ids[7])").run()
+            try await app.db.transaction { try await OutreachPlaceSums.rebuild(on: $0) }
+            let twice = UUID().uuidString
+            let batch = [
+                earlier[0],                                                                                    // recorded before
+                visit(1, 0, ProfileAnswers(smartphoneUsers: 0, adultsVneid: 0, onlineServices: false), id: twice),
+                visit(1, 0, ProfileAnswers(smartphoneUsers: 1), id: twice),                                    // twice in the batch
+                visit(6, 2, ProfileAnswers(smartphoneUsers: 1, adultsVneid: 1, adultsCashless: 1, sellsOnline: true)),
+                visit(7, 1, ProfileAnswers(smartphoneUsers: 1, onlineServices: true)),                         // no overview row
+                visit(2, 1, ProfileAnswers(adultsVneid: 5)),                                                   // more than its adults
+                VisitInput(clientId: UUID().uuidString, householdId: UUID().uuidString, visitedOn: day(1), visitors: "Tổ CNS", outcome: "done"),
+                visit(3, -2, nil),                                                                             // in the future
+                earlier[1],                                                                                    // recorded before
+                visit(11, 4, ProfileAnswers(smartphoneUsers: 1, adultsVneid: 1)),                              // after its earlier visit
+            ]
+            let r = try await sync(batch)
+            #expect(r.results.map(\.status) == [.duplicate, .recorded, .duplicate, .recorded, .recorded, .refused, .refused, .refused, .duplicate, .recorded])
+            #expect(r.recorded == 4 && r.duplicates == 3 && r.refused == 3)
+            #expect(r.results[0].visitId == first.results[0].visitId && r.results[8].visitId == first.results[1].visitId)
+            #expect(r.results[2].visitId == r.results[1].visitId)
+            #expect(r.results[5].errors?.map(\.field) == ["profile.adultsVneid"])
+            #expect(r.results[6].errors?.map(\.field) == ["householdId"])
+            #expect(r.results[7].errors?.map(\.field) == ["visitedOn"])
+            try await consistent()
+            let after = Self.figures(try await Self.overview(app, c.tree.commune))
+            // Sent again (the phone did not hear the answer): every visit a duplicate of the one recorded, the refused
+            // ones refused again, nothing written, nothing moved.
+            let visits = try await app.count("visits"), profiles = try await app.count("household_profiles")
+            let again = try await sync(batch)
+            #expect(again.recorded == 0 && again.duplicates == 7 && again.refused == 3)
+            #expect(again.results.map(\.visitId) == r.results.map(\.visitId))
+            #expect(try await app.count("visits") == visits)
+            #expect(try await app.count("household_profiles") == profiles)
+            try await consistent()
+            #expect(Self.figures(try await Self.overview(app, c.tree.commune)) == after)
+            // The same figures as every row, sum and month counted again from the history.
+            try await sql.raw("DELETE FROM household_outreach").run()
+            try await OutreachSummary.refresh(nil, on: app.db)
+            try await VisitMonths.recount(villages: nil, on: app.db)
+            #expect(Self.figures(try await Self.overview(app, c.tree.commune)) == after)
+        }
+    }
+
+    @Test("values written into a sync batch's statements come back as they went in: uuids, days and months as literals, anything else bound")
+    func batchLiterals() async throws {
+        try await withTestApp { app in
+            let sql = app.db as! any SQLDatabase
+            let lit = BatchSQL(postgres: sql.dialect.name == "postgresql")
+            let u = UUID()
+            for d in ["2026-11-30", "2026-11", "2026-11-30'; DELETE FROM households; --", "ngày 1", ""] {
+                let r = try #require(try await sql.raw("SELECT \(lit.day(d)) AS d, \(unsafeRaw: lit.uuid(u)) AS u, \(unsafeRaw: lit.uuid(nil)) AS n").first())
+                #expect(try r.decode(column: "d", as: String.self) == d)
+                #expect(try r.decode(column: "u", as: UUID.self) == u)
+                #expect(try r.decode(column: "n", as: UUID?.self) == nil)
+            }
+        }
+    }
+
     @Test("several clients write the same village at once (sync batches, the profile form, an import, residents, voids): the per-household rows and the sums per place never drift from the history")
     func concurrentWriters() async throws {
         try await withTestApp({ $0.postgresPoolPerLoop = 4 }) { app in

@@ -50,6 +50,8 @@ public enum VisitActions {
         var byID: [UUID: BatchHousehold] = [:]
         var counts: [UUID: [Int: HouseholdHeadcount]] = [:]
         if !householdIDs.isEmpty {
+            // The ids written into the statement (`BatchSQL`): 200 bound parameters cost more than the statement's work.
+            let lit = BatchSQL(postgres: sql.dialect.name == "postgresql")
             let adults = years.enumerated().map { i, y in
                 """
                 , (SELECT COUNT(*) FROM residents r WHERE r.household_id = h.id \
@@ -59,7 +61,7 @@ public enum VisitActions {
             for r in try await sql.raw("""
                 SELECT h.id, h.commune_id, h.village_id, h.group_id,
                   (SELECT COUNT(*) FROM residents r WHERE r.household_id = h.id) AS residents\(unsafeRaw: adults)
-                FROM households h WHERE h.id IN (\(binds: householdIDs))
+                FROM households h WHERE h.id IN (\(unsafeRaw: householdIDs.map(lit.uuid).joined(separator: ", ")))
                 """).all() {
                 let h = BatchHousehold(id: try r.decode(column: "id", as: UUID.self), communeID: try r.decode(column: "commune_id", as: UUID.self),
                                        villageID: try r.decode(column: "village_id", as: UUID.self), groupID: try r.decode(column: "group_id", as: UUID?.self))
@@ -80,21 +82,17 @@ public enum VisitActions {
         if !dossierIDs.isEmpty {
             for d in try await Dossier.query(on: db).filter(\.$id ~~ dossierIDs).all() { dossierCommune[d.id!] = d.communeID }
         }
-        let clientIDs = shapes.map(\.clientID)
-        var known: [String: UUID] = [:]
-        for r in try await sql.raw("SELECT id, client_id FROM visits WHERE client_id IN (\(binds: clientIDs))").all() {
-            known[try r.decode(column: "client_id", as: String.self)] = try r.decode(column: "id", as: UUID.self)
-        }
         // 3. Each visit in full.
         var results: [VisitResultDTO] = []
         var visitRows: [[SQLValue]] = [], profileRows: [[SQLValue]] = []
         var visitedOf: [UUID: OutreachSummary.Visited] = [:]
         var monthOf: [UUID: VisitMonths.Delta] = [:]
-        var consents: [(household: UUID, day: String, by: String)] = []
+        var consents: [(visit: UUID, household: UUID, day: String, by: String)] = []
         var seen: [String: UUID] = [:]
         for (i, input) in inputs.enumerated() {
             let shape = shapes[i]
-            if let id = known[shape.clientID] ?? seen[shape.clientID] {
+            // Sent twice in the batch. (Recorded by an earlier request: found below, not read ahead for every batch.)
+            if let id = seen[shape.clientID] {
                 results.append(VisitResultDTO(clientId: shape.clientID, status: .duplicate, visitId: id, errors: nil))
                 continue
             }
@@ -133,11 +131,23 @@ public enum VisitActions {
             }
             visitedOf[id] = OutreachSummary.Visited(household: f.householdID, visitedOn: f.visitedOn,
                                                     profile: f.profile.map { (profileID, $0) })
-            if f.consent { consents.append((f.householdID, f.visitedOn, f.visitors)) }
+            if f.consent { consents.append((id, f.householdID, f.visitedOn, f.visitors)) }
             results.append(VisitResultDTO(clientId: f.clientID, status: .recorded, visitId: id, errors: nil))
         }
-        // 4. The good ones, together. A visit sent at the same moment by another request (the same client id) is kept
-        // once: the insert skips it and it is answered as a duplicate.
+        // A refused visit whose client id an earlier request recorded is a duplicate (the household may have left the
+        // caller's scope since, the headcounts changed): its id is read only when the batch has refusals.
+        let refused = results.indices.filter { results[$0].status == .refused }
+        if !refused.isEmpty {
+            var recorded: [String: UUID] = [:]
+            for r in try await sql.raw("SELECT id, client_id FROM visits WHERE client_id IN (\(binds: refused.map { shapes[$0].clientID }))").all() {
+                recorded[try r.decode(column: "client_id", as: String.self)] = try r.decode(column: "id", as: UUID.self)
+            }
+            for i in refused { if let id = recorded[shapes[i].clientID] {
+                results[i] = VisitResultDTO(clientId: shapes[i].clientID, status: .duplicate, visitId: id, errors: nil)
+            } }
+        }
+        // 4. The good ones, together. A visit recorded before, or sent at the same moment by another request (the same
+        // client id), is kept once: the insert skips it and it is answered as a duplicate.
         if !visitRows.isEmpty {
             let visitRows = visitRows, profileRows = profileRows, consents = consents, visitedOf = visitedOf, monthOf = monthOf
             let written = try await db.auditedTransaction { db -> Set<UUID> in
@@ -157,20 +167,21 @@ public enum VisitActions {
                 }
                 let keptProfiles = profileRows.filter { ($0[4] as? UUID).map(kept.contains) ?? false }
                 try await Bulk.insert(sql, into: HouseholdProfile.schema, columns: ProfileRows.columns, rows: keptProfiles)
-                // The overview's rows of the households visited, moved by the batch's own values (one statement), and
-                // the sums of their places (one more).
-                try await OutreachSummary.visited(kept.compactMap { visitedOf[$0] }, at: now, on: db)
+                guard !kept.isEmpty else { return kept }
+                // The overview's rows of the households visited, moved by the batch's own values, the sums of their
+                // places and the visits per month (PostgreSQL: one statement; SQLite: three).
                 var months: [VisitMonths.Delta: Int] = [:]
                 for id in kept { if let m = monthOf[id] { months[m, default: 0] += 1 } }
-                try await VisitMonths.add(months, on: db)
+                try await OutreachSummary.visited(kept.compactMap { visitedOf[$0] }, months: months, at: now, on: db)
                 // Consent given on a visit, unless the household already has one in force for digital support (one
                 // query for the batch; one consent per household, the first visit's).
+                let consents = consents.filter { kept.contains($0.visit) }
                 if !consents.isEmpty {
                     let inForce = try await Consent.query(on: db).filter(\.$householdID ~~ Array(Set(consents.map(\.household))))
                         .filter(\.$purpose == OutreachConsent.purpose).filter(\.$withdrawnOn == nil).all()
                     var covered = Set(inForce.map(\.householdID))
                     var given: [Consent] = []
-                    for (household, day, by) in consents where !covered.contains(household) {
+                    for (_, household, day, by) in consents where !covered.contains(household) {
                         covered.insert(household)
                         let c = Consent()
                         c.householdID = household
@@ -185,12 +196,16 @@ public enum VisitActions {
                 return kept
             }
             if written.count < visitRows.count {
+                // Skipped by the insert: recorded before, or a moment ago by another request. Their ids are read once;
+                // a visit sent twice in the batch answers the same id.
+                var skipped: [UUID: String] = [:]
+                for r in visitRows { if let id = r[0] as? UUID, !written.contains(id), let c = r[1] as? String { skipped[id] = c } }
                 var byClient: [String: UUID] = [:]
-                for r in try await ProfileRows.sql(db).raw("SELECT id, client_id FROM visits WHERE client_id IN (\(binds: clientIDs))").all() {
+                for r in try await ProfileRows.sql(db).raw("SELECT id, client_id FROM visits WHERE client_id IN (\(binds: Array(skipped.values)))").all() {
                     byClient[try r.decode(column: "client_id", as: String.self)] = try r.decode(column: "id", as: UUID.self)
                 }
                 results = results.map { r in
-                    guard r.status == .recorded, let id = r.visitId, !written.contains(id), let c = r.clientId else { return r }
+                    guard let id = r.visitId, let c = skipped[id] else { return r }
                     return VisitResultDTO(clientId: c, status: .duplicate, visitId: byClient[c], errors: nil)
                 }
             }

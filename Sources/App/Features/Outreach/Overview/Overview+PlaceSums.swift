@@ -83,6 +83,31 @@ public enum OutreachPlaceSums {
         }
     }
 
+    /// The sums moved by rows counted in SQL: `rows` names a table of `s` (-1: a row replaced, 1: its new row),
+    /// village_id, group_id, last_visit and the summed columns of `household_outreach`; each place's difference is
+    /// added with one statement, in the keys' order (byte order, as `add` sorts them: two writers on PostgreSQL take
+    /// the rows' locks in the same order). What `add` does with rows read into Swift, without reading them.
+    static func moved(by rows: String, postgres: Bool) -> SQLQueryString {
+        let none: SQLQueryString = "\(bind: VisitMonths.none)"
+        let set = sums.map { "\($0) = outreach_place_sums.\($0) + excluded.\($0)" }.joined(separator: ", ")
+        return """
+            INSERT INTO outreach_place_sums (village_id, group_id, adults_year, day, \(unsafeRaw: sums.joined(separator: ", ")))
+            SELECT village_id, group_id, adults_year, day, \(unsafeRaw: sums.map { "SUM(\($0))" }.joined(separator: ", ")) FROM (
+              SELECT village_id, COALESCE(group_id, \(none)) AS group_id, adults_year, '\(unsafeRaw: timeFree)' AS day, s AS households,
+                s * (CASE WHEN last_visit IS NULL THEN 1 ELSE 0 END) AS never, s * profiled AS profiled, s * smartphone AS smartphone,
+                s * online AS online, s * sells AS sells, s * adults AS adults,
+                s * (CASE WHEN vneid > adults THEN adults ELSE vneid END) AS vneid, s * (CASE WHEN cashless > adults THEN adults ELSE cashless END) AS cashless
+              FROM \(unsafeRaw: rows)
+              UNION ALL
+              SELECT village_id, COALESCE(group_id, \(none)), 0, last_visit, s, 0, 0, 0, 0, 0, 0, 0, 0 FROM \(unsafeRaw: rows) WHERE last_visit IS NOT NULL
+            ) d WHERE 1 = 1
+            GROUP BY village_id, group_id, adults_year, day
+            HAVING \(unsafeRaw: sums.map { "SUM(\($0)) <> 0" }.joined(separator: " OR "))
+            ORDER BY village_id, group_id, adults_year, day\(unsafeRaw: postgres ? " COLLATE \"C\"" : "")
+            ON CONFLICT (village_id, group_id, adults_year, day) DO UPDATE SET \(unsafeRaw: set)
+            """
+    }
+
     /// Counts every sum again from `household_outreach` (after it was written for every household). Inside the
     /// write's transaction, or in a migration.
     static func rebuild(on db: any Database) async throws {

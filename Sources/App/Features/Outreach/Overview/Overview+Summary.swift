@@ -59,23 +59,21 @@ public enum OutreachSummary {
         var profile: (id: UUID, fields: ProfileFields)?
     }
 
-    /// The households of a batch of visits just written (`batch`, with the profiles they recorded at `now`): each row
-    /// moves from the batch's own values, which the caller already holds (its latest visit, and its latest profile
-    /// when that comes after the one the row holds, in the order of `ProfileRows.latest`: date, time recorded, id),
-    /// in one multi-row upsert, instead of reading the visits and profiles just written again. A household without a
-    /// row yet is counted from the history. Inside the batch's transaction.
-    static func visited(_ batch: [Visited], at now: Date, on db: any Database) async throws {
+    /// The households of a batch of visits just written (`batch`, with the profiles they recorded at `now`), and the
+    /// batch's visits per month (`months`, `VisitMonths`). Each household's row moves by the batch's own values, which
+    /// the caller already holds (its latest visit, and its latest profile when that comes after the one the row holds,
+    /// in the order of `ProfileRows.latest`: date, time recorded, id), and the places' sums by the difference between
+    /// the rows before and after, worked out by the database from the rows it holds: nothing is read back into Swift.
+    /// PostgreSQL: one data-modifying `WITH` statement (the rows locked in the households' order, updated, the sums
+    /// and the months moved). SQLite (one writer at a time): the sums, then the rows, then the months. A household
+    /// without a row yet is counted from the history afterwards. Inside the batch's transaction.
+    static func visited(_ batch: [Visited], months: [VisitMonths.Delta: Int], at now: Date, on db: any Database) async throws {
         let sql = try ProfileRows.sql(db)
-        let ids = Array(Set(batch.map(\.household)))
-        guard !ids.isEmpty else { return }
-        let old = try await Row.stored(ids, lock: true, on: sql)
-        let missing = ids.filter { old[$0] == nil }
-        if !missing.isEmpty { try await refresh(missing, on: db) }
         // Per household: the batch's latest day, and its latest profile. The batch's profiles share their time of
         // recording, so the order of `ProfileRows.latest` is the date, then the id (as the databases order uuids:
         // byte by byte).
         var latest: [UUID: (day: String, profile: (id: UUID, asOf: String, fields: ProfileFields)?)] = [:]
-        for v in batch where old[v.household] != nil {
+        for v in batch {
             var l = latest[v.household] ?? (v.visitedOn, nil)
             if v.visitedOn > l.day { l.day = v.visitedOn }
             if let p = v.profile {
@@ -83,52 +81,85 @@ public enum OutreachSummary {
             }
             latest[v.household] = l
         }
-        guard !latest.isEmpty else { return }
-        let o = "household_outreach"
-        let newer = """
-            excluded.profile_id IS NOT NULL AND (\(o).profile_id IS NULL OR excluded.profile_as_of > \(o).profile_as_of
-              OR (excluded.profile_as_of = \(o).profile_as_of AND (excluded.profile_created_at > \(o).profile_created_at
-                OR (excluded.profile_created_at = \(o).profile_created_at AND excluded.profile_id > \(o).profile_id))))
+        guard !latest.isEmpty else { return try await VisitMonths.add(months, on: db) }
+        let postgres = sql.dialect.name == "postgresql"
+        let households = latest.keys.sorted { OutreachPlaceSums.compare($0, $1) < 0 }
+        // The batch's values, one row per household, written into the statement (`BatchSQL`: uuids, checked days and
+        // counts, never free text), and its time of recording, one parameter: a bound parameter costs the drivers far
+        // more than its bytes (1,000 of them were a third of this statement's time).
+        let lit = BatchSQL(postgres: postgres)
+        let values = households.map { h -> SQLQueryString in
+            let l = latest[h]!, f = l.profile?.fields
+            let flags = [(f?.smartphoneUsers ?? 0) > 0 ? 1 : 0, f?.adultsVneid ?? 0, f?.adultsCashless ?? 0,
+                         f?.onlineServices == true ? 1 : 0, f?.sellsOnline == true ? 1 : 0]
+            return "(\(unsafeRaw: lit.uuid(h)), \(lit.day(l.day)), \(unsafeRaw: lit.uuid(l.profile?.id)), \(lit.day(l.profile?.asOf)), \(unsafeRaw: flags.map(String.init).joined(separator: ", ")))"
+        }
+        let at: SQLQueryString = postgres ? "CAST(\(bind: now) AS timestamptz)" : "\(bind: now)"
+        let b: SQLQueryString = """
+            v (household_id, day, profile_id, profile_as_of, smartphone, vneid, cashless, online, sells) AS (VALUES \(values.joined(separator: ", "))),
+            b AS (SELECT v.household_id, v.day, v.profile_id, v.profile_as_of, CASE WHEN v.profile_id IS NULL THEN NULL ELSE t.at END AS profile_created_at,
+              v.smartphone, v.vneid, v.cashless, v.online, v.sells FROM v, (SELECT \(at) AS at) t)
             """
-        let profileColumns = ["profile_id", "profile_as_of", "profile_created_at", "profiled", "smartphone", "vneid", "cashless", "online", "sells"]
-        let set = ["last_visit = CASE WHEN \(o).last_visit IS NULL OR excluded.last_visit > \(o).last_visit THEN excluded.last_visit ELSE \(o).last_visit END"]
-            + profileColumns.map { "\($0) = CASE WHEN \(newer) THEN excluded.\($0) ELSE \(o).\($0) END" }
-        // Every household here has a row, so each values row only proposes the batch's values to the `SET` above.
-        let values = latest.keys.sorted { OutreachPlaceSums.compare($0, $1) < 0 }.map { h -> SQLQueryString in
-            let r = old[h]!, l = latest[h]!, f = l.profile?.fields
-            let flags = [l.profile == nil ? 0 : 1, (f?.smartphoneUsers ?? 0) > 0 ? 1 : 0, f?.adultsVneid ?? 0, f?.adultsCashless ?? 0,
-                         f?.onlineServices == true ? 1 : 0, f?.sellsOnline == true ? 1 : 0, r.adults, r.year]
-            return """
-                (\(bind: h), \(bind: r.village), \(bind: r.group), \(bind: l.day), \(bind: l.profile?.id), \(unsafeRaw: flags.map(String.init).joined(separator: ", ")), \
-                \(bind: l.profile?.asOf), \(bind: l.profile == nil ? Date?.none : now))
+        // The new values of a row `o` (its columns `changed`) with the batch's `b`: the later day; the batch's profile
+        // when it comes after the row's. The one rule for the sums' new rows and for the rows written.
+        let changed = ["last_visit", "profile_id", "profile_as_of", "profile_created_at", "profiled", "smartphone", "vneid", "cashless", "online", "sells"]
+        func next(_ o: String) -> [String] {
+            let newer = """
+                (b.profile_id IS NOT NULL AND (\(o).profile_id IS NULL OR b.profile_as_of > \(o).profile_as_of \
+                OR (b.profile_as_of = \(o).profile_as_of AND (b.profile_created_at > \(o).profile_created_at \
+                OR (b.profile_created_at = \(o).profile_created_at AND b.profile_id > \(o).profile_id)))))
                 """
-        }
-        // The new rows for the sums: each stored row (locked above, or on SQLite in the one writer's transaction) with
-        // the later of the two days, and the batch's profile where the database kept it (the `SET` above decides;
-        // it answers which profile each row now holds). Village, group and adults are not changed by a visit.
-        var new: [Row] = []
-        new.reserveCapacity(latest.count)
-        for r in try await sql.raw("""
-            INSERT INTO household_outreach (\(unsafeRaw: columns.joined(separator: ", ")))
-            VALUES \(values.joined(separator: ", "))
-            ON CONFLICT (household_id) DO UPDATE SET \(unsafeRaw: set.joined(separator: ", "))
-            RETURNING household_id, profile_id
-            """).all() {
-            let h = try r.decode(column: "household_id", as: UUID.self)
-            guard var row = old[h], let l = latest[h] else { continue }
-            if row.lastVisit.map({ l.day > $0 }) ?? true { row.lastVisit = l.day }
-            if let p = l.profile, try r.decode(column: "profile_id", as: UUID?.self) == p.id {
-                let f = p.fields
-                row.profiled = 1
-                row.smartphone = (f.smartphoneUsers ?? 0) > 0 ? 1 : 0
-                row.vneid = f.adultsVneid ?? 0
-                row.cashless = f.adultsCashless ?? 0
-                row.online = f.onlineServices == true ? 1 : 0
-                row.sells = f.sellsOnline == true ? 1 : 0
+            return changed.map { c in
+                switch c {
+                case "last_visit": "CASE WHEN \(o).last_visit IS NULL OR b.day > \(o).last_visit THEN b.day ELSE \(o).last_visit END"
+                case "profiled": "CASE WHEN \(newer) THEN 1 ELSE \(o).profiled END"
+                default: "CASE WHEN \(newer) THEN b.\(c) ELSE \(o).\(c) END"
+                }
             }
-            new.append(row)
         }
-        try await OutreachPlaceSums.add(old: latest.keys.compactMap { old[$0] }, new: new, on: sql)
+        // The rows before (`old`; PostgreSQL: locked, in the households' order, so that a concurrent writer of the same
+        // households waits and then reads the rows this one wrote) and after (`nw`), and both as the sums need them
+        // (`r`: -1 for a row before, 1 for a row after). Village, group and adults are not changed by a visit.
+        let rowColumns = ["household_id", "village_id", "group_id"] + changed + ["adults", "adults_year"]
+        let sumColumns = "village_id, group_id, last_visit, profiled, smartphone, vneid, cashless, online, sells, adults, adults_year"
+        let ctes: SQLQueryString = """
+            \(b),
+            old AS (SELECT \(unsafeRaw: rowColumns.map { "o.\($0)" }.joined(separator: ", ")) FROM household_outreach o
+              WHERE o.household_id IN (SELECT household_id FROM b)\(unsafeRaw: postgres ? " ORDER BY o.household_id FOR UPDATE" : "")),
+            nw AS (SELECT old.household_id, old.village_id, old.group_id, \(unsafeRaw: zip(next("old"), changed).map { "\($0) AS \($1)" }.joined(separator: ", ")),
+              old.adults, old.adults_year FROM old JOIN b ON b.household_id = old.household_id),
+            r AS (SELECT -1 AS s, \(unsafeRaw: sumColumns) FROM old UNION ALL SELECT 1, \(unsafeRaw: sumColumns) FROM nw)
+            """
+        let sums = OutreachPlaceSums.moved(by: "r", postgres: postgres)
+        if postgres {
+            // The main query runs first (it reads `old`: the rows are locked before anything is written); PostgreSQL
+            // then runs the data-modifying parts in the reverse of their order here: the rows, the sums, the months,
+            // the order in which every other writer of these tables takes its locks (`refresh`, then `VisitMonths.add`).
+            let months: SQLQueryString = VisitMonths.upsert(months, postgres: true).map { "months AS (\($0))," } ?? ""
+            let rows = try await sql.raw("""
+                WITH \(ctes),
+                \(months)
+                sums AS (\(sums)),
+                up AS (UPDATE household_outreach SET \(unsafeRaw: changed.map { "\($0) = nw.\($0)" }.joined(separator: ", "))
+                  FROM nw WHERE household_outreach.household_id = nw.household_id)
+                SELECT household_id FROM b WHERE household_id NOT IN (SELECT household_id FROM old)
+                """).all()
+            let missing = try rows.map { try $0.decode(column: "household_id", as: UUID.self) }
+            if !missing.isEmpty { try await refresh(missing, on: db) }
+        } else {
+            try await sql.raw("WITH \(ctes) \(sums)").run()
+            let written = try await sql.raw("""
+                WITH \(b)
+                UPDATE household_outreach SET \(unsafeRaw: zip(changed, next("household_outreach")).map { "\($0) = \($1)" }.joined(separator: ", "))
+                FROM b WHERE household_outreach.household_id = b.household_id
+                RETURNING household_id
+                """).all().map { try $0.decode(column: "household_id", as: UUID.self) }
+            if written.count < households.count {
+                let have = Set(written)
+                try await refresh(households.filter { !have.contains($0) }, on: db)
+            }
+            try await VisitMonths.add(months, on: db)
+        }
     }
 
     /// A row as the places' sums need it.
@@ -312,17 +343,25 @@ public enum VisitMonths {
 
     /// Adds each key's count (negative: takes away), one statement.
     static func add(_ deltas: [Delta: Int], on db: any Database) async throws {
-        let deltas = deltas.filter { $0.value != 0 }
-        guard !deltas.isEmpty else { return }
         let sql = try ProfileRows.sql(db)
+        guard let upsert = upsert(deltas, postgres: sql.dialect.name == "postgresql") else { return }
+        try await sql.raw(upsert).run()
+    }
+
+    /// The statement that adds each key's count, the keys written into it (`BatchSQL`); nil when there is nothing to add.
+    static func upsert(_ deltas: [Delta: Int], postgres: Bool) -> SQLQueryString? {
+        let deltas = deltas.filter { $0.value != 0 }
+        guard !deltas.isEmpty else { return nil }
+        let lit = BatchSQL(postgres: postgres)
         let values = deltas.map { d, n -> SQLQueryString in
-            "(\(bind: d.village), \(bind: d.group ?? none), \(bind: d.team ?? none), \(bind: d.person ?? none), \(bind: d.month), \(unsafeRaw: String(n)))"
+            let ids = [d.village, d.group ?? none, d.team ?? none, d.person ?? none].map(lit.uuid).joined(separator: ", ")
+            return "(\(unsafeRaw: ids), \(lit.day(d.month)), \(unsafeRaw: String(n)))"
         }
-        try await sql.raw("""
+        return """
             INSERT INTO visit_months (village_id, group_id, team_id, recorded_by, month, visits)
             VALUES \(values.joined(separator: ", "))
             ON CONFLICT (village_id, group_id, team_id, recorded_by, month) DO UPDATE SET visits = visit_months.visits + excluded.visits
-            """).run()
+            """
     }
 
     /// The counts as the visits give them, for the households of `villages` now (nil: every village).
@@ -370,5 +409,26 @@ public enum VisitMonths {
         let expected = try await rows(fresh(villages: nil))
         return Set(stored.keys).union(expected.keys).filter { stored[$0] != expected[$0] }
             .map { "\($0): stored \(stored[$0] ?? 0), expected \(expected[$0] ?? 0)" }.sorted()
+    }
+}
+
+/// Values of a batch written into a statement instead of bound: uuids, and days or months (digits and '-') that the
+/// batch has checked; anything else is bound. For statements with hundreds of rows of such values (a sync batch's
+/// overview rows and month counts): each bound parameter costs the drivers far more than its bytes. SQLite keeps a uuid
+/// as its text (`uuidString`), PostgreSQL as `uuid`.
+struct BatchSQL {
+    var postgres: Bool
+
+    func uuid(_ u: UUID?) -> String {
+        guard let u else { return postgres ? "CAST(NULL AS uuid)" : "NULL" }
+        return postgres ? "CAST('\(u.uuidString)' AS uuid)" : "'\(u.uuidString)'"
+    }
+
+    func day(_ d: String?) -> SQLQueryString {
+        guard let d else { return postgres ? "CAST(NULL AS text)" : "NULL" }
+        guard !d.isEmpty, d.utf8.count <= 10, d.utf8.allSatisfy({ $0 == UInt8(ascii: "-") || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }) else {
+            return "\(bind: d)"
+        }
+        return postgres ? "CAST('\(unsafeRaw: d)' AS text)" : "'\(unsafeRaw: d)'"
     }
 }
