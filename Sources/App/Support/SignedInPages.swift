@@ -1,5 +1,6 @@
-// Signed-in pages kept ready: a village's household list and a notice's reach page, each kept with the data version
-// it was built at (migration 0034: moved on by the database in every writer's transaction) and answered from memory
+// Signed-in pages kept ready: a village's household list, a notice's reach page and the criteria dashboards counted
+// ahead (Criteria+Web.swift), each kept with the data version it was built at (migrations 0034 and 0035: moved on by
+// the database in every writer's transaction) and answered from memory
 // while that version holds. A request still passes its route's rule (the caller's session, the row and its scope),
 // then reads the version in one statement; only when it moved does the handler run its queries and render. The
 // version is read before the rows a page is built from, so a page kept under a version was built from data at least
@@ -16,9 +17,9 @@ import Fluent
 import SQLKit
 import Vapor
 
-/// The data versions of migration 0034, by part.
+/// The data versions of migrations 0034 and 0035 (`criteria`), by part.
 enum PageVersion {
-    enum Part: String, Sendable, CaseIterable { case units, registry, messages }
+    enum Part: String, Sendable, CaseIterable { case units, registry, messages, criteria }
 
     /// One expression per part (compared as a whole): SQLite's row, plus the largest rowid of the tables whose
     /// inserts have no trigger; PostgreSQL's row plus its count of appended changes.
@@ -69,7 +70,7 @@ enum PageVersion {
 /// The kept pages (see the top of this file).
 final class SignedInPages: Sendable {
     struct Key: Hashable, Sendable {
-        /// Which page: "households", "reach".
+        /// Which page: "households", "reach", "criteria".
         var page: String
         /// The unit or notice it is of.
         var id: UUID
@@ -113,22 +114,39 @@ final class SignedInPages: Sendable {
         return t.count == marker.count ? t : nil
     }
 
+    /// Off: every page is built as if none were kept (a bench times both ways in one run).
+    var bypass: Bool {
+        get { pages.bypass }
+        set { pages.bypass = newValue }
+    }
+
     /// Answers a page: the kept bytes when their version holds, else what `build` renders (kept under the version read
     /// before it, when the URL's query is canonical). `build` answers the view and the rows it showed.
     func answer(_ req: Request, page: String, id: UUID, canonical: String, parts: [PageVersion.Part],
                 build: () async throws -> (View, Int)) async throws -> (View, Int) {
-        guard let marker = req.application.renderCache?.marker, let token = Self.token(req, marker: marker) else { return try await build() }
+        let (view, rows, _) = try await answer(req, page: page, id: id, canonical: canonical, parts: parts) {
+            let (view, rows) = try await build()
+            return (view, rows, true)
+        }
+        return (view, rows)
+    }
+
+    /// The same, with `build` saying whether what it rendered may be kept (a page that counted live may not: its
+    /// figures come from tables its parts do not cover).
+    func answer(_ req: Request, page: String, id: UUID, canonical: String, parts: [PageVersion.Part],
+                build: () async throws -> (View, Int, Bool)) async throws -> (View, Int, Bool) {
+        guard !pages.bypass, let marker = req.application.renderCache?.marker, let token = Self.token(req, marker: marker) else { return try await build() }
         let version = try await PageVersion.current(parts, on: req.db)
         let key = Key(page: page, id: id, query: canonical, lang: req.lang.rawValue, day: Day.today(), viewer: Self.viewer(req.access))
         if let kept = pages.value(key, valid: { $0.version == version }) {
-            return (View(data: ByteBuffer(bytes: RenderCache.replacing(kept.bytes, marker, with: token))), kept.rows)
+            return (View(data: ByteBuffer(bytes: RenderCache.replacing(kept.bytes, marker, with: token))), kept.rows, true)
         }
-        let (view, rows) = try await build()
-        if (req.url.query ?? "") == canonical {
+        let (view, rows, keep) = try await build()
+        if keep, (req.url.query ?? "") == canonical {
             let bytes = Array(view.data.readableBytesView)
             pages.keep(key, Kept(version: version, bytes: RenderCache.replacing(bytes, token, with: marker), rows: rows))
         }
-        return (view, rows)
+        return (view, rows, keep)
     }
 }
 

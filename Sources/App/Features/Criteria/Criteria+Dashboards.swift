@@ -34,6 +34,7 @@ enum CriteriaDashboards {
             served.countedAt = r.1
             return served
         }
+        req.criteriaCountedLive = true
         return try await CriteriaViews.evaluate(unit, set: set, on: day, db: req.db)
     }
 
@@ -44,6 +45,7 @@ enum CriteriaDashboards {
             served.countedAt = r.1
             return served
         }
+        req.criteriaCountedLive = true
         return try await CriteriaProvince.evaluate(unit, set: set, on: day, db: req.db)
     }
 
@@ -108,5 +110,16 @@ enum CriteriaDashboards {
             try await Bulk.insert(s, into: schema, columns: ["id", "unit_id", "kind", "set_id", "on_day", "counted_at", "body"],
                                   rows: rows.map { [UUID(), $0.0, $0.1.rawValue, $0.2, day, now, String(decoding: $0.3, as: UTF8.self)] })
         }
+    }
+}
+
+extension Request {
+    private struct CriteriaCountedLiveKey: StorageKey { typealias Value = Bool }
+
+    /// Whether this request counted a unit's figures live (not from a row counted ahead): its page may not be kept,
+    /// since the tables it counted are not among the kept pages' versions (Criteria+Web.swift).
+    var criteriaCountedLive: Bool {
+        get { storage[CriteriaCountedLiveKey.self] ?? false }
+        set { storage[CriteriaCountedLiveKey.self] = newValue }
     }
 }

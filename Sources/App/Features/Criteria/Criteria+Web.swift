@@ -110,8 +110,20 @@ struct CriteriaWeb {
         }
     }
 
+    /// A unit's page. Today's page on the default set (no `on`, no `set`: the address every link to a unit's dashboard
+    /// takes), when its figures were counted ahead (`CRITERIA_PRECOMPUTE`), is kept in memory per viewer
+    /// (`SignedInPages`) under the data versions of everything it shows: the units (names, the trail) and the criteria
+    /// (definitions, manual values, snapshots, the rows counted ahead; migration 0035). The route's rule still checks
+    /// the caller's scope on every request before this runs; a page that counted live is never kept.
     func unitPage(req: Request) async throws -> View {
-        try await Self.renderUnit(req, manual: nil)
+        guard req.application.config.criteriaPrecompute, let pages = req.application.signedInPages else { return try await Self.renderUnit(req, manual: nil) }
+        let canonical = req.canonicalLangParameter ?? ""
+        guard (req.url.query ?? "") == canonical else { return try await Self.renderUnit(req, manual: nil) }
+        let unit = try req.scoped(AdminUnit.self)
+        return try await pages.answer(req, page: "criteria", id: unit.id!, canonical: canonical, parts: [.units, .criteria]) {
+            let view = try await Self.renderUnit(req, manual: nil)
+            return (view, 0, !req.criteriaCountedLive)
+        }.0
     }
 
     /// The unit's page; `manual` re-shows the manual-value form with what was typed and the errors.
