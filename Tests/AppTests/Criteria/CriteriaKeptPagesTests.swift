@@ -57,6 +57,11 @@ struct CriteriaKeptPagesTests {
                 #expect(scrapeCSRF(text) == b.csrf)
             }
             #expect(try await page(village).contains("2/3"))
+            // From a page counted ahead, the link to a unit below is today's page on the same set (no `on`): served from
+            // that unit's own figures counted ahead, and kept (the commune's default set here is the villages' too).
+            let link = "\(village)?set=\(f.set.id.uuidString.lowercased())"
+            #expect(try await page(commune).lowercased().contains("href=\"\(link.lowercased())\""))
+            try await inStep([link]) { _, text in #expect(text.contains("Số liệu tính sẵn lúc")) }
 
             // A definition: the set renamed, a threshold changed (through the API).
             #expect(try await app.api(.PATCH, "/api/v1/criteria/sets/\(f.set.id)", json: CriteriaSetInput(name: "Bộ thử đổi tên")).status == .ok)
@@ -146,5 +151,22 @@ struct CriteriaKeptPagesTests {
             #expect(scrapeCSRF(s) == second.csrf && !s.contains(official.csrf))
             #expect(pages.counts.hits == hits + 1)
         }
+    }
+
+    @Test("the province's communes chart: labels of at least 14 px on a 390-px phone, a part of 30 rows whole on an A4 page")
+    func chartSizes() throws {
+        let bars = (1...30).map { CriteriaCharts.Bar(label: "Xã Thử \($0)", value: $0 % 7, total: 7, good: $0 % 7 == 0, text: "\($0 % 7)/7") }
+        let svg = CriteriaCharts.rows(bars, title: "Các xã")
+        let box = try #require(svg.components(separatedBy: "viewBox=\"0 0 ").dropFirst().first?.components(separatedBy: "\"").first)
+        let (w, h) = (try #require(Double(box.split(separator: " ")[0])), try #require(Double(box.split(separator: " ")[1])))
+        #expect(w == CriteriaCharts.rowsWidth && svg.contains("font-size=\"\(CriteriaCharts.fmt(CriteriaCharts.rowsFont))\""))
+        // A 390-px phone: 366 px inside the page's margins (app.css `main { padding: 12px }`), the chart that wide.
+        #expect(CriteriaCharts.rowsFont * 366 / w >= 14)
+        // Printed 11 cm wide (app.css): 30 rows fit the 27.7 cm of an A4 page inside 1 cm margins, with the caption.
+        let css = try String(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../../Public/css/app.css"), encoding: .utf8)
+        #expect(css.contains("svg.crit-chart[data-chart=\"rows\"] { max-width: 11cm; }"))
+        #expect(h * 11 / w <= 26)
+        // Whole numbers written without decimals; every row a group with its tooltip.
+        #expect(!svg.contains(".0\"") && svg.components(separatedBy: "<g><title>").count == 31)
     }
 }

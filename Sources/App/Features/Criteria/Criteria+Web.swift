@@ -110,14 +110,18 @@ struct CriteriaWeb {
         }
     }
 
-    /// A unit's page. Today's page on the default set (no `on`, no `set`: the address every link to a unit's dashboard
-    /// takes), when its figures were counted ahead (`CRITERIA_PRECOMPUTE`), is kept in memory per viewer
-    /// (`SignedInPages`) under the data versions of everything it shows: the units (names, the trail) and the criteria
-    /// (definitions, manual values, snapshots, the rows counted ahead; migration 0035). The route's rule still checks
-    /// the caller's scope on every request before this runs; a page that counted live is never kept.
+    /// A unit's page. Today's page (no `on`: the address every link to a unit's dashboard takes, with `set=` from a
+    /// page counted ahead above it), when its figures were counted ahead (`CRITERIA_PRECOMPUTE`), is kept in memory per
+    /// viewer (`SignedInPages`) under the data versions of everything it shows: the units (names, the trail) and the
+    /// criteria (definitions, manual values, snapshots, the rows counted ahead; migration 0035). The route's rule still
+    /// checks the caller's scope on every request before this runs; a page that counted live is never kept, nor one
+    /// whose address is not exactly its canonical form (`set=` a set's id in lower case, then `lang=`).
     func unitPage(req: Request) async throws -> View {
         guard req.application.config.criteriaPrecompute, let pages = req.application.signedInPages else { return try await Self.renderUnit(req, manual: nil) }
-        let canonical = req.canonicalLangParameter ?? ""
+        var parts: [String] = []
+        if let set = req.query[String.self, at: "set"].flatMap(UUID.init(uuidString:)) { parts.append("set=" + set.uuidString.lowercased()) }
+        if let lang = req.canonicalLangParameter { parts.append(lang) }
+        let canonical = parts.joined(separator: "&")
         guard (req.url.query ?? "") == canonical else { return try await Self.renderUnit(req, manual: nil) }
         let unit = try req.scoped(AdminUnit.self)
         return try await pages.answer(req, page: "criteria", id: unit.id!, canonical: canonical, parts: [.units, .criteria]) {
@@ -200,7 +204,7 @@ struct CriteriaWeb {
                 }
                 return Failing(code: code, url: url, last: i == b.failing.count - 1)
             }
-            page.below.append(Below(name: b.unit.name, url: SiteURL.unitCriteria(.id(b.unit.id)).path + "?on=\(day)&set=\(set.id!.uuidString)",
+            page.below.append(Below(name: b.unit.name, url: SiteURL.unitCriteria(.id(b.unit.id)).path + Self.belowQuery(day: day, set: set, countedAhead: e.countedAt != nil),
                                     passes: b.passes, failing: failing))
             for f in b.failing { holds[f, default: 0] += 1 }
         }
@@ -209,6 +213,12 @@ struct CriteriaWeb {
         }
         page.holds = holds.map { Holds(code: $0.key, units: $0.value) }.sorted { ($1.units, $0.code) < ($0.units, $1.code) }
         return try await req.view.render("criteria/unit", page)
+    }
+
+    /// The query of a link to a unit below: the same day and set; from a page counted ahead, today without `on` (so
+    /// the page below is served from its own figures counted ahead, and kept, rather than counted live).
+    static func belowQuery(day: String, set: CriteriaSet, countedAhead: Bool) -> String {
+        countedAhead ? "?set=" + set.id!.uuidString.lowercased() : "?on=\(day)&set=\(set.id!.uuidString)"
     }
 
     struct RowView: Encodable { var code: String; var label: String; var detail: String; var url: String? }
