@@ -54,10 +54,18 @@ enum Entrypoint {
             try? await app.asyncShutdown()
             exit(e.code)
         } catch {
-            app.logger.report(error: error)
+            // A failed command says why on standard error and exits non-zero; it never crashes the process (an
+            // error thrown out of `main` stops Swift with a trap and a backtrace, which reads as a bug).
+            FileHandle.standardError.write(Data("thonso: \(Self.describe(error))\n".utf8))
             try? await app.asyncShutdown()
-            throw error
+            exit(1)
         }
         try await app.asyncShutdown()
+    }
+
+    /// An error as a person reads it (ConsoleKit's command errors say what was wrong and suggest a command).
+    static func describe(_ error: any Error) -> String {
+        if let e = error as? CommandError { return "\(e.description.replacingOccurrences(of: "\n\n", with: "\n")) (see `thonso --help`)" }
+        return (error as? any LocalizedError)?.errorDescription ?? String(describing: error)
     }
 }

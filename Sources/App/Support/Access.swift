@@ -226,8 +226,14 @@ struct RouteRuleMiddleware: AsyncMiddleware {
             req.logger.critical("route \(route.description) has no access rule")
             throw Abort(.internalServerError)
         }
-        if case .open = rule { return try await next.respond(to: req) }
+        if case .open = rule {
+            if let page = route.keptPage, let kept = try await req.application.signedInPages?.serve(req, page) { return kept }
+            return try await next.respond(to: req)
+        }
         guard req.access.isSignedIn else { return try askToSignIn(req) }
+        // A page kept for this caller at the data versions read with the session: the rule's decision is part of it
+        // (Support/SignedInPages.swift, `KeptPage`).
+        if let page = route.keptPage, let kept = try await req.application.signedInPages?.serve(req, page) { return kept }
         if case .row(let type, let permission) = rule {
             try await Self.load(type, permission, req)
         }

@@ -28,11 +28,14 @@ final class SessionBox: @unchecked Sendable {
     private var _outgoing: HTTPCookies.Value?
     /// Who the session's row signs in, read with it (nil: nobody, or no row).
     let signedIn: Access?
+    /// The data versions of the route's kept page (Support/SignedInPages.swift), read with the session's row.
+    let pageVersions: [Int64]?
 
-    init(cookie: String?, row: SessionRow?, signedIn: Access? = nil) {
+    init(cookie: String?, row: SessionRow?, signedIn: Access? = nil, pageVersions: [Int64]? = nil) {
         _cookie = cookie
         _row = row
         self.signedIn = signedIn
+        self.pageVersions = pageVersions
     }
     var cookie: String? { get { lock.withLock { _cookie } } set { lock.withLock { _cookie = newValue } } }
     var row: SessionRow? { get { lock.withLock { _row } } set { lock.withLock { _row = newValue } } }
@@ -62,11 +65,14 @@ public enum SessionStore {
     /// The session with this secret and, in the same query, who it signs in: the person with their grants (an
     /// inactive person signs nobody in) or the household (while it still has a card or a PIN). One query for every
     /// signed-in page instead of two (AccessMiddleware uses the caller found here).
-    static func load(_ secret: String, on db: any Database) async throws -> (SessionRow, Access?)? {
-        let rows = try await sql(db).raw("""
+    /// With `versions`, the same statement also reads those data versions (a kept page's, `PageVersion`).
+    static func load(_ secret: String, versions: [PageVersion.Part] = [], on db: any Database) async throws -> (SessionRow, Access?, [Int64]?)? {
+        let sql = try sql(db)
+        let (extra, count) = versions.isEmpty ? ("", 0) : PageVersion.columns(versions, sql)
+        let rows = try await sql.raw("""
             SELECT s.id, s.person_id, s.household_id, s.method, s.created_at, s.last_seen_at,
                    p.display_name, p.active, g.role, g.unit_id, h.code AS household_code,
-                   CASE WHEN h.card_token_hash IS NOT NULL OR h.pin_hash IS NOT NULL THEN 1 ELSE 0 END AS household_open
+                   CASE WHEN h.card_token_hash IS NOT NULL OR h.pin_hash IS NOT NULL THEN 1 ELSE 0 END AS household_open\(unsafeRaw: count > 0 ? ", " + extra : "")
             FROM sessions s LEFT JOIN people p ON p.id = s.person_id LEFT JOIN role_grants g ON g.person_id = p.id
             LEFT JOIN households h ON h.id = s.household_id
             WHERE s.token_hash = \(bind: Tokens.hash(secret))
@@ -89,7 +95,7 @@ public enum SessionStore {
                   try r.decode(column: "household_open", as: Int.self) == 1 {
             access = Access(personID: nil, tokenID: nil, displayName: code, grants: [], householdID: household)
         }
-        return (row, access)
+        return (row, access, count > 0 ? try PageVersion.decode(r, count: count) : nil)
     }
 
     /// Whether the row is still good at `now` under the configured limits.
@@ -172,9 +178,13 @@ struct SessionMiddleware: AsyncMiddleware {
         if let c = cookie, !SessionStore.wellFormed(c) { cookie = nil }
         var row: SessionRow? = nil
         var signedIn: Access? = nil
+        var versions: [Int64]? = nil
         var expired = false
         if let c = cookie, c.hasPrefix(SessionStore.sessionPrefix) {
-            if let (r, a) = try await SessionStore.load(c, on: req.db) { row = r; signedIn = a }
+            // A route that keeps its page ready reads the page's data versions in the same statement (req.route is
+            // set before global middleware runs).
+            let parts = req.application.signedInPages == nil ? [] : req.route?.keptPage?.parts ?? []
+            if let (r, a, v) = try await SessionStore.load(c, versions: parts, on: req.db) { row = r; signedIn = a; versions = v }
             if let r = row {
                 let now = req.now
                 if !SessionStore.alive(r, config: req.config, now: now) {
@@ -190,7 +200,7 @@ struct SessionMiddleware: AsyncMiddleware {
                 expired = true
             }
         }
-        let box = SessionBox(cookie: expired ? nil : cookie, row: row, signedIn: signedIn)
+        let box = SessionBox(cookie: expired ? nil : cookie, row: row, signedIn: signedIn, pageVersions: signedIn == nil ? nil : versions)
         if expired { box.outgoing = SessionStore.cookie("", config: req.config, maxAge: 0) }
         req.storage[SessionBoxKey.self] = box
         let res = try await next.respond(to: req)

@@ -1,6 +1,6 @@
-// Signed-in pages kept ready: a village's household list, a notice's reach page and the criteria dashboards counted
-// ahead (Criteria+Web.swift), each kept with the data version it was built at (migrations 0034 and 0035: moved on by
-// the database in every writer's transaction) and answered from memory
+// Signed-in pages kept ready (a village's household list, a notice's reach page; any route declaring `kept`: a household's
+// inbox, a public guide, the criteria dashboards counted ahead), each kept with the data version
+// it was built at (migration 0034: moved on by the database in every writer's transaction) and answered from memory
 // while that version holds. A request still passes its route's rule (the caller's session, the row and its scope),
 // then reads the version in one statement; only when it moved does the handler run its queries and render. The
 // version is read before the rows a page is built from, so a page kept under a version was built from data at least
@@ -17,9 +17,11 @@ import Fluent
 import SQLKit
 import Vapor
 
-/// The data versions of migrations 0034 and 0035 (`criteria`), by part.
+/// The data versions of migration 0034, by part.
 enum PageVersion {
-    enum Part: String, Sendable, CaseIterable { case units, registry, messages, criteria }
+    /// `procedures`: a commune's procedures and their published answers (migration 0036), what a guide shows;
+    /// `criteria`: the criteria definitions, manual values, snapshots and dashboards counted ahead (migration 0037).
+    enum Part: String, Sendable, CaseIterable { case units, registry, messages, procedures, criteria }
 
     /// One expression per part (compared as a whole): SQLite's row, plus the largest rowid of the tables whose
     /// inserts have no trigger; PostgreSQL's row plus its count of appended changes.
@@ -41,13 +43,23 @@ enum PageVersion {
         return out
     }
 
+    /// The columns that read the version of `parts` in a SELECT (`pv0`, `pv1`, …): alone (`current`) or beside
+    /// the session's own columns (SessionStore.load), so a kept page costs no statement of its own.
+    static func columns(_ parts: [Part], _ sql: any SQLDatabase) -> (list: String, count: Int) {
+        let exprs = expressions(parts, sql)
+        return (exprs.enumerated().map { "CAST(\($1) AS BIGINT) AS pv\($0)" }.joined(separator: ", "), exprs.count)
+    }
+
+    static func decode(_ row: any SQLRow, count: Int) throws -> [Int64] {
+        try (0..<count).map { try row.decode(column: "pv\($0)", as: Int64.self) }
+    }
+
     /// The version of `parts` now, in one statement.
     static func current(_ parts: [Part], on db: any Database) async throws -> [Int64] {
         guard let sql = db as? any SQLDatabase else { return [] }
-        let exprs = expressions(parts, sql)
-        let select = exprs.enumerated().map { "CAST(\($1) AS BIGINT) AS v\($0)" }.joined(separator: ", ")
-        guard let row = try await sql.raw("SELECT \(unsafeRaw: select)").first() else { return [] }
-        return try exprs.indices.map { try row.decode(column: "v\($0)", as: Int64.self) }
+        let (list, count) = columns(parts, sql)
+        guard let row = try await sql.raw("SELECT \(unsafeRaw: list)").first() else { return [] }
+        return try decode(row, count: count)
     }
 
     /// PostgreSQL: moves the appended changes into the version rows, per part, in one statement each (the version
@@ -67,19 +79,65 @@ enum PageVersion {
     }
 }
 
+/// A page a route keeps ready, declared where the route is registered (`route.kept(…)`). What it needs is read
+/// before anything else of the request: the data versions of `parts` come with the session (SessionMiddleware, the
+/// same one query) or, for a visitor who has not signed in, in one query of their own; when a page kept for this
+/// caller, target and query holds at those versions, RouteRuleMiddleware sends it before the rule loads its row or
+/// the handler runs. That is safe because the decisions the rule made when the page was built depend only on what
+/// the key and the versions hold: the caller's person, household and grants (in the key) and the rows of `parts`
+/// (the versions). `onHit` is what a view must still do when it is answered from memory (the list's audit row).
+struct KeptPage: Sendable {
+    /// Which page: "households", "reach", "inbox", "guide", "criteria".
+    var name: String
+    /// The data it is built from; must cover every table its rule and its handler read.
+    var parts: [PageVersion.Part]
+    /// What the page is of, from the route's parameters (nil: no such page, let the route answer).
+    var target: @Sendable (Request) -> String?
+    /// The canonical form of the request's query (nil: never kept, e.g. a search).
+    var canonical: @Sendable (Request) -> String?
+    /// Run before a kept page is sent, with the rows it showed.
+    var onHit: (@Sendable (Request, Int) async throws -> Void)? = nil
+}
+
+extension Route {
+    /// Declares the page this route keeps ready (see `KeptPage`).
+    @discardableResult
+    func kept(_ page: KeptPage) -> Route {
+        userInfo["keptPage"] = page
+        return self
+    }
+    var keptPage: KeptPage? { userInfo["keptPage"] as? KeptPage }
+}
+
+private struct KeptVersionsKey: StorageKey { typealias Value = [Int64] }
+private struct KeptMissedKey: StorageKey { typealias Value = Bool }
+
+extension Request {
+    /// The versions this request's kept page is checked and kept under, read once per request.
+    var keptVersions: [Int64]? {
+        get { storage[KeptVersionsKey.self] }
+        set { storage[KeptVersionsKey.self] = newValue }
+    }
+    /// Whether RouteRuleMiddleware already looked for a kept page and found none (the handler does not look again).
+    fileprivate var keptMissed: Bool {
+        get { storage[KeptMissedKey.self] ?? false }
+        set { storage[KeptMissedKey.self] = newValue }
+    }
+}
+
 /// The kept pages (see the top of this file).
 final class SignedInPages: Sendable {
     struct Key: Hashable, Sendable {
-        /// Which page: "households", "reach", "criteria".
+        /// Which page: "households", "reach", "inbox", "guide", "criteria".
         var page: String
-        /// The unit or notice it is of.
-        var id: UUID
+        /// What it is of (a unit's or a notice's id, a commune's code and a procedure's key).
+        var target: String
         /// Canonical parameters (numbers as parsed).
         var query: String
         var lang: String
         /// The day the header prints.
         var day: String
-        /// Who it was built for: person, name, grants.
+        /// Who it was built for: person, name, grants, household.
         var viewer: String
     }
     struct Kept: Sendable {
@@ -95,12 +153,18 @@ final class SignedInPages: Sendable {
     init(budget: Int) {
         self.budget = budget
         pages = KeptStore(budget: budget, largest: min(budget, RenderCache.largestPage)) { key, kept in
-            kept.bytes.count + key.query.utf8.count + key.viewer.utf8.count + 96
+            kept.bytes.count + key.target.utf8.count + key.query.utf8.count + key.viewer.utf8.count + 96
         }
     }
 
     /// Served from memory, and built, since start (tests and the benchmark read them).
     var counts: (hits: Int, misses: Int) { pages.counts }
+
+    /// Off: every page is built as if none were kept (a bench times both ways in one run; a test compares).
+    var bypass: Bool {
+        get { pages.bypass }
+        set { pages.bypass = newValue }
+    }
 
     /// The caller as the key names them: everything the header and their scope depend on.
     static func viewer(_ access: Access) -> String {
@@ -114,39 +178,52 @@ final class SignedInPages: Sendable {
         return t.count == marker.count ? t : nil
     }
 
-    /// Off: every page is built as if none were kept (a bench times both ways in one run).
-    var bypass: Bool {
-        get { pages.bypass }
-        set { pages.bypass = newValue }
+    private func key(_ req: Request, _ page: KeptPage, target: String, canonical: String) -> Key {
+        Key(page: page.name, target: target, query: canonical, lang: req.lang.rawValue, day: Day.today(), viewer: Self.viewer(req.access))
     }
 
-    /// Answers a page: the kept bytes when their version holds, else what `build` renders (kept under the version read
-    /// before it, when the URL's query is canonical). `build` answers the view and the rows it showed.
-    func answer(_ req: Request, page: String, id: UUID, canonical: String, parts: [PageVersion.Part],
-                build: () async throws -> (View, Int)) async throws -> (View, Int) {
-        let (view, rows, _) = try await answer(req, page: page, id: id, canonical: canonical, parts: parts) {
-            let (view, rows) = try await build()
-            return (view, rows, true)
-        }
-        return (view, rows)
+    /// The versions of `page`'s parts for this request: read with the session when there is one, else now.
+    private func versions(_ req: Request, _ page: KeptPage) async throws -> [Int64] {
+        if let v = req.keptVersions { return v }
+        let v: [Int64]
+        if let read = req.sessionBox.pageVersions, req.route?.keptPage?.name == page.name { v = read } else { v = try await PageVersion.current(page.parts, on: req.db) }
+        req.keptVersions = v
+        return v
     }
 
-    /// The same, with `build` saying whether what it rendered may be kept (a page that counted live may not: its
-    /// figures come from tables its parts do not cover).
-    func answer(_ req: Request, page: String, id: UUID, canonical: String, parts: [PageVersion.Part],
-                build: () async throws -> (View, Int, Bool)) async throws -> (View, Int, Bool) {
-        guard !pages.bypass, let marker = req.application.renderCache?.marker, let token = Self.token(req, marker: marker) else { return try await build() }
-        let version = try await PageVersion.current(parts, on: req.db)
-        let key = Key(page: page, id: id, query: canonical, lang: req.lang.rawValue, day: Day.today(), viewer: Self.viewer(req.access))
-        if let kept = pages.value(key, valid: { $0.version == version }) {
-            return (View(data: ByteBuffer(bytes: RenderCache.replacing(kept.bytes, marker, with: token))), kept.rows, true)
+    /// The kept page for this request, when one holds (RouteRuleMiddleware): its `onHit` run, ready to send.
+    func serve(_ req: Request, _ page: KeptPage) async throws -> Response? {
+        guard req.method == .GET, !pages.bypass, let marker = req.application.renderCache?.marker,
+              let target = page.target(req), let canonical = page.canonical(req) else { return nil }
+        let version = try await versions(req, page)
+        guard let token = Self.token(req, marker: marker) else { return nil }
+        guard let kept = pages.value(key(req, page, target: target, canonical: canonical), valid: { $0.version == version }) else {
+            req.keptMissed = true
+            return nil
         }
-        let (view, rows, keep) = try await build()
-        if keep, (req.url.query ?? "") == canonical {
+        try await page.onHit?(req, kept.rows)
+        let res = Response(status: .ok, body: .init(buffer: ByteBuffer(bytes: RenderCache.replacing(kept.bytes, marker, with: token))))
+        res.headers.contentType = .html
+        return res
+    }
+
+    /// Answers a page in its handler: the kept bytes when their version holds, else what `build` renders (kept
+    /// under the versions read before it, when the URL's query is canonical and `build` says the page may be kept:
+    /// a negative row count means it may not, e.g. an inbox page whose view marked notices delivered).
+    func answer(_ req: Request, _ page: KeptPage, build: () async throws -> (View, Int)) async throws -> (View, Int) {
+        guard !pages.bypass, let marker = req.application.renderCache?.marker, let token = Self.token(req, marker: marker),
+              let target = page.target(req), let canonical = page.canonical(req) else { return try await build() }
+        let version = try await versions(req, page)
+        let key = key(req, page, target: target, canonical: canonical)
+        if !req.keptMissed, let kept = pages.value(key, valid: { $0.version == version }) {
+            return (View(data: ByteBuffer(bytes: RenderCache.replacing(kept.bytes, marker, with: token))), kept.rows)
+        }
+        let (view, rows) = try await build()
+        if rows >= 0, (req.url.query ?? "") == canonical {
             let bytes = Array(view.data.readableBytesView)
             pages.keep(key, Kept(version: version, bytes: RenderCache.replacing(bytes, token, with: marker), rows: rows))
         }
-        return (view, rows, keep)
+        return (view, max(rows, 0))
     }
 }
 

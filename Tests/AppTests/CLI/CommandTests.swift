@@ -32,6 +32,20 @@ struct CommandTests {
         return Run(status: r.status, output: r.text)
     }
 
+    @Test("a command that fails says why and exits 1, without a crash or a backtrace", .enabled(if: binary != nil))
+    func failingCommandExitsCleanly() async throws {
+        let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("thonso-cli-fail-\(UUID().uuidString.prefix(8)).sqlite")
+        defer { try? FileManager.default.removeItem(at: tmp) }
+        let env = ["DATABASE_PATH": tmp.path, "AUTO_MIGRATE": "1"]
+        // An unknown subcommand of a command group, and an unknown command: ConsoleKit throws, main must not rethrow.
+        for args in [["import", "/no/such/file.csv"], ["no-such-command"]] {
+            let r = try await Self.run(args, env: env)
+            #expect(r.status == 1, "\(args): \(r.status) \(r.output)")
+            #expect(r.output.contains("thonso: Unknown command"), "\(args): \(r.output)")
+            #expect(!r.output.contains("Fatal error") && !r.output.contains("Backtrac") && !r.output.contains("crashed"), "\(args): \(r.output)")
+        }
+    }
+
     @Test("demo, export, re-import unchanged, a bad file exits non-zero naming its lines, and every migration reverts and applies again", .enabled(if: binary != nil))
     func demoExportImport() async throws {
         let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("thonso-cli-\(UUID().uuidString)")

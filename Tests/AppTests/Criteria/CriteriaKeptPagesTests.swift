@@ -1,5 +1,5 @@
 // The criteria dashboards counted ahead, kept in memory per viewer (Criteria+Web.swift `unitPage`, SignedInPages,
-// migration 0035), through HTTP as officials use them: the village, commune and province pages are served from memory
+// migration 0037), through HTTP as officials use them: the village, commune and province pages are served from memory
 // while nothing they show changes; a definition change, a manual value, a snapshot, a new count and a renamed unit
 // each show on the very next request, and the page then equals one built afresh; a page is never served to another
 // person, and scope is checked before anything is served; a page that counts live (another day) is never kept.

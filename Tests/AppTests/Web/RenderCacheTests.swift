@@ -86,10 +86,12 @@ struct RenderCacheTests {
             _ = try await ProcFixture.make(app)
             let cache = try #require(app.renderCache)
             let marker = String(decoding: cache.marker, as: UTF8.self)
+            // The guide is kept whole (Support/SignedInPages.swift): its hits are counted there.
+            func allHits() -> Int { cache.counts.hits + (app.signedInPages?.counts.hits ?? 0) }
             let (a, pageA) = try await app.visitor("/p/00001/birthRegistration")
-            let hits = cache.counts.hits
+            let hits = allHits()
             let (b, pageB) = try await app.visitor("/p/00001/birthRegistration")
-            #expect(cache.counts.hits == hits + 1, "the second visitor's page comes from the cache")
+            #expect(allHits() == hits + 1, "the second visitor's page comes from the cache")
             #expect(a.csrf != b.csrf && a.cookie != b.cookie)
             #expect(!pageA.text.contains(marker) && !pageB.text.contains(marker))
             #expect(pageB.text.replacingOccurrences(of: b.csrf, with: a.csrf) == pageA.text)

@@ -1,5 +1,5 @@
-// Signed-in pages kept ready under a data version (Support/SignedInPages.swift, migration 0034): a village's
-// household list and a notice's reach page. Every kind of write they show — through the app, through plain SQL, a
+// Pages kept ready under a data version (Support/SignedInPages.swift, migrations 0034 and 0036): a village's
+// household list, a notice's reach page, a household's inbox and the public guide of a procedure. Every kind of write they show — through the app, through plain SQL, a
 // rename of a unit they name — shows on the very next request; a page is never served to another person; the counts
 // prove the pages are served from memory.
 import Fluent
@@ -174,6 +174,134 @@ struct SignedInPagesTests {
             _ = try await PageVersion.compact(on: app.db)
             #expect(try await PageVersion.current(PageVersion.Part.allCases, on: app.db) == all)
             if TestDB.isPostgres { #expect(try await app.count("page_changes") == 0) }
+        }
+    }
+
+    @Test("a public guide: kept for visitors, every write to its procedure, its answers and its commune shows next, a household's page stays its own")
+    func guide() async throws {
+        try await withTestApp { app in
+            let f = try await ProcFixture.make(app)
+            let pages = try #require(app.signedInPages)
+            let sql = app.db as! any SQLDatabase
+            let path = "/p/00001/birthRegistration"
+            func anonymous() async throws -> String {
+                let res = try await app.anonymousPage(path)
+                #expect(res.status == .ok)
+                return res.text
+            }
+            let first = try await anonymous()
+            let before = pages.counts
+            let second = try await anonymous()
+            #expect(pages.counts.hits == before.hits + 1 && pages.counts.misses == before.misses)
+            // Each visitor gets a form token of their own in the kept page.
+            #expect(scrapeCSRF(first) != nil && scrapeCSRF(second) != nil && scrapeCSRF(first) != scrapeCSRF(second))
+            #expect(first.replacingOccurrences(of: scrapeCSRF(first)!, with: "") == second.replacingOccurrences(of: scrapeCSRF(second)!, with: ""))
+
+            // Through the API, through plain SQL, the commune's name, a published answer.
+            let birth = try await f.procedure(app, "birthRegistration")
+            #expect(try await app.api(.PATCH, "/api/v1/procedures/\(birth.id)", json: ProcedureInput(fee: "Miễn lệ phí khi đăng ký đúng hạn"), token: f.officerToken).status == .ok)
+            #expect(try await anonymous().contains("Miễn lệ phí khi đăng ký đúng hạn"))
+            try await sql.raw("UPDATE procedures SET summary = 'Tóm tắt đã sửa bằng SQL' WHERE id = \(bind: birth.id)").run()
+            #expect(try await anonymous().contains("Tóm tắt đã sửa bằng SQL"))
+            try await sql.raw("UPDATE admin_units SET name = 'Xã Thử Đổi Tên' WHERE id = \(bind: f.tree.commune.id)").run()
+            #expect(try await anonymous().contains("Xã Thử Đổi Tên"))
+            let (visitor, _) = try await app.visitor(path)
+            #expect(try await app.form(path + "/ask", ["question": "Sinh ở nhà thì cần giấy gì?", "phone": "0999123456"], as: visitor).status == .ok)
+            let queue = try await app.api(.GET, "/api/v1/communes/\(f.tree.commune.id)/questions", token: f.officerToken).decode(QuestionQueueDTO.self)
+            _ = try await app.form("/questions/\(queue.items[0].id)/answer", ["answer": "Mang giấy cam đoan có người làm chứng.", "publish": "1"], as: f.officer)
+            #expect(try await anonymous().contains("Mang giấy cam đoan có người làm chứng."))
+            _ = try await app.form("/questions/\(queue.items[0].id)/publish", ["published": "0"], as: f.officer)
+            #expect(!(try await anonymous()).contains("Mang giấy cam đoan có người làm chứng."))
+
+            // A signed-in household's guide has its own header; visitors never get it, nor it theirs.
+            let (home, _) = try await app.householdBrowser(code: "HG-1", village: f.tree.village1)
+            for _ in 0..<2 {
+                let mine = try await app.page(path, as: home).text
+                #expect(mine.contains(SiteURL.myAnnouncements.path) && scrapeCSRF(mine) == home.csrf)
+                let theirs = try await anonymous()
+                #expect(!theirs.contains(SiteURL.myAnnouncements.path) && !theirs.contains(home.csrf))
+            }
+            // Unknown procedures and communes are not found, and keep nothing.
+            #expect(try await app.anonymousPage("/p/00001/noSuchProcedure").status == .notFound)
+            #expect(try await app.anonymousPage("/p/99999/birthRegistration").status == .notFound)
+        }
+    }
+
+    @Test("a household's inbox: a view that marks notices delivered is not kept, the next is; new notices and its own reads show next; never another household's")
+    func inbox() async throws {
+        try await withTestApp { app in
+            let v = try await Village.make(app)
+            let pages = try #require(app.signedInPages)
+            let a = try await publish(app, announcement("Họp tổ dân phố", units: [v.tree.commune]))
+            try await Jobs.runUntilIdle(app)
+            let one = try await householdBrowser(app, v.households[0].household.id)
+            let two = try await householdBrowser(app, v.households[1].household.id)
+            let sql = app.db as! any SQLDatabase
+            func inbox(_ b: Browser) async throws -> String {
+                let res = try await app.page("/my/announcements", as: b)
+                #expect(res.status == .ok)
+                return res.text
+            }
+            func state(_ h: UUID) async throws -> String {
+                try await sql.raw("SELECT state FROM deliveries WHERE household_id = \(bind: h) AND announcement_id = \(bind: a.id)").first()!.decode(column: "state", as: String.self)
+            }
+            // The first view marks the notice delivered: built, not kept; the second is kept; the third served from memory.
+            let c0 = pages.counts
+            #expect(try await inbox(one).contains("Họp tổ dân phố"))
+            #expect(try await state(v.households[0].household.id) == "delivered")
+            _ = try await inbox(one)
+            #expect(pages.counts.misses == c0.misses + 2 && pages.counts.hits == c0.hits)
+            let kept = try await inbox(one)
+            #expect(pages.counts.hits == c0.hits + 1)
+            #expect(scrapeCSRF(kept) == one.csrf)
+            // Household one reads it: its page shows it read; household two's still shows it new, with its own token.
+            #expect(try await app.form("/my/announcements/\(a.id)/read", [:], as: one).status == .seeOther)
+            #expect(!(try await inbox(one)).contains("tag new"))
+            let theirs = try await inbox(two)
+            #expect(theirs.contains("tag new") && scrapeCSRF(theirs) == two.csrf && !theirs.contains(one.csrf))
+            // A new notice shows on the next view.
+            _ = try await publish(app, announcement("Lịch tiêm phòng mới", units: [v.tree.commune]))
+            try await Jobs.runUntilIdle(app)
+            #expect(try await inbox(one).contains("Lịch tiêm phòng mới"))
+        }
+    }
+
+    @Test("a kept reach page is answered before the rule loads its notice, and still never to a person out of scope")
+    func reachScope() async throws {
+        try await withTestApp { app in
+            let v = try await Village.make(app)
+            let pages = try #require(app.signedInPages)
+            let a = try await publish(app, announcement(units: [v.tree.village1]))
+            try await Jobs.runUntilIdle(app)
+            let path = "/announcements/\(a.id)/reach"
+            #expect(try await app.page(path).status == .ok)
+            let hits = pages.counts.hits
+            #expect(try await app.page(path).status == .ok)
+            #expect(pages.counts.hits == hits + 1)
+            // A village head of the other village, and one of this village with no right to publish: not found.
+            let v2 = try #require(await AdminUnit.find(v.tree.village2.id, on: app.db))
+            _ = try await AccountActions.createPerson(username: "truongthon2", displayName: "Trưởng thôn Đoài", password: testPassword,
+                                                      role: .villageHead, unit: v2, app: app)
+            let other = try await app.signIn("truongthon2")
+            for _ in 0..<2 { #expect(try await app.page(path, as: other).status == .notFound) }
+            #expect(pages.counts.hits == hits + 1)
+        }
+    }
+
+    @Test("the procedures' version moves with procedures and questions, not with other parts' writes")
+    func proceduresVersion() async throws {
+        try await withTestApp { app in
+            let f = try await ProcFixture.make(app)
+            let sql = app.db as! any SQLDatabase
+            func v() async throws -> [Int64] { try await PageVersion.current([.procedures], on: app.db) }
+            let start = try await v()
+            #expect(try await app.api(.POST, "/api/v1/households", json: householdInput("H1", village: f.tree.village1)).status == .created)
+            #expect(try await v() == start)
+            try await sql.raw("UPDATE procedures SET fee = fee").run()
+            let moved = try await v()
+            #expect(moved != start)
+            try await sql.raw("DELETE FROM procedure_questions").run()   // none: a statement that changes no row
+            if TestDB.isPostgres { #expect(try await v() != moved) } else { #expect(try await v() == moved) }
         }
     }
 }

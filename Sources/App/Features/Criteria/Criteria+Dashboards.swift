@@ -8,7 +8,7 @@
 // counts live as before. Writes do not move the rows: they stay in step through the hourly job (and `thonso bench
 // criteria` calls `refresh`); until then the page says how old its figures are and the live count is one click away.
 // The pages served from these rows are also kept rendered per viewer while the units' and criteria's data version
-// holds (Criteria+Web.swift `unitPage`, migration 0035): a request that counts live says so (`criteriaCountedLive`).
+// holds (Criteria+Web.swift `unitPage`, migration 0037): a request that counts live says so (`criteriaCountedLive`).
 import Fluent
 import SQLKit
 import Vapor

@@ -8,7 +8,7 @@ import Vapor
 struct CriteriaWeb {
     func add(_ web: any RoutesBuilder) {
         web.get(SiteURL.criteria.components, use: index).rule(.list(.readCriteria))
-        web.get(SiteURL.unitCriteria(.key).components, use: unitPage).rule(.unit(.readCriteria))
+        web.get(SiteURL.unitCriteria(.key).components, use: unitPage).rule(.unit(.readCriteria)).kept(Self.keptPage)
         web.get(SiteURL.unitCriteriaRows(.key).components, use: rowsPage).rule(.unit(.readCriteria))
         CriteriaReportsWeb().add(web)
         CriteriaDefinitionsWeb().add(web)
@@ -110,23 +110,29 @@ struct CriteriaWeb {
         }
     }
 
-    /// A unit's page. Today's page (no `on`: the address every link to a unit's dashboard takes, with `set=` from a
-    /// page counted ahead above it), when its figures were counted ahead (`CRITERIA_PRECOMPUTE`), is kept in memory per
-    /// viewer (`SignedInPages`) under the data versions of everything it shows: the units (names, the trail) and the
-    /// criteria (definitions, manual values, snapshots, the rows counted ahead; migration 0035). The route's rule still
-    /// checks the caller's scope on every request before this runs; a page that counted live is never kept, nor one
-    /// whose address is not exactly its canonical form (`set=` a set's id in lower case, then `lang=`).
+    /// A unit's page kept in memory per viewer (`SignedInPages`): today's page (no `on`: the address every link to a
+    /// unit's dashboard takes, with `set=` from a page counted ahead above it) when its figures were counted ahead
+    /// (`CRITERIA_PRECOMPUTE`), under the data versions of everything it and its route's rule read: the units (the
+    /// unit, its scope, names, the trail) and the criteria (definitions, manual values, snapshots, the rows counted
+    /// ahead; migration 0037). Never a page that counted live (its figures come from tables these parts do not cover),
+    /// nor one whose address is not exactly its canonical form (`set=` a set's id in lower case, then `lang=`).
+    static let keptPage = KeptPage(
+        name: "criteria", parts: [.units, .criteria],
+        target: { req in req.parameters.get("id").flatMap(UUID.init(uuidString:))?.uuidString },
+        canonical: { req in
+            guard req.application.config.criteriaPrecompute else { return nil }
+            var parts: [String] = []
+            if let set = req.query[String.self, at: "set"].flatMap(UUID.init(uuidString:)) { parts.append("set=" + set.uuidString.lowercased()) }
+            if let lang = req.canonicalLangParameter { parts.append(lang) }
+            let canonical = parts.joined(separator: "&")
+            return (req.url.query ?? "") == canonical ? canonical : nil
+        })
+
     func unitPage(req: Request) async throws -> View {
-        guard req.application.config.criteriaPrecompute, let pages = req.application.signedInPages else { return try await Self.renderUnit(req, manual: nil) }
-        var parts: [String] = []
-        if let set = req.query[String.self, at: "set"].flatMap(UUID.init(uuidString:)) { parts.append("set=" + set.uuidString.lowercased()) }
-        if let lang = req.canonicalLangParameter { parts.append(lang) }
-        let canonical = parts.joined(separator: "&")
-        guard (req.url.query ?? "") == canonical else { return try await Self.renderUnit(req, manual: nil) }
-        let unit = try req.scoped(AdminUnit.self)
-        return try await pages.answer(req, page: "criteria", id: unit.id!, canonical: canonical, parts: [.units, .criteria]) {
+        guard let pages = req.application.signedInPages else { return try await Self.renderUnit(req, manual: nil) }
+        return try await pages.answer(req, Self.keptPage) {
             let view = try await Self.renderUnit(req, manual: nil)
-            return (view, 0, !req.criteriaCountedLive)
+            return (view, req.criteriaCountedLive ? -1 : 0)
         }.0
     }
 

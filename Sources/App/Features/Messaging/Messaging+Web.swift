@@ -15,7 +15,7 @@ struct MessagingWeb {
         signedIn.post(SiteURL.announcementPublish(.key).components, use: publish).rule(.announcementToChange(.publishAnnouncements))
         signedIn.post(SiteURL.announcementCorrect(.key).components, use: correct).rule(.announcementToChange(.publishAnnouncements))
         signedIn.post(SiteURL.announcementWithdraw(.key).components, use: withdraw).rule(.announcementToChange(.publishAnnouncements))
-        signedIn.get(SiteURL.announcementReach(.key).components, use: reach).rule(.announcement(.publishAnnouncements))
+        signedIn.get(SiteURL.announcementReach(.key).components, use: reach).rule(.announcement(.publishAnnouncements)).kept(Self.reachPage)
         signedIn.get(SiteURL.announcementFollowUp(.key).components, use: followUp).rule(.announcement(.publishAnnouncements))
         signedIn.post(SiteURL.announcementInformed(.key).components, use: informed).rule(.announcement(.publishAnnouncements))
         signedIn.on(.POST, SiteURL.announcementFollowUpImport(.key).components, body: .collect(maxSize: "20mb"), use: followUpImport)
@@ -24,7 +24,7 @@ struct MessagingWeb {
         signedIn.post(SiteURL.announcementAttendance(.key).components, use: attendance).rule(.announcement(.publishAnnouncements))
         signedIn.get(SiteURL.announcementAudio(.key).components, use: audio).rule(.announcement(.publishAnnouncements))
         signedIn.get(SiteURL.unitBulletin(.key).components, use: bulletin).rule(.unit(.publishAnnouncements))
-        signedIn.get(SiteURL.myAnnouncements.components, use: inbox).rule(.signedIn)
+        signedIn.get(SiteURL.myAnnouncements.components, use: inbox).rule(.signedIn).kept(Self.inboxPage)
         signedIn.get(SiteURL.myAnnouncement(.key).components, use: myAnnouncement).rule(.signedIn)
         signedIn.post(SiteURL.myAnnouncementRead(.key).components, use: read).rule(.signedIn)
         signedIn.post(SiteURL.myAnnouncementRSVP(.key).components, use: rsvp).rule(.signedIn)
@@ -364,14 +364,33 @@ struct MessagingWeb {
         return req.redirect(to: SiteURL.announcement(.id(a.id!)).path, redirectType: .normal)
     }
 
+    /// A notice's reach page, kept ready per caller under the units' and the notices' version.
+    static let reachPage = KeptPage(
+        name: "reach", parts: [.units, .messages],
+        target: { req in req.parameters.get("id").flatMap(UUID.init(uuidString:))?.uuidString },
+        canonical: { req in req.canonicalLangParameter ?? "" })
+
+    /// A household's inbox, kept ready per household under the units' and the notices' version; a view that marks
+    /// notices delivered is not kept (the next one is, once nothing is left to mark).
+    static let inboxPage = KeptPage(
+        name: "inbox", parts: [.units, .messages],
+        target: { req in req.access.householdID?.uuidString },
+        canonical: { req in
+            let page = PageRequest(req, defaultPer: 20)
+            var parts: [String] = []
+            if let lang = req.canonicalLangParameter { parts.append(lang) }
+            if req.query[String.self, at: "per"] != nil { parts.append("per=\(page.per)") }
+            if req.query[String.self, at: "page"] != nil { parts.append("page=\(page.page)") }
+            return parts.joined(separator: "&")
+        })
+
     struct ReachPage: Encodable { var layout: Layout; var title: String; var reach: ReachView; var backURL: String }
 
     func reach(req: Request) async throws -> View {
         let a = try req.scoped(Announcement.self)
         // Kept ready under the notices' and the units' version (Support/SignedInPages.swift), per caller.
         if let pages = req.application.signedInPages {
-            let canonical = req.canonicalLangParameter ?? ""
-            return try await pages.answer(req, page: "reach", id: a.id!, canonical: canonical, parts: [.units, .messages]) {
+            return try await pages.answer(req, Self.reachPage) {
                 // Read again after the version: the rule loaded the notice (and decided who may change it) before it.
                 guard let fresh = try await Announcement.find(a.id!, on: req.db) else { throw Abort(.notFound) }
                 return (try await reachPage(req, fresh, canEdit: nil), 0)
@@ -565,12 +584,19 @@ struct MessagingWeb {
 
     func inbox(req: Request) async throws -> Response {
         guard let h = req.access.householdID else { return req.redirect(to: SiteURL.announcements.path, redirectType: .normal) }
+        guard let pages = req.application.signedInPages else { return try await buildInbox(req, h).0.encodeResponse(for: req) }
+        return try await pages.answer(req, Self.inboxPage) { try await buildInbox(req, h) }.0.encodeResponse(for: req)
+    }
+
+    /// The inbox page, and -1 for its rows when it marked notices delivered (so it is not kept).
+    private func buildInbox(_ req: Request, _ h: UUID) async throws -> (View, Int) {
         let page = PageRequest(req, defaultPer: 20)
         let result = try await MessagingQueries.inbox(household: h, page: page, on: req.db)
         // Only what is not yet delivered is looked up again (a page already seen costs no query here).
-        try await MessagingQueries.markSeen(household: h, announcements: result.items.filter { $0.status == .published && ($0.state == .queued || $0.state == .sent) }.map(\.id), on: req.db)
+        let unseen = result.items.filter { $0.status == .published && ($0.state == .queued || $0.state == .sent) }.map(\.id)
+        try await MessagingQueries.markSeen(household: h, announcements: unseen, on: req.db)
         let lang = req.lang
-        return try await req.view.render("messaging/inbox", InboxPage(
+        let view = try await req.view.render("messaging/inbox", InboxPage(
             layout: Layout(req, title: lang.t("announcement.inbox")),
             rows: result.items.map { i in
                 InboxRow(url: SiteURL.myAnnouncement(.id(i.id)).path, title: i.title, category: lang.t("announcement.category.\(i.category.rawValue)"),
@@ -578,7 +604,8 @@ struct MessagingWeb {
                          withdrawn: i.status == .withdrawn, corrected: i.corrected, starts: i.startsAt.map { Moment.display($0) })
             },
             pager: Pager(req, page: page.page, per: page.per, total: result.total), pushKeyURL: APIURL.pushKey.path,
-            pushSubscribeURL: APIURL.pushSubscriptions.path)).encodeResponse(for: req)
+            pushSubscribeURL: APIURL.pushSubscriptions.path))
+        return (view, unseen.isEmpty ? result.items.count : -1)
     }
 
     struct MyAnnouncementPage: Encodable {

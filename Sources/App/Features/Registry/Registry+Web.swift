@@ -8,7 +8,7 @@ struct RegistryWeb {
     var maxUploadBytes = 50 * 1_048_576
 
     func addRoutes(to app: any RoutesBuilder) {
-        app.get(SiteURL.unitHouseholds(.key).components, use: list).rule(.unit(.readRegistry))
+        app.get(SiteURL.unitHouseholds(.key).components, use: list).rule(.unit(.readRegistry)).kept(Self.listPage)
         app.get(SiteURL.householdNew(.key).components, use: newHousehold).rule(.unit(.writeRegistry))
         app.post(SiteURL.householdNew(.key).components, use: createHousehold).rule(.unit(.writeRegistry))
         app.get(SiteURL.household(.key).components, use: show).rule(.household(.readRegistry))
@@ -75,8 +75,7 @@ struct RegistryWeb {
         // A list without a search is kept ready under the registry's and the units' version (Support/SignedInPages.swift);
         // its audit row is written on every view all the same, before the page is sent (docs/security.md).
         if let pages = req.application.signedInPages, Fold.key(q).isEmpty {
-            let (view, rows) = try await pages.answer(req, page: "households", id: unit.id!, canonical: Self.canonicalQuery(req, page),
-                                                      parts: [.units, .registry]) {
+            let (view, rows) = try await pages.answer(req, Self.listPage) {
                 // Read again after the version: the rule loaded the unit before it.
                 guard let fresh = try await AdminUnit.find(unit.id!, on: req.db) else { throw Abort(.notFound) }
                 return try await build(req, fresh, page: page, q: q)
@@ -88,6 +87,19 @@ struct RegistryWeb {
         try await Audit.recordRead("list", Household.schema, unit: unit.id, after: ["q": q, "rows": String(rows)], for: req)
         return view
     }
+
+    /// A village's (a group's, a commune's) household list without a search is kept ready per caller under the units'
+    /// and the registry's version; answered from memory, its view is audited all the same, before it is sent.
+    static let listPage = KeptPage(
+        name: "households", parts: [.units, .registry],
+        target: { req in req.parameters.get("id").flatMap(UUID.init(uuidString:))?.uuidString },
+        canonical: { req in
+            Fold.key(req.query[String.self, at: "q"] ?? "").isEmpty ? canonicalQuery(req, PageRequest(req, defaultPer: req.config.pageSize)) : nil
+        },
+        onHit: { req, rows in
+            let unit = try req.idParameter()
+            try await Audit.recordRead("list", Household.schema, unit: unit, after: ["q": req.query[String.self, at: "q"] ?? "", "rows": String(rows)], for: req)
+        })
 
     /// The parameters that make a household list without a search, in one order and spelling: `lang` (when it names
     /// a language), `per` and `page` (when given, as parsed).

@@ -66,7 +66,21 @@ enum Guide {
         return (try r.decode(column: "commune_name", as: String.self), try r.decode(column: "commune_code", as: String.self), p)
     }
 
+    /// A guide as it is first shown (no form sent) is kept ready per visitor kind, under the units' and the
+    /// procedures' version (Support/SignedInPages.swift): a visitor who has not signed in costs one statement.
+    static let keptPage = KeptPage(
+        name: "guide", parts: [.units, .procedures],
+        target: { req in
+            guard let code = req.parameters.get("commune"), let key = req.parameters.get("key"), code.count <= 10, key.count <= 40 else { return nil }
+            return code + "/" + key
+        },
+        canonical: { req in req.canonicalLangParameter ?? "" })
+
     static func page(_ req: Request, form: FormState = FormState(), asked: String? = nil, confirm: ConfirmBox? = nil, status: HTTPResponseStatus = .ok) async throws -> Response {
+        try await view(req, form: form, asked: asked, confirm: confirm).encodeResponse(status: status, for: req)
+    }
+
+    static func view(_ req: Request, form: FormState = FormState(), asked: String? = nil, confirm: ConfirmBox? = nil) async throws -> View {
         let (communeName, communeCode, p) = try await targetRows(req)
         // The published answers, newest first, as plain rows.
         let faqRows = try await (req.db as! any SQLDatabase).raw("""
@@ -74,13 +88,12 @@ enum Guide {
             ORDER BY answered_at DESC LIMIT 20
             """).all()
         let faq = try faqRows.map { FAQ(question: try $0.decode(column: "question", as: String.self), answer: try $0.decode(column: "answer", as: String?.self) ?? "") }
-        let view = try await req.view.render("procedures/guide", GuidePage(
+        return try await req.view.render("procedures/guide", GuidePage(
             layout: Layout(req, title: p.name, needsToken: true), communeName: communeName, p: p.toDTO(communeCode: communeCode),
             faq: faq,
             askURL: SiteURL.guideAsk(communeCode, p.key).path, bookURL: SiteURL.guideBook(communeCode, p.key).path,
             papersURL: SiteURL.guidePapers(communeCode, p.key).path, form: form, asked: asked, confirm: confirm,
             householdSignedIn: req.access.householdID != nil,
             reportURL: SiteURL.reportNew(communeCode).path, reportsURL: SiteURL.reportsPublic(communeCode).path))
-        return try await view.encodeResponse(status: status, for: req)
     }
 }

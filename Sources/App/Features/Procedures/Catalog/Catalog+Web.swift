@@ -14,7 +14,7 @@ struct ProceduresWeb {
         signedIn.post(SiteURL.procedureNew(.key).components, use: createProcedure).rule(.commune(.manageProcedures))
         signedIn.get(SiteURL.procedureEdit(.key).components, use: editProcedure).rule(.procedure(.manageProcedures))
         signedIn.post(SiteURL.procedureEdit(.key).components, use: updateProcedure).rule(.procedure(.manageProcedures))
-        open.get(SiteURL.guide(":commune", ":key").components, use: guide).rule(.open)
+        open.get(SiteURL.guide(":commune", ":key").components, use: guide).rule(.open).kept(Guide.keptPage)
         signedIn.get(SiteURL.boards(.key).components, use: boards).rule(.commune(.manageProcedures))
         signedIn.post(SiteURL.boards(.key).components, use: createBoard).rule(.commune(.manageProcedures))
         signedIn.get(SiteURL.board(.key).components, use: board).rule(.board(.manageProcedures))
@@ -136,5 +136,8 @@ struct ProceduresWeb {
 
     // MARK: the public guide (Catalog+Guide.swift)
 
-    func guide(req: Request) async throws -> Response { try await Guide.page(req) }
+    func guide(req: Request) async throws -> Response {
+        guard let pages = req.application.signedInPages else { return try await Guide.page(req) }
+        return try await pages.answer(req, Guide.keptPage) { (try await Guide.view(req), 0) }.0.encodeResponse(for: req)
+    }
 }

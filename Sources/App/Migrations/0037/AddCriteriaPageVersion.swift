@@ -1,4 +1,4 @@
-// 0035: a fourth part of the kept pages' data versions (0034, Support/SignedInPages.swift): `criteria`, moved on by
+// 0037: a fifth part of the kept pages' data versions (0034, 0036; Support/SignedInPages.swift): `criteria`, moved on by
 // every write to what the criteria dashboards show when counted ahead — the definitions (criteria_sets, criteria,
 // criteria_set_includes), manual values (criterion_values), snapshots (criteria_snapshots: their values are written
 // and deleted with them) and the figures counted ahead (criteria_dashboards). The village, commune and province
