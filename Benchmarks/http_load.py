@@ -41,10 +41,11 @@ end
 '''
 
 
-def rss_mb(pid):
+def rss_mb(pid, field="VmRSS"):
+    """Resident memory in MB: all of it (VmRSS), or its anonymous part (RssAnon: heap, stacks; not code)."""
     with open(f"/proc/{pid}/status") as f:
         for line in f:
-            if line.startswith("VmRSS:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1]) / 1024
     return 0.0
 
@@ -220,7 +221,7 @@ def run(a, base, server, lua):
         return 0
     time.sleep(3)
     idle = rss_mb(server.pid)
-    print(f"server RSS idle: {idle:.1f} MB; household inbox page: {inbox_bytes / 1024:.1f} KB; MALLOC_ARENA_MAX={a.arena_max or 'glibc default'}"
+    print(f"server RSS idle: {idle:.1f} MB (anonymous {rss_mb(server.pid, 'RssAnon'):.1f} MB); household inbox page: {inbox_bytes / 1024:.1f} KB; MALLOC_ARENA_MAX={a.arena_max or 'glibc default'}"
           f", RENDER_CACHE_MB={os.environ.get('RENDER_CACHE_MB', '8')}, SQLITE_SYNCHRONOUS={os.environ.get('SQLITE_SYNCHRONOUS', 'full')}"
           f", SWIFT_EXECUTOR={os.environ.get('SWIFT_EXECUTOR', 'nio')}")
     print(f"wrk 2 threads x 64 connections, {a.seconds} s each; machine: {os.cpu_count()} cores, shared")
@@ -240,9 +241,10 @@ def run(a, base, server, lua):
     after_soak = rss_mb(server.pid)
     time.sleep(10)
     settled = rss_mb(server.pid)
+    settled_anon = rss_mb(server.pid, "RssAnon")
     print(f"soak: 500 connections, {a.soak_seconds} s, the mix: {soak['rps']:.0f} req/s, p99 {soak['p99']:.1f} ms, errors {soak['errors']}"
           f" (connect {soak['connect']}, read {soak['read']}, write {soak['write']}, timeout {soak['timeout']}, non-2xx/3xx {soak['non2xx']})")
-    print(f"server RSS: idle {idle:.1f} MB, at the end of the soak {after_soak:.1f} MB, 10 s later {settled:.1f} MB")
+    print(f"server RSS: idle {idle:.1f} MB, at the end of the soak {after_soak:.1f} MB, 10 s later {settled:.1f} MB (anonymous {settled_anon:.1f} MB)")
 
     misses = []
     h = results["/healthz"]["rps"]

@@ -85,6 +85,9 @@ public struct AppConfig: Sendable {
     /// COMPRESS: gzip or deflate pages, scripts, styles and JSON for clients that accept it (default on; images and
     /// other compressed types are sent as they are). Off when a reverse proxy compresses already.
     public var compressResponses: Bool = true
+    /// IDLE_PAGE_OUT: when idle after being busy, also hand the resident pages of code back to the kernel
+    /// (Support/MemoryTrim.swift; default on). They come back from the page cache when used again.
+    public var idlePageOut: Bool = true
     /// OFFLINE_CACHE_DAYS: how long a member's phone keeps the households it cached for the offline visit form before
     /// it stops showing them (default 7; 1–60; docs/outreach.md).
     public var offlineCacheDays: Int = 7
@@ -217,6 +220,7 @@ public struct AppConfig: Sendable {
         }
         config.postgresPoolPerLoop = try int("PG_POOL_PER_LOOP", 4, 1...32)
         config.compressResponses = flag("COMPRESS", true)
+        config.idlePageOut = flag("IDLE_PAGE_OUT", true)
         config.criteriaPrecompute = flag("CRITERIA_PRECOMPUTE", false)
         if let raw = env["CLOCK_OFFSET_SECONDS"], !raw.isEmpty {
             guard let v = Double(raw), v.isFinite, abs(v) <= 10 * 366 * 86_400 else {

@@ -25,7 +25,7 @@ public enum Housekeeping {
             return .later(ctx.app.now.addingTimeInterval(3600))
         }
         // Freed memory goes back to the system once load subsides (Support/MemoryTrim.swift).
-        if app.environment != .testing { app.lifecycle.use(MemoryTrim.Watcher()) }
+        if app.environment != .testing { app.lifecycle.use(MemoryTrim.Watcher(pageOut: app.config.idlePageOut)) }
     }
 
     /// Makes sure the job exists (at start); it keeps its own schedule afterwards.

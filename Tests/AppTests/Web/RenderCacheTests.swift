@@ -120,6 +120,26 @@ struct RenderCacheTests {
         _ = MemoryTrim.trim?(0)
         #endif
     }
+
+    @Test("the idle trim pages out resident code: the process's file-backed RSS falls, its heap is untouched; IDLE_PAGE_OUT=0 turns it off")
+    func pageOutCode() throws {
+        #expect(try AppConfig.fromEnvironment([:]).idlePageOut)
+        #expect(try !AppConfig.fromEnvironment(["IDLE_PAGE_OUT": "0"]).idlePageOut)
+        #if os(Linux)
+        func kB(_ field: String) throws -> Int {
+            let status = try String(contentsOfFile: "/proc/self/status", encoding: .utf8)
+            let line = try #require(status.split(separator: "\n").first { $0.hasPrefix(field + ":") })
+            return try #require(Int(line.split(separator: " ", omittingEmptySubsequences: true)[1]))
+        }
+        let heap = [UInt8](repeating: 7, count: 4 << 20)   // 4 MB of anonymous memory, written: resident
+        let fileBefore = try kB("RssFile")
+        #expect(fileBefore > 4096, "a Swift test process maps megabytes of code")
+        #expect(MemoryTrim.pageOutCode() > 0)
+        let fileAfter = try kB("RssFile")
+        #expect(fileAfter < fileBefore * 3 / 4, "RssFile \(fileBefore) kB -> \(fileAfter) kB")
+        #expect(heap.allSatisfy { $0 == 7 })
+        #endif
+    }
 }
 
 @Suite("SQLite's synchronous setting")
