@@ -37,4 +37,5 @@ func registerMigrations(_ migrations: Migrations) {
     migrations.add(AddLedgerSumsEdits())  // 0032: ledger_sums.edits (entries changed in place, by an UPDATE trigger on ledger_entries): with the sums, the campaign's version the public ledger's kept pages are checked against
     migrations.add(CreatePageVersions())  // 0034: page_versions, page_changes: the kept signed-in pages' data versions (units, registry, messages), moved on by triggers
     migrations.add(AddProceduresPageVersion())  // 0036: page_versions gains `procedures` (procedures, procedure_questions), the public guide's version
+    migrations.add(AddCriteriaPageVersion())  // 0037: page_versions gains `criteria` (criteria sets, criteria, includes, manual values, snapshots, dashboards counted ahead), the criteria dashboards' version
 }

@@ -1,4 +1,5 @@
-// Signed-in pages kept ready: a village's household list and a notice's reach page, each kept with the data version
+// Signed-in pages kept ready (a village's household list, a notice's reach page; any route declaring `kept`: a household's
+// inbox, a public guide, the criteria dashboards counted ahead), each kept with the data version
 // it was built at (migration 0034: moved on by the database in every writer's transaction) and answered from memory
 // while that version holds. A request still passes its route's rule (the caller's session, the row and its scope),
 // then reads the version in one statement; only when it moved does the handler run its queries and render. The
@@ -18,8 +19,9 @@ import Vapor
 
 /// The data versions of migration 0034, by part.
 enum PageVersion {
-    /// `procedures`: a commune's procedures and their published answers (migration 0036), what a guide shows.
-    enum Part: String, Sendable, CaseIterable { case units, registry, messages, procedures }
+    /// `procedures`: a commune's procedures and their published answers (migration 0036), what a guide shows;
+    /// `criteria`: the criteria definitions, manual values, snapshots and dashboards counted ahead (migration 0037).
+    enum Part: String, Sendable, CaseIterable { case units, registry, messages, procedures, criteria }
 
     /// One expression per part (compared as a whole): SQLite's row, plus the largest rowid of the tables whose
     /// inserts have no trigger; PostgreSQL's row plus its count of appended changes.
@@ -85,7 +87,7 @@ enum PageVersion {
 /// the key and the versions hold: the caller's person, household and grants (in the key) and the rows of `parts`
 /// (the versions). `onHit` is what a view must still do when it is answered from memory (the list's audit row).
 struct KeptPage: Sendable {
-    /// Which page: "households", "reach", "inbox", "guide".
+    /// Which page: "households", "reach", "inbox", "guide", "criteria".
     var name: String
     /// The data it is built from; must cover every table its rule and its handler read.
     var parts: [PageVersion.Part]
@@ -126,7 +128,7 @@ extension Request {
 /// The kept pages (see the top of this file).
 final class SignedInPages: Sendable {
     struct Key: Hashable, Sendable {
-        /// Which page: "households", "reach", "inbox", "guide".
+        /// Which page: "households", "reach", "inbox", "guide", "criteria".
         var page: String
         /// What it is of (a unit's or a notice's id, a commune's code and a procedure's key).
         var target: String
@@ -160,6 +162,12 @@ final class SignedInPages: Sendable {
     /// Served from memory, and built, since start (tests and the benchmark read them).
     var counts: (hits: Int, misses: Int) { pages.counts }
 
+    /// Off: every page is built as if none were kept (a bench times both ways in one run; a test compares).
+    var bypass: Bool {
+        get { pages.bypass }
+        set { pages.bypass = newValue }
+    }
+
     /// The caller as the key names them: everything the header and their scope depend on.
     static func viewer(_ access: Access) -> String {
         let grants = access.grants.map { "\($0.role.rawValue)@\($0.unitID?.uuidString ?? "*")" }.sorted().joined(separator: ",")
@@ -187,7 +195,7 @@ final class SignedInPages: Sendable {
 
     /// The kept page for this request, when one holds (RouteRuleMiddleware): its `onHit` run, ready to send.
     func serve(_ req: Request, _ page: KeptPage) async throws -> Response? {
-        guard req.method == .GET, let marker = req.application.renderCache?.marker,
+        guard req.method == .GET, !pages.bypass, let marker = req.application.renderCache?.marker,
               let target = page.target(req), let canonical = page.canonical(req) else { return nil }
         let version = try await versions(req, page)
         guard let token = Self.token(req, marker: marker) else { return nil }
@@ -205,7 +213,7 @@ final class SignedInPages: Sendable {
     /// under the versions read before it, when the URL's query is canonical and `build` says the page may be kept:
     /// a negative row count means it may not, e.g. an inbox page whose view marked notices delivered).
     func answer(_ req: Request, _ page: KeptPage, build: () async throws -> (View, Int)) async throws -> (View, Int) {
-        guard let marker = req.application.renderCache?.marker, let token = Self.token(req, marker: marker),
+        guard !pages.bypass, let marker = req.application.renderCache?.marker, let token = Self.token(req, marker: marker),
               let target = page.target(req), let canonical = page.canonical(req) else { return try await build() }
         let version = try await versions(req, page)
         let key = key(req, page, target: target, canonical: canonical)

@@ -19,6 +19,8 @@
 //    query per measure (as before the families), the snapshot counted by families (`Measures.count`), …, the raw
 //    queries again; each snapshot against the faster raw run beside it; the sums of the villages' figures are
 //    checked equal (both ways, every round). Goal ≤ 2×. `--snapshot-only` skips the pages.
+// `--reuse` serves the rows a database already holds counted ahead (no refresh), `--pages-only` skips 3., and
+// `--page-rounds` times the pages counted ahead both as built on every request and as kept in memory (2.), in rounds.
 // Defaults: PostgreSQL 3,000 villages in 126 communes and 2,400,000 households (Hà Nội); SQLite one commune of 30
 // villages and 45,000 households. Run it on a scratch database: it refuses one holding households of its own.
 import Fluent
@@ -44,6 +46,12 @@ struct BenchCriteriaCommand: AsyncCommand {
         var rounds: Int?
         @Flag(name: "snapshot-only", help: "Only the snapshot against the raw aggregate queries (no pages, no precomputed rows)")
         var snapshotOnly: Bool
+        @Flag(name: "pages-only", help: "Only the pages (no snapshot: nothing written but the bench's API token)")
+        var pagesOnly: Bool
+        @Flag(name: "reuse", help: "Serve the rows already counted ahead as they are (no refresh: at Hà Nội's scale it takes 28 minutes)")
+        var reuse: Bool
+        @Option(name: "page-rounds", help: "Rounds of the pages counted ahead, each not kept then kept in memory (default 1)")
+        var pageRounds: Int?
     }
     var help: String { "Generates a province and times its criteria pages against /healthz, and a full snapshot against raw aggregate SQL" }
 
@@ -90,13 +98,16 @@ struct BenchCriteriaCommand: AsyncCommand {
         out("database: \(app.config.database.label); \(communeUnits.count) communes, \(try stats.decode(column: "v", as: Int.self)) villages, \(try stats.decode(column: "h", as: Int.self)) households")
         if pg { try await sql.raw("ANALYZE").run() }
 
-        if !signature.snapshotOnly { try await Self.pages(app: app, province: province, commune: commune, village: village, requests: requests, clients: clients, live: live, out: out) }
-        try await Self.snapshot(province: province, set: set, rounds: rounds, db: db, sql: sql, out: out)
+        if !signature.snapshotOnly {
+            try await Self.pages(app: app, province: province, commune: commune, village: village, requests: requests, clients: clients, live: live,
+                                 reuse: signature.reuse, pageRounds: min(10, max(1, signature.pageRounds ?? 1)), out: out)
+        }
+        if !signature.pagesOnly { try await Self.snapshot(province: province, set: set, rounds: rounds, db: db, sql: sql, out: out) }
     }
 
     /// 1. The pages: live, then precomputed.
     static func pages(app: Application, province: AdminUnit, commune: AdminUnit, village: AdminUnit, requests: Int, clients: Int, live: Int,
-                      out: @escaping (String) -> Void) async throws {
+                      reuse: Bool, pageRounds: Int, out: @escaping (String) -> Void) async throws {
         let db = app.db
         let (_, token) = try await AccountActions.createToken(name: "bench-criteria-\(UUID().uuidString.prefix(6))", role: .admin, unit: nil, on: db)
         try await app.server.start(address: .hostname("127.0.0.1", port: 0))
@@ -118,25 +129,31 @@ struct BenchCriteriaCommand: AsyncCommand {
             for (name, path) in routes {
                 let url = base + path
                 let per = max(1, total / clients)
-                let xs = try await withThrowingTaskGroup(of: [Double].self) { group in
+                let (xs, bytes) = try await withThrowingTaskGroup(of: ([Double], Int).self) { group in
                     for _ in 0..<clients {
                         group.addTask {
                             var mine: [Double] = []
+                            var bytes = 0
                             for i in 0..<(per + 2) {
                                 var status = HTTPStatus.ok
-                                let s = try await Bench.time { status = try await client.get(URI(string: url), headers: ["Authorization": "Bearer \(token)"]).status }
+                                let s = try await Bench.time {
+                                    let res = try await client.get(URI(string: url), headers: ["Authorization": "Bearer \(token)"])
+                                    status = res.status
+                                    bytes = res.body?.readableBytes ?? 0
+                                }
                                 guard status == .ok else { throw Abort(.internalServerError, reason: "\(url): \(status)") }
                                 if i >= 2 { mine.append(s) }
                             }
-                            return mine
+                            return (mine, bytes)
                         }
                     }
                     var all: [Double] = []
-                    for try await m in group { all += m }
-                    return all
+                    var bytes = 0
+                    for try await m in group { all += m.0; bytes = m.1 }
+                    return (all, bytes)
                 }
                 times[name] = xs
-                out(String(format: "   %-14@ p50 %9.2f ms   p95 %9.2f ms", name as NSString, Self.p(xs, 0.5) * 1000, Self.p(xs, 0.95) * 1000))
+                out(String(format: "   %-14@ p50 %9.2f ms   p95 %9.2f ms   %7d bytes", name as NSString, Self.p(xs, 0.5) * 1000, Self.p(xs, 0.95) * 1000, bytes))
             }
             let h = Self.p(times["/healthz"]!, 0.95)
             out("   ratio p95 / healthz p95 (goal ≤ 5×): " + routes.dropFirst().map { String(format: "%@ %.1f×", $0.0 as NSString, Self.p(times[$0.0]!, 0.95) / h) }.joined(separator: ", "))
@@ -147,11 +164,34 @@ struct BenchCriteriaCommand: AsyncCommand {
             out("1a. counted live: \(live) requests per route, \(clients) clients at once, over HTTP on 127.0.0.1")
             _ = try await measure(live, routes)
         }
-        var written = 0
-        let tRefresh = try await Bench.time { written = try await CriteriaDashboards.refresh(root: province, today: Day.today(), on: db) }
-        out(String(format: "1b. precomputed (CRITERIA_PRECOMPUTE): %d units counted ahead in %.1f s; %d requests per route, %d clients at once", written, tRefresh, requests, clients))
+        if reuse {
+            let n = try await (db as! any SQLDatabase).raw("SELECT COUNT(*) AS n, MIN(counted_at) AS first, MAX(counted_at) AS last FROM criteria_dashboards").first()
+            out("1b. precomputed (CRITERIA_PRECOMPUTE): the \(try n?.decode(column: "n", as: Int.self) ?? 0) rows already counted ahead, as they are (--reuse), "
+                + "counted \(try n?.decode(column: "first", as: Date?.self).map(Moment.display) ?? "-") to \(try n?.decode(column: "last", as: Date?.self).map(Moment.display) ?? "-"); "
+                + "\(requests) requests per route, \(clients) clients at once")
+        } else {
+            var written = 0
+            let tRefresh = try await Bench.time { written = try await CriteriaDashboards.refresh(root: province, today: Day.today(), on: db) }
+            out(String(format: "1b. precomputed (CRITERIA_PRECOMPUTE): %d units counted ahead in %.1f s; %d requests per route, %d clients at once", written, tRefresh, requests, clients))
+        }
         app.config.criteriaPrecompute = true
-        _ = try await measure(requests, routes)
+        // Each round: the pages built on every request (as before they were kept), then kept in memory per viewer
+        // (`SignedInPages`, Criteria+Web.swift); without kept pages (development, RENDER_CACHE_MB=0) only the first.
+        for round in 1...pageRounds {
+            if let kept = app.signedInPages {
+                kept.bypass = true
+                out("   round \(round), pages not kept (built on every request):")
+                _ = try await measure(requests, routes)
+                kept.bypass = false
+                let before = kept.counts
+                out("   round \(round), pages kept in memory:")
+                _ = try await measure(requests, routes)
+                out("   kept pages served \(kept.counts.hits - before.hits), built \(kept.counts.misses - before.misses)")
+            } else {
+                out("   (no kept pages here: run with --env production and RENDER_CACHE_MB > 0 to time them)")
+                _ = try await measure(requests, routes)
+            }
+        }
         await app.server.shutdown()
     }
 

@@ -52,30 +52,45 @@ enum CriteriaCharts {
         return (out.isEmpty ? String(n.prefix(limit - 1)) : out) + "…"
     }
 
+    /// The communes' chart's drawing units: 360 wide, so that on a 390-pixel phone (366 pixels inside the page's
+    /// margins) the 15-unit labels are drawn at 15 pixels, readable for an elderly reader; on paper the chart prints
+    /// 11 cm wide (app.css), a part of 30 rows 24 cm tall, whole on one A4 page, its labels about 13 pt.
+    static let rowsWidth = 360.0, rowsFont = 15.0, rowsRow = 26.0
+    /// The longest unit name a row's label shows (the full name is the row's tooltip and is in the table beside).
+    static let rowsLabel = 16
+
     /// Horizontal bars, one row per unit with its name on the left, for the province page's communes: names stay
-    /// readable however many there are (a row each), on a phone as on paper.
+    /// readable however many there are (a row each), on a phone as on paper. The text's size and colour are set once
+    /// on the group around the rows, and whole numbers are written without decimals: 126 rows are most of the
+    /// province page's bytes.
     static func rows(_ bars: [Bar], title: String) -> String {
-        let w = 480.0, rowH = 26.0, top = 6.0, labelW = 180.0, textW = 56.0
+        // The label's column fits 16 characters at 15 units, wide glyphs too ("Ứng Thiên Ứng Hòa" is cut after "Ứng
+        // Thiên"); the figure's, "101/101".
+        let w = rowsWidth, rowH = rowsRow, top = 6.0, labelW = 160.0, textW = 68.0
         let h = top * 2 + rowH * Double(max(1, bars.count))
         let plotW = w - labelW - textW
         let maxTotal = max(1, bars.map { max($0.total, $0.value) }.max() ?? 1)
         var out = """
-            <svg class="chart crit-chart" data-chart="rows" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 \(Int(w)) \(Int(h))" role="img" aria-label="\(escape(title))">\
-            <title>\(escape(title))</title>
+            <svg class="chart crit-chart" data-chart="rows" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 \(fmt(w)) \(fmt(h))" role="img" aria-label="\(escape(title))">\
+            <title>\(escape(title))</title><g font-size="\(fmt(rowsFont))" fill="#222">
             """
         for (i, b) in bars.enumerated() {
             let y = top + rowH * Double(i)
             let tw = plotW * Double(b.total) / Double(maxTotal), vw = plotW * Double(b.value) / Double(maxTotal)
             out += "<g><title>\(escape(b.label)): \(escape(b.text))</title>"
-            out += "<text x=\"\(fmt(labelW - 8))\" y=\"\(fmt(y + rowH / 2 + 5))\" font-size=\"14\" text-anchor=\"end\" fill=\"#222\">\(escape(label(b.label)))</text>"
+            out += "<text x=\"\(fmt(labelW - 8))\" y=\"\(fmt(y + rowH / 2 + 5))\" text-anchor=\"end\">\(escape(label(b.label, limit: rowsLabel)))</text>"
             out += "<rect x=\"\(fmt(labelW))\" y=\"\(fmt(y + 4))\" width=\"\(fmt(tw))\" height=\"\(fmt(rowH - 8))\" class=\"track\" fill=\"#e3e7ec\"/>"
             out += "<rect x=\"\(fmt(labelW))\" y=\"\(fmt(y + 4))\" width=\"\(fmt(vw))\" height=\"\(fmt(rowH - 8))\" class=\"\(b.good ? "pass" : "part")\" fill=\"\(b.good ? "#2e7d32" : "#b26a00")\"/>"
-            out += "<text x=\"\(fmt(labelW + max(tw, vw) + 6))\" y=\"\(fmt(y + rowH / 2 + 5))\" font-size=\"14\" fill=\"#111\">\(escape(b.text))</text></g>"
+            out += "<text x=\"\(fmt(labelW + max(tw, vw) + 5))\" y=\"\(fmt(y + rowH / 2 + 5))\">\(escape(b.text))</text></g>"
         }
-        return out + "</svg>"
+        return out + "</g></svg>"
     }
 
-    static func fmt(_ d: Double) -> String { String(format: "%.1f", d) }
+    /// A coordinate: one decimal, none for a whole number ("24", "121.7").
+    static func fmt(_ d: Double) -> String {
+        let tenths = (d * 10).rounded()
+        return tenths.truncatingRemainder(dividingBy: 10) == 0 ? String(Int(tenths / 10)) : String(format: "%.1f", tenths / 10)
+    }
 }
 
 /// The trend section of a unit's criteria page.

@@ -7,6 +7,8 @@
 // served from that row, says when it was counted, and links to the live count (`?on=` today); any other day or set
 // counts live as before. Writes do not move the rows: they stay in step through the hourly job (and `thonso bench
 // criteria` calls `refresh`); until then the page says how old its figures are and the live count is one click away.
+// The pages served from these rows are also kept rendered per viewer while the units' and criteria's data version
+// holds (Criteria+Web.swift `unitPage`, migration 0037): a request that counts live says so (`criteriaCountedLive`).
 import Fluent
 import SQLKit
 import Vapor
@@ -34,6 +36,7 @@ enum CriteriaDashboards {
             served.countedAt = r.1
             return served
         }
+        req.criteriaCountedLive = true
         return try await CriteriaViews.evaluate(unit, set: set, on: day, db: req.db)
     }
 
@@ -44,6 +47,7 @@ enum CriteriaDashboards {
             served.countedAt = r.1
             return served
         }
+        req.criteriaCountedLive = true
         return try await CriteriaProvince.evaluate(unit, set: set, on: day, db: req.db)
     }
 
@@ -108,5 +112,16 @@ enum CriteriaDashboards {
             try await Bulk.insert(s, into: schema, columns: ["id", "unit_id", "kind", "set_id", "on_day", "counted_at", "body"],
                                   rows: rows.map { [UUID(), $0.0, $0.1.rawValue, $0.2, day, now, String(decoding: $0.3, as: UTF8.self)] })
         }
+    }
+}
+
+extension Request {
+    private struct CriteriaCountedLiveKey: StorageKey { typealias Value = Bool }
+
+    /// Whether this request counted a unit's figures live (not from a row counted ahead): its page may not be kept,
+    /// since the tables it counted are not among the kept pages' versions (Criteria+Web.swift).
+    var criteriaCountedLive: Bool {
+        get { storage[CriteriaCountedLiveKey.self] ?? false }
+        set { storage[CriteriaCountedLiveKey.self] = newValue }
     }
 }

@@ -120,7 +120,7 @@ enum CriteriaProvince {
     // MARK: page
 
     struct ChartPart: Encodable { var svg: String; var caption: String }
-    /// Rows per part of the communes' chart: a part (30 rows of 26 units, 480 wide) prints on one A4 page at 14 cm.
+    /// Rows per part of the communes' chart: a part (30 rows of 26 units, 360 wide) prints on one A4 page at 11 cm.
     static let chartPart = 30
 
     /// The communes' chart: one row per commune, sorted by the share of its villages passing (most first, then by
@@ -187,7 +187,7 @@ enum CriteriaProvince {
             page.counted = n.0; page.countedLive = n.1
         }
         page.summary = lang.t("criteria.belowPassing", [lang.number(e.villagesPassing), lang.number(e.villages)])
-        let q = "?on=\(day)&set=\(set.id!.uuidString)"
+        let q = CriteriaWeb.belowQuery(day: day, set: set, countedAhead: e.countedAt != nil)
         page.communes = e.communes.map { tally($0, url: $0.unit.map { SiteURL.unitCriteria(.id($0.id)).path + q }, lang: lang) }
         page.districts = e.districts.map { tally($0, url: nil, lang: lang) }
         page.charts = charts(e.communes, lang: lang)

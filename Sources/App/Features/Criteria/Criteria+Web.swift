@@ -8,7 +8,7 @@ import Vapor
 struct CriteriaWeb {
     func add(_ web: any RoutesBuilder) {
         web.get(SiteURL.criteria.components, use: index).rule(.list(.readCriteria))
-        web.get(SiteURL.unitCriteria(.key).components, use: unitPage).rule(.unit(.readCriteria))
+        web.get(SiteURL.unitCriteria(.key).components, use: unitPage).rule(.unit(.readCriteria)).kept(Self.keptPage)
         web.get(SiteURL.unitCriteriaRows(.key).components, use: rowsPage).rule(.unit(.readCriteria))
         CriteriaReportsWeb().add(web)
         CriteriaDefinitionsWeb().add(web)
@@ -110,8 +110,30 @@ struct CriteriaWeb {
         }
     }
 
+    /// A unit's page kept in memory per viewer (`SignedInPages`): today's page (no `on`: the address every link to a
+    /// unit's dashboard takes, with `set=` from a page counted ahead above it) when its figures were counted ahead
+    /// (`CRITERIA_PRECOMPUTE`), under the data versions of everything it and its route's rule read: the units (the
+    /// unit, its scope, names, the trail) and the criteria (definitions, manual values, snapshots, the rows counted
+    /// ahead; migration 0037). Never a page that counted live (its figures come from tables these parts do not cover),
+    /// nor one whose address is not exactly its canonical form (`set=` a set's id in lower case, then `lang=`).
+    static let keptPage = KeptPage(
+        name: "criteria", parts: [.units, .criteria],
+        target: { req in req.parameters.get("id").flatMap(UUID.init(uuidString:))?.uuidString },
+        canonical: { req in
+            guard req.application.config.criteriaPrecompute else { return nil }
+            var parts: [String] = []
+            if let set = req.query[String.self, at: "set"].flatMap(UUID.init(uuidString:)) { parts.append("set=" + set.uuidString.lowercased()) }
+            if let lang = req.canonicalLangParameter { parts.append(lang) }
+            let canonical = parts.joined(separator: "&")
+            return (req.url.query ?? "") == canonical ? canonical : nil
+        })
+
     func unitPage(req: Request) async throws -> View {
-        try await Self.renderUnit(req, manual: nil)
+        guard let pages = req.application.signedInPages else { return try await Self.renderUnit(req, manual: nil) }
+        return try await pages.answer(req, Self.keptPage) {
+            let view = try await Self.renderUnit(req, manual: nil)
+            return (view, req.criteriaCountedLive ? -1 : 0)
+        }.0
     }
 
     /// The unit's page; `manual` re-shows the manual-value form with what was typed and the errors.
@@ -188,7 +210,7 @@ struct CriteriaWeb {
                 }
                 return Failing(code: code, url: url, last: i == b.failing.count - 1)
             }
-            page.below.append(Below(name: b.unit.name, url: SiteURL.unitCriteria(.id(b.unit.id)).path + "?on=\(day)&set=\(set.id!.uuidString)",
+            page.below.append(Below(name: b.unit.name, url: SiteURL.unitCriteria(.id(b.unit.id)).path + Self.belowQuery(day: day, set: set, countedAhead: e.countedAt != nil),
                                     passes: b.passes, failing: failing))
             for f in b.failing { holds[f, default: 0] += 1 }
         }
@@ -197,6 +219,12 @@ struct CriteriaWeb {
         }
         page.holds = holds.map { Holds(code: $0.key, units: $0.value) }.sorted { ($1.units, $0.code) < ($0.units, $1.code) }
         return try await req.view.render("criteria/unit", page)
+    }
+
+    /// The query of a link to a unit below: the same day and set; from a page counted ahead, today without `on` (so
+    /// the page below is served from its own figures counted ahead, and kept, rather than counted live).
+    static func belowQuery(day: String, set: CriteriaSet, countedAhead: Bool) -> String {
+        countedAhead ? "?set=" + set.id!.uuidString.lowercased() : "?on=\(day)&set=\(set.id!.uuidString)"
     }
 
     struct RowView: Encodable { var code: String; var label: String; var detail: String; var url: String? }
