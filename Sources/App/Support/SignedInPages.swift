@@ -97,6 +97,8 @@ struct KeptPage: Sendable {
     var canonical: @Sendable (Request) -> String?
     /// Run before a kept page is sent, with the rows it showed.
     var onHit: (@Sendable (Request, Int) async throws -> Void)? = nil
+    /// The route answers JSON (`answerJSON`): no form token in it, sent as `application/json`.
+    var json = false
 }
 
 extension Route {
@@ -198,14 +200,39 @@ final class SignedInPages: Sendable {
         guard req.method == .GET, !pages.bypass, let marker = req.application.renderCache?.marker,
               let target = page.target(req), let canonical = page.canonical(req) else { return nil }
         let version = try await versions(req, page)
-        guard let token = Self.token(req, marker: marker) else { return nil }
+        var token: [UInt8] = []
+        if !page.json {
+            guard let t = Self.token(req, marker: marker) else { return nil }
+            token = t
+        }
         guard let kept = pages.value(key(req, page, target: target, canonical: canonical), valid: { $0.version == version }) else {
             req.keptMissed = true
             return nil
         }
         try await page.onHit?(req, kept.rows)
-        let res = Response(status: .ok, body: .init(buffer: RenderCache.spliced(kept.bytes, at: kept.marks, token: token)))
-        res.headers.contentType = .html
+        let body = page.json ? ByteBuffer(bytes: kept.bytes) : RenderCache.spliced(kept.bytes, at: kept.marks, token: token)
+        let res = Response(status: .ok, body: .init(buffer: body))
+        res.headers.contentType = page.json ? .json : .html
+        return res
+    }
+
+    /// Answers a JSON route that keeps its answer (`KeptPage.json`): the kept bytes when their version holds, else
+    /// `build`'s value encoded as usual (kept under the versions read before it when the URL's query is canonical and
+    /// `build` says it may be: not when it counted from tables the parts do not cover).
+    func answerJSON<T: Content>(_ req: Request, _ page: KeptPage, build: () async throws -> (T, keep: Bool)) async throws -> Response {
+        guard !pages.bypass, let target = page.target(req), let canonical = page.canonical(req) else { return try await build().0.encodeResponse(for: req) }
+        let version = try await versions(req, page)
+        let key = key(req, page, target: target, canonical: canonical)
+        if !req.keptMissed, let kept = pages.value(key, valid: { $0.version == version }) {
+            let res = Response(status: .ok, body: .init(buffer: ByteBuffer(bytes: kept.bytes)))
+            res.headers.contentType = .json
+            return res
+        }
+        let (value, keep) = try await build()
+        let res = try await value.encodeResponse(for: req)
+        if keep, res.status == .ok, (req.url.query ?? "") == canonical, let buffer = res.body.buffer {
+            pages.keep(key, Kept(version: version, bytes: Array(buffer.readableBytesView), rows: 0, marks: []))
+        }
         return res
     }
 

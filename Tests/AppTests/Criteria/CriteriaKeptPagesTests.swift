@@ -169,4 +169,64 @@ struct CriteriaKeptPagesTests {
         // Whole numbers written without decimals; every row a group with its tooltip.
         #expect(!svg.contains(".0\"") && svg.components(separatedBy: "<g><title>").count == 31)
     }
+
+    @Test("the evaluation and a province's figures as JSON: kept while nothing changes, each change shows next as built afresh, never to a caller out of scope")
+    func keptJSON() async throws {
+        try await withTestApp({ $0.criteriaPrecompute = true }) { app in
+            let f = try await CriteriaTests.fixture(app)
+            let t = f.tree
+            let pages = try #require(app.signedInPages)
+            let evaluation = APIURL.unitEvaluation(.id(t.village1.id)).path, communes = APIURL.unitCriteriaCommunes(.id(t.province.id)).path
+            func get(_ p: String, token: String? = nil) async throws -> String {
+                let res = token.map { tok in { try await app.api(.GET, p, token: tok) } } ?? { try await app.api(.GET, p) }
+                let r = try await res()
+                #expect(r.status == .ok, "\(p): \(r.status) \(r.text)")
+                #expect(r.headers.contentType == .json)
+                return r.text
+            }
+            func fresh(_ p: String) async throws -> String {
+                pages.bypass = true
+                defer { pages.bypass = false }
+                return try await get(p)
+            }
+            // Counted live before the hourly job: never kept.
+            for p in [evaluation, communes] { _ = try await get(p); _ = try await get(p) }
+            #expect(pages.counts.hits == 0)
+            try await CriteriaDashboardTests.count(app)
+            var before: [String: String] = [:]
+            for p in [evaluation, communes] {
+                let built = try await get(p)
+                let hits = pages.counts.hits
+                #expect(try await get(p) == built)
+                #expect(pages.counts.hits == hits + 1, "\(p) was not served from memory")
+                #expect(try Self.sameJSON(try await fresh(p), built), "\(p) differs from an answer built afresh")
+                before[p] = built
+            }
+            // A definition changed: the next answers are built again and equal answers built afresh.
+            #expect(try await app.api(.PATCH, "/api/v1/criteria/sets/\(f.set.id)", json: CriteriaSetInput(name: "Bộ đổi tên cho JSON")).status == .ok)
+            try await CriteriaDashboardTests.count(app)
+            for p in [evaluation, communes] {
+                let misses = pages.counts.misses
+                let now = try await get(p)
+                #expect(pages.counts.misses == misses + 1, "\(p) was served as before the change")
+                #expect(try !Self.sameJSON(now, before[p] ?? ""), "\(p) still shows the old name")
+                #expect(try Self.sameJSON(try await fresh(p), now))
+            }
+            // Another day is counted live and never kept; a caller outside the village is refused, kept answers or not.
+            let hits = pages.counts.hits
+            _ = try await get(evaluation + "?on=" + Day.adding(-1, to: Day.today()))
+            _ = try await get(evaluation + "?on=" + Day.adding(-1, to: Day.today()))
+            #expect(pages.counts.hits == hits)
+            let v2 = try #require(await AdminUnit.find(t.village2.id, on: app.db))
+            let (_, other) = try await AccountActions.createToken(name: "truongthon2", role: .villageHead, unit: v2, on: app.db)
+            for _ in 0..<2 { #expect(try await app.api(.GET, evaluation, token: other).status == .notFound) }
+        }
+    }
+
+    /// The same JSON value (objects compared by their keys: an encoder's key order is not fixed).
+    static func sameJSON(_ a: String, _ b: String) throws -> Bool {
+        let x = try JSONSerialization.jsonObject(with: Data(a.utf8)) as? NSDictionary
+        let y = try JSONSerialization.jsonObject(with: Data(b.utf8)) as? NSDictionary
+        return x != nil && x == y
+    }
 }

@@ -31,15 +31,23 @@ public struct ProvinceEvaluationDTO: Content, Sendable {
 
 enum CriteriaProvince {
     static func add(api: any RoutesBuilder) {
-        api.get(APIURL.unitCriteriaCommunes(.key).components, use: communes).rule(.unit(.readCriteria))
+        api.get(APIURL.unitCriteriaCommunes(.key).components, use: communes).rule(.unit(.readCriteria)).kept(Self.communesJSON)
     }
 
-    static func communes(req: Request) async throws -> ProvinceEvaluationDTO {
-        let unit = try req.scoped(AdminUnit.self)
-        guard unit.kind != .village, unit.kind != .group else { throw InvalidInput("id", "error.criteria.notAbove") }
-        let day = try CriteriaRoutes.day(req)
-        guard let set = try await CriteriaRoutes.set(req, for: unit) else { throw InvalidInput("set", "criteria.noSet") }
-        return try await CriteriaDashboards.province(req, unit, set: set, day: day)
+    /// A province's (a district's) figures counted ahead, kept as bytes like its page (CriteriaWeb.keptPage).
+    static let communesJSON = CriteriaWeb.kept("criteria-communes", json: true)
+
+    static func communes(req: Request) async throws -> Response {
+        let build = { () async throws -> (ProvinceEvaluationDTO, keep: Bool) in
+            let unit = try req.scoped(AdminUnit.self)
+            guard unit.kind != .village, unit.kind != .group else { throw InvalidInput("id", "error.criteria.notAbove") }
+            let day = try CriteriaRoutes.day(req)
+            guard let set = try await CriteriaRoutes.set(req, for: unit) else { throw InvalidInput("set", "criteria.noSet") }
+            let dto = try await CriteriaDashboards.province(req, unit, set: set, day: day)
+            return (dto, !req.criteriaCountedLive)
+        }
+        guard let pages = req.application.signedInPages else { return try await build().0.encodeResponse(for: req) }
+        return try await pages.answerJSON(req, Self.communesJSON, build: build)
     }
 
     /// The day before the reform: the districts' last day.

@@ -57,7 +57,7 @@ struct CriteriaAPI {
         api.get(APIURL.criterion(.key).components, use: getCriterion).rule(.criterion(.readCriteria))
         api.patch(APIURL.criterion(.key).components, use: updateCriterion).rule(.criterion(.manageCriteria))
         api.delete(APIURL.criterion(.key).components, use: deleteCriterion).rule(.criterion(.manageCriteria))
-        api.get(APIURL.unitEvaluation(.key).components, use: evaluation).rule(.unit(.readCriteria))
+        api.get(APIURL.unitEvaluation(.key).components, use: evaluation).rule(.unit(.readCriteria)).kept(Self.evaluationJSON)
         api.get(APIURL.unitCriteriaRows(.key).components, use: rows).rule(.unit(.readCriteria))
         api.get(APIURL.unitCriteriaValues(.key).components, use: values).rule(.unit(.readCriteria))
         api.post(APIURL.unitCriteriaValues(.key).components, use: recordValue).rule(.unit(.manageCriteria))
@@ -132,11 +132,19 @@ struct CriteriaAPI {
         return .noContent
     }
 
-    func evaluation(req: Request) async throws -> EvaluationDTO {
-        let unit = try req.scoped(AdminUnit.self)
-        let day = try CriteriaRoutes.day(req)
-        guard let set = try await CriteriaRoutes.set(req, for: unit) else { throw InvalidInput("set", "criteria.noSet") }
-        return try await CriteriaDashboards.evaluation(req, unit, set: set, day: day)
+    /// A unit's evaluation counted ahead, kept as bytes like its page (CriteriaWeb.keptPage).
+    static let evaluationJSON = CriteriaWeb.kept("criteria-evaluation", json: true)
+
+    func evaluation(req: Request) async throws -> Response {
+        let build = { () async throws -> (EvaluationDTO, keep: Bool) in
+            let unit = try req.scoped(AdminUnit.self)
+            let day = try CriteriaRoutes.day(req)
+            guard let set = try await CriteriaRoutes.set(req, for: unit) else { throw InvalidInput("set", "criteria.noSet") }
+            let dto = try await CriteriaDashboards.evaluation(req, unit, set: set, day: day)
+            return (dto, !req.criteriaCountedLive)
+        }
+        guard let pages = req.application.signedInPages else { return try await build().0.encodeResponse(for: req) }
+        return try await pages.answerJSON(req, Self.evaluationJSON, build: build)
     }
 
     func rows(req: Request) async throws -> MeasureRowsDTO {

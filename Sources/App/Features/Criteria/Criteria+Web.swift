@@ -116,8 +116,12 @@ struct CriteriaWeb {
     /// unit, its scope, names, the trail) and the criteria (definitions, manual values, snapshots, the rows counted
     /// ahead; migration 0037). Never a page that counted live (its figures come from tables these parts do not cover),
     /// nor one whose address is not exactly its canonical form (`set=` a set's id in lower case, then `lang=`).
-    static let keptPage = KeptPage(
-        name: "criteria", parts: [.units, .criteria],
+    static let keptPage = kept("criteria")
+
+    /// The same rule for the unit's JSON answers counted ahead (its evaluation, its communes' figures).
+    static func kept(_ name: String, json: Bool = false) -> KeptPage {
+        KeptPage(
+        name: name, parts: [.units, .criteria],
         target: { req in req.parameters.get("id").flatMap(UUID.init(uuidString:))?.uuidString },
         canonical: { req in
             guard req.application.config.criteriaPrecompute else { return nil }
@@ -126,7 +130,8 @@ struct CriteriaWeb {
             if let lang = req.canonicalLangParameter { parts.append(lang) }
             let canonical = parts.joined(separator: "&")
             return (req.url.query ?? "") == canonical ? canonical : nil
-        })
+        }, json: json)
+    }
 
     func unitPage(req: Request) async throws -> View {
         guard let pages = req.application.signedInPages else { return try await Self.renderUnit(req, manual: nil) }
