@@ -257,6 +257,14 @@ final class SignedInPages: Sendable {
     }
 }
 
+extension Request {
+    /// A JSON route's answer: kept (`KeptPage.json`) where kept pages are on, else `build`'s value encoded.
+    func keptJSON<T: Content>(_ page: KeptPage, build: () async throws -> (T, keep: Bool)) async throws -> Response {
+        guard let pages = application.signedInPages else { return try await build().0.encodeResponse(for: self) }
+        return try await pages.answerJSON(self, page, build: build)
+    }
+}
+
 extension Application {
     private struct SignedInPagesKey: StorageKey { typealias Value = SignedInPages }
 

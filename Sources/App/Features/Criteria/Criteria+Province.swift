@@ -46,8 +46,7 @@ enum CriteriaProvince {
             let dto = try await CriteriaDashboards.province(req, unit, set: set, day: day)
             return (dto, !req.criteriaCountedLive)
         }
-        guard let pages = req.application.signedInPages else { return try await build().0.encodeResponse(for: req) }
-        return try await pages.answerJSON(req, Self.communesJSON, build: build)
+        return try await req.keptJSON(Self.communesJSON, build: build)
     }
 
     /// The day before the reform: the districts' last day.

@@ -143,8 +143,7 @@ struct CriteriaAPI {
             let dto = try await CriteriaDashboards.evaluation(req, unit, set: set, day: day)
             return (dto, !req.criteriaCountedLive)
         }
-        guard let pages = req.application.signedInPages else { return try await build().0.encodeResponse(for: req) }
-        return try await pages.answerJSON(req, Self.evaluationJSON, build: build)
+        return try await req.keptJSON(Self.evaluationJSON, build: build)
     }
 
     func rows(req: Request) async throws -> MeasureRowsDTO {
