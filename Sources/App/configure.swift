@@ -33,6 +33,8 @@ public func configure(_ app: Application, _ config: AppConfig) async throws {
     app.http.server.configuration.port = config.port
     // A phone on a slow line downloads a third or less of each page, script and list (docs/operations.md, COMPRESS).
     app.http.server.configuration.responseCompression = config.compressResponses ? .enabledForCompressibleTypes : .disabled
+    // No browser or client of ours sends a compressed body; Vapor's default would inflate one on every request's path.
+    app.http.server.configuration.requestDecompression = .disabled
     app.routes.defaultMaxBodySize = "1mb"
 
     app.passwords.use(.bcrypt(cost: config.bcryptCost))

@@ -27,7 +27,7 @@ func routes(_ app: Application) throws {
     AccountsWeb().addRoutes(to: app)
     app.get("lang", ":lang") { req -> Response in
         guard let lang = Lang(rawValue: req.parameters.get("lang") ?? "") else { throw Abort(.notFound) }
-        let back = LocalPath.safe(req.query[String.self, at: "back"], or: "/")   // only our own pages
+        let back = LocalPath.safe(req.queryValue("back"), or: "/")   // only our own pages
         let res = req.redirect(to: back, redirectType: .normal)
         res.cookies["lang"] = HTTPCookies.Value(string: lang.rawValue, maxAge: 31_536_000, path: "/", isHTTPOnly: true, sameSite: .lax)
         return res

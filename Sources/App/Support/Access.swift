@@ -122,8 +122,8 @@ public enum Tokens {
 /// The answer to a caller who is not signed in where a route needs it: pages redirect to sign-in (and back), the
 /// API answers 401.
 func askToSignIn(_ req: Request) throws -> Response {
-    if APIURL.isAPI(req.url.path) { throw Abort(.unauthorized) }
-    let back = req.url.path + (req.url.query.map { "?" + $0 } ?? "")
+    if APIURL.isAPI(req.urlPath) { throw Abort(.unauthorized) }
+    let back = req.urlPath + (req.url.query.map { "?" + $0 } ?? "")
     return req.redirect(to: SiteURL.signIn.path + "?next=" + (back.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/"), redirectType: .normal)
 }
 

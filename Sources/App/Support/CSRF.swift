@@ -52,9 +52,9 @@ struct CSRFMiddleware: AsyncMiddleware {
     static let formLimit = 262_144
 
     func respond(to req: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        guard [.POST, .PUT, .PATCH, .DELETE].contains(req.method), !APIURL.isAPI(req.url.path), !req.url.path.hasPrefix("/hooks/"),
+        guard [.POST, .PUT, .PATCH, .DELETE].contains(req.method), !APIURL.isAPI(req.urlPath), !req.urlPath.hasPrefix("/hooks/"),
               // Open311 clients post forms with an API key, never a session (Features/Reports/Open311.swift).
-              !req.url.path.hasPrefix("/open311/") else {
+              !req.urlPath.hasPrefix("/open311/") else {
             return try await next.respond(to: req)
         }
         // Nothing is read before these three checks.
@@ -84,7 +84,7 @@ struct CSRFMiddleware: AsyncMiddleware {
 /// Unknown API routes answer 404 before the body is read.
 struct APIGuardMiddleware: AsyncMiddleware {
     func respond(to req: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        guard APIURL.isAPI(req.url.path), [.POST, .PUT, .PATCH, .DELETE].contains(req.method) else {
+        guard APIURL.isAPI(req.urlPath), [.POST, .PUT, .PATCH, .DELETE].contains(req.method) else {
             return try await next.respond(to: req)
         }
         guard let route = req.route else { throw Abort(.notFound) }

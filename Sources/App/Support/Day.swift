@@ -1,6 +1,7 @@
 // Calendar days as ISO strings ("2025-07-01"). Stored as text so that comparisons are the same on both databases
 // and an effective period is [validFrom, validTo) with sentinels for "always" and "still in force".
 import Foundation
+import NIOConcurrencyHelpers
 
 public enum Day {
     public static let distantPast = "0001-01-01"
@@ -10,9 +11,20 @@ public enum Day {
 
     /// Today on the app's clock (Support/Clock.swift), in Vietnam's calendar day.
     public static func today(_ now: Date = AppClock.now) -> String {
+        // Every kept page's key names the day: the last day's bounds are kept, so most calls compare two numbers
+        // instead of asking the calendar.
+        let t = now.timeIntervalSinceReferenceDate
+        if let hit = lastDay.withLockedValue({ d in d.flatMap { t >= $0.start && t < $0.end ? $0.day : nil } }) { return hit }
         let c = calendar.dateComponents([.year, .month, .day], from: now)
-        return isoDay(c.year!, c.month!, c.day!)
+        let day = isoDay(c.year!, c.month!, c.day!)
+        if let start = calendar.date(from: DateComponents(year: c.year, month: c.month, day: c.day)),
+           let end = calendar.date(byAdding: .day, value: 1, to: start) {
+            lastDay.withLockedValue { $0 = (start.timeIntervalSinceReferenceDate, end.timeIntervalSinceReferenceDate, day) }
+        }
+        return day
     }
+
+    private static let lastDay = NIOLockedValueBox<(start: Double, end: Double, day: String)?>(nil)
 
     /// The Gregorian calendar in Vietnam's time zone, made once (making one per call was most of a sync batch's
     /// date checks: docs/benchmarks.md, "Outreach", sixth run).

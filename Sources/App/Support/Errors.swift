@@ -194,10 +194,10 @@ struct AppErrorMiddleware: AsyncMiddleware {
         default:
             req.logger.report(error: error)
         }
-        if status.code >= 500 { req.logger.error("\(req.method) \(req.url.path): \(String(reflecting: error))") }
+        if status.code >= 500 { req.logger.error("\(req.method) \(req.urlPath): \(String(reflecting: error))") }
         // A request still in flight when the application stops (a client that outlived it) is answered without the
         // view renderer, whose storage is gone by then: reaching for it would stop the process.
-        if APIURL.isAPI(req.url.path) || ["/healthz", "/livez", "/readyz"].contains(req.url.path) || req.headers.accept.mediaTypes.first == .json
+        if APIURL.isAPI(req.urlPath) || ["/healthz", "/livez", "/readyz"].contains(req.urlPath) || req.headers.accept.mediaTypes.first == .json
             || req.application.didShutdown {
             let body = ErrorBody(error: code, message: message, fields: fields)
             let res = Response(status: status, headers: headers)

@@ -63,13 +63,13 @@ extension Request {
     /// `lang=…` when the URL names a language, else nil: the language's part of a kept page's canonical query
     /// (`LedgerPages`, `SignedInPages`), never the URL's own text.
     var canonicalLangParameter: String? {
-        query[String.self, at: "lang"].flatMap(Lang.init(rawValue:)).map { "lang=" + $0.rawValue }
+        queryValue("lang").flatMap(Lang.init(rawValue:)).map { "lang=" + $0.rawValue }
     }
 }
 
 struct LanguageMiddleware: AsyncMiddleware {
     func respond(to req: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        if let q = try? req.query.get(String.self, at: "lang"), let l = Lang(rawValue: q) {
+        if let q = req.queryValue("lang"), let l = Lang(rawValue: q) {
             req.lang = l
         } else if let c = req.cookies["lang"]?.string, let l = Lang(rawValue: c) {
             req.lang = l

@@ -44,7 +44,7 @@ public struct Layout: Encodable {
         let other: Lang = req.lang == .vi ? .en : .vi
         otherLang = other.rawValue
         otherLangName = other == .vi ? "Tiếng Việt" : "English"
-        var back = req.url.path
+        var back = req.urlPath
         if let q = req.url.query, !q.isEmpty {
             let kept = q.split(separator: "&").filter { !$0.hasPrefix("lang=") }.joined(separator: "&")
             if !kept.isEmpty { back += "?" + kept }

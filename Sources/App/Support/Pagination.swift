@@ -16,8 +16,8 @@ public struct PageRequest: Sendable {
     }
 
     public init(_ req: Request, defaultPer: Int) {
-        self.init(page: Self.number(req.query[String.self, at: "page"]) ?? 1,
-                  per: Self.number(req.query[String.self, at: "per"]) ?? defaultPer)
+        self.init(page: Self.number(req.queryValue("page")) ?? 1,
+                  per: Self.number(req.queryValue("per")) ?? defaultPer)
     }
 
     /// A whole number from a query parameter, saturated to ±1,000,000,000 (digits beyond Int's range included);

@@ -35,7 +35,7 @@ struct StaticFilesMiddleware: AsyncMiddleware {
     }
 
     func respond(to req: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        guard req.method == .GET || req.method == .HEAD, let file = files[req.url.path] else {
+        guard req.method == .GET || req.method == .HEAD, let file = files[req.urlPath] else {
             return try await next.respond(to: req)
         }
         var headers = HTTPHeaders()

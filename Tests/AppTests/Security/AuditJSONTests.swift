@@ -25,4 +25,16 @@ struct AuditJSONTests {
             #expect(Audit.json(r) == (try Self.encoded(r)))
         }
     }
+
+    @Test("a view's parameters ([String: String]): keys sorted as the encoder sorts them, both escaped alike")
+    func dictionaries() throws {
+        var nasty = ""
+        for i in 0..<0x20 { nasty.unicodeScalars.append(UnicodeScalar(i)!) }
+        nasty += "\"\\/ Nguyễn Thị Đào 😀"
+        let maps: [[String: String]] = [[:], ["q": "", "rows": "50"], ["rows": "0", "q": nasty], ["Z": "1", "a": "2", "é": "3", "e": "4", nasty: "k"]]
+        for m in maps {
+            #expect(m.auditJSON == (try Self.encoded(m)))
+            #expect(Audit.json(m) == (try Self.encoded(m)))
+        }
+    }
 }

@@ -22,6 +22,20 @@ struct DayFormatTests {
         #expect(Day.adding(1, to: "2024-02-28") == "2024-02-29")
     }
 
+    @Test("today, from the last day's bounds kept: right at midnight in Hà Nội, forwards and back")
+    func todayEdges() {
+        // 2026-12-01 00:00 in Hà Nội is 2026-11-30 17:00 UTC.
+        let midnight = Date(timeIntervalSince1970: 1_796_058_000)
+        let calls: [(TimeInterval, String)] = [(-1, "2026-11-30"), (0, "2026-12-01"), (-0.001, "2026-11-30"), (86_399, "2026-12-01"),
+                                              (86_400, "2026-12-02"), (-86_400 * 400, "2025-10-27"), (1, "2026-12-01"), (-1, "2026-11-30")]
+        for (offset, day) in calls {
+            let at = midnight.addingTimeInterval(offset)
+            let c = Day.calendar.dateComponents([.year, .month, .day], from: at)
+            #expect(Day.today(at) == day)
+            #expect(Day.today(at) == Day.isoDay(c.year!, c.month!, c.day!))
+        }
+    }
+
     @Test("the sums' keys order uuids byte by byte, as their text orders them")
     func uuidOrder() {
         let ids = (0..<500).map { _ in UUID() }

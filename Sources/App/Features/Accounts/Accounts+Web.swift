@@ -34,7 +34,7 @@ struct AccountsWeb {
     }
 
     func form(req: Request) async throws -> Response {
-        try await render(req, form: FormState(), next: Self.safeNext(req.query[String.self, at: "next"]))
+        try await render(req, form: FormState(), next: Self.safeNext(req.queryValue("next")))
     }
 
     struct Credentials: Content {

@@ -223,7 +223,7 @@ struct HouseholdSignIn {
 struct RedactingRouteLogging: AsyncMiddleware {
     func respond(to req: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         if req.logger.logLevel <= .debug {
-            let path = SiteURL.redacted(req.url.path)
+            let path = SiteURL.redacted(req.urlPath)
             req.logger.debug("\(req.method) \(path)")
         }
         return try await next.respond(to: req)

@@ -17,7 +17,7 @@ public struct AssetFilter: Sendable {
     /// `?kind=&status=&village=` (or `unit=`) as a page or the API sends them; an unknown value is a field error.
     static func from(_ req: Request, permission: Permission = .manageAssets) async throws -> AssetFilter {
         var f = AssetFilter()
-        func value(_ k: String) -> String? { req.query[String.self, at: k].flatMap { $0.isEmpty ? nil : $0 } }
+        func value(_ k: String) -> String? { req.queryValue(k).flatMap { $0.isEmpty ? nil : $0 } }
         if let k = value("kind") {
             guard let kind = AssetKind(rawValue: k) else { throw InvalidInput("kind", "assets.error.kind", [k]) }
             f.kind = kind

@@ -143,7 +143,7 @@ struct AssetsAPI {
     /// `?format=csv` (default) or `xlsx`.
     func export(req: Request) async throws -> Response {
         let unit = try req.scoped(AdminUnit.self)
-        let raw = req.query[String.self, at: "format"] ?? "csv"
+        let raw = req.queryValue("format") ?? "csv"
         guard ["csv", "xlsx"].contains(raw.lowercased()) else { throw InvalidInput("format", "error.exportFormat") }
         return try await AssetsWeb.exportResponse(req, unit, format: SheetFile.Format(query: raw))
     }

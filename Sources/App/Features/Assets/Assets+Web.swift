@@ -270,7 +270,7 @@ struct AssetsWeb {
         let title = asset == nil ? req.lang.t("assets.new") : req.lang.t("assets.edit")
         var crumbs = [Crumb(name: req.lang.t("assets.title"), url: SiteURL.assets.path)]
         if let a = asset { crumbs.append(Crumb(name: a.name, url: SiteURL.asset(.id(a.id!)).path)) }
-        crumbs.append(Crumb(name: title, url: req.url.path))
+        crumbs.append(Crumb(name: title, url: req.urlPath))
         let view = try await req.view.render("assets/form", FormPage(
             layout: Layout(req, title: title, crumbs: crumbs), form: form,
             kinds: Self.kindOptions(req, selected: form.values["kind"] ?? "", withBoards: asset?.qrBoardID != nil),
@@ -283,7 +283,7 @@ struct AssetsWeb {
 
     func newForm(req: Request) async throws -> Response {
         var values: [String: String] = ["installedOn": req.today]
-        if let u = req.query[String.self, at: "unit"] { values["unitId"] = u }
+        if let u = req.queryValue("unit") { values["unitId"] = u }
         return try await renderForm(req, FormState(values: values), asset: nil)
     }
 
@@ -486,7 +486,7 @@ struct AssetsWeb {
         let title = req.lang.t("assets.import.title")
         let shown = errors.prefix(200)
         let view = try await req.view.render("assets/import", ImportPage(
-            layout: Layout(req, title: title, crumbs: [Crumb(name: req.lang.t("assets.title"), url: SiteURL.assets.path), Crumb(name: title, url: req.url.path)]),
+            layout: Layout(req, title: title, crumbs: [Crumb(name: req.lang.t("assets.title"), url: SiteURL.assets.path), Crumb(name: title, url: req.urlPath)]),
             unitName: unit.name, action: SiteURL.unitAssetsImport(.id(unit.id!)).path,
             errors: shown.map { ErrorBody.Field(field: $0.field, message: $0.message(req.lang), line: $0.line) },
             moreErrors: errors.count - shown.count, report: report, columns: AssetsCSV.columns,
@@ -511,7 +511,7 @@ struct AssetsWeb {
     }
 
     func export(req: Request) async throws -> Response {
-        try await Self.exportResponse(req, try req.scoped(AdminUnit.self), format: SheetFile.Format(query: req.query[String.self, at: "format"]))
+        try await Self.exportResponse(req, try req.scoped(AdminUnit.self), format: SheetFile.Format(query: req.queryValue("format")))
     }
 
     static func exportResponse(_ req: Request, _ unit: AdminUnit, format: SheetFile.Format) async throws -> Response {

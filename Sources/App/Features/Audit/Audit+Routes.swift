@@ -60,7 +60,7 @@ struct AuditRoutes {
         do { f = try AuditQueries.filter(req) } catch let e as InvalidInput { error = e.issues.map { "\($0.field): \($0.message(req.lang))" }.joined(separator: " ") }
         let result = try await AuditQueries.page(f, page: pageReq, on: req.db)
         var values: [String: String] = [:]
-        for k in ["person", "unit", "row", "from", "to", "action"] { values[k] = req.query[String.self, at: k] ?? "" }
+        for k in ["person", "unit", "row", "from", "to", "action"] { values[k] = req.queryValue(k) ?? "" }
         return try await req.view.render("audit/index", PageView(
             layout: Layout(req, title: req.lang.t("audit.title"), crumbs: [Crumb(name: req.lang.t("audit.title"), url: SiteURL.audit.path)]),
             rows: result.items.map { Row(at: Self.time($0.at), actor: $0.actor, action: Self.actionName($0.action, req.lang), table: $0.table,

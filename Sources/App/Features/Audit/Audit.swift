@@ -107,14 +107,14 @@ public enum AuditQueries {
     public static func filter(_ req: Request) throws -> Filter {
         var c = Checker()
         func uuid(_ key: String) -> UUID? {
-            guard let raw = req.query[String.self, at: key], !raw.isEmpty else { return nil }
+            guard let raw = req.queryValue(key), !raw.isEmpty else { return nil }
             if let u = UUID(uuidString: raw) { return u }
             c.add(key, "error.notAnId")
             return nil
         }
         let f = Filter(personID: uuid("person"), unitID: uuid("unit"), rowID: uuid("row"),
-                       from: c.day("from", req.query[String.self, at: "from"]), to: c.day("to", req.query[String.self, at: "to"]),
-                       action: req.query[String.self, at: "action"].flatMap { $0.isEmpty ? nil : $0 })
+                       from: c.day("from", req.queryValue("from")), to: c.day("to", req.queryValue("to")),
+                       action: req.queryValue("action").flatMap { $0.isEmpty ? nil : $0 })
         try c.check()
         return f
     }

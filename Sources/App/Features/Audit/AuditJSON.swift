@@ -106,3 +106,18 @@ extension RegistryCSV.AuditedResident: AuditJSONWritable {
         return w.finish()
     }
 }
+
+/// A list's or a view's `after` (`["q": …, "rows": …]`), written on every view of a page: keys sorted as the encoder
+/// sorts them (by their UTF-8 bytes), both escaped as it escapes strings.
+extension Dictionary: AuditJSONWritable where Key == String, Value == String {
+    var auditJSON: String {
+        var out = "{"
+        for (n, k) in keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }).enumerated() {
+            if n > 0 { out.append(",") }
+            JSONObjectWriter.appendString(k, to: &out)
+            out.append(":")
+            JSONObjectWriter.appendString(self[k]!, to: &out)
+        }
+        return out + "}"
+    }
+}

@@ -21,7 +21,7 @@ enum CriteriaDashboards {
 
     /// The row to serve for `unit` and `set`: precompute on, today asked for without `on`, and the row of that set.
     static func stored<T: Decodable>(_ req: Request, unit: UUID, set: UUID, kind: Kind, as: T.Type) async throws -> (T, Date)? {
-        guard req.application.config.criteriaPrecompute, (req.query[String.self, at: "on"] ?? "").isEmpty else { return nil }
+        guard req.application.config.criteriaPrecompute, (req.queryValue("on") ?? "").isEmpty else { return nil }
         guard let row = try await sql(req.db).raw("""
             SELECT body, counted_at, set_id FROM criteria_dashboards WHERE unit_id = \(bind: unit) AND kind = \(bind: kind.rawValue)
             """).first(), try row.decode(column: "set_id", as: UUID.self) == set else { return nil }

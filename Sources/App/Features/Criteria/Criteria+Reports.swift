@@ -83,9 +83,9 @@ enum CriteriaReports {
 
     /// `?table=criteria|units|report&format=csv|xlsx` (criteria and CSV when absent); a bad table is the field at fault.
     static func export(_ req: Request) async throws -> Response {
-        let raw = req.query[String.self, at: "table"] ?? "criteria"
+        let raw = req.queryValue("table") ?? "criteria"
         guard let table = Table(rawValue: raw) else { throw InvalidInput("table", "error.criteria.table") }
-        let format = SheetFile.Format(query: req.query[String.self, at: "format"])
+        let format = SheetFile.Format(query: req.queryValue("format"))
         let (unit, set, e) = try await evaluation(req)
         let below = table == .report ? try await belowEvaluations(e, set: set, on: e.on, db: req.db) : []
         let t = rows(table, e, below: below, lang: req.lang)
@@ -171,7 +171,7 @@ struct CriteriaReportsWeb {
             }
             let v = try await CriteriaActions.recordValue(ManualValueInput(criterionId: raw.criterionId, on: raw.on, value: number, source: raw.source),
                                                           unit: unit, access: req.access, today: req.today, on: req.db)
-            let set = req.query[String.self, at: "set"].map { "&set=\($0)" } ?? ""
+            let set = req.queryValue("set").map { "&set=\($0)" } ?? ""
             return req.redirect(to: SiteURL.unitCriteria(.id(unit.id!)).path + "?on=\(v.onDay)\(set)", redirectType: .normal)
         } catch let e as InvalidInput {
             return try await CriteriaWeb.renderUnit(req, manual: FormState(values: values, issues: e.issues, lang: req.lang))

@@ -17,14 +17,14 @@ enum CriteriaRoutes {
 
     /// `?on=` (yyyy-MM-dd or dd/MM/yyyy), today when absent; a bad one is the field at fault.
     static func day(_ req: Request) throws -> String {
-        guard let raw = req.query[String.self, at: "on"], !raw.trimmingCharacters(in: .whitespaces).isEmpty else { return req.today }
+        guard let raw = req.queryValue("on"), !raw.trimmingCharacters(in: .whitespaces).isEmpty else { return req.today }
         guard let d = Day.parse(raw) else { throw InvalidInput("on", "error.date") }
         return d
     }
 
     /// `?set=`: a set the caller reads that judges the unit; else the nearest set that judges it (none: nil).
     static func set(_ req: Request, for unit: AdminUnit) async throws -> CriteriaSet? {
-        if let raw = req.query[String.self, at: "set"], !raw.isEmpty {
+        if let raw = req.queryValue("set"), !raw.isEmpty {
             guard let id = UUID(uuidString: raw), let s = try? await req.access.criteriaSet(id, .readCriteria, on: req.db),
                   try await CriteriaViews.applies(s, to: unit, on: req.db) else { throw InvalidInput("set", "error.criteria.unknownSet") }
             return s
@@ -34,12 +34,12 @@ enum CriteriaRoutes {
 
     /// The rows behind a measure's figure for a unit of the measure's base kind.
     static func rows(_ req: Request, _ unit: AdminUnit) async throws -> (MeasureRowsDTO, Measure) {
-        let key = req.query[String.self, at: "measure"] ?? ""
+        let key = req.queryValue("measure") ?? ""
         guard !key.isEmpty else { throw InvalidInput("measure", "error.criteria.measureKey") }
         guard let m = Measures.byKey[key] else { throw InvalidInput("measure", "error.criteria.measure") }
         guard unit.kind == m.base else { throw InvalidInput("measure", "error.criteria.rowsKind", [req.lang.t("criteria.kind.\(m.base.rawValue)")]) }
         let day = try day(req)
-        let missing = ["1", "true", "yes"].contains(req.query[String.self, at: "missing"] ?? "")
+        let missing = ["1", "true", "yes"].contains(req.queryValue("missing") ?? "")
         let rows = try await m.rows(unit.id!, day, missing, req.db as! any SQLDatabase)
         return (MeasureRowsDTO(unit: CriteriaViews.ref(unit), measure: m.key, on: day, missing: missing, rows: rows, limited: rows.count >= 500), m)
     }

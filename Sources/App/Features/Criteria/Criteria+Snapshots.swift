@@ -265,12 +265,12 @@ struct CriteriaSnapshotRoutes {
     static func list(req: Request) async throws -> [SnapshotDTO] {
         let unit = try req.scoped(AdminUnit.self)
         var set: UUID? = nil
-        if let raw = req.query[String.self, at: "set"], !raw.isEmpty {
+        if let raw = req.queryValue("set"), !raw.isEmpty {
             guard let id = UUID(uuidString: raw) else { throw InvalidInput("set", "error.criteria.unknownSet") }
             set = id
         }
-        let from = try monthParam(req.query[String.self, at: "from"], field: "from")
-        let to = try monthParam(req.query[String.self, at: "to"], field: "to")
+        let from = try monthParam(req.queryValue("from"), field: "from")
+        let to = try monthParam(req.queryValue("to"), field: "to")
         return try await CriteriaSnapshots.history(unit: unit.id!, set: set, from: from, to: to, db: req.db)
     }
 
@@ -304,7 +304,7 @@ struct CriteriaSnapshotRoutes {
 
     /// The line shown after the form ran (`?taken=&kept=`, or `?snapshotError=`).
     static func note(_ req: Request) -> String? {
-        if let f = req.query[String.self, at: "snapshotError"] { return req.lang.t(f == "setId" ? "error.criteria.unknownSet" : "error.criteria.month") }
+        if let f = req.queryValue("snapshotError") { return req.lang.t(f == "setId" ? "error.criteria.unknownSet" : "error.criteria.month") }
         guard let taken = req.query[Int.self, at: "taken"] else { return nil }
         let kept = req.query[Int.self, at: "kept"] ?? 0
         return req.lang.t("criteria.snapshotTaken", [req.lang.number(taken), req.lang.number(kept)])

@@ -126,7 +126,7 @@ struct CriteriaWeb {
         canonical: { req in
             guard req.application.config.criteriaPrecompute else { return nil }
             var parts: [String] = []
-            if let set = req.query[String.self, at: "set"].flatMap(UUID.init(uuidString:)) { parts.append("set=" + set.uuidString.lowercased()) }
+            if let set = req.queryValue("set").flatMap(UUID.init(uuidString:)) { parts.append("set=" + set.uuidString.lowercased()) }
             if let lang = req.canonicalLangParameter { parts.append(lang) }
             let canonical = parts.joined(separator: "&")
             return (req.url.query ?? "") == canonical ? canonical : nil

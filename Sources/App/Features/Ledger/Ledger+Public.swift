@@ -36,7 +36,7 @@ struct LedgerPageRequest: Sendable {
     /// `page` (a whole number from 1; past the last page: the last), `per` (1 to 500), `after` or `before` (an entry
     /// of this ledger, one of the two). Anything else in them answers 400 with the field.
     init(_ req: Request, defaultPer: Int) throws {
-        func raw(_ name: String) -> String? { req.query[String.self, at: name] }
+        func raw(_ name: String) -> String? { req.queryValue(name) }
         var page: Int? = nil
         if let text = raw("page") {
             guard let n = PageRequest.number(text), n >= 1 else { throw InvalidInput("page", "ledger.error.page", status: .badRequest) }
@@ -262,9 +262,9 @@ final class LedgerPages: Sendable {
     static func canonicalQuery(_ req: Request, _ request: LedgerPageRequest) -> String {
         var parts: [String] = []
         if let lang = req.canonicalLangParameter { parts.append(lang) }
-        if req.query[String.self, at: "per"] != nil { parts.append("per=\(request.per)") }
+        if req.queryValue("per") != nil { parts.append("per=\(request.per)") }
         switch request.position {
-        case .number(let n): if req.query[String.self, at: "page"] != nil { parts.append("page=\(n)") }
+        case .number(let n): if req.queryValue("page") != nil { parts.append("page=\(n)") }
         case .after(let id): parts.append("after=" + id.uuidString.lowercased()); parts.append("page=\(request.shown)")
         case .before(let id): parts.append("before=" + id.uuidString.lowercased()); parts.append("page=\(request.shown)")
         }

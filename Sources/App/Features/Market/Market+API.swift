@@ -16,7 +16,7 @@ struct MarketAPI {
     }
 
     func list(req: Request) async throws -> [ProducerDTO] {
-        let list = try await MarketQueries.producers(req.access, query: req.query[String.self, at: "q"], on: req.db)
+        let list = try await MarketQueries.producers(req.access, query: req.queryValue("q"), on: req.db)
         return try await MarketQueries.producerDTOs(list, on: req.db)
     }
 

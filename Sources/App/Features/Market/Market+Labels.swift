@@ -49,7 +49,7 @@ struct MarketLabelsWeb {
 
     func sheet(req: Request) async throws -> Response {
         let b = try req.scoped(Batch.self), pr = try req.scoped(Product.self), p = try req.scoped(Producer.self)
-        let key = (try? req.query.get(String.self, at: "size")) ?? "3x8"
+        let key = req.queryValue("size") ?? "3x8"
         guard let size = LabelSize.all.first(where: { $0.key == key }) else { throw InvalidInput("size", "error.market.labelSize") }
         let url = try req.config.printedURL(.batchPublic(b.code))
         // Level M: a label is small, and M keeps the modules large enough for a phone camera at 24 mm.

@@ -88,7 +88,7 @@ struct MarketPublicWeb {
 
     static func market(_ req: Request) async throws -> VillageMarketDTO {
         guard let id = req.parameters.get("id").flatMap(UUID.init(uuidString:)),
-              let m = try await MarketQueries.villageMarket(id, query: req.query[String.self, at: "q"], today: req.today, on: req.db) else {
+              let m = try await MarketQueries.villageMarket(id, query: req.queryValue("q"), today: req.today, on: req.db) else {
             throw Abort(.notFound)
         }
         return m
@@ -147,7 +147,7 @@ struct MarketPublicWeb {
             })
         }
         let title = lang.t("market.village.title", [m.village])
-        let q = req.query[String.self, at: "q"] ?? ""
+        let q = req.queryValue("q") ?? ""
         let view = try await req.view.render("market/village", Page(
             layout: Layout(req, title: title), m: m, q: q, groups: groups,
             producers: m.producers.map { ProducerCard(anchor: "cs-\($0.id.uuidString.lowercased().prefix(8))", p: $0, kind: lang.t("market.kind.\($0.kind.rawValue)")) },

@@ -69,7 +69,7 @@ struct MarketPagesWeb {
     }
 
     func list(req: Request) async throws -> View {
-        let q = req.query[String.self, at: "q"] ?? ""
+        let q = req.queryValue("q") ?? ""
         let all = try await MarketQueries.producers(req.access, query: q, on: req.db)
         let page = PageRequest(req, defaultPer: req.config.pageSize)
         let shown = Array(all.dropFirst(page.offset).prefix(page.per))
@@ -183,7 +183,7 @@ struct MarketPagesWeb {
         }
         let villageName = try await p.asyncMap { try await AdminUnit.find($0.villageID, on: req.db)?.name } ?? nil
         var crumbs = Self.crumbs(req, producer: p)
-        crumbs.append(Crumb(name: title, url: req.url.path))
+        crumbs.append(Crumb(name: title, url: req.urlPath))
         let view = try await req.view.render("market/producer-form", ProducerFormPage(
             layout: Layout(req, title: title, crumbs: crumbs), form: FormState(values: values, errors: errors),
             kinds: Self.kindOptions(req, values["kind"] ?? ""), villages: villages, official: official,
@@ -200,7 +200,7 @@ struct MarketPagesWeb {
 
     func newProducer(req: Request) async throws -> Response {
         try Self.officialOnly(req)
-        return try await renderProducerForm(req, ["kind": "household", "villageId": req.query[String.self, at: "village"] ?? ""], producer: nil)
+        return try await renderProducerForm(req, ["kind": "household", "villageId": req.queryValue("village") ?? ""], producer: nil)
     }
 
     func editProducer(req: Request) async throws -> Response {
@@ -336,7 +336,7 @@ struct MarketPagesWeb {
                            status: HTTPResponseStatus = .ok) async throws -> Response {
         let title = req.lang.t(pr == nil ? "market.product.new" : "market.product.edit")
         var crumbs = Self.crumbs(req, producer: p, product: pr)
-        crumbs.append(Crumb(name: title, url: req.url.path))
+        crumbs.append(Crumb(name: title, url: req.urlPath))
         let filled = (1...20).last { i in ["certName", "certIssuer", "certNumber", "certFrom", "certTo"].contains { !(values["\($0)\(i)"] ?? "").isEmpty } } ?? 0
         let certs = (1...min(20, filled + Self.blankRows)).map { i in
             CertFormRow(n: i, name: values["certName\(i)"] ?? "", issuer: values["certIssuer\(i)"] ?? "", number: values["certNumber\(i)"] ?? "",
@@ -517,7 +517,7 @@ struct MarketPagesWeb {
                          batch b: Batch?, status: HTTPResponseStatus = .ok) async throws -> Response {
         let title = b.map { req.lang.t("market.batch.edit", [$0.code]) } ?? req.lang.t("market.batch.new")
         var crumbs = Self.crumbs(req, producer: p, product: pr)
-        crumbs.append(Crumb(name: title, url: req.url.path))
+        crumbs.append(Crumb(name: title, url: req.urlPath))
         let max = MarketActions.maxSteps
         let filled = (1...max).last { i in ["stepOn", "stepText"].contains { !(values["\($0)\(i)"] ?? "").isEmpty } } ?? 0
         let steps = (1...min(max, filled + 3)).map { i in

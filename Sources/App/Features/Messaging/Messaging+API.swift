@@ -30,7 +30,7 @@ struct MessagingAPI {
     }
 
     func list(req: Request) async throws -> Paged<AnnouncementDTO> {
-        let raw = req.query[String.self, at: "status"] ?? ""
+        let raw = req.queryValue("status") ?? ""
         let status = AnnouncementStatus(rawValue: raw)
         if !raw.isEmpty && status == nil { throw InvalidInput("status", "error.announcement.status") }
         return try await MessagingQueries.list(req.access, status: status, page: PageRequest(req, defaultPer: req.config.pageSize), on: req.db)
@@ -105,7 +105,7 @@ struct MessagingAPI {
 
     /// `?unit=` a village or group of the audience (optional); `?all=1` lists every household, reached or not.
     static func unitParameter(_ req: Request) async throws -> AdminUnit? {
-        guard let raw = req.query[String.self, at: "unit"], !raw.isEmpty else { return nil }
+        guard let raw = req.queryValue("unit"), !raw.isEmpty else { return nil }
         guard let id = UUID(uuidString: raw), let u = try await AdminUnit.find(id, on: req.db), [.village, .group].contains(u.kind),
               try await req.access.allows(.publishAnnouncements, u, on: req.db) else { throw InvalidInput("unit", "error.announcement.unknownUnit") }
         return u
@@ -115,14 +115,14 @@ struct MessagingAPI {
     func followUp(req: Request) async throws -> Response {
         let a = try req.scoped(Announcement.self)
         let unit = try await Self.unitParameter(req)
-        if let raw = req.query[String.self, at: "format"], !raw.isEmpty {
+        if let raw = req.queryValue("format"), !raw.isEmpty {
             guard ["csv", "xlsx"].contains(raw.lowercased()) else { throw InvalidInput("format", "error.exportFormat") }
             let format = SheetFile.Format(query: raw)
             let file = try await FollowUpExport.file(a, unit: unit, access: req.access, format: format, lang: req.lang, on: req.db)
             try await Audit.record("export", Delivery.schema, row: a.id, unit: unit?.id ?? a.unitID, after: ["rows": String(file.rows)], on: req.db)
             return SheetFile.response(file.0, format: format, name: file.name)
         }
-        let page = try await MessagingQueries.followUp(a, unit: unit, access: req.access, all: req.query[String.self, at: "all"] == "1",
+        let page = try await MessagingQueries.followUp(a, unit: unit, access: req.access, all: req.queryValue("all") == "1",
                                                        page: PageRequest(req, defaultPer: req.config.pageSize), on: req.db)
         try await Audit.recordRead("list", Delivery.schema, row: a.id, unit: unit?.id ?? a.unitID, after: ["rows": String(page.items.count)], for: req)
         return try await page.encodeResponse(for: req)

@@ -34,7 +34,7 @@ struct MessagingWeb {
         for (old, new) in SiteURL.formerPaths {
             let from = old.split(separator: "/").map { PathComponent(stringLiteral: String($0)) }
             let moved: @Sendable (Request) -> Response = { req in
-                let rest = req.url.path.dropFirst(old.count)
+                let rest = req.urlPath.dropFirst(old.count)
                 return req.redirect(to: new.path + rest + (req.url.query.map { "?" + $0 } ?? ""), redirectType: .permanent)
             }
             open.get(from, use: moved).rule(.open)
@@ -71,7 +71,7 @@ struct MessagingWeb {
     }
 
     func index(req: Request) async throws -> View {
-        let status = AnnouncementStatus(rawValue: req.query[String.self, at: "status"] ?? "")
+        let status = AnnouncementStatus(rawValue: req.queryValue("status") ?? "")
         let page = PageRequest(req, defaultPer: req.config.pageSize)
         let result = try await MessagingQueries.list(req.access, status: status, page: page, on: req.db)
         let filters = [SelectOption(value: "", label: req.lang.t("announcement.filter.all"), selected: status == nil)]
@@ -156,7 +156,7 @@ struct MessagingWeb {
     }
 
     func newForm(req: Request) async throws -> Response {
-        try await formPage(req, action: SiteURL.announcementNew.path, values: ["category": req.query[String.self, at: "category"] ?? "notice"], units: [],
+        try await formPage(req, action: SiteURL.announcementNew.path, values: ["category": req.queryValue("category") ?? "notice"], units: [],
                            channels: ["push", "zalo"], reminders: Set(req.config.messaging.defaultReminders), isNew: true)
     }
 
@@ -379,8 +379,8 @@ struct MessagingWeb {
             let page = PageRequest(req, defaultPer: 20)
             var parts: [String] = []
             if let lang = req.canonicalLangParameter { parts.append(lang) }
-            if req.query[String.self, at: "per"] != nil { parts.append("per=\(page.per)") }
-            if req.query[String.self, at: "page"] != nil { parts.append("page=\(page.page)") }
+            if req.queryValue("per") != nil { parts.append("per=\(page.per)") }
+            if req.queryValue("page") != nil { parts.append("page=\(page.page)") }
             return parts.joined(separator: "&")
         })
 
@@ -478,14 +478,14 @@ struct MessagingWeb {
 
     func followUpPage(_ req: Request, _ a: Announcement, _ unit: AdminUnit?, done: String? = nil, errors: [ImportIssue] = [],
                       status: HTTPResponseStatus = .ok) async throws -> Response {
-        if let raw = req.query[String.self, at: "format"], ["csv", "xlsx"].contains(raw.lowercased()) {
+        if let raw = req.queryValue("format"), ["csv", "xlsx"].contains(raw.lowercased()) {
             let format = SheetFile.Format(query: raw)
             let file = try await FollowUpExport.file(a, unit: unit, access: req.access, format: format, lang: req.lang, on: req.db)
             try await Audit.record("export", Delivery.schema, row: a.id, unit: unit?.id ?? a.unitID, after: ["rows": String(file.rows)], on: req.db)
             return SheetFile.response(file.0, format: format, name: file.name)
         }
         let unitQuery = (unit?.id).map { "unit=\($0.uuidString.lowercased())&" } ?? ""
-        let page = PageRequest(req, defaultPer: req.query[String.self, at: "print"] == "1" ? 500 : req.config.pageSize)
+        let page = PageRequest(req, defaultPer: req.queryValue("print") == "1" ? 500 : req.config.pageSize)
         let result = try await MessagingQueries.followUp(a, unit: unit, access: req.access, page: page, on: req.db)
         try await Audit.recordRead("list", Delivery.schema, row: a.id, unit: unit?.id ?? a.unitID, after: ["rows": String(result.items.count)], for: req)
         let title = req.lang.t("announcement.followUp")
@@ -493,7 +493,7 @@ struct MessagingWeb {
             layout: Layout(req, title: title, crumbs: [Crumb(name: req.lang.t("announcement.title"), url: SiteURL.announcements.path), Crumb(name: a.title, url: SiteURL.announcement(.id(a.id!)).path)]),
             title: a.title, unitName: unit?.name, rows: Self.followRows(result.items, req.lang),
             pager: Pager(req, page: page.page, per: page.per, total: result.total), informedURL: SiteURL.announcementInformed(.id(a.id!)).path,
-            back: req.method == .GET ? req.url.path + (req.url.query.map { "?" + $0 } ?? "") : SiteURL.announcementFollowUp(.id(a.id!)).path + "?" + unitQuery,
+            back: req.method == .GET ? req.urlPath + (req.url.query.map { "?" + $0 } ?? "") : SiteURL.announcementFollowUp(.id(a.id!)).path + "?" + unitQuery,
             canInform: a.status == .published,
             printAllURL: result.total > page.per ? SiteURL.announcementFollowUp(.id(a.id!)).path + "?" + unitQuery + "print=1" : nil,
             total: req.lang.number(result.total), isMeeting: a.category == .meeting, unitId: unit?.id?.uuidString.lowercased() ?? "",
@@ -550,7 +550,7 @@ struct MessagingWeb {
 
     func bulletin(req: Request) async throws -> Response {
         let unit = try req.scoped(AdminUnit.self)
-        let day = Day.parse(req.query[String.self, at: "date"] ?? Day.today()) ?? Day.today()
+        let day = Day.parse(req.queryValue("date") ?? Day.today()) ?? Day.today()
         guard let path = try await Speech.bulletin(unit: unit, day: day, app: req.application) else {
             throw InvalidInput("date", "error.announcement.noneThatDay", [Day.display(day)])
         }

@@ -169,7 +169,7 @@ struct RequestMetricsMiddleware: AsyncMiddleware {
                                                helpText: "Time to answer HTTP requests, by method and route pattern")
 
     func respond(to req: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        if req.url.path == "/metrics" { return try await next.respond(to: req) }
+        if req.urlPath == "/metrics" { return try await next.respond(to: req) }
         let start = ContinuousClock.now
         let status: UInt
         do {
@@ -198,7 +198,7 @@ struct RequestMetricsMiddleware: AsyncMiddleware {
 /// as a path that does not exist. Before the access middleware, which would refuse METRICS_TOKEN as an unknown API token.
 struct MetricsGuardMiddleware: AsyncMiddleware {
     func respond(to req: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        guard req.url.path == "/metrics" else { return try await next.respond(to: req) }
+        guard req.urlPath == "/metrics" else { return try await next.respond(to: req) }
         guard Monitoring.allowed(req) else { throw Abort(.notFound) }
         req.headers.remove(name: .authorization)
         req.storage[MetricsAllowedKey.self] = true

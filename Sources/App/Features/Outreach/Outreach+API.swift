@@ -56,7 +56,7 @@ struct VisitsAPI {
     /// The households the caller may visit (`unit`: a village or group to narrow to), never visited first.
     func targets(req: Request) async throws -> Paged<VisitTargetDTO> {
         var unit: AdminUnit? = nil
-        if let raw = req.query[String.self, at: "unit"], !raw.isEmpty {
+        if let raw = req.queryValue("unit"), !raw.isEmpty {
             guard let id = UUID(uuidString: raw) else { throw InvalidInput("unit", "error.unknownUnit") }
             unit = try await req.access.unit(id, .visitHouseholds, on: req.db)
         }

@@ -45,7 +45,7 @@ struct PersonalDataRoutes {
         let export = try await PersonalData.export(h, on: req.db)
         try await Audit.record("export", Household.schema, row: h.id, unit: h.groupID ?? h.villageID, on: req.db)
         let res = try await export.encodeResponse(for: req)
-        if req.url.path.hasSuffix(".json") {
+        if req.urlPath.hasSuffix(".json") {
             res.headers.contentDisposition = .init(.attachment, filename: "du-lieu-ho-\(h.code).json")
         }
         return res

@@ -299,7 +299,7 @@ struct ConfirmRoutes {
         let view = try await req.view.render("procedures/confirm", Page(
             layout: Layout(req, title: req.lang.t("proc.confirm.title"), needsToken: true), phone: PhoneConfirm.masked(c.phone),
             confirmed: c.confirmedAt != nil, expired: c.confirmedAt == nil && (c.expiresAt <= req.now || c.attempts >= req.config.procedures.confirmAttempts),
-            form: form, action: req.url.path, nextURL: try await Self.next(c, on: req.db)))
+            form: form, action: req.urlPath, nextURL: try await Self.next(c, on: req.db)))
         return try await view.encodeResponse(status: status, for: req)
     }
 

@@ -47,8 +47,8 @@ struct MyProceduresRoutes {
 
     /// Phone + code: the question, appointment or papers with that code, if the phone matches; nothing otherwise.
     func lookup(req: Request) async throws -> View {
-        let phoneRaw = req.query[String.self, at: "phone"] ?? ""
-        let code = (req.query[String.self, at: "code"] ?? "").trimmingCharacters(in: .whitespaces).uppercased()
+        let phoneRaw = req.queryValue("phone") ?? ""
+        let code = (req.queryValue("code") ?? "").trimmingCharacters(in: .whitespaces).uppercased()
         var qs: [ProcedureQuestion] = [], appts: [Appointment] = [], sets: [PaperSet] = []
         let searched = !phoneRaw.isEmpty || !code.isEmpty
         if searched { try await LookupGuard.admit(req) }

@@ -35,8 +35,8 @@ struct MyProceduresAPI {
 
     /// Phone and code together; either wrong finds nothing (an empty answer, not an error, so nothing is revealed).
     func lookup(req: Request) async throws -> ResidentViewDTO {
-        let phone = Phone.normalize(req.query[String.self, at: "phone"] ?? "")
-        let code = (req.query[String.self, at: "code"] ?? "").trimmingCharacters(in: .whitespaces).uppercased()
+        let phone = Phone.normalize(req.queryValue("phone") ?? "")
+        let code = (req.queryValue("code") ?? "").trimmingCharacters(in: .whitespaces).uppercased()
         try await LookupGuard.admit(req)
         guard let phone, code.count == 8 else {
             try await LookupGuard.miss(req)

@@ -19,7 +19,7 @@ struct RegistryAPI {
     func exportHouseholds(req: Request) async throws -> Response {
         let unit = try req.scoped(AdminUnit.self)
         guard [.commune, .village, .group].contains(unit.kind) else { throw Abort(.notFound) }
-        let raw = req.query[String.self, at: "format"] ?? "csv"
+        let raw = req.queryValue("format") ?? "csv"
         guard ["csv", "xlsx"].contains(raw.lowercased()) else { throw InvalidInput("format", "error.exportFormat") }
         let format = SheetFile.Format(query: raw)
         let data = try await RegistryCSV.export(unit: unit, format: format, on: req.db)
@@ -28,8 +28,8 @@ struct RegistryAPI {
     }
 
     static func unitFilter(_ req: Request) async throws -> RegistryQueries.Filter {
-        var f = RegistryQueries.Filter(search: req.query[String.self, at: "q"], scope: try await req.access.rootUnits(.readRegistry, on: req.db))
-        if let u = req.query[String.self, at: "unit"], !u.isEmpty {
+        var f = RegistryQueries.Filter(search: req.queryValue("q"), scope: try await req.access.rootUnits(.readRegistry, on: req.db))
+        if let u = req.queryValue("unit"), !u.isEmpty {
             guard let id = UUID(uuidString: u), let unit = try await AdminUnit.find(id, on: req.db),
                   try await req.access.allows(.readRegistry, unit, on: req.db) else {
                 throw InvalidInput("unit", "error.unknownUnit")
@@ -82,7 +82,7 @@ struct RegistryAPI {
 
     func listResidents(req: Request) async throws -> Paged<ResidentDTO> {
         var household: UUID? = nil
-        if let raw = req.query[String.self, at: "household"], !raw.isEmpty {
+        if let raw = req.queryValue("household"), !raw.isEmpty {
             guard let id = UUID(uuidString: raw), let h = try? await req.access.household(id, .readRegistry, on: req.db) else {
                 throw InvalidInput("household", "error.unknownHousehold")
             }

@@ -71,7 +71,7 @@ struct RegistryWeb {
         let unit = try req.scoped(AdminUnit.self)
         guard [.commune, .village, .group].contains(unit.kind) else { throw Abort(.notFound) }
         let page = PageRequest(req, defaultPer: req.config.pageSize)
-        let q = req.query[String.self, at: "q"] ?? ""
+        let q = req.queryValue("q") ?? ""
         // A list without a search is kept ready under the registry's and the units' version (Support/SignedInPages.swift);
         // its audit row is written on every view all the same, before the page is sent (docs/security.md).
         if let pages = req.application.signedInPages, Fold.key(q).isEmpty {
@@ -94,11 +94,11 @@ struct RegistryWeb {
         name: "households", parts: [.units, .registry],
         target: { req in req.parameters.get("id").flatMap(UUID.init(uuidString:))?.uuidString },
         canonical: { req in
-            Fold.key(req.query[String.self, at: "q"] ?? "").isEmpty ? canonicalQuery(req, PageRequest(req, defaultPer: req.config.pageSize)) : nil
+            Fold.key(req.queryValue("q") ?? "").isEmpty ? canonicalQuery(req, PageRequest(req, defaultPer: req.config.pageSize)) : nil
         },
         onHit: { req, rows in
             let unit = try req.idParameter()
-            try await Audit.recordRead("list", Household.schema, unit: unit, after: ["q": req.query[String.self, at: "q"] ?? "", "rows": String(rows)], for: req)
+            try await Audit.recordRead("list", Household.schema, unit: unit, after: ["q": req.queryValue("q") ?? "", "rows": String(rows)], for: req)
         })
 
     /// The parameters that make a household list without a search, in one order and spelling: `lang` (when it names
@@ -106,8 +106,8 @@ struct RegistryWeb {
     static func canonicalQuery(_ req: Request, _ page: PageRequest) -> String {
         var parts: [String] = []
         if let lang = req.canonicalLangParameter { parts.append(lang) }
-        if req.query[String.self, at: "per"] != nil { parts.append("per=\(page.per)") }
-        if req.query[String.self, at: "page"] != nil { parts.append("page=\(page.page)") }
+        if req.queryValue("per") != nil { parts.append("per=\(page.per)") }
+        if req.queryValue("page") != nil { parts.append("page=\(page.page)") }
         return parts.joined(separator: "&")
     }
 
@@ -222,7 +222,7 @@ struct RegistryWeb {
     func newHousehold(req: Request) async throws -> Response {
         let (village, group) = try await placementUnits(req)
         return try await householdFormPage(req, village: village, state: FormState(values: ["groupId": group?.id?.uuidString ?? ""]),
-                                           isNew: true, action: req.url.path)
+                                           isNew: true, action: req.urlPath)
     }
 
     func createHousehold(req: Request) async throws -> Response {
@@ -243,7 +243,7 @@ struct RegistryWeb {
             let map = ["representative.fullName": "repName", "representative.gender": "repGender", "representative.birthYear": "repBirthYear", "villageId": "groupId"]
             values["villageId"] = village.id!.uuidString
             return try await householdFormPage(req, village: village, state: FormState(values: values, issues: e.issues.map { FieldIssue(map[$0.field] ?? $0.field, $0.key, $0.args) }, lang: req.lang),
-                                               isNew: true, action: req.url.path, status: e.status)
+                                               isNew: true, action: req.urlPath, status: e.status)
         }
     }
 
@@ -252,7 +252,7 @@ struct RegistryWeb {
         guard let village = try await AdminUnit.find(h.villageID, on: req.db) else { throw Abort(.notFound) }
         let values = ["code": h.code, "groupId": h.groupID?.uuidString ?? "", "address": h.address, "phone": h.phone ?? "",
                       "representativeId": h.representativeID?.uuidString ?? ""]
-        return try await householdFormPage(req, village: village, state: FormState(values: values), isNew: false, action: req.url.path, residents: residents)
+        return try await householdFormPage(req, village: village, state: FormState(values: values), isNew: false, action: req.urlPath, residents: residents)
     }
 
     func updateHousehold(req: Request) async throws -> Response {
@@ -268,7 +268,7 @@ struct RegistryWeb {
             let values = ["code": form.code ?? "", "groupId": form.groupId ?? "", "address": form.address ?? "", "phone": form.phone ?? "",
                           "representativeId": form.representativeId ?? ""]
             return try await householdFormPage(req, village: village, state: FormState(values: values, issues: e.issues, lang: req.lang),
-                                               isNew: false, action: req.url.path, residents: residents, status: e.status)
+                                               isNew: false, action: req.urlPath, residents: residents, status: e.status)
         }
     }
 
@@ -299,7 +299,7 @@ struct RegistryWeb {
         crumbs.append(Crumb(name: household.code, url: SiteURL.household(household.id!)))
         let view = try await req.view.render("registry/resident-form", ResidentFormPage(
             layout: Layout(req, title: req.lang.t(isNew ? "resident.new" : "resident.edit"), crumbs: crumbs),
-            form: state, action: req.url.path, isNew: isNew, householdURL: SiteURL.household(household.id!),
+            form: state, action: req.urlPath, isNew: isNew, householdURL: SiteURL.household(household.id!),
             genders: Self.options(req, Gender.allCases.map(\.rawValue), prefix: "gender", selected: state.values["gender"]),
             relations: Self.options(req, Relation.allCases.map(\.rawValue), prefix: "relation", selected: state.values["relation"])))
         return try await view.encodeResponse(status: status, for: req)
@@ -363,7 +363,7 @@ struct RegistryWeb {
 
     func importPage(_ req: Request, _ unit: AdminUnit, errors: [FieldIssue] = [], report: ImportReport? = nil, status: HTTPResponseStatus = .ok) async throws -> Response {
         var crumbs = try await UnitCrumbs.trail(req, unit)
-        crumbs.append(Crumb(name: req.lang.t("import.title"), url: req.url.path))
+        crumbs.append(Crumb(name: req.lang.t("import.title"), url: req.urlPath))
         let shown = errors.prefix(200)
         let view = try await req.view.render("registry/import", ImportPage(
             layout: Layout(req, title: req.lang.t("import.title"), crumbs: crumbs), unitName: unit.name,
@@ -402,7 +402,7 @@ struct RegistryWeb {
     func export(req: Request) async throws -> Response {
         let unit = try req.scoped(AdminUnit.self)
         guard [.commune, .village, .group].contains(unit.kind) else { throw Abort(.notFound) }
-        let format = SheetFile.Format(query: req.query[String.self, at: "format"])
+        let format = SheetFile.Format(query: req.queryValue("format"))
         let data = try await RegistryCSV.export(unit: unit, format: format, on: req.db)
         try await Audit.record("export", Household.schema, unit: unit.id, on: req.db)
         return SheetFile.response(data, format: format, name: "households-\(unit.code)")
@@ -420,9 +420,9 @@ struct RegistryWeb {
     }
 
     func search(req: Request) async throws -> View {
-        let q = (req.query[String.self, at: "q"] ?? "").trimmingCharacters(in: .whitespaces)
+        let q = (req.queryValue("q") ?? "").trimmingCharacters(in: .whitespaces)
         var unit: AdminUnit? = nil
-        if let u = req.query[String.self, at: "unit"], let id = UUID(uuidString: u) { unit = try? await req.access.unit(id, .readRegistry, on: req.db) }
+        if let u = req.queryValue("unit"), let id = UUID(uuidString: u) { unit = try? await req.access.unit(id, .readRegistry, on: req.db) }
         let scope = try await req.access.rootUnits(.readRegistry, on: req.db)
         var households: Paged<HouseholdDTO>? = nil
         var residents: Paged<ResidentDTO>? = nil

@@ -265,8 +265,8 @@ struct Open311Routes {
 
     func show(req: Request) async throws -> Response {
         let code = try Self.stripJSON(req.parameters.get("request")).uppercased()
-        let jurisdiction = try? req.query.get(String.self, at: "jurisdiction_id")
-        let key = try? req.query.get(String.self, at: "api_key")
+        let jurisdiction = req.queryValue("jurisdiction_id")
+        let key = req.queryValue("api_key")
         let token = try await Self.token(key, on: req.db)
         guard let r = try await FeedbackReport.query(on: req.db).filter(\.$code == code).first() else { throw Abort(.notFound) }
         if let j = jurisdiction, !j.isEmpty {

@@ -127,7 +127,7 @@ struct ReportsWeb {
     func newPage(req: Request) async throws -> Response {
         var values: [String: String] = [:]
         for k in ["latitude", "longitude", "category", "assetId"] {
-            if let v = req.query[String.self, at: k], !v.isEmpty { values[k] = String(v.prefix(64)) }
+            if let v = req.queryValue(k), !v.isEmpty { values[k] = String(v.prefix(64)) }
         }
         return try await render(req, try await Self.commune(req), form: FormState(values: values))
     }
@@ -184,7 +184,7 @@ struct ReportsWeb {
 
     func publicList(req: Request) async throws -> View {
         let commune = try await Self.commune(req)
-        let state = (try? req.query.get(String.self, at: "state")) ?? ""
+        let state = req.queryValue("state") ?? ""
         let q = FeedbackReport.query(on: req.db).filter(\.$communeID == commune.id!)
         if state == "open" { q.filter(\.$status ~~ ReportStatus.allCases.filter(\.isOpen)) }
         else if state == "closed" { q.filter(\.$status ~~ ReportStatus.allCases.filter { !$0.isOpen }) }

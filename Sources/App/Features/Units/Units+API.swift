@@ -18,19 +18,19 @@ struct UnitsAPI {
 
     static func filter(_ req: Request) async throws -> UnitQueries.Filter {
         var f = UnitQueries.Filter(scope: try await req.access.rootUnits(.readRegistry, on: req.db))
-        if let p = req.query[String.self, at: "parent"], !p.isEmpty {
+        if let p = req.queryValue("parent"), !p.isEmpty {
             guard let id = UUID(uuidString: p) else { throw InvalidInput("parent", "error.unknownParent") }
             f.parentID = try await req.access.unit(id, .readRegistry, on: req.db).id
         }
-        if let k = req.query[String.self, at: "kind"], !k.isEmpty {
+        if let k = req.queryValue("kind"), !k.isEmpty {
             guard let kind = UnitKind(rawValue: k) else { throw InvalidInput("kind", "error.unitKind") }
             f.kind = kind
         }
-        if let on = req.query[String.self, at: "on"], !on.isEmpty {
+        if let on = req.queryValue("on"), !on.isEmpty {
             guard let d = Day.parse(on) else { throw InvalidInput("on", "error.date") }
             f.day = d
         }
-        f.search = req.query[String.self, at: "q"]
+        f.search = req.queryValue("q")
         return f
     }
 
@@ -92,7 +92,7 @@ struct UnitsAPI {
     func parent(req: Request) async throws -> UnitDTO {
         let unit = try req.scoped(AdminUnit.self)
         var day = Day.today()
-        if let on = req.query[String.self, at: "on"], !on.isEmpty {
+        if let on = req.queryValue("on"), !on.isEmpty {
             guard let d = Day.parse(on) else { throw InvalidInput("on", "error.date") }
             day = d
         }

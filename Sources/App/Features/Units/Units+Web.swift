@@ -35,7 +35,7 @@ struct Pager: Encodable {
         func link(_ p: Int) -> String {
             var items = (req.url.query ?? "").split(separator: "&").filter { !$0.hasPrefix("page=") }.map(String.init)
             items.append("page=\(p)")
-            return req.url.path + "?" + items.joined(separator: "&")
+            return req.urlPath + "?" + items.joined(separator: "&")
         }
         prev = page > 1 ? link(page - 1) : nil
         next = page < pageCount ? link(page + 1) : nil
@@ -73,8 +73,8 @@ struct UnitsWeb {
 
     func index(req: Request) async throws -> View {
         let page = PageRequest(req, defaultPer: req.config.pageSize)
-        var f = UnitQueries.Filter(search: req.query[String.self, at: "q"], scope: try await req.access.rootUnits(.readRegistry, on: req.db))
-        if let on = req.query[String.self, at: "on"], let d = Day.parse(on) { f.day = d }
+        var f = UnitQueries.Filter(search: req.queryValue("q"), scope: try await req.access.rootUnits(.readRegistry, on: req.db))
+        if let on = req.queryValue("on"), let d = Day.parse(on) { f.day = d }
         let (units, total) = try await UnitQueries.list(f, page: page, on: req.db)
         let today = Day.today()
         return try await req.view.render("units/index", IndexPage(
@@ -118,12 +118,12 @@ struct UnitsWeb {
     func show(req: Request) async throws -> View {
         let unit = try req.scoped(AdminUnit.self)
         let page = PageRequest(req, defaultPer: req.config.pageSize)
-        var f = UnitQueries.Filter(parentID: unit.id, search: req.query[String.self, at: "q"])
+        var f = UnitQueries.Filter(parentID: unit.id, search: req.queryValue("q"))
         let today = Day.today()
         // An ended unit lists what it held on its last day (a commune carried into its successor keeps its villages
         // in its history); `?on=` asks for another day.
         var lastDay: String? = nil
-        if let on = req.query[String.self, at: "on"], let d = Day.parse(on) { f.day = d }
+        if let on = req.queryValue("on"), let d = Day.parse(on) { f.day = d }
         else if unit.validTo <= today, unit.validTo != Day.distantFuture { f.day = Day.adding(-1, to: unit.validTo); lastDay = f.day }
         let (children, total) = try await UnitQueries.list(f, page: page, on: req.db)
         // Carrying is offered while the ended commune still holds villages.
@@ -183,7 +183,7 @@ struct UnitsWeb {
     func newForm(req: Request) async throws -> View {
         var values: [String: String] = [:]
         var parent: AdminUnit? = nil
-        if let p = req.query[String.self, at: "parent"], let id = UUID(uuidString: p) {
+        if let p = req.queryValue("parent"), let id = UUID(uuidString: p) {
             parent = try await req.access.unit(id, .manageUnits, on: req.db)
         }
         values["parentId"] = parent?.id?.uuidString ?? ""

@@ -113,7 +113,7 @@ struct OverviewWeb {
         var list: OutreachList? = nil
         var rows: [HouseholdRow] = []
         var pager: Pager? = nil
-        if let raw = req.query[String.self, at: "show"], !raw.isEmpty {
+        if let raw = req.queryValue("show"), !raw.isEmpty {
             guard let l = OutreachList(rawValue: raw) else { throw Abort(.notFound) }
             list = l
             let page = PageRequest(req, defaultPer: req.config.pageSize)

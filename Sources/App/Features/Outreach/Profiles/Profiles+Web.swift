@@ -191,7 +191,7 @@ struct ProfilesWeb {
 
     func importPage(_ req: Request, _ unit: AdminUnit, errors: [FieldIssue] = [], report: ProfileImportReport? = nil, status: HTTPResponseStatus = .ok) async throws -> Response {
         var crumbs = try await UnitCrumbs.trail(req, unit)
-        crumbs.append(Crumb(name: req.lang.t("profile.import.title"), url: req.url.path))
+        crumbs.append(Crumb(name: req.lang.t("profile.import.title"), url: req.urlPath))
         let shown = errors.prefix(200)
         let view = try await req.view.render("outreach/profiles/import", ImportPage(
             layout: Layout(req, title: req.lang.t("profile.import.title"), crumbs: crumbs), unitName: unit.name,
@@ -222,7 +222,7 @@ struct ProfilesWeb {
 
     func export(req: Request) async throws -> Response {
         let unit = try ProfilesRoutes.unit(req, groups: true)
-        return try await Self.exportResponse(req, unit, format: SheetFile.Format(query: req.query[String.self, at: "format"]))
+        return try await Self.exportResponse(req, unit, format: SheetFile.Format(query: req.queryValue("format")))
     }
 
     static func exportResponse(_ req: Request, _ unit: AdminUnit, format: SheetFile.Format) async throws -> Response {

@@ -133,7 +133,7 @@ public enum ProfileQueries {
 
     /// `?asOf=` of a request: nil when absent; InvalidInput (field `asOf`) when it is not a date.
     static func asOf(_ req: Request) throws -> String? {
-        guard let raw = req.query[String.self, at: "asOf"]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return nil }
+        guard let raw = req.queryValue("asOf")?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return nil }
         guard let d = Day.parse(raw) else { throw InvalidInput("asOf", "error.date") }
         return d
     }

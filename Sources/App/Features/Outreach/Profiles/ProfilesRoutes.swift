@@ -68,7 +68,7 @@ struct ProfilesRoutes {
     /// `?format=csv` (default) or `xlsx`.
     func export(req: Request) async throws -> Response {
         let unit = try Self.unit(req, groups: true)
-        let raw = req.query[String.self, at: "format"] ?? "csv"
+        let raw = req.queryValue("format") ?? "csv"
         guard ["csv", "xlsx"].contains(raw.lowercased()) else { throw InvalidInput("format", "error.exportFormat") }
         return try await ProfilesWeb.exportResponse(req, unit, format: SheetFile.Format(query: raw))
     }

@@ -241,7 +241,7 @@ struct TrainingsWeb {
                             training: dto, when: Self.when(dto), units: Self.units(dto), reachURL: reach, announcementURL: announcement,
                             attendanceURL: manage ? SiteURL.trainingAttendance(.id(t.id!)).path : "",
                             sheetURL: manage ? SiteURL.trainingSheet(.id(t.id!)).path : "", attended: lang.number(dto.attended), form: form,
-                            saved: req.query[String.self, at: "saved"] != nil)
+                            saved: req.queryValue("saved") != nil)
         return try await req.view.render("outreach/trainings/show", page).encodeResponse(status: status, for: req)
     }
 
@@ -298,12 +298,12 @@ struct TrainingsWeb {
         let lang = req.lang
         let t = try req.scoped(Training.self)
         let dto = try await TrainingQueries.detail(t, on: req.db)
-        let q = req.query[String.self, at: "q"] ?? ""
+        let q = req.queryValue("q") ?? ""
         let page = PageRequest(req, defaultPer: req.config.pageSize)
         let (items, total) = try await TrainingQueries.attendees(t, search: q, page: page, on: req.db)
         let invited = q.isEmpty ? total : try await TrainingQueries.attendees(t, page: PageRequest(page: 1, per: 1), on: req.db).total
         try await Audit.record("view", "training_attendance", row: t.id, unit: t.communeID, after: ["residents": String(items.count)], on: req.db)
-        let saved = req.query[String.self, at: "saved"].flatMap { PageRequest.number($0) }
+        let saved = req.queryValue("saved").flatMap { PageRequest.number($0) }
         return try await req.view.render("outreach/trainings/attendance", AttendancePage(
             layout: Layout(req, title: lang.t("training.attendance"), crumbs: [Crumb(name: lang.t("training.title"), url: SiteURL.trainings.path),
                                                                                Crumb(name: t.topic, url: SiteURL.training(.id(t.id!)).path)]),

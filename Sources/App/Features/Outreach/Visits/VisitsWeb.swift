@@ -132,7 +132,7 @@ struct VisitsWeb {
     func list(req: Request) async throws -> View {
         var unit: AdminUnit? = nil
         var unitText = ""
-        if let raw = req.query[String.self, at: "unit"], !raw.isEmpty {
+        if let raw = req.queryValue("unit"), !raw.isEmpty {
             // A unit outside the caller's area is not found, as on every page.
             guard let id = UUID(uuidString: raw) else { throw Abort(.notFound) }
             unit = try await req.access.unit(id, .visitHouseholds, on: req.db)
@@ -240,7 +240,7 @@ struct VisitsWeb {
         let h = try req.scoped(Household.self)
         let profile = try await ProfileRows.latest(of: [h.id!], on: req.db)[h.id!]
         return try await formPage(req, h, state: FormState(values: Self.initialValues(req, profile: profile)), helped: [],
-                                  recorded: req.query[String.self, at: "recorded"], voided: req.query[String.self, at: "voided"] != nil)
+                                  recorded: req.queryValue("recorded"), voided: req.queryValue("voided") != nil)
     }
 
     func formPage(_ req: Request, _ h: Household, state: FormState, helped: [String], recorded: String? = nil, voided: Bool = false,

@@ -147,7 +147,7 @@ struct AppointmentsRoutes {
                               selected: form.values["opening"] == value)
             },
             disabled: openings.filter { $0.taken >= $0.capacity }.map { "\(Self.weekdayName(req, $0.day)) \(Day.display($0.day)) · \($0.startTime) · \(req.lang.t("proc.full"))" },
-            form: form, confirmation: confirmation, confirm: confirm, householdSignedIn: req.access.householdID != nil, action: req.url.path))
+            form: form, confirmation: confirmation, confirm: confirm, householdSignedIn: req.access.householdID != nil, action: req.urlPath))
         return try await view.encodeResponse(status: status, for: req)
     }
 

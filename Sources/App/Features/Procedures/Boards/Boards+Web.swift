@@ -30,7 +30,7 @@ extension ProceduresWeb {
         }
         let title = req.lang.t("proc.boards")
         let view = try await req.view.render("procedures/boards", BoardsPage(
-            layout: Layout(req, title: "\(title) · \(commune.name)", crumbs: try await ProcedureViews.crumbs(req, commune, Crumb(name: title, url: req.url.path))),
+            layout: Layout(req, title: "\(title) · \(commune.name)", crumbs: try await ProcedureViews.crumbs(req, commune, Crumb(name: title, url: req.urlPath))),
             rows: rows,
             villages: [SelectOption(value: "", label: "—", selected: (form.values["villageId"] ?? "").isEmpty)]
                 + villages.map { SelectOption(value: $0.id!.uuidString, label: $0.name, selected: form.values["villageId"] == $0.id!.uuidString) },

@@ -93,7 +93,7 @@ struct ProceduresWeb {
     func newProcedure(req: Request) async throws -> Response {
         let commune = try req.scoped(ScopedCommune.self).unit
         return try await formPage(req, commune: commune, values: ["handledBy": ProcedureCatalogSeed.handledBy, "onlineUrl": ProcedureCatalogSeed.portal, "workingDays": "0"],
-                                  issues: [], isNew: true, action: req.url.path)
+                                  issues: [], isNew: true, action: req.urlPath)
     }
 
     func createProcedure(req: Request) async throws -> Response {
@@ -107,14 +107,14 @@ struct ProceduresWeb {
             _ = try await CatalogActions.create(in: commune, input, on: req.db)
             return req.redirect(to: SiteURL.catalog(.id(commune.id!)).path, redirectType: .normal)
         } catch let e as InvalidInput {
-            return try await formPage(req, commune: commune, values: f, issues: e.issues, isNew: true, action: req.url.path, status: e.status)
+            return try await formPage(req, commune: commune, values: f, issues: e.issues, isNew: true, action: req.urlPath, status: e.status)
         }
     }
 
     func editProcedure(req: Request) async throws -> Response {
         let p = try req.scoped(Procedure.self)
         guard let commune = try await AdminUnit.find(p.communeID, on: req.db) else { throw Abort(.notFound) }
-        return try await formPage(req, commune: commune, values: Self.values(p), issues: [], isNew: false, action: req.url.path)
+        return try await formPage(req, commune: commune, values: Self.values(p), issues: [], isNew: false, action: req.urlPath)
     }
 
     func updateProcedure(req: Request) async throws -> Response {
@@ -130,7 +130,7 @@ struct ProceduresWeb {
             return req.redirect(to: SiteURL.catalog(.id(commune.id!)).path, redirectType: .normal)
         } catch let e as InvalidInput {
             return try await formPage(req, commune: commune, values: f.merging(["key": p.key]) { a, _ in a }, issues: e.issues, isNew: false,
-                                      action: req.url.path, status: e.status)
+                                      action: req.urlPath, status: e.status)
         }
     }
 

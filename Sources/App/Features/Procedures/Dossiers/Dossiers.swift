@@ -171,7 +171,7 @@ struct DossiersRoutes {
     }
 
     func render(_ req: Request, _ commune: AdminUnit, form: FormState = FormState(), status: HTTPResponseStatus = .ok) async throws -> Response {
-        let filter = DossierActions.Filter(rawValue: req.query[String.self, at: "show"] ?? "all") ?? .all
+        let filter = DossierActions.Filter(rawValue: req.queryValue("show") ?? "all") ?? .all
         let rows = try await DossierActions.list(commune.id!, filter: filter, on: req.db)
         let fig = try await DossierActions.figures(commune.id!, on: req.db)
         let catalog = try await CatalogActions.list(commune, on: req.db)
@@ -223,7 +223,7 @@ struct DossiersRoutes {
 
     func listAPI(req: Request) async throws -> [DossierDTO] {
         let commune = try req.scoped(ScopedCommune.self).unit
-        let raw = req.query[String.self, at: "show"] ?? "all"
+        let raw = req.queryValue("show") ?? "all"
         guard let filter = DossierActions.Filter(rawValue: raw) else { throw InvalidInput("show", "error.proc.filter") }
         return try await DossierActions.list(commune.id!, filter: filter, on: req.db).map { $0.toDTO() }
     }

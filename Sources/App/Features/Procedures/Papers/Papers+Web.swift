@@ -33,7 +33,7 @@ struct PapersRoutes {
         let (commune, p) = try await Guide.target(req)
         let view = try await req.view.render("procedures/papers-start", StartPage(
             layout: Layout(req, title: "\(req.lang.t("proc.sendPapers")) · \(p.name)", needsToken: true), procedure: p.name, dossier: p.dossierList,
-            form: form, householdSignedIn: req.access.householdID != nil, action: req.url.path, guideURL: SiteURL.guide(commune.code, p.key).path))
+            form: form, householdSignedIn: req.access.householdID != nil, action: req.urlPath, guideURL: SiteURL.guide(commune.code, p.key).path))
         return try await view.encodeResponse(status: status, for: req)
     }
 
@@ -85,7 +85,7 @@ struct PapersRoutes {
         let sets = try await PaperSet.query(on: req.db).filter(\.$communeID == commune.id!).sort(\.$createdAt, .descending).limit(200).all()
         let title = req.lang.t("proc.papers")
         return try await req.view.render("procedures/papers", ListPage(
-            layout: Layout(req, title: "\(title) · \(commune.name)", crumbs: try await ProcedureViews.crumbs(req, commune, Crumb(name: title, url: req.url.path))),
+            layout: Layout(req, title: "\(title) · \(commune.name)", crumbs: try await ProcedureViews.crumbs(req, commune, Crumb(name: title, url: req.urlPath))),
             sets: try await PaperViews.items(sets, req, mine: false, officer: true)))
     }
 

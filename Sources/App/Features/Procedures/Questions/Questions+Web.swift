@@ -55,7 +55,7 @@ struct QuestionsRoutes {
         let codes = Dictionary(uniqueKeysWithValues: households.map { ($0.id!, $0.code) })
         let title = req.lang.t("proc.questions")
         return try await req.view.render("procedures/questions", QueuePage(
-            layout: Layout(req, title: "\(title) · \(commune.name)", crumbs: try await ProcedureViews.crumbs(req, commune, Crumb(name: title, url: req.url.path))),
+            layout: Layout(req, title: "\(title) · \(commune.name)", crumbs: try await ProcedureViews.crumbs(req, commune, Crumb(name: title, url: req.urlPath))),
             rows: queue.items.map { q in
                 QuestionRow(procedure: names[q.procedureId] ?? "", question: q.question,
                             askedBy: q.householdId.flatMap { codes[$0] }.map { req.lang.t("proc.household", [$0]) } ?? (q.phone ?? ""),

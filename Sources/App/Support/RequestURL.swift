@@ -1,0 +1,40 @@
+// The request's path and query values, read once per request. Vapor's `req.urlPath` rebuilds the path from the
+// parsed URL (and replaces `%3B`) on every call, and every `req.query[…, at: key]` parses the whole query string
+// again; a page asks for both many times (the middlewares, the rule, the kept page's key, the pager). Profiled on the
+// household list (docs/benchmarks.md, issue 10), that was about 9% of the server's time per request.
+import Vapor
+
+private struct URLPathKey: StorageKey { typealias Value = String }
+private struct QueryValuesKey: StorageKey { typealias Value = QueryValues }
+
+/// The query's values by name, decoded once by Vapor's own form decoder. `nil` when the query does not decode as
+/// plain `name=value` pairs (a bare flag, `name[]=…`): then each value is asked of the decoder, as before.
+private struct QueryValues: Sendable {
+    var values: [String: String]?
+}
+
+extension Request {
+    /// `url.path`, computed once.
+    var urlPath: String {
+        if let p = storage[URLPathKey.self] { return p }
+        let p = url.path
+        storage[URLPathKey.self] = p
+        return p
+    }
+
+    /// The value of one query parameter, as `query[String.self, at: key]` reads it (`+` a space, percent escapes
+    /// decoded), with the query parsed once per request; nil when absent. A request without a query never runs the
+    /// decoder.
+    func queryValue(_ key: String) -> String? {
+        guard let raw = url.query, !raw.isEmpty else { return nil }
+        let parsed: QueryValues
+        if let p = storage[QueryValuesKey.self] {
+            parsed = p
+        } else {
+            parsed = QueryValues(values: try? query.decode([String: String].self))
+            storage[QueryValuesKey.self] = parsed
+        }
+        if let values = parsed.values { return values[key] }
+        return query[String.self, at: key]
+    }
+}

@@ -1,0 +1,41 @@
+import Testing
+import Vapor
+@testable import App
+
+/// `req.queryValue` reads what `req.query[String.self, at:]` reads, parsing the query once; `req.urlPath` is `url.path`.
+@Suite("Query values and the path, read once per request")
+struct RequestURLTests {
+    static let keys = ["q", "lang", "page", "per", "flag", "a", "x", "missing", "ô"]
+
+    @Test("the same values as Vapor's decoder, for plain pairs, escapes, repeats, flags and brackets")
+    func sameAsDecoder() async throws {
+        let app = try await Application.make(.testing)
+        defer { Task { try? await app.asyncShutdown() } }
+        let urls = [
+            "/units/1/households",
+            "/units/1/households?",
+            "/x?q=Nguy%E1%BB%85n+Th%E1%BB%8B&lang=en&page=2",
+            "/x?q=a%2Bb&per=",
+            "/x?q=1&q=2",
+            "/x?flag&q=z",
+            "/x?a[]=1&a[]=2&q=k",
+            "/x?a[b]=1&q=m",
+            "/x?%C3%B4=%C3%B4&x=%3D%26",
+            "/x?q=%ZZ",
+            "/x?&&q=ok&",
+        ]
+        for url in urls {
+            let req = Request(application: app, method: .GET, url: URI(string: url), on: app.eventLoopGroup.next())
+            for key in Self.keys {
+                let expected = req.query[String.self, at: key]
+                #expect(req.queryValue(key) == expected, "\(url) \(key)")
+                // Asked again: served from what was parsed the first time.
+                #expect(req.queryValue(key) == expected, "\(url) \(key), again")
+            }
+            #expect(req.urlPath == req.url.path)
+        }
+        let req = Request(application: app, method: .GET, url: URI(string: "/x?q=Nguy%E1%BB%85n+Th%E1%BB%8B"), on: app.eventLoopGroup.next())
+        #expect(req.queryValue("q") == "Nguyễn Thị")
+        #expect(req.queryValue("page") == nil)
+    }
+}
