@@ -25,8 +25,8 @@ enum FormKey {
     static func cached(_ app: Application) -> SymmetricKey? { lock.withLock { app.storage[Key.self] } }
 
     static func token(for seed: String, key: SymmetricKey) -> String {
-        let mac = HMAC<SHA256>.authenticationCode(for: Data(seed.utf8), using: key)
-        return String(Tokens.base64URL(Data(mac)).prefix(32))
+        let mac = HMAC<SHA256>.authenticationCode(for: Array(seed.utf8), using: key)
+        return mac.withUnsafeBytes { Tokens.base64URL($0.prefix(24)) }
     }
 }
 

@@ -71,7 +71,7 @@ struct LanguageMiddleware: AsyncMiddleware {
     func respond(to req: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         if let q = req.queryValue("lang"), let l = Lang(rawValue: q) {
             req.lang = l
-        } else if let c = req.cookies["lang"]?.string, let l = Lang(rawValue: c) {
+        } else if let c = req.cookieValue("lang"), let l = Lang(rawValue: c) {
             req.lang = l
         } else if let al = req.headers.first(name: .acceptLanguage), let l = Lang.preferred(al) {
             // A first visit follows the browser's language until the visitor picks one (the cookie).

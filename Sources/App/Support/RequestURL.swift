@@ -1,11 +1,13 @@
-// The request's path and query values, read once per request. Vapor's `req.urlPath` rebuilds the path from the
+// The request's path, query values and cookies, read once per request. Vapor's `req.urlPath` rebuilds the path from the
 // parsed URL (and replaces `%3B`) on every call, and every `req.query[…, at: key]` parses the whole query string
-// again; a page asks for both many times (the middlewares, the rule, the kept page's key, the pager). Profiled on the
-// household list (docs/benchmarks.md, issue 10), that was about 9% of the server's time per request.
+// again, and every `req.cookies[…]` parses the Cookie header again; a page asks for each many times (the middlewares,
+// the rule, the kept page's key, the pager). Profiled on the household list (docs/benchmarks.md, issue 10), that was
+// about a tenth of the server's time per request.
 import Vapor
 
 private struct URLPathKey: StorageKey { typealias Value = String }
 private struct QueryValuesKey: StorageKey { typealias Value = QueryValues }
+private struct CookieValuesKey: StorageKey { typealias Value = [String: String] }
 
 /// The query's values by name, decoded once by Vapor's own form decoder. `nil` when the query does not decode as
 /// plain `name=value` pairs (a bare flag, `name[]=…`): then each value is asked of the decoder, as before.
@@ -36,5 +38,16 @@ extension Request {
         }
         if let values = parsed.values { return values[key] }
         return query[String.self, at: key]
+    }
+
+    /// The value of one cookie the browser sent, as `cookies[name]?.string` reads it, with the header parsed once.
+    func cookieValue(_ name: String) -> String? {
+        if let all = storage[CookieValuesKey.self] { return all[name] }
+        var all: [String: String] = [:]
+        if headers.contains(name: .cookie) {
+            for (k, v) in cookies.all { all[k] = v.string }
+        }
+        storage[CookieValuesKey.self] = all
+        return all[name]
     }
 }

@@ -174,7 +174,7 @@ public enum SessionStore {
 struct SessionMiddleware: AsyncMiddleware {
     func respond(to req: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         _ = try await FormKey.ensure(req.application)
-        var cookie = req.cookies[SessionStore.cookieName]?.string
+        var cookie = req.cookieValue(SessionStore.cookieName)
         if let c = cookie, !SessionStore.wellFormed(c) { cookie = nil }
         var row: SessionRow? = nil
         var signedIn: Access? = nil

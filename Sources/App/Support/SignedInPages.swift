@@ -23,22 +23,20 @@ enum PageVersion {
     /// `criteria`: the criteria definitions, manual values, snapshots and dashboards counted ahead (migration 0037).
     enum Part: String, Sendable, CaseIterable { case units, registry, messages, procedures, criteria }
 
-    /// One expression per part (compared as a whole): SQLite's row, plus the largest rowid of the tables whose
-    /// inserts have no trigger; PostgreSQL's row plus its count of appended changes.
+    /// The expressions whose values, compared as a whole, are the version of `parts`. The first adds up the parts'
+    /// rows (PostgreSQL: plus their appended changes) in one subquery: each of those only ever grows (compacting moves
+    /// changes into a row without changing the total), so their sum moves whenever any of them does. SQLite adds the
+    /// largest rowid of each table whose inserts have no trigger (`messages`), on its own: a delete of the last row
+    /// can lower it while its trigger raises the row, so it is not added in.
     static func expressions(_ parts: [Part], _ sql: any SQLDatabase) -> [String] {
+        if parts.isEmpty { return [] }
         let postgres = sql.dialect.name == "postgresql"
-        var out: [String] = []
-        for p in parts {
-            let row = "(SELECT COALESCE(SUM(version), 0) FROM page_versions WHERE name = '\(p.rawValue)')"
-            if postgres {
-                // One number: compacting moves the changes into the row without changing it.
-                out.append("(\(row) + (SELECT COUNT(*) FROM page_changes WHERE name = '\(p.rawValue)'))")
-                continue
-            }
-            out.append(row)
-            if p == .messages {
-                for t in CreatePageVersions.insertsByRowid.sorted() { out.append("(SELECT COALESCE(MAX(rowid), 0) FROM \(t))") }
-            }
+        let names = Set(parts.map(\.rawValue)).sorted().map { "'\($0)'" }.joined(separator: ", ")
+        let rows = "(SELECT COALESCE(SUM(version), 0) FROM page_versions WHERE name IN (\(names)))"
+        if postgres { return ["(\(rows) + (SELECT COUNT(*) FROM page_changes WHERE name IN (\(names))))"] }
+        var out = [rows]
+        if parts.contains(.messages) {
+            for t in CreatePageVersions.insertsByRowid.sorted() { out.append("(SELECT COALESCE(MAX(rowid), 0) FROM \(t))") }
         }
         return out
     }

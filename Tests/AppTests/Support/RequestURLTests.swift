@@ -38,4 +38,21 @@ struct RequestURLTests {
         #expect(req.queryValue("q") == "Nguyễn Thị")
         #expect(req.queryValue("page") == nil)
     }
+
+    @Test("cookie values as Vapor's parser reads them, the header parsed once")
+    func cookies() async throws {
+        let app = try await Application.make(.testing)
+        defer { Task { try? await app.asyncShutdown() } }
+        let headers = [nil, "", "lang=en", "thonso_session=s_abc-DEF_123; lang=vi", "lang=\"en\"; a=b=c;  x = y ", "broken", "lang=vi; lang=en"]
+        for header in headers {
+            var h = HTTPHeaders()
+            if let header { h.add(name: .cookie, value: header) }
+            let req = Request(application: app, method: .GET, url: URI(string: "/"), headers: h, on: app.eventLoopGroup.next())
+            for name in ["lang", "thonso_session", "a", "x", "missing"] {
+                let expected = req.cookies[name]?.string
+                #expect(req.cookieValue(name) == expected, "\(header ?? "none") \(name)")
+                #expect(req.cookieValue(name) == expected)
+            }
+        }
+    }
 }

@@ -132,6 +132,13 @@ struct RequestPathTests {
             #expect(Tokens.base64URL(data) == data.base64EncodedString().replacingOccurrences(of: "+", with: "-")
                 .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: ""))
         }
+        // The form token: the first 32 characters of the HMAC's URL-safe base64, as Foundation's encoder wrote them.
+        let key = SymmetricKey(size: .bits256)
+        for seed in ["", "s_abc", "p_" + String(repeating: "y", count: 43), "Đăng ký"] {
+            let mac = Data(HMAC<SHA256>.authenticationCode(for: Data(seed.utf8), using: key))
+            let foundation = mac.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            #expect(FormKey.token(for: seed, key: key) == String(foundation.prefix(32)))
+        }
         let tokens = (0..<200).map { _ in Tokens.generate() }
         #expect(Set(tokens).count == 200)
         for t in tokens {
