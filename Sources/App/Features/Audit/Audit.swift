@@ -188,7 +188,7 @@ final class AuditBatch: @unchecked Sendable {
     /// 11 parameters a row: well under SQLite's 32,766 and PostgreSQL's 65,535 binds per statement.
     static let maxRows = 500
     /// How long a writer under load lets rows gather before it takes them.
-    static let linger: Duration = .milliseconds(2)
+    static let linger: Duration = .milliseconds(4)
 
     static func of(_ app: Application) -> AuditBatch {
         appLock.withLock {
