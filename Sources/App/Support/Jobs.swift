@@ -67,7 +67,7 @@ public enum Jobs {
         let now = AppClock.now
         try await sql.raw("""
             INSERT INTO jobs (id, kind, unique_key, payload, state, run_at, attempts, generation, created_at, updated_at)
-            VALUES (\(bind: UUID()), \(bind: kind), \(bind: key), \(bind: payload), 'queued', \(bind: runAt), 0, 0, \(bind: now), \(bind: now))
+            VALUES (\(bind: UUID.random()), \(bind: kind), \(bind: key), \(bind: payload), 'queued', \(bind: runAt), 0, 0, \(bind: now), \(bind: now))
             ON CONFLICT (unique_key) DO UPDATE SET generation = jobs.generation + 1, updated_at = \(bind: now),
               run_at = CASE WHEN jobs.state = 'done' OR jobs.run_at > \(bind: runAt) THEN \(bind: runAt) ELSE jobs.run_at END,
               state = CASE WHEN jobs.state = 'done' THEN 'queued' ELSE jobs.state END
@@ -194,7 +194,7 @@ public final class JobWorker: LifecycleHandler, @unchecked Sendable {
     /// How long a worker waits after handing a job back before it claims again: at most the poll interval, and short
     /// enough that a single instance's 50-batch fan-out takes about 2.5 s longer, not 50 polls.
     static let handoffSeconds = 0.05
-    let name = "w-\(ProcessInfo.processInfo.processIdentifier)-" + UUID().uuidString.prefix(8).lowercased()
+    let name = "w-\(ProcessInfo.processInfo.processIdentifier)-" + UUID.random().uuidString.prefix(8).lowercased()
 
     public init() {}
 

@@ -78,8 +78,9 @@ public enum SessionStore {
             WHERE s.token_hash = \(bind: Tokens.hash(secret))
             """).all()
         guard let r = rows.first else { return nil }
-        let row = SessionRow(id: try r.decode(column: "id", as: UUID.self), personID: try r.decode(column: "person_id", as: UUID?.self),
-                             householdID: try r.decode(column: "household_id", as: UUID?.self), method: try r.decode(column: "method", as: String.self),
+        let sqlite = sql.dialect.name == "sqlite"
+        let row = SessionRow(id: try r.requiredID("id", sqlite: sqlite), personID: try r.id("person_id", sqlite: sqlite),
+                             householdID: try r.id("household_id", sqlite: sqlite), method: try r.decode(column: "method", as: String.self),
                              createdAt: try r.decode(column: "created_at", as: Date.self), lastSeenAt: try r.decode(column: "last_seen_at", as: Date.self))
         var access: Access? = nil
         if let person = row.personID {
@@ -87,7 +88,7 @@ public enum SessionStore {
                 var grants: [Grant] = []
                 for g in rows {
                     guard let raw = try g.decode(column: "role", as: String?.self), let role = Role(rawValue: raw) else { continue }
-                    grants.append(Grant(role: role, unitID: try g.decode(column: "unit_id", as: UUID?.self)))
+                    grants.append(Grant(role: role, unitID: try g.id("unit_id", sqlite: sqlite)))
                 }
                 access = Access(personID: person, tokenID: nil, displayName: name, grants: grants)
             }
@@ -107,7 +108,7 @@ public enum SessionStore {
     static func create(person: UUID?, household: UUID?, method: String, on db: any Database) async throws -> (SessionRow, String) {
         let secret = sessionPrefix + String(Tokens.generate().dropFirst(3))
         let now = AppClock.now
-        let row = SessionRow(id: UUID(), personID: person, householdID: household, method: method, createdAt: now, lastSeenAt: now)
+        let row = SessionRow(id: UUID.random(), personID: person, householdID: household, method: method, createdAt: now, lastSeenAt: now)
         try await sql(db).raw("""
             INSERT INTO sessions (id, token_hash, person_id, household_id, method, created_at, last_seen_at)
             VALUES (\(bind: row.id), \(bind: Tokens.hash(secret)), \(bind: person), \(bind: household), \(bind: method), \(bind: now), \(bind: now))

@@ -170,8 +170,8 @@ final class SignedInPages: Sendable {
 
     /// The caller as the key names them: everything the header and their scope depend on.
     static func viewer(_ access: Access) -> String {
-        let grants = access.grants.map { "\($0.role.rawValue)@\($0.unitID?.uuidString ?? "*")" }.sorted().joined(separator: ",")
-        return "\(access.personID?.uuidString ?? "-")|\(access.tokenID?.uuidString ?? "-")|\(access.householdID?.uuidString ?? "-")|\(access.displayName)|\(grants)"
+        let grants = access.grants.map { "\($0.role.rawValue)@\($0.unitID?.text ?? "*")" }.sorted().joined(separator: ",")
+        return "\(access.personID?.text ?? "-")|\(access.tokenID?.text ?? "-")|\(access.householdID?.text ?? "-")|\(access.displayName)|\(grants)"
     }
 
     /// The request's form token, when it can stand in for the marker (the same length).

@@ -629,7 +629,7 @@ struct URLTag: LeafTag {
 extension Request {
     /// The `:id` route parameter as a UUID; a malformed id is simply not found.
     public func idParameter() throws -> UUID {
-        guard let s = parameters.get("id"), let id = UUID(uuidString: s) else { throw Abort(.notFound) }
+        guard let s = parameters.get("id"), let id = UUID(text: s) else { throw Abort(.notFound) }
         return id
     }
 }

@@ -56,3 +56,28 @@ struct RequestURLTests {
         }
     }
 }
+
+/// `UUID.random`, `.text` and `UUID(text:)` (Support/UUIDText.swift) agree with Foundation's.
+@Suite("Ids as text without Foundation's formatter")
+struct UUIDTextTests {
+    @Test("random ids are version 4 and distinct; text and parsing give Foundation's text and values")
+    func sameAsFoundation() {
+        let made = (0..<2000).map { _ in UUID.random() }
+        #expect(Set(made).count == made.count)
+        for u in made.prefix(500) + (0..<200).map({ _ in UUID() }) {
+            #expect(u.text == u.uuidString)
+            #expect(UUID(text: u.uuidString) == u)
+            #expect(UUID(text: u.uuidString.lowercased()) == u)
+        }
+        for u in made.prefix(200) {
+            // Version 4, RFC 4122 variant: the 13th hex digit is 4, the 17th one of 8, 9, A, B.
+            let t = Array(u.text)
+            #expect(t[14] == "4" && "89AB".contains(t[19]))
+        }
+        for bad in ["", "x", "123e4567-e89b-12d3-a456-42661417400", "123e4567-e89b-12d3-a456-4266141740000", "123e4567+e89b-12d3-a456-426614174000",
+                    "123e4567-e89b-12d3-a456-42661417400g", "ĐĐĐĐĐĐĐĐ-e89b-12d3-a456-426614174000"] {
+            #expect(UUID(text: bad) == UUID(uuidString: bad), "\(bad)")
+        }
+        #expect(UUID(text: "123E4567-e89b-12D3-a456-426614174000") == UUID(uuidString: "123E4567-E89B-12D3-A456-426614174000"))
+    }
+}

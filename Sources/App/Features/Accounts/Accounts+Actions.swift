@@ -19,7 +19,7 @@ public enum AccountActions {
         let hash = try await app.password.async.hash(password)
         return try await app.db.auditedTransaction { db in
             let p = Person()
-            p.id = UUID()
+            p.id = UUID.random()
             p.username = name
             p.displayName = displayName
             p.phone = phone
@@ -40,7 +40,7 @@ public enum AccountActions {
     public static func createToken(name: String, role: Role, unit: AdminUnit?, on db: any Database) async throws -> (ApiToken, String) {
         let secret = Tokens.generate()
         let t = ApiToken()
-        t.id = UUID()
+        t.id = UUID.random()
         t.name = name
         t.tokenHash = Tokens.hash(secret)
         t.role = role

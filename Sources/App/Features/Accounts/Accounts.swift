@@ -99,7 +99,7 @@ public final class RoleGrant: Model, @unchecked Sendable {
 
     public init() {}
     public init(personID: UUID, role: Role, unitID: UUID?) {
-        self.id = UUID()
+        self.id = UUID.random()
         self.personID = personID
         self.role = role
         self.unitID = unitID

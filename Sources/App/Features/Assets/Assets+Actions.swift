@@ -106,7 +106,7 @@ public enum AssetActions {
         let campaign = try await campaign(input.campaignId, commune: communeID, into: &c, on: db)
         try c.check()
         let a = Asset()
-        a.id = UUID()
+        a.id = UUID.random()
         a.kind = kind!
         a.name = name
         a.unitID = unit!.id!
@@ -256,7 +256,7 @@ public enum AssetActions {
         }
         try c.check()
         let m = AssetMaintenance()
-        m.id = UUID()
+        m.id = UUID.random()
         m.assetID = a.id!
         m.communeID = a.communeID
         m.faultID = fault
@@ -287,7 +287,7 @@ enum AssetLocks {
 enum History {
     static func add(_ asset: UUID, _ status: AssetStatus, from day: String, fault: UUID?, by: UUID?, on db: any Database) async throws {
         let h = AssetStatusChange()
-        h.id = UUID()
+        h.id = UUID.random()
         h.assetID = asset
         h.status = status
         h.fromDay = day
@@ -324,7 +324,7 @@ public enum AssetFaults {
         try c.check()
         let now = AppClock.now
         let f = AssetFault()
-        f.id = UUID()
+        f.id = UUID.random()
         f.assetID = a.id!
         f.communeID = a.communeID
         f.status = .open
@@ -424,7 +424,7 @@ public enum AssetMirror {
     public static func board(_ b: QrBoard, on db: any Database) async throws {
         if try await Asset.query(on: db).filter(\.$qrBoardID == b.id!).first() != nil { return }
         let a = Asset()
-        a.id = UUID()
+        a.id = UUID.random()
         a.kind = .qrBoard
         a.name = b.place
         a.unitID = b.villageID ?? b.communeID

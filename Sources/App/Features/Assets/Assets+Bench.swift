@@ -33,7 +33,7 @@ struct BenchGeoJSONCommand: AsyncCommand {
             out(String(format: "generated %d cameras and %d solar lights in %.1f s", cameras, lights, t))
         }
         out("database: \(app.config.database.label); assets: \(cameras + lights)")
-        let (_, token) = try await AccountActions.createToken(name: "bench-geojson-\(UUID().uuidString.prefix(6))", role: .admin, unit: nil, on: db)
+        let (_, token) = try await AccountActions.createToken(name: "bench-geojson-\(UUID.random().uuidString.prefix(6))", role: .admin, unit: nil, on: db)
         try await app.server.start(address: .hostname("127.0.0.1", port: 0))
         guard let port = app.http.server.shared.localAddress?.port else { throw Abort(.internalServerError) }
         let base = "http://127.0.0.1:\(port)"
@@ -88,10 +88,10 @@ struct BenchGeoJSONCommand: AsyncCommand {
             let lat = 21.055 + Double(k / 6) * 0.009 + Double.random(in: 0..<0.008, using: &g)
             let lon = 105.645 + Double(k % 6) * 0.009 + Double.random(in: 0..<0.008, using: &g)
             let status = i % 17 == 0 ? "faulty" : "working"
-            let id = UUID()
+            let id = UUID.random()
             rows.append([id, camera ? "camera" : "solarLight", camera ? "Camera \(i + 1)" : "Đèn \(i - cameras + 1)", u.id!, commune.id!,
                          lat, lon, status, "2024-01-15", "2024-01-15", now, now])
-            changes.append([UUID(), id, status, "2024-01-15", now])
+            changes.append([UUID.random(), id, status, "2024-01-15", now])
         }
         try await Bulk.insert(sql, into: Asset.schema, columns: cols, rows: rows)
         try await Bulk.insert(sql, into: AssetStatusChange.schema, columns: ["id", "asset_id", "status", "from_day", "created_at"], rows: changes)

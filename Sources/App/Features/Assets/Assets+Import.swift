@@ -68,7 +68,7 @@ public enum AssetsCSV {
             if c.issues.count >= 1000 { break }
             guard c.issues.isEmpty, let kind else { continue }
             let a = Asset()
-            a.id = UUID()
+            a.id = UUID.random()
             a.kind = kind
             a.name = name
             a.unitID = at.id!

@@ -58,7 +58,7 @@ public enum Audit {
                               actor override: AuditActor? = nil) async throws {
         let who = override ?? actor ?? AuditActor(personID: nil, tokenID: nil, name: "system")
         let e = AuditEvent()
-        e.id = UUID()
+        e.id = UUID.random()
         e.at = AppClock.now
         e.personID = who.personID
         e.tokenID = who.tokenID
@@ -166,7 +166,7 @@ extension Audit {
             return try await record(action, table, row: row, unit: unit, after: after, on: req.db)
         }
         let who = actor ?? AuditActor(personID: nil, tokenID: nil, name: "system")
-        let e = AuditBatch.Row(id: UUID(), at: AppClock.now, personID: who.personID, tokenID: who.tokenID, actor: who.name,
+        let e = AuditBatch.Row(id: UUID.random(), at: AppClock.now, personID: who.personID, tokenID: who.tokenID, actor: who.name,
                                action: action, table: table, rowID: row, unitID: unit, after: json(after))
         try await AuditBatch.of(req.application).append(e, on: req.db)
     }
@@ -240,10 +240,13 @@ final class AuditBatch: @unchecked Sendable {
 
     static func insert(_ rows: [Row], on db: any Database) async throws {
         guard let sql = db as? any SQLDatabase else { throw Abort(.internalServerError, reason: "audit needs an SQL database") }
+        // SQLite keeps ids as their text: written here by `UUID.text` rather than by the encoder's formatter.
+        let sqlite = sql.dialect.name == "sqlite"
+        func id(_ u: UUID?) -> SQLBind { sqlite ? SQLBind(u?.text) : SQLBind(u) }
         var values: [any SQLExpression] = []
         for r in rows {
-            values.append(SQLGroupExpression([SQLBind(r.id), SQLBind(r.at), SQLBind(r.personID), SQLBind(r.tokenID), SQLBind(r.actor),
-                                              SQLBind(r.action), SQLBind(r.table), SQLBind(r.rowID), SQLBind(r.unitID),
+            values.append(SQLGroupExpression([id(r.id), SQLBind(r.at), id(r.personID), id(r.tokenID), SQLBind(r.actor),
+                                              SQLBind(r.action), SQLBind(r.table), id(r.rowID), id(r.unitID),
                                               SQLBind(r.after)] as [any SQLExpression]))
         }
         try await sql.raw("""

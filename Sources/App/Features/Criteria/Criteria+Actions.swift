@@ -46,7 +46,7 @@ public enum CriteriaActions {
         return try await db.auditedTransaction { db in
             let owner = owner_, source = source_
             let s = CriteriaSet()
-            s.id = UUID()
+            s.id = UUID.random()
             s.ownerUnitID = owner; s.code = code; s.name = name; s.description = description.isEmpty ? nil : description
             try await s.create(on: db)
             if let source {
@@ -167,7 +167,7 @@ public enum CriteriaActions {
         let f = try await check(input, current: nil, set: set, on: db)
         return try await db.auditedTransaction { db in
             let c = Criterion()
-            c.id = UUID()
+            c.id = UUID.random()
             c.setID = set.id!
             if f.position == nil {
                 let last = try await Criterion.query(on: db).filter(\.$setID == set.id!).sort(\.$position, .descending).first()
@@ -231,7 +231,7 @@ public enum CriteriaActions {
         return try await db.auditedTransaction { db in
             let criterion = criterion_
             let v = CriterionValue()
-            v.id = UUID()
+            v.id = UUID.random()
             v.criterionID = criterion!.id!; v.unitID = unitID; v.onDay = day!; v.value = input.value!; v.source = source
             v.recordedBy = access.personID; v.recordedByName = name.isEmpty ? "—" : name
             try await v.create(on: db)

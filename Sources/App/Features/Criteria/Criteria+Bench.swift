@@ -109,7 +109,7 @@ struct BenchCriteriaCommand: AsyncCommand {
     static func pages(app: Application, province: AdminUnit, commune: AdminUnit, village: AdminUnit, requests: Int, clients: Int, live: Int,
                       reuse: Bool, pageRounds: Int, out: @escaping (String) -> Void) async throws {
         let db = app.db
-        let (_, token) = try await AccountActions.createToken(name: "bench-criteria-\(UUID().uuidString.prefix(6))", role: .admin, unit: nil, on: db)
+        let (_, token) = try await AccountActions.createToken(name: "bench-criteria-\(UUID.random().uuidString.prefix(6))", role: .admin, unit: nil, on: db)
         try await app.server.start(address: .hostname("127.0.0.1", port: 0))
         guard let port = app.http.server.shared.localAddress?.port else { throw Abort(.internalServerError) }
         let base = "http://127.0.0.1:\(port)"
@@ -256,15 +256,15 @@ struct BenchCriteriaCommand: AsyncCommand {
         let now = AppClock.now.addingTimeInterval(-3600), today = Day.today()
         let newID = MessagingActions.newID(sql)
         // Units: the province, its communes and villages (spread evenly), the closure table rebuilt.
-        let province = UUID()
+        let province = UUID.random()
         var units: [[SQLValue]] = [[province, "province", provinceCode, "Tỉnh đo tiêu chí", "Tỉnh", nil as UUID?, nil as UUID?]]
         for c in 0..<communes {
-            let id = UUID(), cc = String(format: "96%03d", c + 1)
+            let id = UUID.random(), cc = String(format: "96%03d", c + 1)
             units.append([id, "commune", cc, "Xã \(c + 1)", "Xã", province, nil as UUID?])
             let mine = villages / communes + (c < villages % communes ? 1 : 0)
             for v in 0..<mine {
                 let code = cc + String(format: "-%03d", v + 1)
-                units.append([UUID(), "village", code, "Thôn \(v + 1) xã \(c + 1)", "Thôn", id, id])
+                units.append([UUID.random(), "village", code, "Thôn \(v + 1) xã \(c + 1)", "Thôn", id, id])
             }
         }
         let unitRows = units.map { $0 + [Day.distantPast, Day.distantFuture, Fold.key([($0[2] as! String), ($0[3] as! String)])] }

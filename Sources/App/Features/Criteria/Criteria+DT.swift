@@ -93,7 +93,7 @@ public enum CriteriaDT {
     public static func insert(on db: any Database) async throws {
         if try await CriteriaSet.query(on: db).filter(\.$ownerUnitID == nil).filter(\.$code == code).first() != nil { return }
         let set = CriteriaSet()
-        set.id = UUID()
+        set.id = UUID.random()
         set.code = code
         set.name = "Chuyển đổi số cấp xã (47 chỉ tiêu, 8 nhóm)"
         set.description = "Cấu trúc minh họa theo QĐ 5279/QĐ-UBND (8 nhóm, 47 chỉ tiêu, 3 trụ cột); tên chỉ tiêu do hệ thống đặt, "

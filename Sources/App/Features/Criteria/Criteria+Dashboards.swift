@@ -110,7 +110,7 @@ enum CriteriaDashboards {
                 try await s.raw("DELETE FROM criteria_dashboards WHERE unit_id = \(bind: unit) AND kind = \(bind: kind.rawValue)").run()
             }
             try await Bulk.insert(s, into: schema, columns: ["id", "unit_id", "kind", "set_id", "on_day", "counted_at", "body"],
-                                  rows: rows.map { [UUID(), $0.0, $0.1.rawValue, $0.2, day, now, String(decoding: $0.3, as: UTF8.self)] })
+                                  rows: rows.map { [UUID.random(), $0.0, $0.1.rawValue, $0.2, day, now, String(decoding: $0.3, as: UTF8.self)] })
         }
     }
 }

@@ -10,7 +10,7 @@ import Vapor
 
 public enum CriteriaViews {
     static func dto(_ c: Criterion) -> CriterionDTO {
-        CriterionDTO(id: c.id ?? UUID(), setId: c.setID, code: c.code, name: c.name, nameEn: c.nameEn, measureKey: c.measureKey,
+        CriterionDTO(id: c.id ?? UUID.random(), setId: c.setID, code: c.code, name: c.name, nameEn: c.nameEn, measureKey: c.measureKey,
                      thresholdKind: c.thresholdKind, thresholdValue: c.thresholdValue, unitKind: c.unitKind, mandatory: c.mandatory,
                      groupName: c.groupName, pillar: c.pillar, position: c.position)
     }

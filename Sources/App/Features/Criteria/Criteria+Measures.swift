@@ -119,7 +119,7 @@ public enum Measures {
     static func year(_ day: String) -> Int { Int(day.prefix(4)) ?? 2000 }
     /// The moment a day ends (the next day's midnight, Vietnam time): stamps before it happened on or before the day.
     static func end(_ day: String) -> Date { Day.start(Day.adding(1, to: day)) ?? Date.distantFuture }
-    static func limit(_ units: [UUID]) -> [UUID] { units.isEmpty ? [UUID()] : units }
+    static func limit(_ units: [UUID]) -> [UUID] { units.isEmpty ? [UUID.random()] : units }
 
     static func decode(_ rows: [any SQLRow], ratio: Bool) throws -> [UUID: MeasureCount] {
         var out: [UUID: MeasureCount] = [:]

@@ -49,7 +49,7 @@ public enum CriteriaSeed {
     public static func insertStarter(on db: any Database) async throws {
         if try await CriteriaSet.query(on: db).filter(\.$ownerUnitID == nil).filter(\.$code == starterCode).first() != nil { return }
         let set = CriteriaSet()
-        set.id = UUID()
+        set.id = UUID.random()
         set.code = starterCode
         set.name = "Thôn thông minh (bộ tiêu chí khởi đầu)"
         set.description = "SV-01…SV-14; ngưỡng mặc định theo số liệu các mô hình đã triển khai, tỉnh điều chỉnh được."

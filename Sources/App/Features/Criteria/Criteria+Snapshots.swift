@@ -146,11 +146,11 @@ public enum CriteriaSnapshots {
             var heads: [[SQLValue]] = []
             var values: [[SQLValue]] = []
             for res in write {
-                let id = UUID()
+                let id = UUID.random()
                 heads.append([id, res.unit.id, res.unit.kind.rawValue, setID, set.code, set.name, month, day, final, res.passes,
                               res.belowKind?.rawValue, res.unitsPassing, res.units, res.missing.joined(separator: ","), now, by])
                 for (c, f) in zip(criteria, res.figures) {
-                    values.append([UUID(), id, c.id!, c.code, c.name, c.nameEn, c.measureKey, c.thresholdKind.rawValue, c.thresholdValue,
+                    values.append([UUID.random(), id, c.id!, c.code, c.name, c.nameEn, c.measureKey, c.thresholdKind.rawValue, c.thresholdValue,
                                    c.unitKind.rawValue, c.mandatory, c.position, f.judgedOn, f.rolledUp, f.manual == nil ? f.count?.numerator : nil,
                                    f.manual == nil ? f.count?.denominator : nil, f.value, f.passes, f.unitsPassing, f.units, f.manual?.source])
                 }

@@ -122,7 +122,7 @@ struct CriteriaWeb {
     static func kept(_ name: String, json: Bool = false) -> KeptPage {
         KeptPage(
         name: name, parts: [.units, .criteria],
-        target: { req in req.parameters.get("id").flatMap(UUID.init(uuidString:))?.uuidString },
+        target: { req in req.parameters.get("id").flatMap(UUID.init(text:))?.text },
         canonical: { req in
             guard req.application.config.criteriaPrecompute else { return nil }
             var parts: [String] = []

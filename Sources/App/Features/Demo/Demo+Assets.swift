@@ -40,7 +40,7 @@ enum DemoAssets {
         func asset(_ kind: AssetKind, _ name: String, unit: AdminUnit, village: Int, at point: (Double, Double)? = nil, installed: String,
                    campaign: UUID? = nil, caretaker: UUID? = nil, place: String? = nil) {
             let a = Asset()
-            a.id = UUID()
+            a.id = UUID.random()
             a.kind = kind
             a.name = name
             a.unitID = unit.id!
@@ -119,7 +119,7 @@ enum DemoAssets {
             light.statusSince = back
             try await light.update(on: db)
             let m = AssetMaintenance()
-            m.id = UUID(); m.assetID = light.id!; m.communeID = light.communeID; m.faultID = fixed.id
+            m.id = UUID.random(); m.assetID = light.id!; m.communeID = light.communeID; m.faultID = fixed.id
             m.doneOn = back; m.work = "Thay tấm pin năng lượng mặt trời"; m.costDong = 1_850_000
             try await m.create(on: db)
             let closed = try await AssetFaults.open(assetID: cameras[9].id!, description: "Báo camera hỏng", reportID: nil, by: nil, on: db)
@@ -130,7 +130,7 @@ enum DemoAssets {
             let cam = cameras[9]
             try await History.change(cam, to: .working, from: cam.statusSince, fault: closed.id, by: nil, on: db)
             let m2 = AssetMaintenance()
-            m2.id = UUID(); m2.assetID = cameras[0].id!; m2.communeID = cameras[0].communeID
+            m2.id = UUID.random(); m2.assetID = cameras[0].id!; m2.communeID = cameras[0].communeID
             m2.doneOn = Day.adding(-15, to: today); m2.work = "Vệ sinh ống kính, kiểm tra nguồn"; m2.costDong = 0
             try await m2.create(on: db)
         }
@@ -150,7 +150,7 @@ enum DemoCampaign {
     static func campaign(_ commune: AdminUnit, today: String, on db: any Database) async throws -> Campaign {
         if let c = try await Campaign.query(on: db).filter(\.$communeID == commune.id!).filter(\.$purpose == purpose).first() { return c }
         let c = Campaign()
-        c.id = UUID()
+        c.id = UUID.random()
         c.unitID = commune.id!
         c.communeID = commune.id!
         c.purpose = purpose

@@ -18,7 +18,7 @@ enum DemoLedger {
         var campaign = try await Campaign.query(on: db).filter(\.$purpose == DemoCampaign.purpose).first()
         if campaign == nil {
             let c = Campaign()
-            c.id = UUID(); c.unitID = commune.id!; c.communeID = commune.id!; c.purpose = DemoCampaign.purpose
+            c.id = UUID.random(); c.unitID = commune.id!; c.communeID = commune.id!; c.purpose = DemoCampaign.purpose
             c.targetDong = DemoCampaign.raisedDong; c.startsOn = "2024-03-01"; c.endsOn = "2024-06-30"
             try await c.create(on: db)
             campaign = c

@@ -122,7 +122,7 @@ enum DemoOutreach {
                     let who = names[rng.int(0...(names.count - 1))] + (names.count > 1 ? ", " + names[rng.int(0...(names.count - 1))] : "")
                     // A first visit always met someone (its answers are the profile); a second one sometimes found nobody.
                     let outcome = t == 1 && rng.int(0...99) < 20 ? "notHome" : (t == 0 && times == 2 ? "followUp" : "done")
-                    visits.append(VisitInput(clientId: UUID().uuidString, householdId: h.id!.uuidString, teamId: team.uuidString, visitedOn: day,
+                    visits.append(VisitInput(clientId: UUID.random().uuidString, householdId: h.id!.uuidString, teamId: team.uuidString, visitedOn: day,
                                              visitors: who, helped: outcome == "notHome" ? [] : Array(Set(helped)).sorted(), outcome: outcome,
                                              nextVisitOn: outcome == "followUp" ? Day.adding(14, to: day) : nil,
                                              profile: outcome == "notHome" ? nil : profile, consent: outcome != "notHome"))
@@ -154,7 +154,7 @@ enum DemoOutreach {
         func training(_ topic: String, daysAgo: Int, villages invited: [AdminUnit], place: String, trainer: String,
                       attendees: [(UUID, UUID)]) async throws {
             let t = Training()
-            t.id = UUID()
+            t.id = UUID.random()
             t.communeID = commune.id!
             t.teamID = invited.first.flatMap { teamOf[$0.id!]?.0 }
             t.topic = topic

@@ -100,7 +100,7 @@ public enum LedgerActions {
         guard let commune = u.kind == .commune ? u.id : u.parentID else { throw InvalidInput("unitId", "ledger.error.unit") }
         return try await db.auditedTransaction { db in
             let campaign = Campaign()
-            campaign.id = UUID()
+            campaign.id = UUID.random()
             campaign.unitID = u.id!
             campaign.communeID = commune
             campaign.purpose = purpose
@@ -216,7 +216,7 @@ public enum LedgerActions {
             var entries: [LedgerEntry] = []
             for (i, d) in drafts.enumerated() {
                 let e = LedgerEntry()
-                e.id = UUID()
+                e.id = UUID.random()
                 e.campaignID = campaignID; e.unitID = unitID; e.communeID = communeID
                 e.kind = .contribution
                 e.amountDong = d.amount
@@ -301,7 +301,7 @@ public enum LedgerActions {
                 throw InvalidInput("amountDong", "ledger.error.overBalance", [Money.format(totals.balanceDong, .vi), Money.format(totals.balanceDong, .en)])
             }
             let e = LedgerEntry()
-            e.id = UUID()
+            e.id = UUID.random()
             e.campaignID = campaignID; e.unitID = unitID; e.communeID = communeID
             e.kind = .expense
             e.amountDong = value!
@@ -340,7 +340,7 @@ public enum LedgerActions {
                 throw InvalidInput("entry", "ledger.error.alreadyReversed")
             }
             let e = LedgerEntry()
-            e.id = UUID()
+            e.id = UUID.random()
             e.campaignID = original.campaignID; e.unitID = original.unitID; e.communeID = original.communeID
             e.kind = original.kind
             e.amountDong = -original.amountDong

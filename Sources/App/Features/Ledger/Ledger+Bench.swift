@@ -32,7 +32,7 @@ struct BenchLedgerCommand: AsyncCommand {
         var campaign = try await Campaign.query(on: db).filter(\.$purpose == purpose).first()
         if campaign == nil {
             let c = Campaign()
-            c.id = UUID(); c.unitID = commune.id!; c.communeID = commune.id!; c.purpose = purpose; c.targetDong = 3_000_000_000
+            c.id = UUID.random(); c.unitID = commune.id!; c.communeID = commune.id!; c.purpose = purpose; c.targetDong = 3_000_000_000
             c.startsOn = Day.adding(-200, to: Day.today()); c.endsOn = nil
             try await c.create(on: db)
             let admin = Access(personID: nil, tokenID: nil, displayName: "bench", grants: [Grant(role: .admin, unitID: nil)])

@@ -91,7 +91,7 @@ public enum MarketActions {
         let f = try await checkProducer(input, current: nil, access: access, on: db)
         return try await db.auditedTransaction { db in
             let p = Producer()
-            p.id = UUID()
+            p.id = UUID.random()
             apply(f, to: p)
             try await p.create(on: db)
             try await Audit.record("create", Producer.schema, row: p.id, unit: p.villageID, after: ["name": p.name, "kind": p.kind.rawValue], on: db)
@@ -233,7 +233,7 @@ public enum MarketActions {
         try await Certification.query(on: db).filter(\.$productID == product).delete()
         for ci in certs {
             let c = Certification()
-            c.id = UUID()
+            c.id = UUID.random()
             c.productID = product
             c.name = ci.name
             c.issuer = ci.issuer
@@ -248,7 +248,7 @@ public enum MarketActions {
         let f = try checkProduct(input, current: nil, today: today)
         return try await db.auditedTransaction { db in
             let p = Product()
-            p.id = UUID()
+            p.id = UUID.random()
             p.producerID = producer.id!
             apply(f, to: p, producer: producer)
             try await p.create(on: db)

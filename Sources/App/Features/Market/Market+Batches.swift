@@ -132,7 +132,7 @@ extension MarketActions {
         try await BatchStep.query(on: db).filter(\.$batchID == batch).delete()
         for (i, s) in steps.enumerated() {
             let st = BatchStep()
-            st.id = UUID()
+            st.id = UUID.random()
             st.batchID = batch
             st.position = i + 1
             st.doneOn = s.on
@@ -146,7 +146,7 @@ extension MarketActions {
         let f = try checkBatch(input, current: nil, today: today)
         return try await db.auditedTransaction { db in
             let b = Batch()
-            b.id = UUID()
+            b.id = UUID.random()
             b.productID = product.id!
             b.code = batchCode()
             // A collision is rare (27 billion codes); the unique index would refuse it, so look once and draw again.

@@ -42,7 +42,7 @@ extension MarketActions {
         try c.check()
         guard let data, let kind = sniffed else { throw Abort(.internalServerError) }
         let photo = ProductPhoto()
-        photo.id = UUID()
+        photo.id = UUID.random()
         photo.productID = product.id!
         photo.storedName = "\(product.id!.uuidString.lowercased())/\(photo.id!.uuidString.lowercased()).\(kind.ext)"
         photo.contentType = kind.contentType

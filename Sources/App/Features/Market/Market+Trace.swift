@@ -219,7 +219,7 @@ struct MarketTraceWeb {
 
     /// Stands in for the scan count while a page is built; the count goes in its place at serve time. Random per
     /// process, so no text a producer writes can be taken for it.
-    static let scanMarker = "\u{E000}" + UUID().uuidString + "\u{E000}"
+    static let scanMarker = "\u{E000}" + UUID.random().uuidString + "\u{E000}"
 
     /// The page a scan opens: counted (in memory, see `BatchScans`), then served from `TracePageCache` or built.
     func page(req: Request) async throws -> Response {

@@ -71,7 +71,7 @@ public enum MessagingActions {
             }
             units.append(u)
         }
-        let communes = Set(units.map { $0.kind == .commune ? $0.id! : ($0.communeID ?? UUID()) })
+        let communes = Set(units.map { $0.kind == .commune ? $0.id! : ($0.communeID ?? UUID.random()) })
         if communes.count > 1 { c.add("unitIds", "error.announcement.oneCommune") }
         var channels: [Channel] = []
         for raw in input.channels ?? [] {
@@ -113,7 +113,7 @@ public enum MessagingActions {
     /// The smallest unit holding the whole audience: the group, the village, or the commune.
     static func ownerUnit(_ units: [AdminUnit], on db: any Database) async throws -> AdminUnit {
         if units.count == 1 { return units[0] }
-        let villages = Set(units.map { $0.kind == .group ? ($0.parentID ?? UUID()) : $0.id! })
+        let villages = Set(units.map { $0.kind == .group ? ($0.parentID ?? UUID.random()) : $0.id! })
         if units.allSatisfy({ $0.kind != .commune }), villages.count == 1, let v = try await AdminUnit.find(villages.first!, on: db), v.kind == .village {
             return v
         }
@@ -141,7 +141,7 @@ public enum MessagingActions {
     static func create(_ input: AnnouncementInput, access: Access, app: Application, on db: any Database) async throws -> Announcement {
         let c = try await check(input, access: access, config: app.config.messaging, on: db)
         let a = Announcement()
-        a.id = UUID()
+        a.id = UUID.random()
         a.status = .draft
         a.authorID = access.personID
         a.authorName = access.displayName
@@ -212,7 +212,7 @@ public enum MessagingActions {
         if c.issues.isEmpty && newTitle == a.title && newBody == a.body { c.add("body", "error.announcement.unchanged") }
         try c.check()
         let fix = AnnouncementCorrection()
-        fix.id = UUID()
+        fix.id = UUID.random()
         fix.announcementID = a.id!
         fix.at = AppClock.now
         fix.authorName = access.displayName

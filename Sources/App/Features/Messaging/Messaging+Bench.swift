@@ -35,7 +35,7 @@ struct BenchFanoutCommand: AsyncCommand {
 
         // The notice, published the way an official publishes one.
         let a = Announcement()
-        a.id = UUID()
+        a.id = UUID.random()
         a.unitID = commune.id!
         a.communeID = commune.id!
         a.category = .notice
@@ -91,7 +91,7 @@ struct BenchFanoutCommand: AsyncCommand {
         var reachTimes: [Double] = []
         var reach: ReachDTO? = nil
         for _ in 0..<3 { reachTimes.append(try await Bench.time { reach = try await MessagingQueries.reach(a, admin, on: db) }) }
-        let (_, token) = try await AccountActions.createToken(name: "bench-\(UUID().uuidString.prefix(6))", role: .admin, unit: nil, on: db)
+        let (_, token) = try await AccountActions.createToken(name: "bench-\(UUID.random().uuidString.prefix(6))", role: .admin, unit: nil, on: db)
         var pageTimes: [Double] = []
         var status = HTTPResponseStatus.ok
         for _ in 0..<3 {
@@ -126,7 +126,7 @@ struct BenchFanoutCommand: AsyncCommand {
             rows.reserveCapacity(end - i)
             for k in i..<end {
                 let g = groups[k % groups.count]
-                rows.append([UUID(), "F\(k)", commune.id!, g.parentID!, g.id!, "Số \(k)", String(format: "099%07d", k), "f\(k)", now, now])
+                rows.append([UUID.random(), "F\(k)", commune.id!, g.parentID!, g.id!, "Số \(k)", String(format: "099%07d", k), "f\(k)", now, now])
             }
             let batch = rows
             try await db.transaction { db in try await Bulk.insert(db as! any SQLDatabase, into: "households", columns: cols, rows: batch) }

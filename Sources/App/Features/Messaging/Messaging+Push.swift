@@ -105,7 +105,7 @@ enum PushSender {
             throw TooManyRequests("error.messaging.pushTooMany")
         }
         let s = PushSubscription()
-        s.id = UUID()
+        s.id = UUID.random()
         s.householdID = household
         s.endpoint = endpoint
         s.p256dh = p256dh

@@ -44,7 +44,7 @@ public enum HookReplay {
         do {
             try await db.transaction { db in
                 let e = HookEvent()
-                e.id = UUID()
+                e.id = UUID.random()
                 e.key = key
                 e.at = at
                 try await e.create(on: db)

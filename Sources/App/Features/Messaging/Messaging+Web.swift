@@ -367,14 +367,14 @@ struct MessagingWeb {
     /// A notice's reach page, kept ready per caller under the units' and the notices' version.
     static let reachPage = KeptPage(
         name: "reach", parts: [.units, .messages],
-        target: { req in req.parameters.get("id").flatMap(UUID.init(uuidString:))?.uuidString },
+        target: { req in req.parameters.get("id").flatMap(UUID.init(text:))?.text },
         canonical: { req in req.canonicalLangParameter ?? "" })
 
     /// A household's inbox, kept ready per household under the units' and the notices' version; a view that marks
     /// notices delivered is not kept (the next one is, once nothing is left to mark).
     static let inboxPage = KeptPage(
         name: "inbox", parts: [.units, .messages],
-        target: { req in req.access.householdID?.uuidString },
+        target: { req in req.access.householdID?.text },
         canonical: { req in
             let page = PageRequest(req, defaultPer: 20)
             var parts: [String] = []

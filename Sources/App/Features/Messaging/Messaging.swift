@@ -102,7 +102,7 @@ public final class AnnouncementUnit: Model, @unchecked Sendable {
 
     public init() {}
     init(announcementID: UUID, unitID: UUID) {
-        id = UUID()
+        id = UUID.random()
         self.announcementID = announcementID
         self.unitID = unitID
     }

@@ -64,7 +64,7 @@ public enum Backup {
             f.timeZone = TimeZone(identifier: "UTC")
             return f.string(from: now)
         }()
-        let work = fm.temporaryDirectory.appendingPathComponent("thonso-backup-\(UUID().uuidString)").path
+        let work = fm.temporaryDirectory.appendingPathComponent("thonso-backup-\(UUID.random().uuidString)").path
         try fm.createDirectory(atPath: work, withIntermediateDirectories: true)
         defer { try? fm.removeItem(atPath: work) }
         guard let sql = app.db as? any SQLDatabase else { throw Failure("backups need an SQL database") }
@@ -119,7 +119,7 @@ public enum Backup {
         } else {
             log("no \(archive).sha256 beside the archive: its integrity is not checked")
         }
-        let work = fm.temporaryDirectory.appendingPathComponent("thonso-restore-\(UUID().uuidString)").path
+        let work = fm.temporaryDirectory.appendingPathComponent("thonso-restore-\(UUID.random().uuidString)").path
         try fm.createDirectory(atPath: work, withIntermediateDirectories: true)
         defer { try? fm.removeItem(atPath: work) }
         try await run("tar", ["-xzf", archive, "-C", work])

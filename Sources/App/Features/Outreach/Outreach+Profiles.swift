@@ -12,7 +12,7 @@ public enum ProfileRows {
                                  "own_camera", "voided_at", "recorded_by", "created_at"]
 
     /// One row's values in the order of `columns`, for a multi-row insert (`Bulk.insert`).
-    public static func row(id: UUID = UUID(), household: UUID, asOf: String, source: ProfileSource, visit: UUID?,
+    public static func row(id: UUID = UUID.random(), household: UUID, asOf: String, source: ProfileSource, visit: UUID?,
                            _ f: ProfileFields, recordedBy: UUID?, at: Date) -> [SQLValue] {
         [id, household, asOf, source.rawValue, visit, f.internet?.rawValue, f.smartphoneUsers, f.adultsVneid, f.adultsCashless,
          f.onlineServices, f.eHealth, f.inVillageChannel, f.channel?.rawValue, f.sellsOnline, f.ownCamera, Date?.none, recordedBy, at]

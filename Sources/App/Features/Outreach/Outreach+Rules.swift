@@ -157,8 +157,8 @@ extension VisitInput {
         let clientID: String
         if let raw = clientId.map({ Checker.trim($0, .whitespaces) }), !raw.isEmpty {
             if let u = UUID(uuidString: raw) { clientID = raw.utf8.count == 36 ? raw.lowercased() : u.uuidString.lowercased() }
-            else { clientID = UUID().uuidString.lowercased(); c.add("clientId", "error.outreach.clientId") }
-        } else { clientID = UUID().uuidString.lowercased() }
+            else { clientID = UUID.random().uuidString.lowercased(); c.add("clientId", "error.outreach.clientId") }
+        } else { clientID = UUID.random().uuidString.lowercased() }
         var household: UUID? = nil
         if let raw = householdId.map({ Checker.trim($0, .whitespaces) }), !raw.isEmpty {
             if let u = UUID(uuidString: raw) { household = u } else { c.add("householdId", "error.outreach.unknownHousehold") }

@@ -22,7 +22,7 @@ public enum TeamActions {
         guard let commune = u.kind == .commune ? u.id : u.parentID else { throw InvalidInput("unitId", "error.outreach.teamUnit") }
         return try await db.auditedTransaction { db in
             let t = DigitalTeam()
-            t.id = UUID()
+            t.id = UUID.random()
             t.name = name
             t.unitID = u.id!
             t.communeID = commune
@@ -79,7 +79,7 @@ public enum TeamActions {
                 try await TeamMember.query(on: db).filter(\.$teamID == team.id!).filter(\.$leader == true).set(\.$leader, to: false).update()
             }
             let m = TeamMember()
-            m.id = UUID()
+            m.id = UUID.random()
             m.teamID = team.id!
             m.residentID = residentID
             m.personID = personID

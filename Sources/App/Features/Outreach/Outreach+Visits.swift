@@ -63,8 +63,8 @@ public enum VisitActions {
                   (SELECT COUNT(*) FROM residents r WHERE r.household_id = h.id) AS residents\(unsafeRaw: adults)
                 FROM households h WHERE h.id IN (\(unsafeRaw: householdIDs.map(lit.uuid).joined(separator: ", ")))
                 """).all() {
-                let h = BatchHousehold(id: try r.decode(column: "id", as: UUID.self), communeID: try r.decode(column: "commune_id", as: UUID.self),
-                                       villageID: try r.decode(column: "village_id", as: UUID.self), groupID: try r.decode(column: "group_id", as: UUID?.self))
+                let h = BatchHousehold(id: try r.requiredID("id", sqlite: !lit.postgres), communeID: try r.requiredID("commune_id", sqlite: !lit.postgres),
+                                       villageID: try r.requiredID("village_id", sqlite: !lit.postgres), groupID: try r.id("group_id", sqlite: !lit.postgres))
                 byID[h.id] = h
                 let residents = try r.decode(column: "residents", as: Int.self)
                 var perYear: [Int: HouseholdHeadcount] = [:]
@@ -118,13 +118,13 @@ public enum VisitActions {
                                               errors: issues.map { ErrorBody.Field(field: $0.field, message: $0.message(lang), line: nil) }))
                 continue
             }
-            let id = UUID()
+            let id = UUID.random()
             seen[f.clientID] = id
             monthOf[id] = VisitMonths.Delta(village: household!.villageID, group: household!.groupID, team: f.teamID, person: access.personID,
                                             month: String(f.visitedOn.prefix(7)))
             visitRows.append([id, f.clientID, f.householdID, f.teamID, f.visitedOn, f.visitors, f.helped.map(\.rawValue).joined(separator: ","),
                               f.dossierID, f.outcome.rawValue, f.notes, f.nextVisitOn, access.personID, Date?.none, String?.none, UUID?.none, now])
-            let profileID = UUID()
+            let profileID = UUID.random()
             if let p = f.profile {
                 profileRows.append(ProfileRows.row(id: profileID, household: f.householdID, asOf: f.visitedOn, source: .visit, visit: id, p,
                                                    recordedBy: access.personID, at: now))
@@ -157,11 +157,14 @@ public enum VisitActions {
                 var kept = Set<UUID>()
                 var start = 0
                 let per = 30_000 / columns.count
+                let sqlite = sql.dialect.name == "sqlite"
                 while start < visitRows.count {
                     var q = sql.insert(into: Visit.schema).columns(columns)
-                    for r in visitRows[start..<min(visitRows.count, start + per)] { q = q.values(r) }
+                    for r in visitRows[start..<min(visitRows.count, start + per)] { q = q.values(sqlite ? Bulk.idsAsText(r) : r) }
                     for r in try await q.ignoringConflicts(with: ["client_id"]).returning("id").all() {
-                        kept.insert(try r.decode(column: "id", as: UUID.self))
+                        // SQLite answers the id's text: read by `UUID(text:)` rather than by the decoder's `sscanf`.
+                        if sqlite, let t = try r.decode(column: "id", as: String?.self), let u = UUID(text: t) { kept.insert(u) }
+                        else { kept.insert(try r.decode(column: "id", as: UUID.self)) }
                     }
                     start += per
                 }

@@ -86,7 +86,7 @@ public enum PersonalData {
         try c.check()
         return try await db.auditedTransaction { db in
             let consent = Consent()
-            consent.id = UUID()
+            consent.id = UUID.random()
             consent.householdID = h.id!
             consent.purpose = purpose
             consent.givenOn = given!

@@ -144,7 +144,7 @@ enum PhoneConfirm {
         }
         let key = try await secret(app)
         let c = PhoneConfirmation()
-        c.id = UUID()
+        c.id = UUID.random()
         c.phone = phone
         c.communeID = communeID
         c.subjectTable = subject.table

@@ -75,7 +75,7 @@ enum ProcedureCatalogSeed {
             try await db.auditedTransaction { db in
                 for (i, s) in all.enumerated() {
                     let p = Procedure()
-                    p.id = UUID()
+                    p.id = UUID.random()
                     p.communeID = communeID
                     p.key = s.key; p.name = s.name; p.nationalCode = s.code; p.summary = s.summary
                     p.steps = s.steps; p.dossier = s.dossier; p.timeLimit = s.timeLimit; p.workingDays = s.workingDays

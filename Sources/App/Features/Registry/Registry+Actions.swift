@@ -33,7 +33,7 @@ public enum RegistryActions {
                 throw InvalidInput("code", "error.duplicateCode", [code])
             }
             let h = Household()
-            h.id = UUID()
+            h.id = UUID.random()
             h.code = code
             h.communeID = village!.communeID ?? village!.parentID!
             h.villageID = village!.id!
@@ -42,7 +42,7 @@ public enum RegistryActions {
             h.phone = phone
             if let rep {
                 let r = Resident()
-                r.id = UUID()
+                r.id = UUID.random()
                 r.householdID = h.id!
                 r.fullName = rep.name; r.gender = rep.gender; r.birthYear = rep.birthYear
                 r.relation = input.representative?.relation == nil ? .head : rep.relation
@@ -113,7 +113,7 @@ public enum RegistryActions {
         try await db.auditedTransaction { db in
             let v = try input.validate()
             let r = Resident()
-            r.id = UUID()
+            r.id = UUID.random()
             r.householdID = h.id!
             r.fullName = v.name; r.gender = v.gender; r.birthYear = v.birthYear; r.relation = v.relation; r.phone = v.phone
             r.searchKey = Resident.searchKey(name: v.name, phone: v.phone)

@@ -40,20 +40,20 @@ struct BenchImportCommand: AsyncCommand {
         let groupID = Dictionary(uniqueKeysWithValues: groups.map { ($0.code, $0.id!) })
         func rawRows() -> (households: [[SQLValue]], residents: [[SQLValue]], audit: [[SQLValue]]) {
             var hh: [[SQLValue]] = [], rs: [[SQLValue]] = [], au: [[SQLValue]] = []
-            var current = "", hid = UUID()
+            var current = "", hid = UUID.random()
             let now = AppClock.now
             func audit(_ table: String, _ row: UUID, _ unit: UUID, _ after: any Encodable) -> [SQLValue] {
-                [UUID(), now, nil as UUID?, nil as UUID?, "bench", "create", table, row, unit, nil as String?, Audit.json(after)]
+                [UUID.random(), now, nil as UUID?, nil as UUID?, "bench", "create", table, row, unit, nil as String?, Audit.json(after)]
             }
             for r in rows {
                 let unit = groupID[r.groupCode] ?? villageID[r.villageCode]!
                 if r.householdCode != current {
-                    current = r.householdCode; hid = UUID()
+                    current = r.householdCode; hid = UUID.random()
                     hh.append([hid, r.householdCode, commune.id!, villageID[r.villageCode]!, groupID[r.groupCode], r.address, r.householdPhone, nil as UUID?, r.householdCode, now, now])
                     au.append(audit(Household.schema, hid, unit, RegistryCSV.AuditedHousehold(code: r.householdCode, villageId: villageID[r.villageCode]!, groupId: groupID[r.groupCode],
                                                                                                address: r.address, phone: r.householdPhone, representativeId: nil)))
                 }
-                let rid = UUID()
+                let rid = UUID.random()
                 rs.append([rid, hid, r.fullName, r.gender.rawValue, r.birthYear, r.relation.rawValue, r.phone, r.fullName, now, now])
                 au.append(audit(Resident.schema, rid, unit, RegistryCSV.AuditedResident(householdId: hid, fullName: r.fullName, gender: r.gender, birthYear: r.birthYear,
                                                                                          relation: r.relation, phone: r.phone)))

@@ -17,7 +17,7 @@ struct BenchWritesCommand: AsyncCommand {
     func run(using context: CommandContext, signature: Signature) async throws {
         let app = context.application
         let clients = max(1, signature.clients ?? 8), writes = max(6, signature.writes ?? 50)
-        let (_, token) = try await AccountActions.createToken(name: "bench-writes-\(UUID().uuidString.prefix(8))", role: .admin, unit: nil, on: app.db)
+        let (_, token) = try await AccountActions.createToken(name: "bench-writes-\(UUID.random().uuidString.prefix(8))", role: .admin, unit: nil, on: app.db)
         try await app.server.start(address: .hostname("127.0.0.1", port: 0))
         defer { Task { await app.server.shutdown() } }
         guard let port = app.http.server.shared.localAddress?.port else { throw Abort(.internalServerError) }

@@ -205,7 +205,7 @@ public enum RegistryCSV {
                 else { c.add("group_code", "error.csvUnknownGroup", [r.groupCode, v.name], line: r.line) }
             }
             order.append(r.householdCode)
-            byCode[r.householdCode] = PlannedHousehold(id: UUID(), code: r.householdCode, villageID: village?.id ?? UUID(),
+            byCode[r.householdCode] = PlannedHousehold(id: UUID.random(), code: r.householdCode, villageID: village?.id ?? UUID.random(),
                                                        groupID: groupID, address: r.address, phone: r.householdPhone, residents: [r])
         }
         for code in order {
@@ -267,7 +267,7 @@ public enum RegistryCSV {
         var auditRows: [[SQLValue]] = []
         let who = Audit.actor ?? AuditActor(personID: nil, tokenID: nil, name: "system")
         func auditRow(_ action: String, _ table: String, _ row: UUID, _ unit: UUID, before: (any Encodable)?, after: (any Encodable)?) -> [SQLValue] {
-            [UUID(), now, who.personID, who.tokenID, who.name, action, table, row, unit, Audit.json(before), Audit.json(after)]
+            [UUID.random(), now, who.personID, who.tokenID, who.name, action, table, row, unit, Audit.json(before), Audit.json(after)]
         }
         var residentUpdates: [(UUID, Row)] = []
         for code in order {
@@ -292,7 +292,7 @@ public enum RegistryCSV {
                                                    after: AuditedResident(householdId: hid, fullName: p.fullName, gender: p.gender, birthYear: p.birthYear, relation: p.relation, phone: p.phone)))
                     } else { report.residentsUnchanged += 1 }
                 } else {
-                    rid = UUID()
+                    rid = UUID.random()
                     residentRows.append([rid, hid, p.fullName, p.gender.rawValue, p.birthYear, p.relation.rawValue, p.phone,
                                          Resident.searchKey(name: p.fullName, phone: p.phone), now, now])
                     report.residentsAdded += 1

@@ -92,7 +92,7 @@ struct RegistryWeb {
     /// and the registry's version; answered from memory, its view is audited all the same, before it is sent.
     static let listPage = KeptPage(
         name: "households", parts: [.units, .registry],
-        target: { req in req.parameters.get("id").flatMap(UUID.init(uuidString:))?.uuidString },
+        target: { req in req.parameters.get("id").flatMap(UUID.init(text:))?.text },
         canonical: { req in
             Fold.key(req.queryValue("q") ?? "").isEmpty ? canonicalQuery(req, PageRequest(req, defaultPer: req.config.pageSize)) : nil
         },

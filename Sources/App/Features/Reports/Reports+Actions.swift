@@ -85,7 +85,7 @@ public enum ReportActions {
             unitID = h.villageID
         }
         let r = FeedbackReport()
-        r.id = UUID()
+        r.id = UUID.random()
         r.code = ProcCodes.reference()
         r.communeID = commune.id!
         r.unitID = unitID
@@ -131,7 +131,7 @@ public enum ReportActions {
             for (p, type, ext) in checked {
                 try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
                 let photo = ReportPhoto()
-                photo.id = UUID()
+                photo.id = UUID.random()
                 photo.reportID = r.id!
                 photo.storedName = "\(r.id!.uuidString.lowercased())/\(photo.id!.uuidString.lowercased()).\(ext)"
                 photo.contentType = type
@@ -194,7 +194,7 @@ public enum ReportActions {
     /// marked faulty from today.
     static func openFault(_ a: Asset, report r: FeedbackReport, now: Date, on db: any Database) async throws {
         let f = AssetFault()
-        f.id = UUID()
+        f.id = UUID.random()
         f.assetID = a.id!
         f.communeID = a.communeID
         f.status = .open
@@ -217,7 +217,7 @@ public enum ReportActions {
     @discardableResult
     static func event(_ r: FeedbackReport, _ kind: String, note: String?, by access: Access?, at now: Date, on db: any Database) async throws -> ReportEvent {
         let e = ReportEvent()
-        e.id = UUID()
+        e.id = UUID.random()
         e.reportID = r.id!
         e.at = now
         e.kind = kind

@@ -52,10 +52,10 @@ public enum OfficialUnits {
             func unit(_ kind: UnitKind, _ code: String, _ name: String, _ type: String, parent: UUID?, from: String, to: String) -> UUID {
                 let key = "\(kind.rawValue)|\(code)|\(from)"
                 if let id = existing[key] { return id }
-                let id = UUID()
+                let id = UUID.random()
                 existing[key] = id
                 unitRows.append([id, kind.rawValue, code, name, type, parent, nil as UUID?, from, to, Fold.key([code, name]), now, now])
-                if let parent { linkRows.append([UUID(), id, parent, from, to]) }
+                if let parent { linkRows.append([UUID.random(), id, parent, from, to]) }
                 return id
             }
             func day(_ s: String?, _ def: String) -> String { (s ?? "").isEmpty ? def : s! }
@@ -99,7 +99,7 @@ public enum OfficialUnits {
             var succRows: [[SQLValue]] = []
             func succession(_ p: UUID, _ n: UUID, whole: Bool, note: String) {
                 guard p != n, pairs.insert("\(p)|\(n)").inserted else { return }
-                succRows.append([UUID(), p, n, Day.reform2025, whole, note])
+                succRows.append([UUID.random(), p, n, Day.reform2025, whole, note])
             }
             for s in succ {
                 guard let p = oldCommune[s["old_code"]!], let n = newCommune[s["new_code"]!] else { continue }

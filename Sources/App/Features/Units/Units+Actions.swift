@@ -88,7 +88,7 @@ public enum UnitActions {
                                    excluding: nil, on: db) != nil {
                 throw InvalidInput("code", "error.duplicateCode", [v.code])
             }
-            let unit = AdminUnit(id: UUID(), kind: v.kind, code: v.code, name: v.name, typeName: v.typeName,
+            let unit = AdminUnit(id: UUID.random(), kind: v.kind, code: v.code, name: v.name, typeName: v.typeName,
                                  parentID: v.parent?.id, communeID: communeID, validFrom: v.validFrom, validTo: v.validTo)
             try await unit.create(on: db)
             if let p = v.parent {

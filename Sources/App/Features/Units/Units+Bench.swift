@@ -100,21 +100,21 @@ struct BenchScopeCommand: AsyncCommand {
         let sql = db as! any SQLDatabase
         if try await UnitQueries.byCode("97", kind: .province, on: db) == nil {
             let start = DispatchTime.now().uptimeNanoseconds
-            let province = UUID()
+            let province = UUID.random()
             var units: [[SQLValue]] = [[province, "province", "97", "Tỉnh đo phạm vi", "Tỉnh", nil as UUID?, nil as UUID?]]
             var households: [[SQLValue]] = []
             for c in 1...100 {
-                let commune = UUID(), cc = String(format: "97%03d", c)
+                let commune = UUID.random(), cc = String(format: "97%03d", c)
                 units.append([commune, "commune", cc, "Xã \(c)", "Xã", province, nil as UUID?])
                 for v in 1...30 {
-                    let village = UUID(), vc = "V\(v)"
+                    let village = UUID.random(), vc = "V\(v)"
                     units.append([village, "village", vc, "Thôn \(v)", "Thôn", commune, commune])
                     for g in 1...3 {
-                        let group = UUID()
+                        let group = UUID.random()
                         units.append([group, "group", "\(vc)-\(g)", "Tổ \(g)", "Tổ", village, commune])
                         for h in 1...5 {
                             let code = "\(cc)-\(v)-\(g)-\(h)"
-                            households.append([UUID(), code, commune, village, group, "Số \(h)", nil as String?, code.lowercased()])
+                            households.append([UUID.random(), code, commune, village, group, "Số \(h)", nil as String?, code.lowercased()])
                         }
                     }
                 }
@@ -171,7 +171,7 @@ struct BenchScopeCommand: AsyncCommand {
         static func households(_ access: Access, on db: any Database) async throws -> [HouseholdDTO] {
             let roots = try await access.rootUnits(.readRegistry, on: db) ?? []
             let q = Household.query(on: db)
-            if roots.isEmpty { q.filter(\.$id == UUID()) }
+            if roots.isEmpty { q.filter(\.$id == UUID.random()) }
             var communes: [UUID: [UUID]] = [:]
             for r in roots where r.kind == .province || r.kind == .district { communes[r.id!] = try await UnitQueries.communeIDs(under: r, on: db, inForceOnly: false) }
             q.group(.or) { or in

@@ -93,7 +93,7 @@ public final class UnitLink: Model, @unchecked Sendable {
 
     public init() {}
     public init(unitID: UUID, parentID: UUID, validFrom: String, validTo: String = Day.distantFuture) {
-        self.id = UUID()
+        self.id = UUID.random()
         self.unitID = unitID
         self.parentID = parentID
         self.validFrom = validFrom
@@ -114,7 +114,7 @@ public final class UnitSuccession: Model, @unchecked Sendable {
 
     public init() {}
     public init(predecessorID: UUID, successorID: UUID, onDate: String, whole: Bool, note: String) {
-        self.id = UUID()
+        self.id = UUID.random()
         self.predecessorID = predecessorID
         self.successorID = successorID
         self.onDate = onDate

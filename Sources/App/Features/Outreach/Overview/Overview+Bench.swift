@@ -54,7 +54,7 @@ struct BenchOutreachCommand: AsyncCommand {
 
         // 1. The sync.
         let inputs = (0..<visitCount).map { i in
-            VisitInput(clientId: UUID().uuidString, householdId: households[i].uuidString, visitedOn: Day.adding(-(i % 200), to: today),
+            VisitInput(clientId: UUID.random().uuidString, householdId: households[i].uuidString, visitedOn: Day.adding(-(i % 200), to: today),
                        visitors: "Tổ công nghệ số", helped: ["vneid"], outcome: "done", notes: "Đã cài VNeID",
                        profile: ProfileAnswers(internet: "fibre", smartphoneUsers: 1, adultsVneid: 1, adultsCashless: 1, onlineServices: true, sellsOnline: false))
         }
@@ -62,7 +62,7 @@ struct BenchOutreachCommand: AsyncCommand {
         func raw() async throws -> Double {
             let now = AppClock.now
             let rows = inputs.map { v -> ([SQLValue], [SQLValue]) in
-                let id = UUID()
+                let id = UUID.random()
                 let household = UUID(uuidString: v.householdId!)!
                 let visit: [SQLValue] = [id, v.clientId!, household, UUID?.none, v.visitedOn!, v.visitors!, "vneid", UUID?.none, "done", v.notes,
                                          String?.none, UUID?.none, Date?.none, String?.none, UUID?.none, now]
@@ -103,7 +103,7 @@ struct BenchOutreachCommand: AsyncCommand {
         let counts = try await sql.raw("SELECT (SELECT COUNT(*) FROM visits) AS v, (SELECT COUNT(*) FROM household_profiles) AS p").first()!
         out(String(format: "2. overview: generated %d visits and %d profiles in %.1f s", try counts.decode(column: "v", as: Int.self),
                    try counts.decode(column: "p", as: Int.self), t))
-        let (_, token) = try await AccountActions.createToken(name: "bench-outreach-\(UUID().uuidString.prefix(6))", role: .admin, unit: nil, on: db)
+        let (_, token) = try await AccountActions.createToken(name: "bench-outreach-\(UUID.random().uuidString.prefix(6))", role: .admin, unit: nil, on: db)
         try await app.server.start(address: .hostname("127.0.0.1", port: 0))
         guard let port = app.http.server.shared.localAddress?.port else { throw Abort(.internalServerError) }
         let base = "http://127.0.0.1:\(port)"
@@ -140,8 +140,8 @@ struct BenchOutreachCommand: AsyncCommand {
         let now = AppClock.now
         var rows: [[SQLValue]] = []
         for (i, h) in ids.enumerated() {
-            rows.append([UUID(), h, "Nguyễn Văn \(i)", "male", 1970, "head", String?.none, "nguyen van \(i)", now, now])
-            rows.append([UUID(), h, "Trần Thị \(i)", "female", 1975, "spouse", String?.none, "tran thi \(i)", now, now])
+            rows.append([UUID.random(), h, "Nguyễn Văn \(i)", "male", 1970, "head", String?.none, "nguyen van \(i)", now, now])
+            rows.append([UUID.random(), h, "Trần Thị \(i)", "female", 1975, "spouse", String?.none, "tran thi \(i)", now, now])
         }
         try await Bulk.insert(sql, into: Resident.schema, columns: cols, rows: rows)
     }
@@ -155,16 +155,16 @@ struct BenchOutreachCommand: AsyncCommand {
             let name = "bench-tv\(k)"
             if let p = try await Person.query(on: db).filter(\.$username == name).first() { people.append(p.id!); continue }
             let p = Person()
-            p.id = UUID(); p.username = name; p.displayName = "Thành viên \(k)"; p.passwordHash = "-"; p.failedCount = 0; p.active = true
+            p.id = UUID.random(); p.username = name; p.displayName = "Thành viên \(k)"; p.passwordHash = "-"; p.failedCount = 0; p.active = true
             try await p.create(on: db)
             people.append(p.id!)
         }
         let now = AppClock.now, today = Day.today()
         var visits: [[SQLValue]] = [], profiles: [[SQLValue]] = []
         for (i, h) in households.enumerated() where i % 10 != 0 {
-            let id = UUID()
+            let id = UUID.random()
             let on = Day.adding(-(i % 360), to: today)
-            visits.append([id, UUID().uuidString, h, UUID?.none, on, "Tổ công nghệ số", "vneid", UUID?.none, "done", String?.none,
+            visits.append([id, UUID.random().uuidString, h, UUID?.none, on, "Tổ công nghệ số", "vneid", UUID?.none, "done", String?.none,
                            String?.none, people[i % people.count], Date?.none, String?.none, UUID?.none, now])
             guard i % 10 < 8 else { continue }
             let f = ProfileFields(internet: .mobile, smartphoneUsers: i % 30 == 1 ? 0 : 2, adultsVneid: i % 3, adultsCashless: i % 2,

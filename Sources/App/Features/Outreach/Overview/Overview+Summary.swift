@@ -421,7 +421,7 @@ struct BatchSQL {
 
     func uuid(_ u: UUID?) -> String {
         guard let u else { return postgres ? "CAST(NULL AS uuid)" : "NULL" }
-        return postgres ? "CAST('\(u.uuidString)' AS uuid)" : "'\(u.uuidString)'"
+        return postgres ? "CAST('\(u.text)' AS uuid)" : "'\(u.text)'"
     }
 
     func day(_ d: String?) -> SQLQueryString {

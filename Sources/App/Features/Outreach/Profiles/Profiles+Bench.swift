@@ -30,12 +30,12 @@ struct BenchProfilesImportCommand: AsyncCommand {
         var households: [[SQLValue]] = [], residents: [[SQLValue]] = []
         var ids: [UUID] = []
         for i in 0..<n {
-            let id = UUID()
+            let id = UUID.random()
             ids.append(id)
             let code = String(format: "P%06d", i)
             households.append([id, code, commune.id!, villages[i % villages.count].id!, UUID?.none, "(địa chỉ mẫu)", String?.none, UUID?.none, code, now, now])
             for (k, year) in [1970, 1975].enumerated() {
-                residents.append([UUID(), id, "Người mẫu \(i)-\(k)", "unknown", year, "other", String?.none, "nguoi mau", now, now])
+                residents.append([UUID.random(), id, "Người mẫu \(i)-\(k)", "unknown", year, "other", String?.none, "nguoi mau", now, now])
             }
         }
         let (hRows, rRows) = (households, residents)

@@ -71,7 +71,7 @@ public enum ProfileActions {
 
     static func write(_ checked: (asOf: String, fields: ProfileFields), household h: Household, consent: Bool, access: Access,
                       on db: any Database) async throws -> ProfileDTO {
-        let id = UUID()
+        let id = UUID.random()
         let now = AppClock.now
         let unit = h.groupID ?? h.villageID
         let by = access.displayName
@@ -96,7 +96,7 @@ enum ProfileConsent {
             .filter(\.$purpose == OutreachConsent.purpose).filter(\.$withdrawnOn == nil).first()
         guard inForce == nil else { return }
         let c = Consent()
-        c.id = UUID()
+        c.id = UUID.random()
         c.householdID = h.id!
         c.purpose = OutreachConsent.purpose
         c.givenOn = day

@@ -156,7 +156,7 @@ public enum TrainingActions {
             units.append(u)
         }
         if unknown { c.add("unitIds", "error.training.unknownUnit") }
-        let communes = Set(units.map { $0.kind == .commune ? $0.id! : ($0.communeID ?? UUID()) })
+        let communes = Set(units.map { $0.kind == .commune ? $0.id! : ($0.communeID ?? UUID.random()) })
         if communes.count > 1 { c.add("unitIds", "error.training.oneCommune") }
         var team: DigitalTeam? = nil
         if let raw = input.teamId?.trimmingCharacters(in: .whitespaces), !raw.isEmpty {
@@ -220,7 +220,7 @@ public enum TrainingActions {
         let c = try await check(input, access: access, on: db)
         return try await db.auditedTransaction { db in
             let t = Training()
-            t.id = UUID()
+            t.id = UUID.random()
             apply(c, to: t)
             t.createdBy = access.personID
             if c.sendInvitation { t.announcementID = try await sendInvitation(c, access: access, app: app, on: db) }

@@ -136,7 +136,7 @@ public enum AppointmentActions {
         try c.check()
         return try await db.auditedTransaction { db in
             let s = AppointmentSlot()
-            s.id = UUID()
+            s.id = UUID.random()
             s.communeID = commune.id!
             s.weekday = input.weekday!
             s.startTime = String(format: "%02d:%02d", time!.0, time!.1)
@@ -170,7 +170,7 @@ public enum AppointmentActions {
         }
         return try await db.auditedTransaction { db in
             let d = ClosedDay()
-            d.id = UUID()
+            d.id = UUID.random()
             d.communeID = commune.id!
             d.day = day!
             d.reason = reason
@@ -227,7 +227,7 @@ public enum AppointmentActions {
             guard let sql = db as? any SQLDatabase else { throw Abort(.internalServerError) }
             try await sql.insert(into: SlotOccurrence.schema)
                 .columns("id", "slot_id", "day", "capacity", "taken")
-                .values(SQLBind(UUID()), SQLBind(s.id!), SQLBind(d), SQLBind(s.capacity), SQLBind(0))
+                .values(SQLBind(UUID.random()), SQLBind(s.id!), SQLBind(d), SQLBind(s.capacity), SQLBind(0))
                 .ignoringConflicts(with: ["slot_id", "day"])
                 .run()
             // The one place the last seat is decided: only a row with a place left is raised.
@@ -238,7 +238,7 @@ public enum AppointmentActions {
                 """).first()
             guard let row else { throw InvalidInput("slotId", "error.proc.slotFull", status: .conflict) }
             let a = Appointment()
-            a.id = UUID()
+            a.id = UUID.random()
             a.communeID = s.communeID
             a.occurrenceID = try row.decode(column: "id", as: UUID.self)
             a.procedureID = p.id!

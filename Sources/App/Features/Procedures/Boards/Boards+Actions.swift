@@ -27,7 +27,7 @@ public enum BoardActions {
             }
             try c.check()
             let b = QrBoard()
-            b.id = UUID()
+            b.id = UUID.random()
             b.communeID = commune.id!
             b.villageID = village
             b.place = place
@@ -37,7 +37,7 @@ public enum BoardActions {
             try await b.create(on: db)
             for (i, p) in procedures.enumerated() {
                 let bp = BoardProcedure()
-                bp.id = UUID()
+                bp.id = UUID.random()
                 bp.boardID = b.id!
                 bp.procedureID = p.id!
                 bp.position = i + 1

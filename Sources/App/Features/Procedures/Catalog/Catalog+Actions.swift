@@ -55,7 +55,7 @@ public enum CatalogActions {
                 throw InvalidInput("key", "error.proc.keyTaken", [key])
             }
             let p = Procedure()
-            p.id = UUID()
+            p.id = UUID.random()
             p.communeID = commune.id!
             p.key = key
             p.position = (try await Procedure.query(on: db).filter(\.$communeID == commune.id!).max(\.$position) ?? 0) + 1

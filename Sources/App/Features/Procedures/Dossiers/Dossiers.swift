@@ -77,7 +77,7 @@ public enum DossierActions {
         let due = dueDate(received: received!, workingDays: p!.workingDays, holidays: holidays)
         return try await db.auditedTransaction { db in
             let d = Dossier()
-            d.id = UUID()
+            d.id = UUID.random()
             d.communeID = commune.id!
             d.procedureID = p!.id!
             d.channel = channel!

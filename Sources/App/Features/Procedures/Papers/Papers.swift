@@ -86,7 +86,7 @@ public enum PaperActions {
         let appointmentID = appointment?.id
         return try await db.auditedTransaction { db in
             let s = PaperSet()
-            s.id = UUID()
+            s.id = UUID.random()
             s.communeID = p.communeID
             s.procedureID = p.id!
             s.appointmentID = appointmentID
@@ -96,7 +96,7 @@ public enum PaperActions {
             try await s.create(on: db)
             for (i, label) in p.dossierList.enumerated() {
                 let item = PaperItem()
-                item.id = UUID()
+                item.id = UUID.random()
                 item.setID = s.id!
                 item.position = i + 1
                 item.label = label
@@ -134,7 +134,7 @@ public enum PaperActions {
             throw InvalidInput("file", "error.proc.tooManyFiles", [String(filesPerSet)])
         }
         let item = found!, kind = sniffed!
-        let fileID = UUID()
+        let fileID = UUID.random()
         let dir = URL(fileURLWithPath: config.uploadsDir).appendingPathComponent("papers").appendingPathComponent(s.id!.uuidString.lowercased())
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let stored = "\(s.id!.uuidString.lowercased())/\(fileID.uuidString.lowercased()).\(kind.ext)"

@@ -80,7 +80,7 @@ public enum QuestionActions {
         if householdID == nil, let origin { try await AnonymousLimit.admit("ask", communeID: p.communeID, origin: origin, on: db) }
         return try await db.auditedTransaction { db in
             let q = ProcedureQuestion()
-            q.id = UUID()
+            q.id = UUID.random()
             q.communeID = p.communeID
             q.procedureID = p.id!
             q.householdID = householdID
