@@ -45,6 +45,7 @@ public enum Day {
 
     /// Accepts "yyyy-MM-dd" (API, HTML date inputs) and "dd/MM/yyyy" (what people type); answers ISO or nil.
     public static func parse(_ text: String) -> String? {
+        if let d = canonical(text) { return d }
         let t = text.trimmingCharacters(in: .whitespaces)
         var y = 0, m = 0, d = 0
         let iso = t.split(separator: "-", omittingEmptySubsequences: false)
@@ -58,6 +59,32 @@ public enum Day {
         let days = [31, (y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
         guard d <= days[m - 1] else { return nil }
         return isoDay(y, m, d)
+    }
+
+    /// `text` itself when it is already a valid day written yyyy-MM-dd (what phones and the API send), without
+    /// trimming or splitting it; nil otherwise (then `parse` reads it the long way).
+    static func canonical(_ text: String) -> String? {
+        var u = text.utf8.makeIterator()
+        var n = [Int](repeating: 0, count: 3), part = 0, digits = 0, count = 0
+        while let c = u.next() {
+            count += 1
+            if count > 10 { return nil }
+            if c == 0x2D {
+                guard (part == 0 && digits == 4) || (part == 1 && digits == 2) else { return nil }
+                part += 1
+                digits = 0
+            } else if c >= 0x30 && c <= 0x39 {
+                n[part] = n[part] * 10 + Int(c - 0x30)
+                digits += 1
+            } else {
+                return nil
+            }
+        }
+        guard count == 10, part == 2, digits == 2 else { return nil }
+        let (y, m, d) = (n[0], n[1], n[2])
+        guard (1...9999).contains(y), (1...12).contains(m), d >= 1 else { return nil }
+        let days = [31, (y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+        return d <= days[m - 1] ? text : nil
     }
 
     /// dd/MM/yyyy for display; sentinels display as empty.

@@ -96,6 +96,7 @@ public struct Checker: Sendable {
     }
 
     public mutating func day(_ field: String, _ value: String?, required: Bool = false) -> String? {
+        if let v = value, let d = Day.canonical(v) { return d }
         let raw = (value ?? "").trimmingCharacters(in: .whitespaces)
         if raw.isEmpty {
             if required { add(field, "error.required") }

@@ -22,6 +22,20 @@ struct DayFormatTests {
         #expect(Day.adding(1, to: "2024-02-28") == "2024-02-29")
     }
 
+    @Test("a day already written yyyy-MM-dd is taken as it is, and only a valid one")
+    func canonicalDays() {
+        for ok in ["2024-02-29", "0001-01-01", "9999-12-31", "2026-11-30", "2000-02-29"] { #expect(Day.canonical(ok) == ok && Day.parse(ok) == ok) }
+        for bad in ["2025-02-29", "1900-02-29", "2026-13-01", "2026-00-10", "2026-04-31", "0000-01-01", "2026-1-01", "2026-01-1", "20261-01-01",
+                    "2026-01-011", " 2026-01-01", "2026-01-01 ", "2026/01/01", "2026-01-0a", "--------10", ""] {
+            #expect(Day.canonical(bad) == nil, "\(bad)")
+        }
+        // The long way still reads what the fast one leaves: spaces, dd/MM/yyyy.
+        #expect(Day.parse(" 2026-01-01 ") == "2026-01-01" && Day.parse("1/2/2026") == "2026-02-01" && Day.parse("2025-02-29") == nil)
+        var c = Checker()
+        #expect(c.day("d", "2026-02-28") == "2026-02-28" && c.day("d", " 28/02/2026") == "2026-02-28" && c.issues.isEmpty)
+        #expect(c.day("d", "2026-02-30") == nil && c.issues.count == 1)
+    }
+
     @Test("today, from the last day's bounds kept: right at midnight in Hà Nội, forwards and back")
     func todayEdges() {
         // 2026-12-01 00:00 in Hà Nội is 2026-11-30 17:00 UTC.
