@@ -84,6 +84,7 @@ public func configure(_ app: Application, _ config: AppConfig) async throws {
     MessagingActions.register(app)
     Housekeeping.register(app)
     MarketScans.register(app)
+    app.lifecycle.use(PageChangesCompactor())
     app.asyncCommands.use(JobsCommand(), as: "jobs")
 
     // `thonso --help` (and `thonso CMD --help`) prints the help without creating or migrating a database.

@@ -14,6 +14,8 @@
 // a page is kept only for a URL whose query is exactly its canonical form, and a URL with anything else is answered
 // from the canonical page when one is kept, else built and not kept. Bounded in bytes (`KeptStore`).
 import Fluent
+import NIOConcurrencyHelpers
+import NIOCore
 import SQLKit
 import Vapor
 
@@ -61,7 +63,8 @@ enum PageVersion {
     }
 
     /// PostgreSQL: moves the appended changes into the version rows, per part, in one statement each (the version
-    /// unchanged); rows appended by writers that commit meanwhile stay for the next time. Hourly housekeeping.
+    /// unchanged); rows appended by writers that commit meanwhile stay for the next time. Every minute
+    /// (`PageChangesCompactor`) and in the hourly housekeeping.
     static func compact(on db: any Database) async throws -> Int {
         guard let sql = db as? any SQLDatabase, sql.dialect.name == "postgresql" else { return 0 }
         var moved = 0
@@ -74,6 +77,36 @@ enum PageVersion {
             moved += Int(try row?.decode(column: "c", as: Int64.self) ?? 0)
         }
         return moved
+    }
+}
+
+/// PostgreSQL: every writing statement appends a row to `page_changes`, and every signed-in kept page counts its
+/// parts' rows there in its session statement; compacted only hourly, that count grew with a busy province's writes
+/// over the hour. Each instance compacts every minute (several at once are safe: a change is deleted, and counted
+/// into its row, by one of them). Not in tests, which compact when they check.
+final class PageChangesCompactor: LifecycleHandler, Sendable {
+    let interval: TimeAmount
+    /// Also under test (a test starts one of its own with a short interval).
+    let inTests: Bool
+    private let task = NIOLockedValueBox<RepeatedTask?>(nil)
+
+    init(interval: TimeAmount = .seconds(60), inTests: Bool = false) {
+        self.interval = interval
+        self.inTests = inTests
+    }
+
+    func didBoot(_ app: Application) throws {
+        guard app.environment != .testing || inTests, case .postgres = app.config.database else { return }
+        let t = app.eventLoopGroup.next().scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in
+            Task {
+                do { _ = try await PageVersion.compact(on: app.db) } catch { app.logger.warning("page changes: \(error)") }
+            }
+        }
+        task.withLockedValue { $0 = t }
+    }
+
+    func shutdown(_ app: Application) {
+        task.withLockedValue { $0?.cancel(); $0 = nil }
     }
 }
 

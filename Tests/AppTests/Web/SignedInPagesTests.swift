@@ -177,6 +177,31 @@ struct SignedInPagesTests {
         }
     }
 
+    @Test("PostgreSQL: the appended changes are moved into the version rows every interval, the version unchanged")
+    func compactedEveryInterval() async throws {
+        try await withTestApp { app in
+            guard TestDB.isPostgres else { return }
+            let t = try await Tree.make(app)
+            let sql = app.db as! any SQLDatabase
+            let compactor = PageChangesCompactor(interval: .milliseconds(200), inTests: true)
+            try compactor.didBoot(app)
+            defer { compactor.shutdown(app) }
+            for k in 0..<5 {
+                #expect(try await app.api(.POST, "/api/v1/households", json: householdInput("C\(k)", village: t.village1)).status == .created)
+            }
+            try await sql.raw("UPDATE admin_units SET code = code").run()
+            let all = try await PageVersion.current(PageVersion.Part.allCases, on: app.db)
+            var left = try await app.count("page_changes")
+            #expect(left > 0)
+            for _ in 0..<50 where left > 0 {
+                try await Task.sleep(for: .milliseconds(100))
+                left = try await app.count("page_changes")
+            }
+            #expect(left == 0)
+            #expect(try await PageVersion.current(PageVersion.Part.allCases, on: app.db) == all)
+        }
+    }
+
     @Test("a public guide: kept for visitors, every write to its procedure, its answers and its commune shows next, a household's page stays its own")
     func guide() async throws {
         try await withTestApp { app in
