@@ -97,16 +97,23 @@ final class PageChangesCompactor: LifecycleHandler, Sendable {
 
     func didBoot(_ app: Application) throws {
         guard app.environment != .testing || inTests, case .postgres = app.config.database else { return }
-        let t = app.eventLoopGroup.next().scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in
-            Task {
+        let loop = app.eventLoopGroup.next()
+        // One run at a time; stopping waits for the run under way (shutdownAsync).
+        let t = loop.scheduleRepeatedAsyncTask(initialDelay: interval, delay: interval) { _ -> EventLoopFuture<Void> in
+            let done = loop.makePromise(of: Void.self)
+            done.completeWithTask {
                 do { _ = try await PageVersion.compact(on: app.db) } catch { app.logger.warning("page changes: \(error)") }
             }
+            return done.futureResult
         }
         task.withLockedValue { $0 = t }
     }
 
-    func shutdown(_ app: Application) {
-        task.withLockedValue { $0?.cancel(); $0 = nil }
+    func shutdownAsync(_ app: Application) async {
+        guard let t = task.withLockedValue({ t in defer { t = nil }; return t }) else { return }
+        let stopped = app.eventLoopGroup.next().makePromise(of: Void.self)
+        t.cancel(promise: stopped)
+        try? await stopped.futureResult.get()
     }
 }
 
