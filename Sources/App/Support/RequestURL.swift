@@ -1,4 +1,4 @@
-// The request's path, query values and cookies, read once per request. Vapor's `req.urlPath` rebuilds the path from the
+// The request's path, query values and cookies, read once per request. Vapor's `req.url.path` rebuilds the path from the
 // parsed URL (and replaces `%3B`) on every call, and every `req.query[…, at: key]` parses the whole query string
 // again, and every `req.cookies[…]` parses the Cookie header again; a page asks for each many times (the middlewares,
 // the rule, the kept page's key, the pager). Profiled on the household list (docs/benchmarks.md, issue 10), that was

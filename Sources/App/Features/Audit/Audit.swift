@@ -162,9 +162,6 @@ extension Audit {
     /// memory past the response: a page is sent only once its audit row is in the database (docs/security.md).
     public static func recordRead(_ action: String, _ table: String, row: UUID? = nil, unit: UUID? = nil,
                                   after: (any Encodable)? = nil, for req: Request) async throws {
-        if req.db.inTransaction {
-            return try await record(action, table, row: row, unit: unit, after: after, on: req.db)
-        }
         let who = actor ?? AuditActor(personID: nil, tokenID: nil, name: "system")
         let e = AuditBatch.Row(id: UUID.random(), at: AppClock.now, personID: who.personID, tokenID: who.tokenID, actor: who.name,
                                action: action, table: table, rowID: row, unitID: unit, after: json(after))
