@@ -152,13 +152,14 @@ public enum OutreachPlaceSums {
     /// `since` or later: one statement over the time-free rows of that year and the day rows from `since`. Only
     /// right while every household's row is counted for `year` (`OutreachSummary.otherYear` says when not).
     static func figures(_ scope: any SQLExpression, year: Int, since: String, on sql: any SQLDatabase) async throws -> [String: Int] {
-        let timeFree = sums.dropFirst().map { "CAST(SUM(CASE WHEN o.day = '\(Self.timeFree)' THEN o.\($0) ELSE 0 END) AS BIGINT) AS \($0)" }
+        // Two ranges of the index on (village_id, day): the time-free rows of `year`, and the day rows from `since`
+        // (and not '-', which sorts before every digit in SQLite, not in every PostgreSQL collation). One condition with OR read every row of the places instead (a commune of
+        // 45,000 households: 2,159 rows, 0.75 ms on SQLite, against 0.2 ms).
         let row = try await sql.raw("""
-            SELECT CAST(SUM(CASE WHEN o.day = '\(unsafeRaw: Self.timeFree)' THEN o.households ELSE 0 END) AS BIGINT) AS households,
-              CAST(SUM(CASE WHEN o.day = '\(unsafeRaw: Self.timeFree)' THEN 0 ELSE o.households END) AS BIGINT) AS visited,
-              \(unsafeRaw: timeFree.joined(separator: ", "))
+            SELECT \(unsafeRaw: sums.map { "CAST(SUM(o.\($0)) AS BIGINT) AS \($0)" }.joined(separator: ", ")),
+              (SELECT CAST(SUM(o.households) AS BIGINT) FROM outreach_place_sums o WHERE \(scope) AND o.day >= \(bind: since) AND o.day <> '\(unsafeRaw: Self.timeFree)') AS visited
             FROM outreach_place_sums o
-            WHERE \(scope) AND ((o.day = '\(unsafeRaw: Self.timeFree)' AND o.adults_year = \(unsafeRaw: String(year))) OR o.day >= \(bind: since))
+            WHERE \(scope) AND o.day = '\(unsafeRaw: Self.timeFree)' AND o.adults_year = \(unsafeRaw: String(year))
             """).first()
         var out: [String: Int] = [:]
         for c in sums + ["visited"] { out[c] = try row?.decode(column: c, as: Int?.self) ?? 0 }
