@@ -38,4 +38,5 @@ func registerMigrations(_ migrations: Migrations) {
     migrations.add(CreatePageVersions())  // 0034: page_versions, page_changes: the kept signed-in pages' data versions (units, registry, messages), moved on by triggers
     migrations.add(AddProceduresPageVersion())  // 0036: page_versions gains `procedures` (procedures, procedure_questions), the public guide's version
     migrations.add(AddCriteriaPageVersion())  // 0037: page_versions gains `criteria` (criteria sets, criteria, includes, manual values, snapshots, dashboards counted ahead), the criteria dashboards' version
+    migrations.add(AddVillageVisitMonths())  // 0038: visit_months gains each village's rows for the whole village, what a village's or a commune's outreach overview reads
 }

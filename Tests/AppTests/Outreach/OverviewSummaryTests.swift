@@ -188,8 +188,9 @@ struct OverviewSummaryTests {
             let overview = try await Self.overview(app, c.tree.commune)
             let before = Self.figures(overview)
 
-            // The visit counts: one taken away behind the app's back is found, and a recount mends it.
-            try await sql.raw("UPDATE visit_months SET visits = visits - 1 WHERE month = '2026-10'").run()
+            // The visit counts: one taken away behind the app's back (from the village's row for the whole village, which
+            // the commune's overview reads) is found, and a recount mends it.
+            try await sql.raw("UPDATE visit_months SET visits = visits - 1 WHERE month = '2026-10' AND group_id = \(bind: VisitMonths.wholeVillage)").run()
             #expect(try await VisitMonths.check(on: app.db).count == 1)
             #expect(try await Self.overview(app, c.tree.commune).visitsPerMonth.reduce(0, +) == 6)
             try await VisitMonths.recount(villages: nil, on: app.db)

@@ -113,8 +113,12 @@ public enum OverviewQueries {
 
     /// The overview of the households at or below `unit`.
     public static func unit(_ unit: AdminUnit, today: String = Day.today(), on db: any Database) async throws -> OutreachOverviewDTO {
+        // The visits per month: a group's own rows; a village's or a commune's rows for each whole village.
+        let visits: any SQLExpression = unit.kind == .group ? UnitClosure.villageOrGroupBelow("m", roots: [unit])
+            : SQLBinaryExpression(UnitClosure.villageOrGroupBelow("m", roots: [unit]), .and,
+                                  SQLBinaryExpression(SQLColumn("group_id", table: "m"), .equal, SQLBind(VisitMonths.wholeVillage)))
         return try await overview(unitID: unit.id!, teamID: nil, scope: UnitClosure.villageOrGroupBelow("o", roots: [unit]),
-                                  visits: UnitClosure.villageOrGroupBelow("m", roots: [unit]), today: today, on: db)
+                                  visits: visits, today: today, on: db)
     }
 
     /// The overview of a team: the households of the unit it serves (a village or the whole commune), and its own
