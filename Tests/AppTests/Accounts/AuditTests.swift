@@ -17,6 +17,12 @@ struct AuditTests {
             _ = try await app.page("/households/\(h.household.id)")
             let events = try await app.api(.GET, "/api/v1/audit?row=\(h.household.id)").decode(Paged<AuditEventDTO>.self)
             #expect(events.items.map(\.action) == ["view", "update", "create"])
+            // Time-ordered ids (version 7: each row appended at the end of the primary key's index): newest first by
+            // time is newest first by id, as the database stores it.
+            #expect(events.items.allSatisfy { Array($0.id.text)[14] == "7" })
+            let stored = try await (app.db as! any SQLDatabase).raw("SELECT id FROM audit_events WHERE row_id = \(bind: h.household.id) ORDER BY id DESC").all()
+                .map { try $0.decode(column: "id", as: UUID.self) }
+            #expect(stored == events.items.map(\.id))
             let update = try #require(events.items.first { $0.action == "update" })
             #expect(update.actor == "tests" && update.table == "households")
             #expect(update.before?.contains("\"address\":\"Số 1\"") == true && update.after?.contains("\"address\":\"Số 2\"") == true)

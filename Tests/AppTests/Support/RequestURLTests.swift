@@ -80,4 +80,25 @@ struct UUIDTextTests {
         }
         #expect(UUID(text: "123E4567-e89b-12D3-a456-426614174000") == UUID(uuidString: "123E4567-E89B-12D3-A456-426614174000"))
     }
+
+    @Test("time-ordered ids are version 7, carry their millisecond, and sort by it as bytes and as text")
+    func timeOrdered() throws {
+        // Three ids in each millisecond from 2025-12-01 00:00:00.123 UTC (each half-way through its millisecond).
+        let ids = (0..<3000).map { i in UUID.timeOrdered(at: Date(timeIntervalSince1970: (Double(1_764_547_200_123 + i / 3) + 0.5) / 1000)) }
+        #expect(Set(ids).count == ids.count)
+        for (i, u) in ids.enumerated() {
+            let t = Array(u.text)
+            // Version 7, RFC 9562 variant.
+            #expect(t[14] == "7" && "89AB".contains(t[19]))
+            // The first 48 bits: the millisecond, big-endian.
+            let ms = withUnsafeBytes(of: u.uuid) { raw in (0..<6).reduce(UInt64(0)) { $0 << 8 | UInt64(raw[$1]) } }
+            #expect(ms == 1_764_547_200_123 + UInt64(i / 3))
+        }
+        // A later millisecond sorts after every id of an earlier one, by text (how SQLite keeps it) and by bytes.
+        for i in stride(from: 3, to: ids.count, by: 3) {
+            #expect(ids[i].text > ids[i - 1].text && ids[i].text > ids[i - 3].text)
+            #expect(OutreachPlaceSums.compare(ids[i - 1], ids[i]) < 0)
+        }
+        #expect(UUID(text: ids[0].text) == ids[0])
+    }
 }

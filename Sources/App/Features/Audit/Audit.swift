@@ -58,8 +58,8 @@ public enum Audit {
                               actor override: AuditActor? = nil) async throws {
         let who = override ?? actor ?? AuditActor(personID: nil, tokenID: nil, name: "system")
         let e = AuditEvent()
-        e.id = UUID.random()
         e.at = AppClock.now
+        e.id = UUID.timeOrdered(at: e.at)
         e.personID = who.personID
         e.tokenID = who.tokenID
         e.actor = who.name
@@ -163,7 +163,8 @@ extension Audit {
     public static func recordRead(_ action: String, _ table: String, row: UUID? = nil, unit: UUID? = nil,
                                   after: (any Encodable)? = nil, for req: Request) async throws {
         let who = actor ?? AuditActor(personID: nil, tokenID: nil, name: "system")
-        let e = AuditBatch.Row(id: UUID.random(), at: AppClock.now, personID: who.personID, tokenID: who.tokenID, actor: who.name,
+        let at = AppClock.now
+        let e = AuditBatch.Row(id: UUID.timeOrdered(at: at), at: at, personID: who.personID, tokenID: who.tokenID, actor: who.name,
                                action: action, table: table, rowID: row, unitID: unit, after: json(after))
         try await AuditBatch.of(req.application).append(e, on: req.db)
     }

@@ -267,7 +267,7 @@ public enum RegistryCSV {
         var auditRows: [[SQLValue]] = []
         let who = Audit.actor ?? AuditActor(personID: nil, tokenID: nil, name: "system")
         func auditRow(_ action: String, _ table: String, _ row: UUID, _ unit: UUID, before: (any Encodable)?, after: (any Encodable)?) -> [SQLValue] {
-            [UUID.random(), now, who.personID, who.tokenID, who.name, action, table, row, unit, Audit.json(before), Audit.json(after)]
+            [UUID.timeOrdered(at: now), now, who.personID, who.tokenID, who.name, action, table, row, unit, Audit.json(before), Audit.json(after)]
         }
         var residentUpdates: [(UUID, Row)] = []
         for code in order {
