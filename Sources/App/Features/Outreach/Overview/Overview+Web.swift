@@ -125,9 +125,16 @@ struct OverviewWeb {
         var subUnits: [UnitLink] = []
         if unit.kind == .commune || unit.kind == .village {
             let today = Day.today()
-            subUnits = try await AdminUnit.query(on: req.db).filter(\.$parentID == unit.id).sort(\.$code).all()
-                .filter { $0.validFrom <= today && today < $0.validTo && ($0.kind == .village || $0.kind == .group) }
-                .map { UnitLink(name: $0.name, kind: req.lang.t("kind.\($0.kind.rawValue)"), url: SiteURL.unitOutreach(.id($0.id!)).path) }
+            // Plain rows (names and ids only), not models.
+            let sql = try ProfileRows.sql(req.db)
+            subUnits = try await sql.raw("""
+                SELECT id, name, kind FROM admin_units WHERE parent_id = \(bind: unit.id!) AND valid_from <= \(bind: today) AND valid_to > \(bind: today)
+                  AND kind IN ('village', 'group') ORDER BY code
+                """).all().map { r in
+                let kind = try r.decode(column: "kind", as: String.self)
+                return UnitLink(name: try r.decode(column: "name", as: String.self), kind: req.lang.t("kind.\(kind)"),
+                                url: SiteURL.unitOutreach(.id(try r.decode(column: "id", as: UUID.self))).path)
+            }
         }
         var crumbs = try await UnitCrumbs.trail(req, unit)
         crumbs.append(Crumb(name: req.lang.t("overview.title"), url: base))

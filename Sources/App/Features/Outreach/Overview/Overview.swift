@@ -175,8 +175,11 @@ public enum OverviewQueries {
                          on db: any Database) async throws -> OutreachOverviewDTO {
         let sql = try ProfileRows.sql(db)
         let year = Int(today.prefix(4))!
-        let figures: [String: Int]
-        if try await OutreachSummary.otherYear(year, on: sql) {
+        // The sums per place, kept ahead of time (`OutreachPlaceSums`), unless some rows hold another year's adults.
+        var figures: [String: Int]
+        if let kept = try await OutreachPlaceSums.figures(scope, year: year, since: since(today), on: sql) {
+            figures = kept
+        } else {
             // From New Year's Day to the next housekeeping some rows hold last year's adults: each household's row is
             // read and its adults counted again.
             let row = try await sql.raw("""
@@ -186,12 +189,8 @@ public enum OverviewQueries {
                     .map { "CAST(SUM(\($0)) AS BIGINT) AS \($0)" }.joined(separator: ", "))
                 FROM base
                 """).first()
-            var out: [String: Int] = [:]
-            for c in OutreachPlaceSums.sums + ["visited"] { out[c] = try row?.decode(column: c, as: Int?.self) ?? 0 }
-            figures = out
-        } else {
-            // The sums per place, kept ahead of time (`OutreachPlaceSums`).
-            figures = try await OutreachPlaceSums.figures(scope, year: year, since: since(today), on: sql)
+            figures = [:]
+            for c in OutreachPlaceSums.sums + ["visited"] { figures[c] = try row?.decode(column: c, as: Int?.self) ?? 0 }
         }
         func n(_ c: String) throws -> Int { figures[c] ?? 0 }
         let households = try n("households"), adults = try n("adults")
