@@ -29,15 +29,10 @@ extension UUID {
     /// row, written to the write-ahead log at each commit and copied back at each checkpoint).
     public static func timeOrdered(at date: Date) -> UUID {
         let ms = UInt64(max(0, (date.timeIntervalSince1970 * 1000).rounded(.down)))
-        var g = SystemRandomNumberGenerator()
-        let a = g.next() as UInt64, b = g.next() as UInt64
-        var bytes: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var bytes = random().uuid
         withUnsafeMutableBytes(of: &bytes) { raw in
-            raw.storeBytes(of: a, toByteOffset: 0, as: UInt64.self)
-            raw.storeBytes(of: b, toByteOffset: 8, as: UInt64.self)
             for i in 0..<6 { raw[i] = UInt8(truncatingIfNeeded: ms >> (8 * (5 - i))) }
-            raw[6] = (raw[6] & 0x0F) | 0x70
-            raw[8] = (raw[8] & 0x3F) | 0x80
+            raw[6] = (raw[6] & 0x0F) | 0x70   // version 7 (random() set the variant)
         }
         return UUID(uuid: bytes)
     }

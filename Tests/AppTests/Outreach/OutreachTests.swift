@@ -382,6 +382,9 @@ struct OutreachTests {
                 try await group.waitForAll()
             }
             #expect(try await app.count("visits") == 40)
+            // The overview's rows moved by batches at once (each visit once, the whole village's month rows too).
+            #expect(try await VisitMonths.check(on: app.db) == [])
+            #expect(try await OutreachPlaceSums.check(on: app.db) == [])
         }
     }
 }

@@ -101,7 +101,7 @@ struct BenchOutreachCommand: AsyncCommand {
                 // Each place's row and its village's row for the whole village (what `VisitMonths.add` writes).
                 for (ids, month, n) in VisitMonths.withVillageRows(months) { b.months.append(ids.map { $0 as SQLValue } + [month, n]) }
                 if !narrow {
-                    b.audit.append([UUID.random(), now, UUID?.none, UUID?.none, "bench", "create", Visit.schema, UUID?.none, UUID?.none, String?.none,
+                    b.audit.append([UUID.timeOrdered(at: now), now, UUID?.none, UUID?.none, "bench", "create", Visit.schema, UUID?.none, UUID?.none, String?.none,
                                     "{\"consents\":\"0\",\"visits\":\"\(chunk.count)\"}"])
                 }
                 prepared.append(b)

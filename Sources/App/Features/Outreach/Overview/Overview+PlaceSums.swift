@@ -153,7 +153,7 @@ public enum OutreachPlaceSums {
     /// row holds the adults of another year (`OutreachSummary.otherYear`, asked in the same statement), when the sums
     /// are not right for `year`.
     static func figures(_ scope: any SQLExpression, year: Int, since: String, on sql: any SQLDatabase) async throws -> [String: Int]? {
-        let other = "(SELECT MIN(adults_year) FROM household_outreach) AS lo, (SELECT MAX(adults_year) FROM household_outreach) AS hi"
+        let other = OutreachSummary.yearBounds
         let row: (any SQLRow)?
         if sql.dialect.name == "sqlite" {
             // SQLite: two ranges of the index on (village_id, day), the time-free rows of `year` and the day rows from
@@ -177,8 +177,7 @@ public enum OutreachPlaceSums {
                 WHERE \(scope) AND ((o.day = '\(unsafeRaw: Self.timeFree)' AND o.adults_year = \(unsafeRaw: String(year))) OR (o.day >= \(bind: since) AND o.day <> '\(unsafeRaw: Self.timeFree)'))
                 """).first()
         }
-        let lo = try row?.decode(column: "lo", as: Int?.self), hi = try row?.decode(column: "hi", as: Int?.self)
-        if (lo.map { $0 != year } ?? false) || (hi.map { $0 != year } ?? false) { return nil }
+        if let row, try OutreachSummary.holdsOtherYear(row, year) { return nil }
         var out: [String: Int] = [:]
         for c in sums + ["visited"] { out[c] = try row?.decode(column: c, as: Int?.self) ?? 0 }
         return out

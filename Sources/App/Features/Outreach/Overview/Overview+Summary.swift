@@ -250,9 +250,15 @@ public enum OutreachSummary {
     /// planned by PostgreSQL as a scan of every row whenever its statistics were stale, as they are after a burst of
     /// writes: 4 ms for 10,000 households, the largest part of the overview's time there.)
     static func otherYear(_ year: Int, on sql: any SQLDatabase) async throws -> Bool {
-        guard let row = try await sql.raw("""
-            SELECT (SELECT MIN(adults_year) FROM household_outreach) AS lo, (SELECT MAX(adults_year) FROM household_outreach) AS hi
-            """).first() else { return false }
+        guard let row = try await sql.raw("SELECT \(unsafeRaw: yearBounds)").first() else { return false }
+        return try holdsOtherYear(row, year)
+    }
+
+    /// The columns `lo` and `hi` of `otherYear`, for a statement that asks it beside its own columns.
+    static let yearBounds = "(SELECT MIN(adults_year) FROM household_outreach) AS lo, (SELECT MAX(adults_year) FROM household_outreach) AS hi"
+
+    /// Whether a row with `yearBounds` names another year than `year`.
+    static func holdsOtherYear(_ row: any SQLRow, _ year: Int) throws -> Bool {
         let lo = try row.decode(column: "lo", as: Int?.self), hi = try row.decode(column: "hi", as: Int?.self)
         return (lo.map { $0 != year } ?? false) || (hi.map { $0 != year } ?? false)
     }
